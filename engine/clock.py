@@ -1,0 +1,18 @@
+"""Current time in one place, timezone-aware UTC, so tests can move it (freezegun patches datetime)."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+
+def utcnow() -> datetime:
+    """Return the current time as an aware UTC datetime."""
+    return datetime.now(timezone.utc)
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """Return `value` as an aware UTC datetime; SQLite hands back naive datetimes that are UTC."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)

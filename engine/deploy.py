@@ -1,0 +1,150 @@
+"""Deploy BPMN files as immutable, versioned definitions, and keep their parsed specs cached.
+
+Parsing is done once per definition per process: one spec object is shared by every case on it.
+"""
+from __future__ import annotations
+
+import hashlib
+import threading
+from pathlib import Path
+from typing import Optional
+
+from lxml import etree
+from sqlalchemy import func, select
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+
+from . import registry
+from .db import db
+from .errors import DeployError, NotFound
+from .lint import NS, lint
+from .models import ProcessDefinition
+
+BPMN_DIR = Path(__file__).resolve().parent.parent / "bpmn"
+MAX_BPMN_BYTES = 5 * 1024 * 1024
+
+# No entity expansion, no network, no giant trees: BPMN comes from admins, but files travel.
+_XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
+
+_cache: dict[int, tuple] = {}
+_cache_lock = threading.Lock()
+
+
+def parse_document(xml: bytes, filename: str) -> etree._Element:
+    """Parse XML safely; a DOCTYPE (the door to entity tricks) is refused outright."""
+    if len(xml) > MAX_BPMN_BYTES:
+        raise DeployError(f"file is larger than {MAX_BPMN_BYTES // (1024 * 1024)} MB", filename)
+    try:
+        root = etree.fromstring(xml, _XML_PARSER)
+    except etree.XMLSyntaxError as err:
+        raise DeployError(f"not well-formed XML: {err}", filename) from err
+    if root.getroottree().docinfo.doctype:
+        raise DeployError("DOCTYPE declarations are not allowed in BPMN files", filename)
+    return root
+
+
+def choose_process(root: etree._Element, filename: str, process_id: Optional[str] = None) -> str:
+    """The process to deploy: the one named, else the only executable one, else the only one."""
+    processes = root.findall(".//bpmn:process", NS)
+    ids = [p.get("id") for p in processes]
+    if process_id:
+        if process_id not in ids:
+            raise DeployError(f"process '{process_id}' not found; the file has: {', '.join(ids) or 'none'}",
+                              filename)
+        return process_id
+    executable = [p.get("id") for p in processes if p.get("isExecutable") == "true"]
+    if len(executable) == 1:
+        return executable[0]
+    if len(processes) == 1:
+        return ids[0]
+    if not processes:
+        raise DeployError("the file contains no bpmn:process", filename)
+    raise DeployError(f"the file has {len(processes)} processes ({', '.join(ids)}); name the one to deploy",
+                      filename)
+
+
+def build_spec(root: etree._Element, filename: str, process_id: str) -> tuple:
+    """Validate against the BPMN XSD and build (spec, subprocess_specs); errors name the element."""
+    parser = SpiffBpmnParser(validator=VALIDATOR)
+    try:
+        parser.add_bpmn_xml(root, filename)
+        spec = parser.get_spec(process_id)
+        deps = parser.get_subprocess_specs(process_id)
+    except ValidationException as err:
+        element = getattr(err, "id", "") or getattr(err, "tag", "") or None
+        line = getattr(err, "line_number", "")
+        msg = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise DeployError(msg + (f" (line {line})" if line else ""), filename, element) from err
+    except Exception as err:  # the parser raises bare KeyError/TypeError on unsupported constructs
+        raise DeployError(f"not supported by the engine: {type(err).__name__}: {err}", filename) from err
+    return spec, deps
+
+
+def deploy(xml: bytes, filename: str, process_id: Optional[str] = None,
+           deployed_by: Optional[str] = None) -> tuple[ProcessDefinition, bool]:
+    """Store a new version unless the newest one has the same content; returns (definition, created)."""
+    root = parse_document(xml, filename)
+    key = choose_process(root, filename, process_id)
+    known = registry.service_names() or None
+    findings = lint(root, known)
+    if findings:
+        raise DeployError("; ".join(str(f) for f in findings), filename)
+    spec, deps = build_spec(root, filename, key)
+    sha = hashlib.sha256(xml).hexdigest()
+    latest = latest_definition(key, required=False)
+    if latest is not None and latest.sha256 == sha:
+        return latest, False
+    version = (db.session.scalar(select(func.max(ProcessDefinition.version)).where(
+        ProcessDefinition.key == key)) or 0) + 1
+    definition = ProcessDefinition(key=key, version=version, sha256=sha, filename=Path(filename).name,
+                                   xml=xml.decode("utf-8"), deployed_by=deployed_by)
+    db.session.add(definition)
+    db.session.flush()
+    _remember(definition.id, spec, deps)
+    return definition, True
+
+
+def deploy_file(path: Path | str, deployed_by: Optional[str] = None) -> tuple[ProcessDefinition, bool]:
+    """Deploy a BPMN file from disk."""
+    path = Path(path)
+    return deploy(path.read_bytes(), path.name, deployed_by=deployed_by)
+
+
+def deploy_builtin(deployed_by: Optional[str] = "systeem") -> list[tuple[ProcessDefinition, bool]]:
+    """Deploy every model shipped in bpmn/ (a no-op for files that did not change)."""
+    return [deploy_file(p, deployed_by) for p in sorted(BPMN_DIR.glob("*.bpmn"))]
+
+
+def latest_definition(key: str, required: bool = True) -> Optional[ProcessDefinition]:
+    """The newest deployed version of `key`, which new cases start on."""
+    found = db.session.scalar(select(ProcessDefinition).where(ProcessDefinition.key == key)
+                              .order_by(ProcessDefinition.version.desc()).limit(1))
+    if found is None and required:
+        raise NotFound(f"no process definition '{key}' is deployed; run 'meldpunt bpmn deploy'")
+    return found
+
+
+def _remember(definition_id: int, spec, deps) -> None:
+    spec.meldpunt_definition_id = definition_id
+    with _cache_lock:
+        _cache[definition_id] = (spec, deps)
+
+
+def spec_for(definition_id: int) -> tuple:
+    """(spec, subprocess_specs) for a stored definition, parsed once per process and cached."""
+    cached = _cache.get(definition_id)
+    if cached is not None:
+        return cached
+    definition = db.session.get(ProcessDefinition, definition_id)
+    if definition is None:
+        raise NotFound(f"process definition {definition_id} does not exist")
+    root = parse_document(definition.xml.encode("utf-8"), definition.filename)
+    spec, deps = build_spec(root, definition.filename, definition.key)
+    _remember(definition_id, spec, deps)
+    return spec, deps
+
+
+def forget_cached_specs() -> None:
+    """Drop the spec cache (tests that recreate the database reuse definition ids)."""
+    with _cache_lock:
+        _cache.clear()

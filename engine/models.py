@@ -1,0 +1,137 @@
+"""Tables of the case engine: deployed definitions, cases, reporters, work items, the case timeline."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Optional
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .clock import utcnow
+from .db import BigId, UTCDateTime, db
+
+
+class ProcessDefinition(db.Model):
+    """One deployed version of a BPMN process: immutable once written."""
+
+    __tablename__ = "process_definitions"
+    __table_args__ = (UniqueConstraint("key", "version"), Index("ix_process_definitions_key_sha", "key", "sha256"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(255))
+    xml: Mapped[str] = mapped_column(Text)
+    deployed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deployed_by: Mapped[Optional[str]] = mapped_column(String(100))
+
+
+class Reporter(db.Model):
+    """The person or organisation who reported a case (melder); personal data, shown by role only."""
+
+    __tablename__ = "reporters"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[Optional[str]] = mapped_column(String(200))
+    email: Mapped[Optional[str]] = mapped_column(String(254), index=True)
+    phone: Mapped[Optional[str]] = mapped_column(String(40))
+    language: Mapped[str] = mapped_column(String(2), default="nl")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Case(db.Model):
+    """A dossier (melding, post or mail) with its serialized process instance and derived status."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_status_id", "status", "id"),
+        Index("ix_cases_group_status_id", "group_id", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    reference: Mapped[Optional[str]] = mapped_column(String(30), unique=True)
+    kind: Mapped[str] = mapped_column(String(20), default="melding")
+    channel: Mapped[str] = mapped_column(String(20), default="web")
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"))
+    state: Mapped[Optional[str]] = mapped_column(Text)
+    serializer_version: Mapped[Optional[str]] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(30), default="ontvangen")
+    completed: Mapped[bool] = mapped_column(Boolean, default=False)
+    next_timer_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, index=True)
+    error: Mapped[Optional[str]] = mapped_column(Text)
+    lock_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    description: Mapped[str] = mapped_column(Text, default="")
+    category_id: Mapped[Optional[int]] = mapped_column(ForeignKey("categories.id"))
+    group_id: Mapped[Optional[int]] = mapped_column(ForeignKey("handler_groups.id"))
+    suggested_group_id: Mapped[Optional[int]] = mapped_column(ForeignKey("handler_groups.id"))
+    suggestion_reason: Mapped[Optional[str]] = mapped_column(Text)
+    address: Mapped[Optional[str]] = mapped_column(String(300))
+    lat: Mapped[Optional[float]] = mapped_column()
+    lon: Mapped[Optional[float]] = mapped_column()
+    reporter_id: Mapped[Optional[int]] = mapped_column(ForeignKey("reporters.id"), index=True)
+    duplicate_of_id: Mapped[Optional[int]] = mapped_column(ForeignKey("cases.id"))
+    tracking_token: Mapped[str] = mapped_column(String(64), unique=True)
+    deadline_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+
+    definition: Mapped[ProcessDefinition] = relationship()
+    reporter: Mapped[Optional[Reporter]] = relationship()
+    category = relationship("Category")
+    group = relationship("HandlerGroup", foreign_keys=[group_id])
+    suggested_group = relationship("HandlerGroup", foreign_keys=[suggested_group_id])
+    duplicate_of = relationship("Case", remote_side=[id])
+
+    # Optimistic lock on every platform; PostgreSQL also takes a row lock (SELECT ... FOR UPDATE).
+    __mapper_args__ = {"version_id_col": lock_version}
+
+
+class WorkItem(db.Model):
+    """A READY manual BPMN task as a row in a group's queue (synced after every engine step)."""
+
+    __tablename__ = "work_items"
+    __table_args__ = (
+        UniqueConstraint("case_id", "task_id"),
+        Index("ix_work_items_queue", "group_id", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    task_id: Mapped[str] = mapped_column(String(36))
+    task_name: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(200))
+    lane: Mapped[Optional[str]] = mapped_column(String(100))
+    form_key: Mapped[Optional[str]] = mapped_column(String(50))
+    group_id: Mapped[Optional[int]] = mapped_column(ForeignKey("handler_groups.id"))
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    assignee_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    due_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    completed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+
+    case: Mapped[Case] = relationship()
+    group = relationship("HandlerGroup")
+    assignee = relationship("User", foreign_keys=[assignee_id])
+
+
+class CaseEvent(db.Model):
+    """One entry of a case's append-only timeline: public text for the citizen or an internal note."""
+
+    __tablename__ = "case_events"
+    __table_args__ = (Index("ix_case_events_case_id_id", "case_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    kind: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(200), default="systeem")
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    public: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[Optional[str]] = mapped_column(String(30))
+    text: Mapped[Optional[str]] = mapped_column(Text)
+    note: Mapped[Optional[str]] = mapped_column(Text)
+    data: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)

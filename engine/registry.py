@@ -1,0 +1,92 @@
+"""Registries the engine dispatches to: service-task operators and user-task forms.
+
+`handlers` and `notifications` register their functions here, so the engine never imports them and
+BPMN models can only reach functions that were registered on purpose.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Callable, Optional
+
+if TYPE_CHECKING:
+    from marshmallow import Schema
+
+    from .models import Case
+
+
+@dataclass
+class ServiceContext:
+    """What a service-task function may use: the case row, the task's data (mutable) and the actor."""
+
+    case: "Case"
+    data: dict[str, Any]
+    task_name: str
+    now: datetime
+    actor: str = "systeem"
+    user_id: Optional[int] = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+ServiceFn = Callable[..., Optional[dict]]
+_services: dict[str, ServiceFn] = {}
+_forms: dict[str, Callable[[], "Schema"]] = {}
+
+
+def service(name: str) -> Callable[[ServiceFn], ServiceFn]:
+    """Register `fn(ctx, **params)` as the service-task operator `name`."""
+
+    def register(fn: ServiceFn) -> ServiceFn:
+        if name in _services and _services[name] is not fn:
+            raise ValueError(f"service operator {name!r} registered twice")
+        _services[name] = fn
+        return fn
+
+    return register
+
+
+def get_service(name: str) -> ServiceFn:
+    """Return the registered operator or raise KeyError."""
+    return _services[name]
+
+
+def service_names() -> set[str]:
+    """Names of all registered operators (the deploy lint checks models against them)."""
+    return set(_services)
+
+
+def form(key: str) -> Callable[[Callable[[], "Schema"]], Callable[[], "Schema"]]:
+    """Register a marshmallow schema factory as the form of user tasks with property form=`key`."""
+
+    def register(factory: Callable[[], "Schema"]) -> Callable[[], "Schema"]:
+        _forms[key] = factory
+        return factory
+
+    return register
+
+
+def get_form(key: Optional[str]) -> Optional["Schema"]:
+    """A fresh schema instance for the form key, or None when the task has no registered form."""
+    factory = _forms.get(key or "")
+    return factory() if factory else None
+
+
+def form_keys() -> set[str]:
+    """Keys of all registered forms."""
+    return set(_forms)
+
+
+# Which group's queue a READY manual task goes to: (case, lane, task properties) -> group id or None.
+GroupResolver = Callable[[Any, Optional[str], dict], Optional[int]]
+_group_resolver: list[GroupResolver] = [lambda case, lane, props: case.group_id]
+
+
+def group_resolver(fn: GroupResolver) -> GroupResolver:
+    """Register the function that maps a task's lane (and the case's current group) to a queue."""
+    _group_resolver[0] = fn
+    return fn
+
+
+def resolve_group(case: Any, lane: Optional[str], props: dict) -> Optional[int]:
+    """The group id whose queue gets a task in `lane` of `case`."""
+    return _group_resolver[0](case, lane, props)

@@ -1,0 +1,194 @@
+"""Run a case's process instance inside one database transaction.
+
+Every change is: lock the case row, load the instance, act, run engine steps (bounded), save the
+instance with its derived status and next timer, sync work items, append timeline events, commit.
+Mails are outbox rows written by service tasks in the same transaction; nothing leaves the system here.
+"""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any, Optional
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from . import statuses
+from .clock import utcnow
+from .db import db
+from .deploy import latest_definition, spec_for
+from .errors import Conflict, EngineError, ProcessError
+from .models import Case
+from .script_engine import RunScope, SafeScriptEngine, current_scope
+from .serializer import SERIALIZER_VERSION, make_serializer
+from .timeline import add_event
+from .workitems import sync_work_items
+
+ENGINE = SafeScriptEngine()
+SERIALIZER = make_serializer(spec_for)
+MAX_ENGINE_STEPS = 500
+REFERENCE_PREFIX = {"melding": "M", "post": "P", "mail": "I"}
+
+
+def task_properties(task) -> dict[str, str]:
+    """The `spiffworkflow:properties` of a task's BPMN element (status, form, ...)."""
+    return task.task_spec.extensions.get("properties", {}) if hasattr(task.task_spec, "extensions") else {}
+
+
+def derive_status(workflow: BpmnWorkflow, previous: str) -> str:
+    """The status of the newest waiting task that names one, or of the newest completed one at the end."""
+    waiting = [t for t in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED)
+               if task_properties(t).get("status")]
+    pool = waiting or [t for t in workflow.get_tasks(state=TaskState.COMPLETED) if task_properties(t).get("status")]
+    if not pool:
+        return previous
+    return task_properties(max(pool, key=lambda t: t.last_state_change))["status"]
+
+
+def next_timer(workflow: BpmnWorkflow) -> Optional[datetime]:
+    """The earliest due time among the instance's armed timers (the scheduler's index)."""
+    due = []
+    for event in workflow.waiting_events():
+        if "Timer" in event.event_type and isinstance(event.value, str):
+            due.append(datetime.fromisoformat(event.value))
+    return min(due) if due else None
+
+
+class CaseRun:
+    """One locked case with its loaded process instance, for the duration of one transaction."""
+
+    def __init__(self, case: Case, workflow: BpmnWorkflow, actor: str, user_id: Optional[int]) -> None:
+        self.case = case
+        self.workflow = workflow
+        self.scope = RunScope(case=case, actor=actor, user_id=user_id)
+
+    @classmethod
+    def open(cls, case_id: int, actor: str = "systeem", user_id: Optional[int] = None,
+             skip_locked: bool = False) -> Optional["CaseRun"]:
+        """Lock the case row (FOR UPDATE on PostgreSQL) and load its instance; None if skipped."""
+        query = select(Case).where(Case.id == case_id).with_for_update(skip_locked=skip_locked)
+        case = db.session.scalars(query.execution_options(populate_existing=True)).first()
+        if case is None:
+            return None
+        workflow = SERIALIZER.deserialize_json(case.state)
+        workflow.script_engine = ENGINE  # never restored by deserialize_json: re-attach every time
+        return cls(case, workflow, actor, user_id)
+
+    def run_engine(self) -> None:
+        """Run automatic tasks until the instance waits; a model that loops without waiting is stopped."""
+        steps = 0
+
+        def count(_task) -> None:
+            nonlocal steps
+            steps += 1
+            if steps > MAX_ENGINE_STEPS:
+                raise ProcessError(f"more than {MAX_ENGINE_STEPS} engine steps in one action; "
+                                   "the model loops without waiting")
+
+        token = current_scope.set(self.scope)
+        try:
+            self.workflow.refresh_timers()  # do_engine_steps only refreshes timers after running
+            self.workflow.do_engine_steps(did_complete_task=count)
+        finally:
+            current_scope.reset(token)
+
+    def save(self) -> None:
+        """Write the instance back with everything derived from it, and sync the work items."""
+        case, workflow = self.case, self.workflow
+        previous = case.status
+        case.state = SERIALIZER.serialize_json(workflow)
+        case.serializer_version = SERIALIZER_VERSION
+        case.status = derive_status(workflow, previous)
+        case.completed = workflow.is_completed()
+        case.next_timer_at = None if case.completed else next_timer(workflow)
+        case.updated_at = utcnow()
+        if case.status in statuses.CLOSED:
+            case.closed_at = case.closed_at or case.updated_at
+        else:
+            case.closed_at = None
+        case.error = None
+        if case.status != previous:
+            add_event(case, "status", actor=self.scope.actor, user_id=self.scope.user_id, public=True,
+                      text=statuses.label(case.status), data={"from": previous, "to": case.status})
+        sync_work_items(case, workflow)
+
+    def ready_manual_task(self, task_id: str):
+        """The READY manual task with this id, or Conflict: SpiffWorkflow itself would run any task."""
+        try:
+            task = self.workflow.get_task_from_id(UUID(task_id))
+        except (SpiffWorkflowException, ValueError):
+            task = None
+        if task is None or task.state != TaskState.READY or not task.task_spec.manual:
+            raise Conflict("this task is no longer open")
+        return task
+
+
+def new_reference(kind: str, case_id: int, year: int) -> str:
+    """Human reference such as M2026-000042 (M melding, P post, I infomail)."""
+    return f"{REFERENCE_PREFIX.get(kind, 'Z')}{year}-{case_id:06d}"
+
+
+def commit_or_explain(case_id: Optional[int]) -> None:
+    """Commit; a concurrent change to the same case becomes a Conflict, never a half-written case."""
+    try:
+        db.session.commit()
+    except StaleDataError as err:
+        db.session.rollback()
+        raise Conflict("the case was changed by someone else at the same time; reload and try again") from err
+
+
+def record_failure(case_id: int, err: Exception, actor: str) -> None:
+    """After a rollback, keep the error on the case (its last good state stays) and on the timeline."""
+    db.session.rollback()
+    case = db.session.get(Case, case_id)
+    if case is None:
+        return
+    case.error = str(err)[:2000]
+    add_event(case, "error", actor=actor, note=f"Procesfout: {err}")
+    db.session.commit()
+
+
+def run_guarded(case_id: int, actor: str, action) -> Any:
+    """Run `action()` (which ends in a commit); model errors are recorded and raised as ProcessError."""
+    try:
+        return action()
+    except EngineError:
+        db.session.rollback()
+        raise
+    except SpiffWorkflowException as err:
+        record_failure(case_id, err, actor)
+        raise ProcessError(f"the process could not continue: {err}") from err
+
+
+def start_case(*, kind: str, process_key: str, fields: dict[str, Any], data: Optional[dict[str, Any]] = None,
+               actor: str = "systeem", user_id: Optional[int] = None) -> Case:
+    """Create a case with the given column values, start its process and run it until it waits."""
+    definition = latest_definition(process_key)
+    spec, deps = spec_for(definition.id)
+    case = Case(kind=kind, definition_id=definition.id, tracking_token=secrets.token_urlsafe(24),
+                status="ontvangen", **fields)
+    db.session.add(case)
+    db.session.flush()
+    case.reference = new_reference(kind, case.id, case.created_at.year)
+    workflow = BpmnWorkflow(spec, deps, script_engine=ENGINE)
+    start = workflow.get_next_task(state=TaskState.READY)
+    start.set_data(**(data or {}))
+    case.status = task_properties(start).get("status", case.status)
+    add_event(case, "created", actor=actor, user_id=user_id, public=True, text=statuses.label(case.status),
+              data={"channel": case.channel, "definition": f"{definition.key} v{definition.version}"})
+    run = CaseRun(case, workflow, actor, user_id)
+    try:
+        run.run_engine()
+    except SpiffWorkflowException as err:
+        db.session.rollback()
+        raise ProcessError(f"the process could not start: {err}") from err
+    except EngineError:
+        db.session.rollback()
+        raise
+    run.save()
+    commit_or_explain(case.id)
+    return case

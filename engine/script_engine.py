@@ -1,0 +1,80 @@
+"""SpiffWorkflow's script engine, replaced: safe expressions, assignment-only scripts, registered services.
+
+SpiffWorkflow evaluates conditions, timers, message payloads and service parameters with `eval` and
+runs scripts with `exec`, both with full builtins. Every one of those paths goes through this class,
+so none of them reaches Python's evaluator.
+"""
+from __future__ import annotations
+
+import json
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Optional
+
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+
+from . import expressions, registry
+from .clock import utcnow
+
+
+@dataclass
+class RunScope:
+    """Who and what the engine is running for, visible to service tasks during one engine step."""
+
+    case: Any
+    actor: str = "systeem"
+    user_id: Optional[int] = None
+    now: Optional[datetime] = None
+
+
+current_scope: ContextVar[Optional[RunScope]] = ContextVar("current_scope", default=None)
+
+
+class SafeScriptEngine(PythonScriptEngine):
+    """A script engine that never calls eval/exec: see engine.expressions for what is allowed."""
+
+    def __init__(self) -> None:
+        super().__init__(environment=None)
+
+    def validate(self, expression: str) -> None:
+        expressions.check(expression)
+
+    def evaluate(self, task, expression, external_context=None):
+        variables = dict(task.data)
+        if external_context:
+            variables.update(external_context)
+        try:
+            return expressions.evaluate(expression, variables)
+        except expressions.ExpressionError as err:
+            raise WorkflowTaskException(f"Error evaluating expression '{expression}': {err}", task=task,
+                                        exception=err) from err
+
+    def execute(self, task, script, external_context=None):
+        try:
+            expressions.execute_script(script, task.data)
+        except expressions.ExpressionError as err:
+            raise WorkflowTaskException(f"Script refused: {err}", task=task, exception=err) from err
+        return True
+
+    def call_service(self, task, operation_name=None, operation_params=None, **kwargs):
+        scope = current_scope.get()
+        if scope is None:
+            raise WorkflowTaskException("service task ran outside a case transaction", task=task)
+        try:
+            fn = registry.get_service(operation_name)
+        except KeyError as err:
+            raise WorkflowTaskException(f"unknown service operator '{operation_name}'", task=task) from err
+        params = {name: spec["value"] for name, spec in (operation_params or {}).items()}
+        ctx = registry.ServiceContext(case=scope.case, data=task.data, task_name=task.task_spec.name,
+                                      now=scope.now or utcnow(), actor=scope.actor, user_id=scope.user_id)
+        # Wrap every error ourselves: 3.2.0's own wrapper references an undefined name and hides it.
+        try:
+            result = fn(ctx, **params)
+        except WorkflowTaskException:
+            raise
+        except Exception as err:
+            raise WorkflowTaskException(f"service '{operation_name}' failed: {err}", task=task,
+                                        exception=err) from err
+        return json.dumps(result)

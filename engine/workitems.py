@@ -1,0 +1,107 @@
+"""Work items: READY manual tasks as queue rows, and completing them with validated form data."""
+from __future__ import annotations
+
+from typing import Any, Optional, Protocol
+
+from marshmallow import ValidationError
+from sqlalchemy import select
+from SpiffWorkflow.util.task import TaskState
+
+from . import registry
+from .clock import utcnow
+from .db import db
+from .errors import Conflict, Forbidden, InvalidInput, NotFound
+from .models import Case, WorkItem
+from .timeline import add_event
+
+
+class Actor(Protocol):
+    """The staff member completing work (handlers.models.User fits)."""
+
+    id: int
+    display_name: str
+
+    def may_act_for(self, group_key: Optional[str]) -> bool: ...
+
+
+def sync_work_items(case: Case, workflow) -> None:
+    """Make the open work items of `case` match its READY manual tasks (insert new, cancel gone)."""
+    ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
+    existing = {} if case.id is None else {
+        item.task_id: item for item in db.session.scalars(
+            select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.status == "open"))}
+    for task_id, item in existing.items():
+        if task_id not in ready:
+            item.status = "cancelled"
+            item.completed_at = utcnow()
+    for task_id, task in ready.items():
+        if task_id in existing:
+            continue
+        props = task.task_spec.extensions.get("properties", {})
+        lane = task.task_spec.lane
+        db.session.add(WorkItem(
+            case_id=case.id, task_id=task_id, task_name=task.task_spec.name,
+            title=task.task_spec.bpmn_name or task.task_spec.name, lane=lane, form_key=props.get("form"),
+            group_id=registry.resolve_group(case, lane, props),
+            due_at=case.deadline_at if lane != "meldkamer" else None))
+
+
+def validate_form(form_key: Optional[str], form_data: Any) -> dict[str, Any]:
+    """Validate submitted data against the task's registered form; keys starting with '_' are refused."""
+    if not isinstance(form_data, dict):
+        raise InvalidInput("form data must be a JSON object", {"_schema": ["expected an object"]})
+    bad = [k for k in form_data if not isinstance(k, str) or k.startswith("_")]
+    if bad:
+        raise InvalidInput("field names may not start with '_'", {k: ["not allowed"] for k in map(str, bad)})
+    schema = registry.get_form(form_key)
+    if schema is None:
+        if form_data:
+            raise InvalidInput("this task takes no form data", {k: ["unknown field"] for k in form_data})
+        return {}
+    try:
+        return schema.load(form_data)
+    except ValidationError as err:
+        fields = err.messages if isinstance(err.messages, dict) else {"_schema": err.messages}
+        raise InvalidInput("the form has errors", fields) from err
+
+
+def get_item(item_id: int) -> WorkItem:
+    """The work item or NotFound."""
+    item = db.session.get(WorkItem, item_id)
+    if item is None:
+        raise NotFound(f"work item {item_id} does not exist")
+    return item
+
+
+def complete_work_item(item_id: int, user: Actor, form_data: Any) -> Case:
+    """Complete the task behind a work item with form data, then run the case until it waits again."""
+    from .runtime import CaseRun, commit_or_explain, run_guarded  # runtime imports this module
+
+    item = get_item(item_id)
+    group_key = item.group.key if item.group is not None else None
+    if not user.may_act_for(group_key):
+        raise Forbidden(f"you may not act for group '{group_key}'")
+    if item.status != "open":
+        raise Conflict(f"work item {item_id} is no longer open ({item.status})")
+    values = validate_form(item.form_key, form_data)
+    case_id = item.case_id
+
+    def act() -> Case:
+        run = CaseRun.open(case_id, actor=user.display_name, user_id=user.id)
+        db.session.refresh(item)
+        if item.status != "open":
+            raise Conflict(f"work item {item_id} is no longer open ({item.status})")
+        task = run.ready_manual_task(item.task_id)
+        task.set_data(**values)
+        task.run()
+        item.status, item.completed_at, item.completed_by_id = "completed", utcnow(), user.id
+        note = values.get("note")
+        shown = {k: v for k, v in values.items() if k != "note"}
+        add_event(run.case, "task_completed", actor=user.display_name, user_id=user.id, note=note,
+                  data={"task": item.task_name, "title": item.title, "form": shown})
+        run.run_engine()
+        run.save()
+        commit_or_explain(case_id)
+        return run.case
+
+    return run_guarded(case_id, user.display_name, act)

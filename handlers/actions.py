@@ -1,0 +1,153 @@
+"""Service-task operators of the melding process that change who handles a case and by when."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from engine import registry
+from engine.models import Case
+from engine.registry import ServiceContext
+from engine.timeline import add_event
+from engine.db import db
+from notifications.outbox import queue_mail
+
+from .calendar import add_working_days
+from .groups import group_by_key, leads_and_desk
+from .models import Category
+
+DEFAULT_DEADLINE_DAYS = 10
+
+
+def _setting(name: str, default):
+    return current_app.config.get(name, default) if current_app else default
+
+
+@registry.service("case.dispatch")
+def dispatch_to_group(ctx: ServiceContext) -> dict:
+    """Give the case to the chosen (or suggested) group and set its deadline in working days."""
+    case, data = ctx.case, ctx.data
+    if data.get("category"):
+        case.category = db.session.scalar(select(Category).where(Category.key == data["category"]))
+    group = group_by_key(data.get("group")) or case.suggested_group
+    if group is None:
+        raise ValueError("no handler group chosen and none suggested")
+    case.group = group
+    days = case.category.deadline_days if case.category is not None else DEFAULT_DEADLINE_DAYS
+    deadline = add_working_days(ctx.now, days)
+    case.deadline_at = deadline
+    data["deadline"] = deadline.isoformat()
+    add_event(case, "dispatched", actor=ctx.actor, user_id=ctx.user_id, public=True,
+              text=f"Doorgestuurd naar {group.name}", note=data.get("note"),
+              data={"group": group.key, "deadline": data["deadline"], "working_days": days})
+    return {"group": group.key, "deadline": data["deadline"]}
+
+
+@registry.service("case.refer")
+def refer_elsewhere(ctx: ServiceContext) -> None:
+    """Close the case as referred elsewhere, with the public explanation for the reporter."""
+    add_event(ctx.case, "referred", actor=ctx.actor, user_id=ctx.user_id, public=True,
+              text=ctx.data.get("public_text"), note=ctx.data.get("note"))
+
+
+@registry.service("case.mark_duplicate")
+def mark_duplicate(ctx: ServiceContext) -> None:
+    """Link the case to its original; the reporter then follows the original's status mails."""
+    original = db.session.scalar(select(Case).where(Case.reference == ctx.data.get("duplicate_of")))
+    if original is None or original.id == ctx.case.id:
+        raise ValueError(f"original case {ctx.data.get('duplicate_of')!r} not found")
+    ctx.case.duplicate_of = original
+    add_event(ctx.case, "duplicate", actor=ctx.actor, user_id=ctx.user_id, public=True,
+              text=f"Dezelfde melding werd al gedaan ({original.reference}); u krijgt de opvolging daarvan.",
+              data={"original": original.reference})
+    add_event(original, "duplicate_linked", actor=ctx.actor, user_id=ctx.user_id,
+              note=f"Dubbele melding {ctx.case.reference} gekoppeld", data={"duplicate": ctx.case.reference})
+
+
+@registry.service("case.escalate")
+def escalate(ctx: ServiceContext) -> None:
+    """Tell the group's leads and the meldkamer that the deadline passed (once per deadline)."""
+    case, data = ctx.case, ctx.data
+    if data.get("escalated_for") == data.get("deadline"):
+        return
+    data["escalated_for"] = data.get("deadline")
+    recipients = leads_and_desk(case.group)
+    for address in recipients:
+        queue_mail(case, address, "escalatie", recipient_kind="medewerker",
+                   data={"deadline": data.get("deadline"), "group": case.group.name if case.group else None})
+    add_event(case, "escalated", actor="systeem", note="Afhandeltermijn verstreken: groepsverantwoordelijke en "
+              "meldkamer verwittigd", data={"deadline": data.get("deadline"), "to": recipients})
+
+
+@registry.service("deadline.pause")
+def pause_deadline(ctx: ServiceContext) -> None:
+    """Stop the deadline clock while the reporter is asked for information."""
+    ctx.data["paused_at"] = ctx.now.isoformat()
+    ctx.data["reaction_window"] = _setting("MELDPUNT_REACTION_WINDOW", "P5D")
+
+
+@registry.service("deadline.resume")
+def resume_deadline(ctx: ServiceContext) -> None:
+    """Restart the clock: the deadline moves by the time spent waiting for the reporter."""
+    case, data = ctx.case, ctx.data
+    paused_at = data.pop("paused_at", None)
+    if paused_at and data.get("deadline"):
+        waited = ctx.now - datetime.fromisoformat(paused_at)
+        deadline = datetime.fromisoformat(data["deadline"]) + max(waited, timedelta(0))
+        data["deadline"] = deadline.isoformat()
+        case.deadline_at = deadline
+        add_event(case, "deadline_moved", actor="systeem", note="Termijn verlengd met de wachttijd op de melder",
+                  data={"deadline": data["deadline"]})
+
+
+@registry.service("case.no_reaction")
+def record_no_reaction(ctx: ServiceContext) -> None:
+    """The reporter did not answer in time: handling continues with what is known."""
+    add_event(ctx.case, "no_reaction", actor="systeem", public=True,
+              text="Geen reactie ontvangen; we behandelen uw melding verder met de beschikbare informatie.")
+
+
+@registry.service("case.send_back")
+def send_back(ctx: ServiceContext) -> None:
+    """The group returns the case to the meldkamer for re-routing, with its reason."""
+    group = ctx.case.group
+    ctx.case.group = None
+    ctx.case.deadline_at = None
+    add_event(ctx.case, "sent_back", actor=ctx.actor, user_id=ctx.user_id, note=ctx.data.get("note"),
+              data={"from_group": group.key if group else None})
+
+
+@registry.service("case.close")
+def close_case(ctx: ServiceContext) -> None:
+    """Close with the public text the reporter reads in the mail and on the tracking page."""
+    add_event(ctx.case, "closed", actor=ctx.actor, user_id=ctx.user_id, public=True,
+              text=ctx.data.get("public_text"))
+
+
+@registry.service("feedback.record")
+def record_feedback(ctx: ServiceContext) -> None:
+    """Keep the reporter's answer to the feedback question on the timeline."""
+    feedback = ctx.data.get("feedback") or {}
+    satisfied = feedback.get("satisfied")
+    add_event(ctx.case, "feedback", actor="melder", note=feedback.get("comment"),
+              data={"satisfied": satisfied, "answer": feedback.get("answer")})
+
+
+@registry.service("case.keep_closed")
+def keep_closed(ctx: ServiceContext) -> None:
+    """The group decided not to reopen; the reason goes to the reporter."""
+    add_event(ctx.case, "kept_closed", actor=ctx.actor, user_id=ctx.user_id, public=True,
+              text=ctx.data.get("reason"), note=ctx.data.get("note"))
+
+
+@registry.service("case.reopen")
+def reopen(ctx: ServiceContext) -> None:
+    """Reopen after negative feedback: back to the same group, with a fresh deadline."""
+    case, data = ctx.case, ctx.data
+    days = case.category.deadline_days if case.category is not None else DEFAULT_DEADLINE_DAYS
+    deadline = add_working_days(ctx.now, days)
+    case.deadline_at = deadline
+    data["deadline"] = deadline.isoformat()
+    add_event(case, "reopened", actor=ctx.actor, user_id=ctx.user_id, public=True,
+              text="Uw melding wordt opnieuw behandeld.", note=data.get("note"))

@@ -1,0 +1,46 @@
+"""Looking up groups and deciding which group's queue a task belongs to."""
+from __future__ import annotations
+
+from typing import Optional
+
+from sqlalchemy import select
+
+from engine import registry
+from engine.db import db
+from engine.models import Case
+
+from .models import MELDKAMER, HandlerGroup, User
+
+
+def group_by_key(key: Optional[str]) -> Optional[HandlerGroup]:
+    """The active group with this key, or None."""
+    if not key:
+        return None
+    return db.session.scalar(select(HandlerGroup).where(HandlerGroup.key == key, HandlerGroup.active.is_(True)))
+
+
+@registry.group_resolver
+def queue_for_task(case: Case, lane: Optional[str], props: dict) -> Optional[int]:
+    """Lane `meldkamer` goes to the desk; a `group` property names a fixed group; otherwise the case's group."""
+    key = props.get("group") or (MELDKAMER if lane == MELDKAMER else None)
+    if key:
+        group = group_by_key(key)
+        return group.id if group else None
+    return case.group_id
+
+
+def leads_and_desk(group: Optional[HandlerGroup]) -> list[str]:
+    """E-mail addresses for an escalation: the group's leads (or its own address) and the meldkamer."""
+    addresses: list[str] = []
+    if group is not None:
+        leads = [u.email for u in group.members if u.role == "groepsverantwoordelijke" and u.email and u.active]
+        addresses += leads or ([group.email] if group.email else [])
+    desk = group_by_key(MELDKAMER)
+    if desk is not None and desk.email:
+        addresses.append(desk.email)
+    return list(dict.fromkeys(addresses))
+
+
+def members_of(group: HandlerGroup) -> list[User]:
+    """Active members of a group."""
+    return [u for u in group.members if u.active]

@@ -1,0 +1,116 @@
+"""Handler groups, staff users, categories and contractor orders."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from engine.clock import utcnow
+from engine.db import BigId, UTCDateTime, db
+
+ROLES = ("admin", "meldkamer", "behandelaar", "groepsverantwoordelijke", "onthaal", "rapportage")
+GROUP_KINDS = ("desk", "internal", "external")
+MELDKAMER = "meldkamer"  # key of the dispatch desk's group and of its BPMN lane
+
+memberships = Table(
+    "memberships",
+    db.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("group_id", ForeignKey("handler_groups.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class HandlerGroup(db.Model):
+    """A team with a work queue (behandelaarsgroep), the meldkamer desk, or an external contractor."""
+
+    __tablename__ = "handler_groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20), default="internal")
+    email: Mapped[Optional[str]] = mapped_column(String(254))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    members = relationship("User", secondary=memberships, back_populates="groups")
+
+
+class User(db.Model):
+    """A staff member with one role; API access by a token whose hash is stored, never the token."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[Optional[str]] = mapped_column(String(254))
+    role: Mapped[str] = mapped_column(String(30))
+    password_hash: Mapped[Optional[str]] = mapped_column(String(300))
+    api_token_hash: Mapped[Optional[str]] = mapped_column(String(64), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    groups = relationship(HandlerGroup, secondary=memberships, back_populates="members")
+
+    def issue_api_token(self) -> str:
+        """Create a new API token for this user, store its hash and return the token once."""
+        token = secrets.token_urlsafe(32)
+        self.api_token_hash = hash_token(token)
+        return token
+
+    @property
+    def group_keys(self) -> set[str]:
+        """Keys of the groups this user may act for (the meldkamer role acts for the meldkamer desk)."""
+        keys = {g.key for g in self.groups}
+        if self.role == "meldkamer":
+            keys.add(MELDKAMER)
+        return keys
+
+    def may_act_for(self, group_key: Optional[str]) -> bool:
+        """True when this user may complete work for the given group."""
+        return self.active and (self.role == "admin" or (group_key is not None and group_key in self.group_keys))
+
+
+def hash_token(token: str) -> str:
+    """SHA-256 of an API token; tokens are long random strings, so a plain hash is enough."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Category(db.Model):
+    """A main or sub category of meldingen, with the default group and deadline in working days."""
+
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("categories.id"))
+    default_group_id: Mapped[Optional[int]] = mapped_column(ForeignKey("handler_groups.id"))
+    deadline_days: Mapped[int] = mapped_column(Integer, default=10)
+    synonyms: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    parent = relationship("Category", remote_side=[id])
+    default_group = relationship(HandlerGroup)
+
+
+class ContractorOrder(db.Model):
+    """Work ordered from an external contractor for one case, followed until it reports back."""
+
+    __tablename__ = "contractor_orders"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    contractor_id: Mapped[int] = mapped_column(ForeignKey("handler_groups.id"))
+    instructions: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open, planned, done, refused
+    planned_for: Mapped[Optional[str]] = mapped_column(String(10))
+    report: Mapped[Optional[str]] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reported_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+
+    contractor = relationship(HandlerGroup)

@@ -1,0 +1,103 @@
+"""Reference data every installation needs, and demo data for `make run`.
+
+Groups and volumes follow Mechelen's 2019 meldingen process; categories are a Flemish tree with
+synonyms for search, each sub category with a default group and a deadline in working days.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from engine.db import db
+
+from .models import MELDKAMER, Category, HandlerGroup, User
+
+GROUPS = [
+    (MELDKAMER, "Meldkamer", "desk", "meldkamer@stad.example"),
+    ("onderhoud-openbaar-domein", "Onderhoud openbaar domein", "internal", "ood@stad.example"),
+    ("openbare-netheid", "Openbare netheid", "internal", "netheid@stad.example"),
+    ("projecten-en-planning", "Projecten en planning", "internal", "projecten@stad.example"),
+    ("fietsteam", "Fietsteam", "internal", "fietsteam@stad.example"),
+    ("beheer-openbaar-domein", "Beheer openbaar domein", "internal", "bod@stad.example"),
+    ("omgeving-economie-wonen", "Omgeving, economie en wonen", "internal", "omgeving@stad.example"),
+    ("samen-leven", "Samen leven", "internal", "samenleven@stad.example"),
+    ("vrije-tijd", "Vrije tijd", "internal", "vrijetijd@stad.example"),
+    ("algemene-ondersteuning-stro", "Algemene ondersteuning en STRO", "internal", "stro@stad.example"),
+    ("aannemer-wegenwerken", "Wegenbouw Dijle bv (aannemer)", "external", "planning@wegenbouw-dijle.example"),
+    ("aannemer-verlichting", "Lichtwerk Rupel nv (aannemer)", "external", "service@lichtwerk-rupel.example"),
+]
+
+# main key, main name, [(sub key, sub name, default group, working days, synonyms)]
+CATEGORIES = [
+    ("wegen", "Weg, voetpad of plein", [
+        ("wegdek-put", "Put of verzakking in de weg", "onderhoud-openbaar-domein", 10, "put gat verzakking asfalt"),
+        ("voetpad-losse-tegel", "Losse of kapotte tegel in het voetpad", "onderhoud-openbaar-domein", 10,
+         "tegel stoeptegel voetpad stoep put in het voetpad"),
+        ("fietspad", "Fietspad beschadigd", "fietsteam", 10, "fietspad fiets"),
+    ]),
+    ("verlichting", "Openbare verlichting", [
+        ("straatlamp-defect", "Straatlamp kapot", "onderhoud-openbaar-domein", 5,
+         "lamp kapot straatlicht verlichting donker paal"),
+    ]),
+    ("netheid", "Netheid", [
+        ("sluikstort", "Sluikstort", "openbare-netheid", 3, "afval gedumpt matras vuilniszakken sluikstorten"),
+        ("vuilbak-vol", "Volle openbare vuilbak", "openbare-netheid", 2, "vuilnisbak vuilbak vol"),
+        ("zwerfvuil", "Zwerfvuil", "openbare-netheid", 5, "zwerfvuil papier blikjes"),
+    ]),
+    ("groen", "Groen en bomen", [
+        ("boom-gevaarlijk", "Gevaarlijke boom of tak", "beheer-openbaar-domein", 3, "boom tak omgevallen"),
+        ("onkruid", "Onkruid of gras", "beheer-openbaar-domein", 15, "onkruid gras maaien"),
+    ]),
+    ("straatmeubilair", "Straatmeubilair", [
+        ("bank-kapot", "Zitbank of paaltje beschadigd", "onderhoud-openbaar-domein", 15, "bank paaltje"),
+        ("verkeersbord", "Verkeersbord of signalisatie", "onderhoud-openbaar-domein", 5, "bord signalisatie"),
+    ]),
+    ("samenleven", "Samenleven", [
+        ("overlast", "Overlast of lawaai", "samen-leven", 10, "lawaai overlast buren"),
+    ]),
+]
+
+
+def seed_reference_data() -> None:
+    """Create the groups and categories that are missing (running it twice changes nothing)."""
+    groups = {g.key: g for g in db.session.scalars(select(HandlerGroup))}
+    for key, name, kind, email in GROUPS:
+        if key not in groups:
+            groups[key] = HandlerGroup(key=key, name=name, kind=kind, email=email)
+            db.session.add(groups[key])
+    existing = {c.key for c in db.session.scalars(select(Category))}
+    for main_key, main_name, subs in CATEGORIES:
+        main = db.session.scalar(select(Category).where(Category.key == main_key))
+        if main is None:
+            main = Category(key=main_key, name=main_name)
+            db.session.add(main)
+        for key, name, group, days, synonyms in subs:
+            if key not in existing:
+                db.session.add(Category(key=key, name=name, parent=main, default_group=groups[group],
+                                        deadline_days=days, synonyms=synonyms))
+    db.session.flush()
+
+
+DEMO_USERS = [
+    ("admin", "Beheerder", "admin", None, "beheer@stad.example"),
+    ("an.meldkamer", "An Peeters", "meldkamer", None, "an.peeters@stad.example"),
+    ("bart.ood", "Bart Janssens", "behandelaar", "onderhoud-openbaar-domein", "bart.janssens@stad.example"),
+    ("chris.ood", "Chris Maes", "groepsverantwoordelijke", "onderhoud-openbaar-domein", "chris.maes@stad.example"),
+    ("dina.netheid", "Dina Claes", "behandelaar", "openbare-netheid", "dina.claes@stad.example"),
+]
+
+
+def seed_demo_users() -> dict[str, str]:
+    """Create the demo staff, each with a fresh API token; returns username -> token."""
+    tokens = {}
+    for username, name, role, group_key, email in DEMO_USERS:
+        user = db.session.scalar(select(User).where(User.username == username))
+        if user is None:
+            user = User(username=username, display_name=name, role=role, email=email)
+            db.session.add(user)
+        if group_key:
+            group = db.session.scalar(select(HandlerGroup).where(HandlerGroup.key == group_key))
+            if group not in user.groups:
+                user.groups.append(group)
+        tokens[username] = user.issue_api_token()
+    db.session.flush()
+    return tokens

@@ -1,0 +1,63 @@
+"""Writing mails to the outbox inside the case's transaction, and the `notify.reporter` operator."""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from flask import current_app, has_app_context
+from sqlalchemy import select
+
+from engine import registry
+from engine.db import db
+from engine.models import Case
+from engine.registry import ServiceContext
+from engine.timeline import add_event
+
+from .models import OutboxMessage
+
+
+def tracking_url(case: Case) -> str:
+    """The public tracking link of a case (its token is the only key)."""
+    base = current_app.config["MELDPUNT_BASE_URL"] if has_app_context() else "http://127.0.0.1:5000"
+    return f"{base.rstrip('/')}/volg/{case.tracking_token}"
+
+
+def queue_mail(case: Optional[Case], recipient: str, template: str, *, language: str = "nl",
+               recipient_kind: str = "melder", data: Optional[dict[str, Any]] = None) -> OutboxMessage:
+    """Add one outbox row; a sender delivers it after the transaction has committed."""
+    payload = {"reference": case.reference} if case is not None else {}
+    payload.update(data or {})
+    message = OutboxMessage(case_id=case.id if case is not None else None, recipient=recipient,
+                            recipient_kind=recipient_kind, template=template, language=language, data=payload)
+    db.session.add(message)
+    return message
+
+
+def _followers(case: Case) -> list:
+    """The case's reporter plus the reporters of duplicates linked to it (they follow this case)."""
+    reporters = [case.reporter] if case.reporter is not None else []
+    duplicates = db.session.scalars(select(Case).where(Case.duplicate_of_id == case.id))
+    reporters += [d.reporter for d in duplicates if d.reporter is not None]
+    return reporters
+
+
+@registry.service("notify.reporter")
+def notify_reporter(ctx: ServiceContext, template: str) -> dict:
+    """Queue the status mail `template` for the reporter (and followers); note it when nobody can be mailed."""
+    case = ctx.case
+    public_text = {"afgesloten": ctx.data.get("public_text"), "doorverwezen": ctx.data.get("public_text"),
+                   "informatie_gevraagd": ctx.data.get("question"),
+                   "gesloten_gehouden": ctx.data.get("reason")}.get(template)
+    sent = []
+    for reporter in _followers(case):
+        if not reporter.email:
+            continue
+        queue_mail(case, reporter.email, template, language=reporter.language,
+                   data={"tracking_url": tracking_url(case), "public_text": public_text,
+                         "name": reporter.name})
+        sent.append(reporter.email)
+    if sent:
+        add_event(case, "mail_queued", note=f"Mail '{template}' klaargezet", data={"template": template,
+                                                                                   "count": len(sent)})
+    else:
+        add_event(case, "mail_skipped", note=f"Mail '{template}' niet verstuurd: geen e-mailadres van de melder")
+    return {"queued": len(sent)}

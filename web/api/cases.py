@@ -1,0 +1,85 @@
+"""Cases in the staff API: register a melding, read a case, deliver a message to it."""
+from __future__ import annotations
+
+from flask import g, jsonify
+from sqlalchemy import select
+
+from engine import statuses
+from engine.db import db
+from engine.errors import Forbidden, NotFound
+from engine.messages import deliver_message
+from engine.models import Case, WorkItem
+from engine.timeline import events_of
+from engine.workitems import validate_form
+from intake.meldingen import register_melding
+from notifications.outbox import tracking_url
+
+from . import bp
+from .auth import may_see_case, may_see_contact, require_role, token_required
+from .common import json_body, load
+from .schemas import CaseOut, MeldingCreated, MeldingIn, MessageIn
+
+INTAKE_ROLES = ("admin", "meldkamer", "onthaal")
+# Who may record a message on a case through the API (a phone call from the reporter, a contractor's call).
+MESSAGE_ROLES = ("admin", "meldkamer", "onthaal", "behandelaar", "groepsverantwoordelijke")
+
+
+def case_by_reference(reference: str) -> Case:
+    """The case with this reference or 404."""
+    case = db.session.scalar(select(Case).where(Case.reference == reference))
+    if case is None:
+        raise NotFound(f"no case with reference '{reference}'")
+    return case
+
+
+def case_view(case: Case, user) -> dict:
+    """The case as the user may see it: contact data and internal notes by role."""
+    items = db.session.scalars(select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.status == "open")
+                               .order_by(WorkItem.id))
+    reporter = None
+    if case.reporter is not None and may_see_contact(user, case):
+        reporter = {"name": case.reporter.name, "email": case.reporter.email, "phone": case.reporter.phone}
+    shown = {name: getattr(case, name) for name in CaseOut().fields if hasattr(Case, name)}
+    shown |= {
+        "status_label": statuses.label(case.status), "reporter": reporter, "timeline": events_of(case.id),
+        "work_items": list(items), "process": f"{case.definition.key} v{case.definition.version}",
+        "category": case.category, "group": case.group, "suggested_group": case.suggested_group}
+    return CaseOut().dump(shown)
+
+
+@bp.post("/v1/meldingen")
+@token_required
+def create_melding():
+    """Register a melding taken by phone, at the desk or from another system; starts its process."""
+    require_role(g.user, *INTAKE_ROLES)
+    data = load(MeldingIn(), json_body())
+    case = register_melding(description=data["description"], channel=data["channel"], category=data["category"],
+                            location=data["location"], reporter=data["reporter"], actor=g.user.display_name,
+                            user_id=g.user.id)
+    body = MeldingCreated().dump({"reference": case.reference, "status": case.status,
+                                  "tracking_url": tracking_url(case)})
+    return jsonify(body), 201, {"Location": f"/api/v1/cases/{case.reference}"}
+
+
+@bp.get("/v1/cases/<reference>")
+@token_required
+def get_case(reference: str):
+    """A case with its status, timeline and open work items."""
+    case = case_by_reference(reference)
+    if not may_see_case(g.user, case):
+        raise Forbidden("this case belongs to another group")
+    return jsonify(case_view(case, g.user))
+
+
+@bp.post("/v1/cases/<reference>/messages")
+@token_required
+def post_message(reference: str):
+    """Record a message the case waits for (reporter's reaction, contractor's report, feedback)."""
+    require_role(g.user, *MESSAGE_ROLES)
+    case = case_by_reference(reference)
+    if not may_see_case(g.user, case):
+        raise Forbidden("this case belongs to another group")
+    data = load(MessageIn(), json_body())
+    payload = validate_form(f"message:{data['name']}", data["payload"])
+    case = deliver_message(case.id, data["name"], payload, actor=g.user.display_name, user_id=g.user.id)
+    return jsonify(case_view(case, g.user))

@@ -1,0 +1,71 @@
+"""The OpenAPI 3 document of the staff API, generated from the marshmallow schemas."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import jsonify
+
+from . import bp
+from .schemas import (CaseOut, Error, LocationIn, MeldingCreated, MeldingIn, MessageIn, OutboxOut, ReporterIn,
+                      WorkItemPage)
+
+
+def _json(schema: str) -> dict:
+    return {"content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
+
+
+def _errors(*codes: int) -> dict:
+    words = {400: "Request body is not JSON", 401: "Missing or invalid API token", 403: "Not allowed for your role "
+             "or group", 404: "Not found", 409: "No longer open, or changed by someone else", 422: "Field errors"}
+    return {str(code): {"description": words[code], **_json("Error")} for code in codes}
+
+
+@lru_cache(maxsize=1)
+def build_spec() -> dict:
+    """Build the document once; it only changes with the code."""
+    spec = APISpec(title="Meldpunt staff API", version="1", openapi_version="3.0.3", plugins=[MarshmallowPlugin()],
+                   info={"description": "Register meldingen, follow cases and work the queues. Every call needs "
+                                        "`Authorization: Bearer <token>` (see `meldpunt user add --token`)."})
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    for name, schema in [("MeldingIn", MeldingIn), ("LocationIn", LocationIn), ("ReporterIn", ReporterIn),
+                         ("MeldingCreated", MeldingCreated), ("Case", CaseOut), ("WorkItemPage", WorkItemPage),
+                         ("MessageIn", MessageIn), ("OutboxMessage", OutboxOut), ("Error", Error)]:
+        spec.components.schema(name, schema=schema)
+    ref = {"in": "path", "name": "reference", "required": True, "schema": {"type": "string"}}
+    spec.path("/api/v1/meldingen", operations={"post": {
+        "summary": "Register a melding", "requestBody": {"required": True, **_json("MeldingIn")},
+        "responses": {"201": {"description": "Created", **_json("MeldingCreated")}, **_errors(400, 401, 403, 422)}}})
+    spec.path("/api/v1/cases/{reference}", operations={"get": {
+        "summary": "A case with status, timeline and open work items", "parameters": [ref],
+        "responses": {"200": {"description": "The case", **_json("Case")}, **_errors(401, 403, 404)}}})
+    spec.path("/api/v1/cases/{reference}/messages", operations={"post": {
+        "summary": "Deliver a message the case waits for", "parameters": [ref],
+        "requestBody": {"required": True, **_json("MessageIn")},
+        "responses": {"200": {"description": "The case", **_json("Case")}, **_errors(400, 401, 403, 404, 409, 422)}}})
+    spec.path("/api/v1/work-items", operations={"get": {
+        "summary": "A queue of work items (keyset pagination)",
+        "parameters": [{"in": "query", "name": n, "schema": {"type": t}} for n, t in
+                       [("group", "string"), ("status", "string"), ("after", "integer"), ("limit", "integer")]],
+        "responses": {"200": {"description": "One page", **_json("WorkItemPage")}, **_errors(401, 403, 422)}}})
+    spec.path("/api/v1/work-items/{id}/complete", operations={"post": {
+        "summary": "Complete a work item with its form data",
+        "parameters": [{"in": "path", "name": "id", "required": True, "schema": {"type": "integer"}}],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
+        "responses": {"200": {"description": "The case", **_json("Case")},
+                      **_errors(400, 401, 403, 404, 409, 422)}}})
+    spec.path("/api/v1/outbox", operations={"get": {
+        "summary": "Outbox rows (admin)", "parameters": [{"in": "query", "name": "status",
+                                                          "schema": {"type": "string"}}],
+        "responses": {"200": {"description": "Rows", "content": {"application/json": {"schema": {
+            "type": "array", "items": {"$ref": "#/components/schemas/OutboxMessage"}}}}}, **_errors(401, 403)}}})
+    document = spec.to_dict()
+    document["security"] = [{"bearer": []}]
+    return document
+
+
+@bp.get("/openapi.json")
+def openapi_document():
+    """The OpenAPI document of this API."""
+    return jsonify(build_spec())

@@ -1,0 +1,71 @@
+"""Work items in the staff API: a group's queue and completing an item."""
+from __future__ import annotations
+
+from flask import g, jsonify, request
+from sqlalchemy import select
+
+from engine.db import db
+from engine.errors import Forbidden, InvalidInput
+from engine.models import WorkItem
+from engine.workitems import complete_work_item
+from handlers.groups import group_by_key
+
+from . import bp
+from .auth import token_required
+from .cases import case_view
+from .common import json_body
+from .schemas import WorkItemPage
+
+PAGE_MAX = 200
+
+
+def _int_arg(name: str, default: int | None) -> int | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidInput(f"'{name}' must be a whole number", {name: ["not a whole number"]}) from None
+    if value < 0:
+        raise InvalidInput(f"'{name}' must not be negative", {name: ["negative"]})
+    return value
+
+
+@bp.get("/v1/work-items")
+@token_required
+def list_work_items():
+    """A group's queue, oldest first, keyset-paginated with ?after=<last id>&limit=."""
+    user = g.user
+    group_key = request.args.get("group")
+    status = request.args.get("status", "open")
+    if status not in ("open", "completed", "cancelled"):
+        raise InvalidInput("unknown status", {"status": ["use open, completed or cancelled"]})
+    after = _int_arg("after", 0)
+    limit = min(_int_arg("limit", 50) or 50, PAGE_MAX)
+    query = select(WorkItem).where(WorkItem.status == status)
+    if group_key:
+        group = group_by_key(group_key)
+        if group is None:
+            raise InvalidInput("unknown group", {"group": [f"no active group '{group_key}'"]})
+        if not user.may_act_for(group.key) and user.role not in ("meldkamer", "rapportage"):
+            raise Forbidden(f"you are not a member of group '{group_key}'")
+        query = query.where(WorkItem.group_id == group.id)
+    elif user.role != "admin":
+        ids = [grp.id for grp in user.groups] + ([group_by_key("meldkamer").id] if user.role == "meldkamer"
+                                                  and group_by_key("meldkamer") else [])
+        query = query.where(WorkItem.group_id.in_(ids))
+    items = list(db.session.scalars(query.where(WorkItem.id > after).order_by(WorkItem.id).limit(limit)))
+    next_after = items[-1].id if len(items) == limit else None
+    return jsonify(WorkItemPage().dump({"items": items, "next_after": next_after}))
+
+
+@bp.post("/v1/work-items/<int:item_id>/complete")
+@token_required
+def complete(item_id: int):
+    """Complete the task behind a work item with its form data; answers with the updated case."""
+    data = json_body()
+    if not isinstance(data, dict):
+        raise InvalidInput("expected a JSON object with the form fields", {"_schema": ["expected an object"]})
+    case = complete_work_item(item_id, g.user, data)
+    return jsonify(case_view(case, g.user))

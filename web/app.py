@@ -1,0 +1,64 @@
+"""The Flask application factory."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Optional
+
+from flask import Flask
+from flask_migrate import Migrate
+from sqlalchemy import event
+
+from engine.db import db
+
+from .config import Config
+
+MIGRATIONS = str(Path(__file__).resolve().parent / "migrations")
+migrate = Migrate(directory=MIGRATIONS)
+
+
+def load_domain() -> None:
+    """Import the modules that register models, service operators, forms and the queue resolver."""
+    import handlers.actions  # noqa: F401
+    import handlers.contractors  # noqa: F401
+    import handlers.forms  # noqa: F401
+    import handlers.groups  # noqa: F401
+    import handlers.messages  # noqa: F401
+    import handlers.routing  # noqa: F401
+    import notifications.outbox  # noqa: F401
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # WAL lets readers work while one writer commits; NORMAL sync is safe with WAL and much faster.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def create_app(test_config: Optional[dict[str, Any]] = None) -> Flask:
+    """Build the app from the environment (MELDPUNT_*), or from `test_config` in tests."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(vars(Config(app.instance_path)))
+    if test_config:
+        app.config.update(test_config)
+    load_domain()
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            event.listen(db.engine, "connect", _sqlite_pragmas)
+
+    from .api import bp as api_bp
+    from .errors import register_error_handlers
+    from .public import bp as public_bp
+
+    app.register_blueprint(api_bp)
+    app.register_blueprint(public_bp)
+    register_error_handlers(app)
+
+    if app.config.get("MELDPUNT_SCHEDULER"):
+        from .scheduler import start_background_scheduler
+
+        start_background_scheduler(app)
+    return app

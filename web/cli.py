@@ -1,0 +1,188 @@
+"""The `meldpunt` command: database, seed data, serving, the worker, users, BPMN deploys, timers."""
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import select
+
+from engine import deploy as deployment
+from engine.db import db
+from engine.errors import EngineError
+from engine.models import ProcessDefinition
+
+from .app import create_app
+
+
+def _app_factory():
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_app_factory, add_default_commands=False, add_version_option=False)
+def main() -> None:
+    """Meldpunt: case management for meldingen, incoming post and the info mailbox."""
+
+
+def _fail(err: EngineError) -> None:
+    click.echo(f"Error: {err.message}", err=True)
+    sys.exit(2)
+
+
+@main.command("seed")
+@click.option("--demo", is_flag=True, help="Also create demo staff (printing their API tokens) and demo cases.")
+@with_appcontext
+def seed_command(demo: bool) -> None:
+    """Deploy the built-in BPMN models and create groups and categories (idempotent)."""
+    from handlers.seed import seed_demo_users, seed_reference_data
+
+    seed_reference_data()
+    for definition, created in deployment.deploy_builtin():
+        click.echo(f"{'deployed' if created else 'unchanged'}: {definition.key} v{definition.version}")
+    db.session.commit()
+    if demo:
+        from intake.demo import create_demo_cases
+
+        tokens = seed_demo_users()
+        db.session.commit()
+        created = create_demo_cases()
+        click.echo(f"demo cases: {created}")
+        click.echo("demo API tokens (shown once):")
+        for username, token in tokens.items():
+            click.echo(f"  {username:14} {token}")
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--scheduler/--no-scheduler", default=True, show_default=True,
+              help="Run the timer tick in this process (the embedded mode; use `meldpunt worker` otherwise).")
+def serve_command(host: str, port: int, scheduler: bool) -> None:
+    """Serve the web app with waitress (and the scheduler in-process)."""
+    from waitress import serve
+
+    app = create_app({"MELDPUNT_SCHEDULER": scheduler})
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    click.echo(f"Meldpunt on http://{host}:{port} (database: {app.config['SQLALCHEMY_DATABASE_URI']})")
+    serve(app, host=host, port=port, threads=8)
+
+
+@main.command("worker")
+def worker_command() -> None:
+    """Run the background jobs (timer tick) in the foreground."""
+    from .scheduler import run_worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    run_worker(create_app())
+
+
+@main.group("user")
+def user_group() -> None:
+    """Staff users."""
+
+
+@user_group.command("add")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(["admin", "meldkamer", "behandelaar",
+                                                          "groepsverantwoordelijke", "onthaal", "rapportage"]))
+@click.option("--group", "groups", multiple=True, help="Key of a handler group (repeatable).")
+@click.option("--name", default=None, help="Display name (default: the username).")
+@click.option("--email", default=None)
+@click.option("--token", is_flag=True, help="Issue an API token and print it (shown once).")
+@with_appcontext
+def user_add(username: str, role: str, groups: tuple[str, ...], name: str | None, email: str | None,
+             token: bool) -> None:
+    """Add a staff user (or update role and groups of an existing one)."""
+    from handlers.groups import group_by_key
+    from handlers.models import User
+
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        user = User(username=username, display_name=name or username, role=role, email=email)
+        db.session.add(user)
+    user.role = role
+    for key in groups:
+        group = group_by_key(key)
+        if group is None:
+            raise click.BadParameter(f"no active group '{key}'", param_hint="--group")
+        if group not in user.groups:
+            user.groups.append(group)
+    issued = user.issue_api_token() if token else None
+    db.session.commit()
+    click.echo(f"user {username}: role {role}, groups {', '.join(sorted(g.key for g in user.groups)) or '-'}")
+    if issued:
+        click.echo(issued)
+
+
+@main.group("bpmn")
+def bpmn_group() -> None:
+    """Process definitions."""
+
+
+@bpmn_group.command("deploy")
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def bpmn_deploy(files: tuple[Path, ...]) -> None:
+    """Deploy BPMN files (default: the built-in models); unchanged files are a no-op."""
+    try:
+        results = [deployment.deploy_file(f, "cli") for f in files] if files else deployment.deploy_builtin("cli")
+    except EngineError as err:
+        db.session.rollback()
+        _fail(err)
+    db.session.commit()
+    for definition, created in results:
+        click.echo(f"{'deployed' if created else 'unchanged'}: {definition.key} v{definition.version} "
+                   f"({definition.filename}, sha256 {definition.sha256[:12]})")
+
+
+@bpmn_group.command("list")
+@with_appcontext
+def bpmn_list() -> None:
+    """List deployed definitions with the number of cases on each."""
+    from sqlalchemy import func
+
+    from engine.models import Case
+
+    counts = dict(db.session.execute(select(Case.definition_id, func.count()).group_by(Case.definition_id)).all())
+    for d in db.session.scalars(select(ProcessDefinition).order_by(ProcessDefinition.key,
+                                                                    ProcessDefinition.version)):
+        click.echo(f"{d.key:12} v{d.version:<3} {d.deployed_at:%Y-%m-%d %H:%M} {d.sha256[:12]} "
+                   f"{counts.get(d.id, 0)} case(s)")
+
+
+@main.group("timers")
+def timers_group() -> None:
+    """Timers."""
+
+
+@timers_group.command("tick")
+def timers_tick() -> None:
+    """Fire every due timer now (what the scheduler does every tick)."""
+    from .scheduler import timer_tick
+
+    click.echo(f"{timer_tick(current_app._get_current_object())} case(s) moved on")
+
+
+@main.group("outbox")
+def outbox_group() -> None:
+    """The outbox of mails."""
+
+
+@outbox_group.command("list")
+@click.option("--status", type=click.Choice(["pending", "sent", "failed"]), default=None)
+@click.option("--limit", default=20, show_default=True)
+@with_appcontext
+def outbox_list(status: str | None, limit: int) -> None:
+    """Show the newest outbox rows."""
+    from notifications.models import OutboxMessage
+
+    query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
+    if status:
+        query = query.where(OutboxMessage.status == status)
+    for m in db.session.scalars(query):
+        click.echo(f"{m.id:6} {m.status:8} {m.created_at:%Y-%m-%d %H:%M} {m.template:22} {m.recipient:35} "
+                   f"{json.dumps(m.data.get('reference'))}")

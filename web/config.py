@@ -1,0 +1,54 @@
+"""Configuration from environment variables with the MELDPUNT_ prefix, safe defaults for embedded use."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(f"MELDPUNT_{name}", default)
+
+
+class Config:
+    """Read once at app creation; every setting can be overridden by a MELDPUNT_* variable."""
+
+    def __init__(self, instance_path: str) -> None:
+        Path(instance_path).mkdir(parents=True, exist_ok=True)
+        default_db = f"sqlite:///{Path(instance_path) / 'meldpunt.sqlite'}"
+        self.SQLALCHEMY_DATABASE_URI = normalise_db_url(_env("DATABASE_URL", default_db))
+        self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(self.SQLALCHEMY_DATABASE_URI)
+        self.SECRET_KEY = _env("SECRET_KEY") or _instance_secret(instance_path)
+        self.MELDPUNT_BASE_URL = _env("BASE_URL", "http://127.0.0.1:5000")
+        self.MELDPUNT_STORAGE_PATH = _env("STORAGE_PATH", str(Path(instance_path) / "files"))
+        self.MELDPUNT_SCHEDULER = _env("SCHEDULER", "off") == "on"
+        self.MELDPUNT_TICK_SECONDS = int(_env("TICK_SECONDS", "30"))
+        self.MELDPUNT_REACTION_WINDOW = _env("REACTION_WINDOW", "P5D")
+        self.MELDPUNT_CONTRACTOR_REMINDER = _env("CONTRACTOR_REMINDER", "P3D")
+        self.MELDPUNT_CONTRACTOR_ESCALATION = _env("CONTRACTOR_ESCALATION", "P7D")
+        self.JSON_SORT_KEYS = False
+        self.MAX_CONTENT_LENGTH = 1024 * 1024
+
+
+def normalise_db_url(url: str) -> str:
+    """Accept postgres:// and postgresql:// and use the psycopg 3 driver for them."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def engine_options(url: str) -> dict:
+    """Pool settings per database: SQLite waits for the writer instead of failing at once."""
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 30, "check_same_thread": False}}
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
+
+
+def _instance_secret(instance_path: str) -> str:
+    """A random key kept in the instance folder, so sessions survive restarts without configuration."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()

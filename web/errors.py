@@ -1,0 +1,50 @@
+"""Every error as a clear message: JSON for the API, a Dutch page for the public site."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from engine.errors import EngineError
+
+log = logging.getLogger(__name__)
+
+PAGE_TEXT = {404: "Deze pagina bestaat niet.", 405: "Deze actie is hier niet mogelijk.",
+             413: "Het verstuurde bestand is te groot.", 429: "Te veel aanvragen; probeer het straks opnieuw.",
+             500: "Er ging iets mis aan onze kant. Probeer het later opnieuw."}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def register_error_handlers(app: Flask) -> None:
+    """JSON errors under /api, Dutch HTML pages elsewhere; never a bare traceback."""
+
+    @app.errorhandler(EngineError)
+    def engine_error(err: EngineError):
+        if err.status_code >= 500:
+            log.error("case processing failed: %s", err.message)
+        body = {"error": type(err).__name__, "message": err.message}
+        fields = getattr(err, "fields", None)
+        if fields:
+            body["fields"] = fields
+        if _wants_json():
+            return jsonify(body), err.status_code
+        return render_template("error.html", message=err.message, code=err.status_code), err.status_code
+
+    @app.errorhandler(HTTPException)
+    def http_error(err: HTTPException):
+        if _wants_json():
+            return jsonify({"error": err.name, "message": err.description}), err.code
+        text = PAGE_TEXT.get(err.code, err.description)
+        return render_template("error.html", message=text, code=err.code), err.code
+
+    @app.errorhandler(Exception)
+    def unexpected(err: Exception):
+        log.exception("unexpected error")
+        if _wants_json():
+            return jsonify({"error": "Internal Server Error", "message": "an unexpected error occurred; "
+                            "it has been logged"}), 500
+        return render_template("error.html", message=PAGE_TEXT[500], code=500), 500

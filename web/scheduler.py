@@ -1,0 +1,54 @@
+"""APScheduler jobs: the timer tick (and, as they arrive, outbox sending and mailbox polling).
+
+The database column `next_timer_at` is the source of truth; the scheduler keeps no state of its own,
+so a restart or a second worker re-arms nothing and loses nothing.
+"""
+from __future__ import annotations
+
+import logging
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask
+
+from engine import timers
+from engine.db import db
+
+log = logging.getLogger(__name__)
+
+
+def timer_tick(app: Flask) -> int:
+    """Fire due timers until none are left due (in batches), inside an app context."""
+    total = 0
+    with app.app_context():
+        try:
+            while True:
+                fired = timers.tick(limit=200)
+                total += fired
+                if fired < 200:
+                    break
+        finally:
+            db.session.remove()
+    if total:
+        log.info("timer tick: %d case(s) moved on", total)
+    return total
+
+
+def start_background_scheduler(app: Flask) -> BackgroundScheduler:
+    """The in-process scheduler of `make run` (one process serves the web and runs the jobs)."""
+    scheduler = BackgroundScheduler(timezone="UTC")
+    scheduler.add_job(timer_tick, "interval", seconds=app.config["MELDPUNT_TICK_SECONDS"], args=[app],
+                      id="timer_tick", max_instances=1, coalesce=True)
+    scheduler.start()
+    app.extensions["meldpunt_scheduler"] = scheduler
+    return scheduler
+
+
+def run_worker(app: Flask) -> None:
+    """`meldpunt worker`: run the jobs in the foreground until interrupted."""
+    scheduler = BlockingScheduler(timezone="UTC")
+    scheduler.add_job(timer_tick, "interval", seconds=app.config["MELDPUNT_TICK_SECONDS"], args=[app],
+                      id="timer_tick", max_instances=1, coalesce=True)
+    log.info("worker started: timer tick every %ss", app.config["MELDPUNT_TICK_SECONDS"])
+    timer_tick(app)  # catch up at once after a restart
+    scheduler.start()

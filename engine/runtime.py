@@ -53,7 +53,8 @@ def next_timer(workflow: BpmnWorkflow) -> Optional[datetime]:
     """The earliest due time among the instance's armed timers (the scheduler's index)."""
     due = []
     for event in workflow.waiting_events():
-        if "Timer" in event.event_type and isinstance(event.value, str):
+        # TimeDateEventDefinition, DurationTimerEventDefinition, CycleTimerEventDefinition
+        if "Time" in event.event_type and isinstance(event.value, str):
             due.append(datetime.fromisoformat(event.value))
     return min(due) if due else None
 

@@ -10,7 +10,7 @@ from sqlalchemy import event
 
 from engine.db import db
 
-from .config import Config
+from .config import Config, engine_options
 
 MIGRATIONS = str(Path(__file__).resolve().parent / "migrations")
 migrate = Migrate(directory=MIGRATIONS)
@@ -42,6 +42,8 @@ def create_app(test_config: Optional[dict[str, Any]] = None) -> Flask:
     app.config.from_mapping(vars(Config(app.instance_path)))
     if test_config:
         app.config.update(test_config)
+        if "SQLALCHEMY_ENGINE_OPTIONS" not in test_config:
+            app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     load_domain()
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True)

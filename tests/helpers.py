@@ -1,0 +1,92 @@
+"""Test helpers named after what staff do through the API."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from engine.db import db
+from handlers.groups import group_by_key
+from handlers.models import User
+
+
+@dataclass
+class Actor:
+    """A staff member with an API token, acting through the test client."""
+
+    client: Any
+    user: User
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def get(self, url: str, **kw):
+        return self.client.get(url, headers=self.headers, **kw)
+
+    def post(self, url: str, json: Any = None, **kw):
+        return self.client.post(url, json=json, headers=self.headers, **kw)
+
+    def file_melding(self, description: str = "Straatlamp brandt niet", category: Optional[str] = "straatlamp-defect",
+                     email: Optional[str] = "melder@voorbeeld.example", **extra) -> dict:
+        body = {"description": description, "channel": "telefoon", "category": category,
+                "location": {"address": "Bruul 12, 2800 Mechelen"}, "reporter": {"name": "Els Melder",
+                                                                                  "email": email}}
+        body.update(extra)
+        response = self.post("/api/v1/meldingen", json=body)
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()
+
+    def case(self, reference: str) -> dict:
+        response = self.get(f"/api/v1/cases/{reference}")
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()
+
+    def open_item(self, reference: str, task: str) -> dict:
+        items = [i for i in self.case(reference)["work_items"] if i["task"] == task]
+        assert items, f"no open '{task}' on {reference}: {self.case(reference)['work_items']}"
+        return items[0]
+
+    def complete(self, reference: str, task: str, form: Optional[dict] = None, expect: int = 200):
+        item = self.open_item(reference, task)
+        response = self.post(f"/api/v1/work-items/{item['id']}/complete", json=form or {})
+        assert response.status_code == expect, response.get_json()
+        return response.get_json()
+
+    def send_message(self, reference: str, name: str, payload: dict, expect: int = 200):
+        response = self.post(f"/api/v1/cases/{reference}/messages", json={"name": name, "payload": payload})
+        assert response.status_code == expect, response.get_json()
+        return response.get_json()
+
+
+@dataclass
+class Staff:
+    meldkamer: Actor
+    ood: Actor
+    ood_lead: Actor
+    netheid: Actor
+    admin: Actor
+
+    @classmethod
+    def create(cls, client) -> "Staff":
+        specs = {"meldkamer": ("an", "meldkamer", None), "ood": ("bart", "behandelaar", "onderhoud-openbaar-domein"),
+                 "ood_lead": ("chris", "groepsverantwoordelijke", "onderhoud-openbaar-domein"),
+                 "netheid": ("dina", "behandelaar", "openbare-netheid"), "admin": ("root", "admin", None)}
+        actors = {}
+        for attr, (name, role, group) in specs.items():
+            user = User(username=name, display_name=name.title(), role=role, email=f"{name}@stad.example")
+            if group:
+                user.groups.append(group_by_key(group))
+            db.session.add(user)
+            token = user.issue_api_token()
+            actors[attr] = (user, token)
+        db.session.commit()
+        return cls(**{attr: Actor(client, user, token) for attr, (user, token) in actors.items()})
+
+
+def timeline_kinds(case: dict) -> list[str]:
+    return [e["kind"] for e in case["timeline"]]
+
+
+def public_texts(case: dict) -> list[str]:
+    return [e["text"] for e in case["timeline"] if e["public"] and e["text"]]

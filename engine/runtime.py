@@ -7,7 +7,7 @@ Mails are outbox rows written by service tasks in the same transaction; nothing 
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Optional
 from uuid import UUID
 
@@ -149,6 +149,9 @@ def record_failure(case_id: int, err: Exception, actor: str) -> None:
     if case is None:
         return
     case.error = str(err)[:2000]
+    if case.next_timer_at is not None and case.next_timer_at <= utcnow():
+        # A timer whose branch fails would be retried on every tick; retry it later instead.
+        case.next_timer_at = utcnow() + timedelta(minutes=15)
     add_event(case, "error", actor=actor, note=f"Procesfout: {err}")
     db.session.commit()
 
@@ -160,6 +163,9 @@ def run_guarded(case_id: int, actor: str, action) -> Any:
     except EngineError:
         db.session.rollback()
         raise
+    except StaleDataError as err:
+        db.session.rollback()
+        raise Conflict("the case was changed by someone else at the same time; reload and try again") from err
     except SpiffWorkflowException as err:
         record_failure(case_id, err, actor)
         raise ProcessError(f"the process could not continue: {err}") from err

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Optional
 
+from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 
@@ -72,8 +73,8 @@ class SafeScriptEngine(PythonScriptEngine):
         # Wrap every error ourselves: 3.2.0's own wrapper references an undefined name and hides it.
         try:
             result = fn(ctx, **params)
-        except WorkflowTaskException:
-            raise
+        except (WorkflowTaskException, StaleDataError):
+            raise  # a concurrent change to the case is a conflict, not a model error
         except Exception as err:
             raise WorkflowTaskException(f"service '{operation_name}' failed: {err}", task=task,
                                         exception=err) from err

@@ -29,7 +29,8 @@ def build_spec() -> dict:
                    info={"description": "Register meldingen, follow cases and work the queues. Every call needs "
                                         "`Authorization: Bearer <token>` (see `meldpunt user add --token`)."})
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    for name, schema in [("MeldingIn", MeldingIn), ("LocationIn", LocationIn), ("ReporterIn", ReporterIn),
+    # Nested schemas first, so the plugin refers to them instead of registering them again.
+    for name, schema in [("LocationIn", LocationIn), ("ReporterIn", ReporterIn), ("MeldingIn", MeldingIn),
                          ("MeldingCreated", MeldingCreated), ("Case", CaseOut), ("WorkItemPage", WorkItemPage),
                          ("MessageIn", MessageIn), ("OutboxMessage", OutboxOut), ("Error", Error)]:
         spec.components.schema(name, schema=schema)

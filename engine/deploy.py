@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Optional
 
 from lxml import etree
-from sqlalchemy import func, select
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+from sqlalchemy import func, select
 
 from . import registry
 from .db import db

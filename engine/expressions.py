@@ -318,7 +318,7 @@ def _eval(node: ast.AST, env: Mapping[str, Any]) -> Any:
         return _lookup(node.id, env)
     if isinstance(node, ast.Compare):
         left = _eval(node.left, env)
-        for op, comparator in zip(node.ops, node.comparators):  # chained like Python: a < b < c
+        for op, comparator in zip(node.ops, node.comparators, strict=True):  # chained like Python: a < b < c
             right = _eval(comparator, env)
             if not _COMPARE[type(op)](left, right):
                 return False
@@ -368,5 +368,5 @@ def _eval(node: ast.AST, env: Mapping[str, Any]) -> Any:
         return list(items) if isinstance(node, ast.List) else (
             tuple(items) if isinstance(node, ast.Tuple) else set(items))
     if isinstance(node, ast.Dict):
-        return {_eval(k, env): _eval(v, env) for k, v in zip(node.keys, node.values)}  # type: ignore[arg-type]
+        return {_eval(k, env): _eval(v, env) for k, v in zip(node.keys, node.values, strict=True)}  # type: ignore[arg-type]
     raise ExpressionError(f"{_describe(node)} is not allowed")

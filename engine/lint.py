@@ -6,8 +6,9 @@ plain assignments, services are registered operators, no event-based gateways (b
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, Optional
+from typing import Optional
 
 from lxml import etree
 

@@ -5,9 +5,10 @@ BPMN models can only reach functions that were registered on purpose.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 if TYPE_CHECKING:
     from marshmallow import Schema
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 class ServiceContext:
     """What a service-task function may use: the case row, the task's data (mutable) and the actor."""
 
-    case: "Case"
+    case: Case
     data: dict[str, Any]
     task_name: str
     now: datetime
@@ -30,7 +31,7 @@ class ServiceContext:
 
 ServiceFn = Callable[..., Optional[dict]]
 _services: dict[str, ServiceFn] = {}
-_forms: dict[str, Callable[[], "Schema"]] = {}
+_forms: dict[str, Callable[[], Schema]] = {}
 
 
 def service(name: str) -> Callable[[ServiceFn], ServiceFn]:
@@ -55,17 +56,17 @@ def service_names() -> set[str]:
     return set(_services)
 
 
-def form(key: str) -> Callable[[Callable[[], "Schema"]], Callable[[], "Schema"]]:
+def form(key: str) -> Callable[[Callable[[], Schema]], Callable[[], Schema]]:
     """Register a marshmallow schema factory as the form of user tasks with property form=`key`."""
 
-    def register(factory: Callable[[], "Schema"]) -> Callable[[], "Schema"]:
+    def register(factory: Callable[[], Schema]) -> Callable[[], Schema]:
         _forms[key] = factory
         return factory
 
     return register
 
 
-def get_form(key: Optional[str]) -> Optional["Schema"]:
+def get_form(key: Optional[str]) -> Optional[Schema]:
     """A fresh schema instance for the form key, or None when the task has no registered form."""
     factory = _forms.get(key or "")
     return factory() if factory else None

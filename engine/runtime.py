@@ -11,11 +11,11 @@ from datetime import datetime, timedelta
 from typing import Any, Optional
 from uuid import UUID
 
-from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
 
 from . import statuses
 from .clock import utcnow
@@ -69,7 +69,7 @@ class CaseRun:
 
     @classmethod
     def open(cls, case_id: int, actor: str = "systeem", user_id: Optional[int] = None,
-             skip_locked: bool = False) -> Optional["CaseRun"]:
+             skip_locked: bool = False) -> Optional[CaseRun]:
         """Lock the case row (FOR UPDATE on PostgreSQL) and load its instance; None if skipped."""
         query = select(Case).where(Case.id == case_id).with_for_update(skip_locked=skip_locked)
         case = db.session.scalars(query.execution_options(populate_existing=True)).first()

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Optional
 
-from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from sqlalchemy.orm.exc import StaleDataError
 
 from . import expressions, registry
 from .clock import utcnow

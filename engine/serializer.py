@@ -5,7 +5,7 @@ about 4 KB and loading skips rebuilding the spec, which comes from the per-defin
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow

@@ -4,8 +4,8 @@ from __future__ import annotations
 from typing import Any, Optional, Protocol
 
 from marshmallow import ValidationError
-from sqlalchemy import select
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
 
 from . import registry
 from .clock import utcnow

@@ -7,10 +7,10 @@ from flask import current_app
 from sqlalchemy import select
 
 from engine import registry
+from engine.db import db
 from engine.models import Case
 from engine.registry import ServiceContext
 from engine.timeline import add_event
-from engine.db import db
 from notifications.outbox import queue_mail
 
 from .calendar import add_working_days

@@ -1,7 +1,7 @@
 """Working days for deadlines: weekends and Belgian public holidays do not count."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -36,7 +36,7 @@ def add_working_days(start: datetime, days: int) -> datetime:
         if is_working_day(day):
             remaining -= 1
     result = datetime.combine(day, local.timetz().replace(tzinfo=None), CITY_TZ)
-    return result.astimezone(timezone.utc)
+    return result.astimezone(UTC)
 
 
 def working_days_between(start: datetime, end: datetime) -> int:

@@ -83,7 +83,8 @@ def record_contractor_report(ctx: ServiceContext) -> None:
         order.planned_for = report.get("planned_for") or order.planned_for
         order.report = report.get("note")
         order.reported_at = ctx.now
-    public = {"planned": f"De werken zijn gepland{' op ' + report['planned_for'] if report.get('planned_for') else ''}.",
+    when = f" op {report['planned_for']}" if report.get("planned_for") else ""
+    public = {"planned": f"De werken zijn gepland{when}.",
               "done": "De aannemer meldt dat de werken zijn uitgevoerd."}.get(result)
     add_event(ctx.case, "contractor_report", actor="aannemer", public=public is not None, text=public,
               note=report.get("note"), data={"result": result, "planned_for": report.get("planned_for")})

@@ -5,8 +5,8 @@ from typing import Any, Optional
 
 from sqlalchemy import select
 
-from engine.errors import InvalidInput
 from engine.db import db
+from engine.errors import InvalidInput
 from engine.models import Case, Reporter
 from engine.runtime import start_case
 from handlers.models import Category

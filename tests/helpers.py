@@ -68,7 +68,7 @@ class Staff:
     admin: Actor
 
     @classmethod
-    def create(cls, client) -> "Staff":
+    def create(cls, client) -> Staff:
         specs = {"meldkamer": ("an", "meldkamer", None), "ood": ("bart", "behandelaar", "onderhoud-openbaar-domein"),
                  "ood_lead": ("chris", "groepsverantwoordelijke", "onderhoud-openbaar-domein"),
                  "netheid": ("dina", "behandelaar", "openbare-netheid"), "admin": ("root", "admin", None)}

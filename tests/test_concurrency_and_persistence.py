@@ -18,7 +18,7 @@ def test_two_people_completing_the_same_item_at_once_exactly_one_wins(app, staff
         barrier = threading.Barrier(2)
         codes: list[int] = []
 
-        def complete() -> None:
+        def complete(item=item, barrier=barrier, codes=codes) -> None:
             client = app.test_client()
             barrier.wait()
             response = client.post(f"/api/v1/work-items/{item['id']}/complete", json={"decision": "dispatch"},

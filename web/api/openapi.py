@@ -8,8 +8,17 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import jsonify
 
 from . import bp
-from .schemas import (CaseOut, Error, LocationIn, MeldingCreated, MeldingIn, MessageIn, OutboxOut, ReporterIn,
-                      WorkItemPage)
+from .schemas import (
+    CaseOut,
+    Error,
+    LocationIn,
+    MeldingCreated,
+    MeldingIn,
+    MessageIn,
+    OutboxOut,
+    ReporterIn,
+    WorkItemPage,
+)
 
 
 def _json(schema: str) -> dict:

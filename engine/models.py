@@ -135,3 +135,21 @@ class CaseEvent(db.Model):
     text: Mapped[Optional[str]] = mapped_column(Text)
     note: Mapped[Optional[str]] = mapped_column(Text)
     data: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
+
+
+class CaseFile(db.Model):
+    """A file attached to a case (photo, scan, attachment), kept in the storage folder, never in process data."""
+
+    __tablename__ = "case_files"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    storage_key: Mapped[str] = mapped_column(String(300), unique=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    public: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[str] = mapped_column(String(40), default="medewerker")  # melder, medewerker, aannemer, mail
+    uploaded_by: Mapped[str] = mapped_column(String(200), default="systeem")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

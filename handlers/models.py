@@ -52,7 +52,9 @@ class User(db.Model):
     password_hash: Mapped[Optional[str]] = mapped_column(String(300))
     api_token_hash: Mapped[Optional[str]] = mapped_column(String(64), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    language: Mapped[str] = mapped_column(String(2), default="nl")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 
     groups = relationship(HandlerGroup, secondary=memberships, back_populates="members")
 
@@ -96,6 +98,29 @@ class Category(db.Model):
 
     parent = relationship("Category", remote_side=[id])
     default_group = relationship(HandlerGroup)
+
+
+class RoutingRule(db.Model):
+    """One ordered routing rule: when all its conditions hold, it suggests its group (first match wins)."""
+
+    __tablename__ = "routing_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=100)
+    name: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("handler_groups.id"))
+    category_id: Mapped[Optional[int]] = mapped_column(ForeignKey("categories.id"))
+    channel: Mapped[Optional[str]] = mapped_column(String(20))
+    keywords: Mapped[Optional[str]] = mapped_column(Text)  # comma separated; any one matches
+    min_lat: Mapped[Optional[float]] = mapped_column()
+    max_lat: Mapped[Optional[float]] = mapped_column()
+    min_lon: Mapped[Optional[float]] = mapped_column()
+    max_lon: Mapped[Optional[float]] = mapped_column()
+    area_name: Mapped[Optional[str]] = mapped_column(String(200))
+
+    group = relationship(HandlerGroup)
+    category = relationship("Category")
 
 
 class ContractorOrder(db.Model):

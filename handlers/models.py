@@ -58,6 +58,17 @@ class User(db.Model):
 
     groups = relationship(HandlerGroup, secondary=memberships, back_populates="members")
 
+    # The interface Flask-Login expects of a user (kept here so handlers does not depend on the web layer).
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return str(self.id)
+
     def issue_api_token(self) -> str:
         """Create a new API token for this user, store its hash and return the token once."""
         token = secrets.token_urlsafe(32)
@@ -139,3 +150,8 @@ class ContractorOrder(db.Model):
     reported_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 
     contractor = relationship(HandlerGroup)
+    case = relationship("Case")
+
+    def age_days(self, now: datetime) -> int:
+        """Whole days since the order was placed."""
+        return (now - self.created_at).days

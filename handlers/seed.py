@@ -86,13 +86,19 @@ DEMO_USERS = [
 ]
 
 
+DEMO_PASSWORD = "meldpunt-demo"
+
+
 def seed_demo_users() -> dict[str, str]:
-    """Create the demo staff, each with a fresh API token; returns username -> token."""
+    """Create the demo staff (password DEMO_PASSWORD), each with a fresh API token; returns username -> token."""
+    from werkzeug.security import generate_password_hash
+
     tokens = {}
     for username, name, role, group_key, email in DEMO_USERS:
         user = db.session.scalar(select(User).where(User.username == username))
         if user is None:
-            user = User(username=username, display_name=name, role=role, email=email)
+            user = User(username=username, display_name=name, role=role, email=email,
+                        password_hash=generate_password_hash(DEMO_PASSWORD))
             db.session.add(user)
         if group_key:
             group = db.session.scalar(select(HandlerGroup).where(HandlerGroup.key == group_key))

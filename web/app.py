@@ -6,6 +6,7 @@ from typing import Any, Optional
 
 from flask import Flask
 from flask_migrate import Migrate
+from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import event
 
 from engine.db import db
@@ -14,6 +15,7 @@ from .config import Config, engine_options
 
 MIGRATIONS = str(Path(__file__).resolve().parent / "migrations")
 migrate = Migrate(directory=MIGRATIONS)
+csrf = CSRFProtect()
 
 
 def load_domain() -> None:
@@ -52,10 +54,20 @@ def create_app(test_config: Optional[dict[str, Any]] = None) -> Flask:
             event.listen(db.engine, "connect", _sqlite_pragmas)
 
     from .api import bp as api_bp
+    from .auth import bp as auth_bp
+    from .auth import init_auth
     from .errors import register_error_handlers
     from .public import bp as public_bp
+    from .staff import bp as staff_bp
+    from .templating import init_templating
 
+    init_auth(app)
+    csrf.init_app(app)
+    csrf.exempt(api_bp)  # the API authenticates every call with a bearer token, not a cookie
+    init_templating(app)
     app.register_blueprint(api_bp)
+    app.register_blueprint(auth_bp, url_prefix="/werk")
+    app.register_blueprint(staff_bp, url_prefix="/werk")
     app.register_blueprint(public_bp)
     register_error_handlers(app)
 

@@ -38,7 +38,7 @@ def _fail(err: EngineError) -> None:
 @with_appcontext
 def seed_command(demo: bool) -> None:
     """Deploy the built-in BPMN models and create groups and categories (idempotent)."""
-    from handlers.seed import seed_demo_users, seed_reference_data
+    from handlers.seed import DEMO_PASSWORD, seed_demo_users, seed_reference_data
 
     seed_reference_data()
     for definition, created in deployment.deploy_builtin():
@@ -51,6 +51,7 @@ def seed_command(demo: bool) -> None:
         db.session.commit()
         created = create_demo_cases()
         click.echo(f"demo cases: {created}")
+        click.echo(f"demo staff log in at /werk/aanmelden with password '{DEMO_PASSWORD}'")
         click.echo("demo API tokens (shown once):")
         for username, token in tokens.items():
             click.echo(f"  {username:14} {token}")
@@ -93,9 +94,10 @@ def user_group() -> None:
 @click.option("--name", default=None, help="Display name (default: the username).")
 @click.option("--email", default=None)
 @click.option("--token", is_flag=True, help="Issue an API token and print it (shown once).")
+@click.option("--password", is_flag=True, help="Ask for a password for the web login.")
 @with_appcontext
 def user_add(username: str, role: str, groups: tuple[str, ...], name: str | None, email: str | None,
-             token: bool) -> None:
+             token: bool, password: bool) -> None:
     """Add a staff user (or update role and groups of an existing one)."""
     from handlers.groups import group_by_key
     from handlers.models import User
@@ -111,6 +113,13 @@ def user_add(username: str, role: str, groups: tuple[str, ...], name: str | None
             raise click.BadParameter(f"no active group '{key}'", param_hint="--group")
         if group not in user.groups:
             user.groups.append(group)
+    if password:
+        from .auth import set_password
+
+        secret = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        if len(secret) < 10:
+            raise click.BadParameter("use at least 10 characters", param_hint="--password")
+        set_password(user, secret)
     issued = user.issue_api_token() if token else None
     db.session.commit()
     click.echo(f"user {username}: role {role}, groups {', '.join(sorted(g.key for g in user.groups)) or '-'}")

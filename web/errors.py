@@ -36,6 +36,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):
+        original = getattr(err, "original_exception", None)
+        if original is not None:
+            log.error("unexpected error", exc_info=original)
         if _wants_json():
             return jsonify({"error": err.name, "message": err.description}), err.code
         text = PAGE_TEXT.get(err.code, err.description)

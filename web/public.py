@@ -1,8 +1,6 @@
 """Public pages: the start page and the tracking page of one case (no personal data)."""
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import Blueprint, abort, render_template
 from sqlalchemy import select
 
@@ -10,15 +8,9 @@ from engine import statuses
 from engine.db import db
 from engine.models import Case
 from engine.timeline import events_of
-from handlers.calendar import CITY_TZ
 
 bp = Blueprint("public", __name__)
 
-
-@bp.app_template_filter("local")
-def local_time(value: datetime) -> datetime:
-    """Show times in the city's time zone (stored in UTC)."""
-    return value.astimezone(CITY_TZ)
 TOKEN_MIN_LENGTH = 22  # 128 bits in URL-safe base64
 
 

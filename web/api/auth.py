@@ -9,11 +9,7 @@ from sqlalchemy import select
 
 from engine.db import db
 from engine.errors import EngineError, Forbidden
-from engine.models import Case
 from handlers.models import User, hash_token
-
-ALL_CASES_ROLES = {"admin", "meldkamer", "onthaal", "rapportage"}
-CONTACT_ROLES = {"admin", "meldkamer", "onthaal", "behandelaar", "groepsverantwoordelijke"}
 
 
 class Unauthorized(EngineError):
@@ -42,15 +38,3 @@ def require_role(user: User, *roles: str) -> None:
     """Forbidden unless the user has one of the roles."""
     if user.role not in roles:
         raise Forbidden(f"this needs one of the roles: {', '.join(roles)}")
-
-
-def may_see_case(user: User, case: Case) -> bool:
-    """Desk roles see every case; handlers see the cases of their own groups."""
-    if user.role in ALL_CASES_ROLES:
-        return True
-    return case.group is not None and case.group.key in user.group_keys
-
-
-def may_see_contact(user: User, case: Case) -> bool:
-    """Reporter contact data only for roles that need it to handle the case."""
-    return user.role in CONTACT_ROLES and may_see_case(user, case)

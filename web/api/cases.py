@@ -11,11 +11,12 @@ from engine.messages import deliver_message
 from engine.models import Case, WorkItem
 from engine.timeline import events_of
 from engine.workitems import validate_form
+from handlers.permissions import may_see_case, may_see_contact
 from intake.meldingen import register_melding
 from notifications.outbox import tracking_url
 
 from . import bp
-from .auth import may_see_case, may_see_contact, require_role, token_required
+from .auth import require_role, token_required
 from .common import json_body, load
 from .schemas import CaseOut, MeldingCreated, MeldingIn, MessageIn
 

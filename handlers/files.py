@@ -1,0 +1,60 @@
+"""Case files in the storage folder: type checked from the content, size limited, never in process data."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from pathlib import Path
+
+from flask import current_app
+
+from engine.db import db
+from engine.errors import InvalidInput
+from engine.models import Case, CaseFile
+
+MAX_BYTES = 10 * 1024 * 1024
+# What a file really is, read from its first bytes: a renamed .exe stays an .exe.
+SIGNATURES = [(b"\xff\xd8\xff", "image/jpeg", ".jpg"), (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
+              (b"%PDF-", "application/pdf", ".pdf")]
+
+
+def sniff(content: bytes) -> tuple[str, str] | None:
+    """(content type, extension) from the content's signature, or None when it is not an allowed type."""
+    for magic, content_type, ext in SIGNATURES:
+        if content.startswith(magic):
+            return content_type, ext
+    return None
+
+
+def storage_root() -> Path:
+    root = Path(current_app.config["MELDPUNT_STORAGE_PATH"])
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def store_file(case: Case, content: bytes, filename: str, *, source: str, uploaded_by: str,
+               public: bool = False, allowed: tuple[str, ...] = ("image/jpeg", "image/png", "application/pdf"),
+               field: str = "file") -> CaseFile:
+    """Check and save one file for a case; the row is added to the current transaction."""
+    if not content:
+        raise InvalidInput("the file is empty", {field: ["empty file"]})
+    if len(content) > MAX_BYTES:
+        raise InvalidInput("the file is too large", {field: [f"at most {MAX_BYTES // (1024 * 1024)} MB"]})
+    kind = sniff(content)
+    if kind is None or kind[0] not in allowed:
+        raise InvalidInput("this file type is not accepted", {field: ["only " + ", ".join(allowed)]})
+    content_type, ext = kind
+    key = f"{case.id}/{secrets.token_hex(16)}{ext}"
+    path = storage_root() / key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    safe_name = Path(filename or f"bestand{ext}").name[:200] or f"bestand{ext}"
+    stored = CaseFile(case_id=case.id, filename=safe_name, content_type=content_type, size=len(content),
+                      storage_key=key, sha256=hashlib.sha256(content).hexdigest(), public=public, source=source,
+                      uploaded_by=uploaded_by)
+    db.session.add(stored)
+    return stored
+
+
+def open_file(stored: CaseFile):
+    """An open binary file handle for a stored case file."""
+    return open(storage_root() / stored.storage_key, "rb")

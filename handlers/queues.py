@@ -1,0 +1,77 @@
+"""Queues: the first page of a group's or the meldkamer's open work, read from the work-item table.
+
+Keyset pagination on the work item id (no OFFSET scans) and no process state loaded, so the first
+page stays fast with millions of cases.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import contains_eager, joinedload
+
+from engine.clock import utcnow
+from engine.db import db
+from engine.models import Case, WorkItem
+
+from .models import Category
+
+PAGE_SIZE = 25
+
+
+@dataclass
+class QueueFilter:
+    """What the queue page filters on; every field is optional."""
+
+    category: Optional[str] = None
+    task: Optional[str] = None
+    overdue: bool = False
+    assignee_id: Optional[int] = None
+    unassigned: bool = False
+    search: Optional[str] = None
+
+
+@dataclass
+class QueuePage:
+    """One page of work items with their cases, and the cursor of the next page (None at the end)."""
+
+    items: list[WorkItem] = field(default_factory=list)
+    next_cursor: Optional[int] = None
+
+
+CASE_COLUMNS = (Case.id, Case.reference, Case.status, Case.created_at, Case.address, Case.description,
+                Case.deadline_at, Case.category_id, Case.reporter_id, Case.group_id, Case.channel,
+                Case.suggested_group_id, Case.suggestion_reason)
+
+
+def queue_page(group_id: int, filters: Optional[QueueFilter] = None, cursor: Optional[int] = None,
+               newest_first: bool = False, limit: int = PAGE_SIZE) -> QueuePage:
+    """Open work items of one group, oldest first (or newest first for the meldkamer)."""
+    filters = filters or QueueFilter()
+    query = (select(WorkItem).join(WorkItem.case)
+             .options(contains_eager(WorkItem.case).load_only(*CASE_COLUMNS),
+                      contains_eager(WorkItem.case).joinedload(Case.category).load_only(Category.name, Category.key),
+                      contains_eager(WorkItem.case).joinedload(Case.reporter),
+                      joinedload(WorkItem.assignee))
+             .where(WorkItem.group_id == group_id, WorkItem.status == "open"))
+    if filters.task:
+        query = query.where(WorkItem.task_name == filters.task)
+    if filters.category:
+        query = query.join(Category, Case.category_id == Category.id).where(
+            or_(Category.key == filters.category, Category.parent.has(key=filters.category)))
+    if filters.overdue:
+        query = query.where(WorkItem.due_at < utcnow())
+    if filters.assignee_id:
+        query = query.where(WorkItem.assignee_id == filters.assignee_id)
+    if filters.unassigned:
+        query = query.where(WorkItem.assignee_id.is_(None))
+    if filters.search:
+        term = f"%{filters.search.strip()}%"
+        query = query.where(or_(Case.reference.ilike(term), Case.description.ilike(term), Case.address.ilike(term)))
+    if cursor:
+        query = query.where(WorkItem.id < cursor if newest_first else WorkItem.id > cursor)
+    query = query.order_by(WorkItem.id.desc() if newest_first else WorkItem.id).limit(limit + 1)
+    items = list(db.session.scalars(query).unique())
+    next_cursor = items[limit - 1].id if len(items) > limit else None
+    return QueuePage(items=items[:limit], next_cursor=next_cursor)

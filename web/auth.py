@@ -1,0 +1,121 @@
+"""Staff login with Flask-Login: hashed passwords, CSRF-protected forms, an idle session timeout, roles."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_login import LoginManager, current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from engine.clock import utcnow
+from engine.db import db
+from handlers.models import User
+
+from .i18n import LANGUAGES, translate
+
+bp = Blueprint("auth", __name__)
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = "Meld je aan om verder te gaan."
+login_manager.session_protection = "strong"
+
+# A hash to compare against when the user does not exist, so timing does not reveal valid usernames.
+_DUMMY_HASH = generate_password_hash("not-a-password")
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.active else None
+
+
+def set_password(user: User, password: str) -> None:
+    """Store a salted scrypt hash of the password (never the password)."""
+    user.password_hash = generate_password_hash(password)
+
+
+class LoginForm(FlaskForm):
+    username = StringField("Gebruikersnaam", validators=[DataRequired(), Length(max=80)])
+    password = PasswordField("Wachtwoord", validators=[DataRequired(), Length(max=200)])
+
+
+def _safe_next(target: str | None) -> str:
+    """Only redirect back to a path on this site (no open redirect)."""
+    if target and urlsplit(target).netloc == "" and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("staff.home")
+
+
+@bp.route("/aanmelden", methods=["GET", "POST"])
+def login():
+    """Log in with username and password."""
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        user = db.session.scalar(select(User).where(User.username == form.username.data.strip()))
+        ok = check_password_hash(user.password_hash if user and user.password_hash else _DUMMY_HASH,
+                                 form.password.data)
+        if user is not None and user.active and user.password_hash and ok:
+            session.clear()
+            login_user(user)
+            session.permanent = True
+            user.last_login_at = utcnow()
+            db.session.commit()
+            return redirect(_safe_next(request.args.get("next")))
+        error = translate("Onbekende gebruiker of fout wachtwoord.")
+    return render_template("staff/login.html", form=form, error=error), (401 if error else 200)
+
+
+@bp.post("/afmelden")
+def logout():
+    """Log out and forget the session."""
+    logout_user()
+    session.clear()
+    flash(translate("Je bent afgemeld."))
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/taal/<lang>")
+def set_language(lang: str):
+    """Switch the interface language (kept on the user, or in a cookie for the public pages)."""
+    if lang not in LANGUAGES:
+        abort(404)
+    if current_user.is_authenticated:
+        current_user.language = lang
+        db.session.commit()
+    response = redirect(_safe_next(request.referrer and urlsplit(request.referrer).path))
+    response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="Lax")
+    return response
+
+
+def roles_required(*roles: str) -> Callable:
+    """Login required, and one of the roles (admin always passes); others get 403."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if roles and current_user.role != "admin" and current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def init_auth(app) -> None:
+    """Wire Flask-Login and the idle timeout into the app."""
+    login_manager.init_app(app)
+    app.permanent_session_lifetime = timedelta(minutes=app.config.get("MELDPUNT_SESSION_MINUTES", 60))
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = True  # the timeout counts from the last request

@@ -1,0 +1,6 @@
+"""Staff pages: meldkamer, group queues, case page, contractor orders, administration."""
+from flask import Blueprint
+
+bp = Blueprint("staff", __name__)
+
+from . import admin, cases, queues  # noqa: E402,F401

@@ -1,0 +1,80 @@
+"""Administration: staff users and their groups, handler groups and contractors, the outbox."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from engine.db import db
+from engine.errors import InvalidInput
+from handlers.models import GROUP_KINDS, ROLES, HandlerGroup, User
+from handlers.people import save_group, save_user
+from notifications.models import OutboxMessage
+
+from ..auth import roles_required
+from . import bp
+
+
+def _groups() -> list[HandlerGroup]:
+    return list(db.session.scalars(select(HandlerGroup).order_by(HandlerGroup.kind, HandlerGroup.name)))
+
+
+@bp.route("/beheer/gebruikers", methods=["GET", "POST"])
+@bp.route("/beheer/gebruikers/<int:user_id>", methods=["GET", "POST"])
+@roles_required("admin")
+def admin_users(user_id: int | None = None):
+    """List staff users; create one or change role, groups, active state and password."""
+    user = db.session.get(User, user_id) if user_id else None
+    if user_id and user is None:
+        abort(404)
+    errors, values = {}, {}
+    if request.method == "POST":
+        form = request.form
+        values = dict(form) | {"groups": form.getlist("groups")}
+        try:
+            saved = save_user(user, username=form.get("username", ""), display_name=form.get("display_name", ""),
+                              email=form.get("email", ""), role=form.get("role", ""),
+                              group_keys=form.getlist("groups"), active=form.get("active") == "on",
+                              password=form.get("password", ""))
+            flash(f"Gebruiker {saved.username} bewaard.")
+            return redirect(url_for("staff.admin_users"))
+        except InvalidInput as err:
+            db.session.rollback()
+            errors = err.fields
+    users = db.session.scalars(select(User).order_by(User.username)).all()
+    return render_template("staff/admin_users.html", users=users, user=user, groups=_groups(), roles=ROLES,
+                           errors=errors, values=values), (422 if errors else 200)
+
+
+@bp.route("/beheer/groepen", methods=["GET", "POST"])
+@bp.route("/beheer/groepen/<int:group_id>", methods=["GET", "POST"])
+@roles_required("admin")
+def admin_groups(group_id: int | None = None):
+    """List groups, the meldkamer and contractors; create or edit one."""
+    group = db.session.get(HandlerGroup, group_id) if group_id else None
+    if group_id and group is None:
+        abort(404)
+    errors, values = {}, {}
+    if request.method == "POST":
+        form = request.form
+        values = dict(form)
+        try:
+            saved = save_group(group, key=form.get("key", ""), name=form.get("name", ""), kind=form.get("kind", ""),
+                               email=form.get("email", ""), active=form.get("active") == "on")
+            flash(f"Groep {saved.name} bewaard.")
+            return redirect(url_for("staff.admin_groups"))
+        except InvalidInput as err:
+            db.session.rollback()
+            errors = err.fields
+    return render_template("staff/admin_groups.html", groups=_groups(), group=group, kinds=GROUP_KINDS,
+                           errors=errors, values=values), (422 if errors else 200)
+
+
+@bp.get("/beheer/uitgaand")
+@roles_required("admin")
+def outbox():
+    """The newest outbox rows: what was queued for sending, sent, or failed."""
+    status = request.args.get("status")
+    query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(200)
+    if status in ("pending", "sent", "failed"):
+        query = query.where(OutboxMessage.status == status)
+    return render_template("staff/outbox.html", messages=db.session.scalars(query).all(), status=status)

@@ -1,0 +1,173 @@
+"""The case page and what staff do on it: complete a task, take, take over, assign, hand over, files."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from engine import registry, statuses
+from engine.db import db
+from engine.errors import Conflict, EngineError, Forbidden, InvalidInput
+from engine.models import Case, CaseFile, WorkItem
+from engine.timeline import events_of
+from engine.workitems import complete_work_item
+from handlers import assignment
+from handlers.files import open_file
+from handlers.models import Category, HandlerGroup
+from handlers.permissions import may_see_case, may_see_contact
+
+from ..auth import roles_required
+from . import bp
+
+
+def _case_or_404(reference: str) -> Case:
+    case = db.session.scalar(select(Case).where(Case.reference == reference))
+    if case is None:
+        abort(404)
+    if not may_see_case(current_user, case):
+        abort(403)
+    return case
+
+
+def _back(reference: str):
+    target = request.form.get("next") or ""
+    if target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return redirect(target)
+    return redirect(url_for("staff.case", reference=reference))
+
+
+def form_values(form_key: str | None) -> dict:
+    """The submitted fields that belong to the task's form; empty inputs count as not given."""
+    schema = registry.get_form(form_key)
+    names = set(schema.fields) if schema is not None else set()
+    return {k: v.strip() for k, v in request.form.items() if k in names and v.strip() != ""}
+
+
+def render_case(case: Case, errors: dict | None = None, values: dict | None = None, status: int = 200):
+    """The case page: facts, reporter (by role), timeline, files, and the forms of its waiting work."""
+    items = db.session.scalars(select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.status == "open")
+                               .order_by(WorkItem.id)).all()
+    other_cases = []
+    if case.reporter_id and may_see_contact(current_user, case):
+        other_cases = [c for c in db.session.scalars(select(Case).where(Case.reporter_id == case.reporter_id,
+                                                                        Case.id != case.id)
+                                                     .order_by(Case.id.desc()).limit(20))
+                       if may_see_case(current_user, c)]
+    groups = db.session.scalars(select(HandlerGroup).where(HandlerGroup.active.is_(True))
+                                .order_by(HandlerGroup.name)).all()
+    files = db.session.scalars(select(CaseFile).where(CaseFile.case_id == case.id).order_by(CaseFile.id)).all()
+    categories = db.session.scalars(select(Category).where(Category.parent_id.is_not(None))
+                                    .order_by(Category.name)).all()
+    return render_template(
+        "staff/case.html", case=case, items=items, events=events_of(case.id), files=files, label=statuses.label,
+        show_contact=may_see_contact(current_user, case), other_cases=other_cases, errors=errors or {},
+        values=values or {}, internal_groups=[g for g in groups if g.kind == "internal"],
+        contractors=[g for g in groups if g.kind == "external"], categories=categories), status
+
+
+@bp.get("/dossier/<reference>")
+@roles_required()
+def case(reference: str):
+    """Everything about one case, and the forms of the work waiting on it."""
+    return render_case(_case_or_404(reference))
+
+
+@bp.post("/dossier/<reference>/taak/<int:item_id>")
+@roles_required()
+def complete_task(reference: str, item_id: int):
+    """Complete a waiting task with the submitted form; errors come back on the page with what was typed."""
+    case = _case_or_404(reference)
+    item = db.session.get(WorkItem, item_id)
+    if item is None or item.case_id != case.id:
+        abort(404)
+    values = form_values(item.form_key)
+    try:
+        complete_work_item(item_id, current_user, values)
+    except InvalidInput as err:
+        return render_case(case, errors={item_id: err.fields}, values={item_id: values}, status=422)
+    except Forbidden:
+        abort(403)
+    except Conflict as err:
+        flash(f"Niet opgeslagen: {err.message}", "error")
+        return redirect(url_for("staff.case", reference=reference))
+    flash(f"{item.title}: opgeslagen.")
+    return _back(reference)
+
+
+def _assignment_action(item_id: int, action, *args):
+    item = db.session.get(WorkItem, item_id)
+    if item is None:
+        abort(404)
+    reference = item.case.reference
+    try:
+        action(item_id, current_user, *args)
+        flash("Opgeslagen.")
+    except Forbidden:
+        abort(403)
+    except EngineError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+    return _back(reference)
+
+
+@bp.post("/taak/<int:item_id>/opnemen")
+@roles_required()
+def take(item_id: int):
+    """Put a work item on your own name."""
+    return _assignment_action(item_id, assignment.take)
+
+
+@bp.post("/taak/<int:item_id>/overnemen")
+@roles_required()
+def take_over(item_id: int):
+    """Take a work item over from a colleague."""
+    return _assignment_action(item_id, assignment.take_over, request.form.get("note") or None)
+
+
+@bp.post("/taak/<int:item_id>/toewijzen")
+@roles_required()
+def assign(item_id: int):
+    """Give a work item to a colleague of the group."""
+    raw = request.form.get("assignee", "")
+    if not raw.isdigit():
+        flash("Kies een collega.", "error")
+        item = db.session.get(WorkItem, item_id) or abort(404)
+        return _back(item.case.reference)
+    return _assignment_action(item_id, assignment.assign, int(raw))
+
+
+@bp.post("/dossier/<reference>/overdragen")
+@roles_required()
+def hand_over(reference: str):
+    """Warm handover to another group, with a note."""
+    case = _case_or_404(reference)
+    try:
+        assignment.hand_over(case.id, current_user, request.form.get("group", ""), request.form.get("note", ""))
+    except Forbidden:
+        abort(403)
+    except InvalidInput as err:
+        db.session.rollback()
+        return render_case(case, errors={"handover": err.fields}, values={"handover": dict(request.form)},
+                           status=422)
+    except EngineError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return redirect(url_for("staff.case", reference=reference))
+    flash("Overgedragen.")
+    if current_user.may_act_for(case.group.key):
+        return redirect(url_for("staff.case", reference=reference))
+    return redirect(url_for("staff.home"))
+
+
+@bp.get("/dossier/<reference>/bestand/<int:file_id>")
+@roles_required()
+def case_file(reference: str, file_id: int):
+    """Download a file of the case (only for staff who may see the case)."""
+    case = _case_or_404(reference)
+    stored = db.session.get(CaseFile, file_id)
+    if stored is None or stored.case_id != case.id:
+        abort(404)
+    return send_file(open_file(stored), mimetype=stored.content_type, download_name=stored.filename,
+                     as_attachment=not stored.content_type.startswith("image/"))

@@ -1,0 +1,82 @@
+"""The meldkamer queue, the group queues and the list of open contractor orders."""
+from __future__ import annotations
+
+from flask import abort, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from engine.clock import utcnow
+from engine.db import db
+from engine.models import WorkItem
+from handlers.groups import group_by_key
+from handlers.models import MELDKAMER, Category, ContractorOrder, HandlerGroup
+from handlers.permissions import CONTACT_ROLES
+from handlers.queues import QueueFilter, queue_page
+
+from ..auth import roles_required
+from . import bp
+
+DESK_ROLES = ("meldkamer",)
+
+
+def _filters() -> QueueFilter:
+    args = request.args
+    mine = args.get("van") == "mij"
+    return QueueFilter(category=args.get("categorie") or None, task=args.get("taak") or None,
+                       overdue=args.get("te_laat") == "1", assignee_id=current_user.id if mine else None,
+                       unassigned=args.get("van") == "niemand", search=(args.get("q") or "").strip()[:100] or None)
+
+
+def _cursor() -> int | None:
+    raw = request.args.get("na", "")
+    return int(raw) if raw.isdigit() else None
+
+
+def _render_queue(group: HandlerGroup, newest_first: bool, template: str):
+    page = queue_page(group.id, _filters(), _cursor(), newest_first=newest_first)
+    categories = db.session.scalars(select(Category).where(Category.parent_id.is_(None)).order_by(Category.name))
+    members = sorted((u for u in group.members if u.active), key=lambda u: u.display_name)
+    return render_template(template, group=group, page=page, now=utcnow(), categories=list(categories),
+                           members=members, show_names=current_user.role in CONTACT_ROLES, args=request.args)
+
+
+@bp.get("/")
+@roles_required()
+def home():
+    """Send each role to where its work is."""
+    if current_user.role in ("meldkamer", "admin"):
+        return redirect(url_for("staff.meldkamer"))
+    groups = sorted(current_user.groups, key=lambda g: g.name)
+    if len(groups) == 1:
+        return redirect(url_for("staff.group_queue", key=groups[0].key))
+    counts = dict(db.session.execute(select(WorkItem.group_id, func.count()).where(WorkItem.status == "open")
+                                     .group_by(WorkItem.group_id)).all())
+    return render_template("staff/home.html", groups=groups, counts=counts)
+
+
+@bp.get("/meldkamer")
+@roles_required(*DESK_ROLES)
+def meldkamer():
+    """Every new melding first, with the suggested group and why; dispatch in one click."""
+    return _render_queue(group_by_key(MELDKAMER), newest_first=True, template="staff/meldkamer.html")
+
+
+@bp.get("/wachtrij/<key>")
+@roles_required()
+def group_queue(key: str):
+    """A handler group's queue, laid out like the tracking list: deadline, who handles it, actions."""
+    group = group_by_key(key)
+    if group is None or group.kind == "external":
+        abort(404)
+    if not current_user.may_act_for(group.key) and current_user.role not in ("meldkamer", "rapportage"):
+        abort(403)
+    return _render_queue(group, newest_first=False, template="staff/queue.html")
+
+
+@bp.get("/meldkamer/aannemers")
+@roles_required(*DESK_ROLES)
+def contractor_orders():
+    """Open contractor orders with their age, oldest first, so none drops out of sight."""
+    orders = db.session.scalars(select(ContractorOrder).where(ContractorOrder.status.in_(("open", "planned")))
+                                .order_by(ContractorOrder.created_at).limit(500)).all()
+    return render_template("staff/contractor_orders.html", orders=orders, now=utcnow())

@@ -1,0 +1,41 @@
+"""Template helpers: translation, language, local time, query-string building."""
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import urlencode
+
+from flask import Flask
+
+from handlers.calendar import CITY_TZ
+
+from .i18n import current_language, translate
+
+
+def query_with(args, **changes) -> str:
+    """The current query string with some values replaced."""
+    values = {k: v for k, v in args.items()}
+    values.update({k: str(v) for k, v in changes.items()})
+    return urlencode(values)
+
+
+def query_without(args, *names: str) -> str:
+    """The current query string without some keys."""
+    return urlencode({k: v for k, v in args.items() if k not in names})
+
+
+def local_time(value: datetime) -> datetime:
+    """Show times in the city's time zone (stored in UTC)."""
+    return value.astimezone(CITY_TZ)
+
+
+def init_templating(app: Flask) -> None:
+    app.jinja_env.filters.update(query_with=query_with, query_without=query_without, local=local_time)
+    app.jinja_env.globals["_"] = translate
+
+    endpoints: set[str] = set()
+
+    @app.context_processor
+    def inject() -> dict:
+        if not endpoints:  # known once all blueprints are registered
+            endpoints.update(rule.endpoint for rule in app.url_map.iter_rules())
+        return {"_": translate, "lang": current_language(), "url_rules": endpoints}

@@ -114,6 +114,10 @@ def send_back(ctx: ServiceContext) -> None:
     group = ctx.case.group
     ctx.case.group = None
     ctx.case.deadline_at = None
+    # The meldkamer sees why it came back where it normally sees the routing suggestion.
+    ctx.case.suggested_group_id = None
+    ctx.case.suggestion_reason = (f"Teruggestuurd door {group.name if group else 'de behandelaarsgroep'}: "
+                                  f"{ctx.data.get('note') or ''}").strip()
     add_event(ctx.case, "sent_back", actor=ctx.actor, user_id=ctx.user_id, note=ctx.data.get("note"),
               data={"from_group": group.key if group else None})
 

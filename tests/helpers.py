@@ -90,3 +90,44 @@ def timeline_kinds(case: dict) -> list[str]:
 
 def public_texts(case: dict) -> list[str]:
     return [e["text"] for e in case["timeline"] if e["public"] and e["text"]]
+
+
+CSRF = __import__("re").compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+class Browser:
+    """A logged-in staff member using the web pages through the test client (forms with CSRF tokens)."""
+
+    def __init__(self, app, username: str, password: str) -> None:
+        self.app = app
+        self.client = app.test_client()
+        page = self.get("/werk/aanmelden")
+        response = self._call(self.client.post, "/werk/aanmelden", data={
+            "username": username, "password": password, "csrf_token": self.token(page)})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+
+    def _call(self, method, *args, **kwargs):
+        # A fresh app context per request, as in production: the test's own context would otherwise
+        # share `g` (and Flask-Login's cached user) between requests.
+        with self.app.app_context():
+            return method(*args, **kwargs)
+
+    @staticmethod
+    def token(response) -> str:
+        return CSRF.search(response.get_data(as_text=True)).group(1)
+
+    def get(self, url: str):
+        return self._call(self.client.get, url)
+
+    def post(self, url: str, data: dict | None = None, page: str | None = None):
+        """Submit a form; the CSRF token comes from `page` (default: the form's own URL)."""
+        source = self.get(page or url)
+        return self._call(self.client.post, url, data={**(data or {}), "csrf_token": self.token(source)})
+
+
+def with_password(user: User, password: str = "correct-horse-battery") -> str:
+    from werkzeug.security import generate_password_hash
+
+    user.password_hash = generate_password_hash(password)
+    db.session.commit()
+    return password

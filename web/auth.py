@@ -6,7 +6,7 @@ from datetime import timedelta
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -112,10 +112,29 @@ def roles_required(*roles: str) -> Callable:
     return decorator
 
 
+def _enforce_idle_timeout():
+    """Log out a session that was idle longer than the timeout (checked on the server, not by the cookie)."""
+    if not current_user.is_authenticated:
+        return None
+    now = utcnow().timestamp()
+    last_seen = session.get("seen", now)
+    limit = current_app.permanent_session_lifetime.total_seconds()
+    if now - last_seen > limit:
+        logout_user()
+        session.clear()
+        flash(translate("Je sessie is verlopen; meld je opnieuw aan."))
+        if request.blueprint in ("staff", "auth"):
+            return redirect(url_for("auth.login", next=request.path))
+        return None
+    session["seen"] = now
+    return None
+
+
 def init_auth(app) -> None:
     """Wire Flask-Login and the idle timeout into the app."""
     login_manager.init_app(app)
     app.permanent_session_lifetime = timedelta(minutes=app.config.get("MELDPUNT_SESSION_MINUTES", 60))
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config["SESSION_REFRESH_EACH_REQUEST"] = True  # the timeout counts from the last request
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = True  # the cookie's lifetime counts from the last request
+    app.before_request(_enforce_idle_timeout)

@@ -97,7 +97,7 @@ class CaseRun:
         finally:
             current_scope.reset(token)
 
-    def save(self) -> None:
+    def save(self, keep_with: Optional[tuple[Optional[int], int]] = None) -> None:
         """Write the instance back with everything derived from it, and sync the work items."""
         case, workflow = self.case, self.workflow
         previous = case.status
@@ -115,7 +115,7 @@ class CaseRun:
         if case.status != previous:
             add_event(case, "status", actor=self.scope.actor, user_id=self.scope.user_id, public=True,
                       text=statuses.label(case.status), data={"from": previous, "to": case.status})
-        sync_work_items(case, workflow)
+        sync_work_items(case, workflow, keep_with)
 
     def ready_manual_task(self, task_id: str):
         """The READY manual task with this id, or Conflict: SpiffWorkflow itself would run any task."""

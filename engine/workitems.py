@@ -24,8 +24,12 @@ class Actor(Protocol):
     def may_act_for(self, group_key: Optional[str]) -> bool: ...
 
 
-def sync_work_items(case: Case, workflow) -> None:
-    """Make the open work items of `case` match its READY manual tasks (insert new, cancel gone)."""
+def sync_work_items(case: Case, workflow, keep_with: Optional[tuple[Optional[int], int]] = None) -> None:
+    """Make the open work items of `case` match its READY manual tasks (insert new, cancel gone).
+
+    `keep_with` = (group id, user id): new work for that group stays with the person who did the
+    previous step, so a case taken in handling does not fall back to "unassigned".
+    """
     ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
     existing = {} if case.id is None else {
         item.task_id: item for item in db.session.scalars(
@@ -39,11 +43,12 @@ def sync_work_items(case: Case, workflow) -> None:
             continue
         props = task.task_spec.extensions.get("properties", {})
         lane = task.task_spec.lane
+        group_id = registry.resolve_group(case, lane, props)
+        assignee = keep_with[1] if keep_with and keep_with[0] is not None and keep_with[0] == group_id else None
         db.session.add(WorkItem(
             case_id=case.id, task_id=task_id, task_name=task.task_spec.name,
             title=task.task_spec.bpmn_name or task.task_spec.name, lane=lane, form_key=props.get("form"),
-            group_id=registry.resolve_group(case, lane, props),
-            due_at=case.deadline_at if lane != "meldkamer" else None))
+            group_id=group_id, assignee_id=assignee, due_at=case.deadline_at if lane != "meldkamer" else None))
 
 
 def validate_form(form_key: Optional[str], form_data: Any) -> dict[str, Any]:
@@ -100,7 +105,7 @@ def complete_work_item(item_id: int, user: Actor, form_data: Any) -> Case:
         add_event(run.case, "task_completed", actor=user.display_name, user_id=user.id, note=note,
                   data={"task": item.task_name, "title": item.title, "form": shown})
         run.run_engine()
-        run.save()
+        run.save(keep_with=(item.group_id, user.id))
         commit_or_explain(case_id)
         return run.case
 

@@ -44,3 +44,13 @@ def leads_and_desk(group: Optional[HandlerGroup]) -> list[str]:
 def members_of(group: HandlerGroup) -> list[User]:
     """Active members of a group."""
     return [u for u in group.members if u.active]
+
+
+def assignable_users(group: Optional[HandlerGroup]) -> list[User]:
+    """Colleagues who can get work of this group: its members, or the meldkamer staff for the desk."""
+    if group is None:
+        return []
+    users = set(members_of(group))
+    if group.key == MELDKAMER:
+        users |= set(db.session.scalars(select(User).where(User.role == "meldkamer", User.active.is_(True))))
+    return sorted(users, key=lambda u: u.display_name)

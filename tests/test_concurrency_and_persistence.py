@@ -79,3 +79,12 @@ def test_work_items_follow_the_ready_tasks(staff):
     rows = db.session.scalars(select(WorkItem).join(Case).where(Case.reference == ref).order_by(WorkItem.id)).all()
     assert [(r.task_name, r.status) for r in rows] == [("triage", "completed"), ("take_in_handling", "open")]
     assert rows[1].group.key == "onderhoud-openbaar-domein" and rows[1].due_at is not None
+
+
+def test_who_takes_a_case_in_handling_keeps_the_next_step(staff):
+    ref = staff.meldkamer.file_melding()["reference"]
+    staff.meldkamer.complete(ref, "triage", {"decision": "dispatch"})
+    assert db.session.scalar(select(WorkItem.assignee_id).where(WorkItem.task_name == "take_in_handling")) is None
+    staff.ood.complete(ref, "take_in_handling")
+    handle = db.session.scalar(select(WorkItem).where(WorkItem.task_name == "handle", WorkItem.status == "open"))
+    assert handle.assignee_id == staff.ood.user.id

@@ -15,6 +15,7 @@ from engine.timeline import events_of
 from engine.workitems import complete_work_item
 from handlers import assignment
 from handlers.files import open_file
+from handlers.groups import assignable_users
 from handlers.models import Category, HandlerGroup
 from handlers.permissions import may_see_case, may_see_contact
 
@@ -64,7 +65,8 @@ def render_case(case: Case, errors: dict | None = None, values: dict | None = No
         "staff/case.html", case=case, items=items, events=events_of(case.id), files=files, label=statuses.label,
         show_contact=may_see_contact(current_user, case), other_cases=other_cases, errors=errors or {},
         values=values or {}, internal_groups=[g for g in groups if g.kind == "internal"],
-        contractors=[g for g in groups if g.kind == "external"], categories=categories), status
+        contractors=[g for g in groups if g.kind == "external"], categories=categories,
+        assignable={item.id: assignable_users(item.group) for item in items}), status
 
 
 @bp.get("/dossier/<reference>")

@@ -1,0 +1,71 @@
+"""A real server (waitress, in a thread) on a free local port, and Debian's Chromium driven by Playwright."""
+from __future__ import annotations
+
+import os
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from flask_migrate import upgrade
+from waitress.server import create_server
+
+from engine import deploy
+from engine.db import db
+from handlers.seed import DEMO_PASSWORD, seed_demo_users, seed_reference_data
+from web.app import create_app
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-component-update", "--disable-sync"]
+
+
+@contextmanager
+def live_app(tmp_path: Path) -> Iterator[tuple]:
+    """Serve a freshly migrated SQLite-backed app with demo staff; yields (app, base_url)."""
+    deploy.forget_cached_specs()
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'live.sqlite'}",
+                      "MELDPUNT_STORAGE_PATH": str(tmp_path / "files"), "MELDPUNT_SCHEDULER": False})
+    with app.app_context():
+        upgrade()
+        seed_reference_data()
+        deploy.deploy_builtin()
+        db.session.commit()
+        seed_demo_users()
+        db.session.commit()
+        db.session.remove()
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    base_url = f"http://127.0.0.1:{server.effective_port}"
+    app.config["MELDPUNT_BASE_URL"] = base_url
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield app, base_url
+    finally:
+        server.close()
+        thread.join(5)
+        deploy.forget_cached_specs()
+
+
+@contextmanager
+def chromium() -> Iterator:
+    """Debian's Chromium under Playwright (never a downloaded browser)."""
+    if not os.path.exists(CHROMIUM):
+        raise RuntimeError(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium); "
+                           ".ci/run does this")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def login(page, base_url: str, username: str, password: str = DEMO_PASSWORD) -> None:
+    """Log in through the real login form."""
+    page.goto(f"{base_url}/werk/aanmelden")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")

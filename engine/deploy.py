@@ -22,6 +22,8 @@ from .models import ProcessDefinition
 
 BPMN_DIR = Path(__file__).resolve().parent.parent / "bpmn"
 MAX_BPMN_BYTES = 5 * 1024 * 1024
+MAX_KEY = 100  # process_definitions.key
+MAX_FINDINGS_SHOWN = 5
 
 # No entity expansion, no network, no giant trees: BPMN comes from admins, but files travel.
 _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
@@ -35,6 +37,10 @@ def parse_document(xml: bytes, filename: str) -> etree._Element:
     if len(xml) > MAX_BPMN_BYTES:
         raise DeployError(f"file is larger than {MAX_BPMN_BYTES // (1024 * 1024)} MB", filename)
     try:
+        xml.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise DeployError("the file must be UTF-8 encoded (save it as UTF-8 in the modeler)", filename) from err
+    try:
         root = etree.fromstring(xml, _XML_PARSER)
     except etree.XMLSyntaxError as err:
         raise DeployError(f"not well-formed XML: {err}", filename) from err
@@ -46,6 +52,11 @@ def parse_document(xml: bytes, filename: str) -> etree._Element:
 def choose_process(root: etree._Element, filename: str, process_id: Optional[str] = None) -> str:
     """The process to deploy: the one named, else the only executable one, else the only one."""
     processes = root.findall(".//bpmn:process", NS)
+    for process in processes:
+        if not process.get("id"):
+            raise DeployError(f"a bpmn:process without an id (line {process.sourceline})", filename)
+        if len(process.get("id")) > MAX_KEY:
+            raise DeployError(f"process id longer than {MAX_KEY} characters", filename, process.get("id")[:40])
     ids = [p.get("id") for p in processes]
     if process_id:
         if process_id not in ids:
@@ -83,12 +94,18 @@ def build_spec(root: etree._Element, filename: str, process_id: str) -> tuple:
 def deploy(xml: bytes, filename: str, process_id: Optional[str] = None,
            deployed_by: Optional[str] = None) -> tuple[ProcessDefinition, bool]:
     """Store a new version unless the newest one has the same content; returns (definition, created)."""
+    if len(Path(filename).name) > 255:
+        raise DeployError("the file name is longer than 255 characters", filename)
     root = parse_document(xml, filename)
     key = choose_process(root, filename, process_id)
     known = registry.service_names() or None
     findings = lint(root, known)
     if findings:
-        raise DeployError("; ".join(str(f) for f in findings), filename)
+        shown = "; ".join(str(f) for f in findings[:MAX_FINDINGS_SHOWN])
+        more = len(findings) - MAX_FINDINGS_SHOWN
+        error = DeployError(shown + (f"; … and {more} more" if more > 0 else ""), filename)
+        error.details["findings"] = [str(f) for f in findings]
+        raise error
     spec, deps = build_spec(root, filename, key)
     sha = hashlib.sha256(xml).hexdigest()
     latest = latest_definition(key, required=False)

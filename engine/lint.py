@@ -7,6 +7,7 @@ plain assignments, services are registered operators, no event-based gateways (b
 from __future__ import annotations
 
 from collections.abc import Iterable
+import re
 from dataclasses import dataclass
 from typing import Optional
 
@@ -33,8 +34,13 @@ class Finding:
 
 
 def _owner(node: etree._Element) -> etree._Element:
-    """The nearest ancestor-or-self that carries an id: the element a user would look for."""
-    while node is not None and node.get("id") is None:
+    """The nearest BPMN ancestor-or-self with an id: the element a user would look for in a modeler.
+
+    Extension elements (spiffworkflow:parameter, serviceTaskOperator) have ids of their own that name
+    parameters and operators, and event definitions sit inside their event: both are skipped.
+    """
+    while node is not None and (node.get("id") is None or etree.QName(node).namespace != BPMN
+                                or etree.QName(node).localname.endswith("EventDefinition")):
         node = node.getparent()
     return node
 
@@ -56,6 +62,8 @@ def _split_gateways(process: etree._Element) -> Iterable[Finding]:
                 yield _finding(gw, f"{tag} splits into {outgoing[gw.get('id')]} flows but has no default flow")
     for gw in process.iterfind(".//bpmn:eventBasedGateway", NS):
         yield _finding(gw, "event-based gateways are not supported; use a receive task with boundary timers")
+    for sub in process.iterfind(".//bpmn:adHocSubProcess", NS):
+        yield _finding(sub, "ad-hoc subprocesses are not supported by the engine")
 
 
 def _message_catches(root: etree._Element, process: etree._Element) -> Iterable[Finding]:
@@ -72,11 +80,20 @@ def _message_catches(root: etree._Element, process: etree._Element) -> Iterable[
             yield _finding(node, "message catch has no spiffworkflow:messageVariable, so its payload would be lost")
 
 
-def _expressions(process: etree._Element, known_services: Optional[set[str]]) -> Iterable[Finding]:
-    paths = [".//bpmn:conditionExpression", ".//bpmn:timeDate", ".//bpmn:timeDuration", ".//bpmn:timeCycle",
-             ".//bpmn:loopCardinality", ".//bpmn:completionCondition", ".//spiffworkflow:messagePayload"]
+EXPRESSION_PATHS = [".//bpmn:conditionExpression", ".//bpmn:timeDate", ".//bpmn:timeDuration", ".//bpmn:timeCycle",
+                    ".//bpmn:loopCardinality", ".//bpmn:completionCondition", ".//bpmn:loopCondition",
+                    ".//bpmn:conditionalEventDefinition/bpmn:condition", ".//spiffworkflow:messagePayload",
+                    ".//spiffworkflow:processVariableCorrelation/spiffworkflow:expression"]
+# Outside processes: correlation retrieval expressions and payloads on message definitions.
+DOCUMENT_PATHS = [".//bpmn:correlationPropertyRetrievalExpression/bpmn:formalExpression",
+                  ".//bpmn:message//spiffworkflow:messagePayload"]
+# ISO-8601 durations, dates and cycles written without quotes are valid Python names or divisions.
+UNQUOTED_ISO = re.compile(r"^(R\d*/)?P(\d|T\d)|^\d{4}-\d{2}-\d{2}")
+
+
+def _checked_texts(scope: etree._Element, paths: list[str]) -> Iterable[Finding]:
     for path in paths:
-        for node in process.iterfind(path, NS):
+        for node in scope.iterfind(path, NS):
             text = (node.text or "").strip()
             if not text:
                 yield _finding(node, f"empty {etree.QName(node).localname}")
@@ -85,6 +102,14 @@ def _expressions(process: etree._Element, known_services: Optional[set[str]]) ->
                 expressions.check(text)
             except expressions.ExpressionError as err:
                 yield _finding(node, f"{etree.QName(node).localname} refused: {err}")
+
+
+def _expressions(process: etree._Element, known_services: Optional[set[str]]) -> Iterable[Finding]:
+    yield from _checked_texts(process, EXPRESSION_PATHS)
+    for node in process.iterfind(".//bpmn:timerEventDefinition/*", NS):
+        if UNQUOTED_ISO.match((node.text or "").strip()):
+            yield _finding(node, f"timer '{node.text.strip()}' is read as an expression; quote it: "
+                                 f"\"{node.text.strip()}\"")
     for param in process.iterfind(".//spiffworkflow:parameter", NS):
         try:
             expressions.check(param.get("value") or "")
@@ -104,7 +129,7 @@ def _expressions(process: etree._Element, known_services: Optional[set[str]]) ->
 
 def lint(root: etree._Element, known_services: Optional[set[str]] = None) -> list[Finding]:
     """All findings for every process in the parsed document `root` (call activities included)."""
-    findings: list[Finding] = []
+    findings: list[Finding] = list(_checked_texts(root, DOCUMENT_PATHS))
     for process in root.iterfind(".//bpmn:process", NS):
         findings += _split_gateways(process)
         findings += _message_catches(root, process)

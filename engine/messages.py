@@ -26,6 +26,8 @@ def deliver_message(case_id: int, name: str, payload: dict[str, Any], *, actor: 
             # The spiff class, not the bpmn one: event definitions compare by exact class.
             run.workflow.send_event(BpmnEvent(MessageEventDefinition(name), payload=payload))
         except WorkflowException as err:
+            if "not waiting for" not in str(err):
+                raise  # a model error while catching the message, not a wrong moment
             raise Conflict(f"case {run.case.reference} is not waiting for '{name}'") from err
         add_event(run.case, "message", actor=actor, user_id=user_id, public=public_text is not None,
                   text=public_text, data={"message": name, "payload": payload})

@@ -14,6 +14,8 @@ from typing import Any, Optional
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+from SpiffWorkflow.exceptions import SpiffWorkflowException
 from sqlalchemy.orm.exc import StaleDataError
 
 from . import expressions, registry
@@ -33,11 +35,39 @@ class RunScope:
 current_scope: ContextVar[Optional[RunScope]] = ContextVar("current_scope", default=None)
 
 
+class ExpressionRefused(SpiffWorkflowException):
+    """An expression or script the safe evaluator refused, raised where SpiffWorkflow calls the environment."""
+
+
+class SafeEnvironment(BasePythonScriptEngineEnvironment):
+    """The environment SpiffWorkflow calls directly (correlations, ad-hoc conditions): safe as well.
+
+    Most paths go through SafeScriptEngine below, but a few library paths call the environment
+    itself; the default one would `eval` there, so ours evaluates with the same whitelist.
+    """
+
+    def evaluate(self, expression, context, external_context=None):
+        try:
+            return expressions.evaluate(expression, {**context, **(external_context or {})})
+        except expressions.ExpressionError as err:
+            raise ExpressionRefused(f"Error evaluating expression '{expression}': {err}") from err
+
+    def execute(self, script, context, external_context=None):
+        try:
+            expressions.execute_script(script, context)
+        except expressions.ExpressionError as err:
+            raise ExpressionRefused(f"Script refused: {err}") from err
+        return True
+
+    def call_service(self, context, **kwargs):
+        raise ExpressionRefused("services run only through service tasks")
+
+
 class SafeScriptEngine(PythonScriptEngine):
     """A script engine that never calls eval/exec: see engine.expressions for what is allowed."""
 
     def __init__(self) -> None:
-        super().__init__(environment=None)
+        super().__init__(environment=SafeEnvironment())
 
     def validate(self, expression: str) -> None:
         expressions.check(expression)

@@ -21,27 +21,38 @@ POSTGRES_URL = os.environ.get("MELDPUNT_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 
 
-def _reset_postgres(url: str) -> None:
+def _schema_url(url: str, schema: str) -> str:
+    """The URL with every connection's search_path set to `schema`."""
+    joiner = "&" if "?" in url else "?"
+    return f"{normalise_db_url(url)}{joiner}options=-csearch_path%3D{schema}"
+
+
+def _postgres_schema(url: str, schema: str, create: bool) -> None:
     engine = create_engine(normalise_db_url(url))
     with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        if create:
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
     engine.dispose()
 
 
 @pytest.fixture(scope="session")
-def database_urls(tmp_path_factory) -> dict[str, str]:
-    """One migrated database per backend for the whole session."""
+def database_urls(tmp_path_factory):
+    """One migrated database per backend for the whole session (a schema of its own on PostgreSQL,
+    so test runs side by side do not disturb each other)."""
     urls = {"sqlite": f"sqlite:///{tmp_path_factory.mktemp('db') / 'meldpunt.sqlite'}"}
+    schema = f"meldpunt_test_{os.getpid()}"
     if POSTGRES_URL:
-        _reset_postgres(POSTGRES_URL)
-        urls["postgresql"] = POSTGRES_URL
+        _postgres_schema(POSTGRES_URL, schema, create=True)
+        urls["postgresql"] = _schema_url(POSTGRES_URL, schema)
     for url in urls.values():
         app = create_app({"SQLALCHEMY_DATABASE_URI": normalise_db_url(url), "TESTING": True})
         with app.app_context():
             upgrade()
             db.engine.dispose()
-    return urls
+    yield urls
+    if POSTGRES_URL:
+        _postgres_schema(POSTGRES_URL, schema, create=False)
 
 
 def _empty_tables() -> None:

@@ -7,6 +7,7 @@ from engine.registry import ServiceContext
 from engine.timeline import add_event
 from notifications.outbox import queue_mail
 
+from .contractor_links import make_portal_url
 from .groups import group_by_key, leads_and_desk
 from .models import ContractorOrder
 
@@ -39,7 +40,8 @@ def order_from_contractor(ctx: ServiceContext) -> dict:
     ctx.data["contractor_escalation"] = _setting("MELDPUNT_CONTRACTOR_ESCALATION", "P7D")
     if contractor.email:
         queue_mail(ctx.case, contractor.email, "aannemer_opdracht", recipient_kind="aannemer",
-                   data={"order_id": order.id, "instructions": order.instructions, "contractor": contractor.name})
+                   data={"order_id": order.id, "instructions": order.instructions, "contractor": contractor.name,
+                         "portal_url": make_portal_url(order)})
     add_event(ctx.case, "contractor_ordered", actor=ctx.actor, user_id=ctx.user_id, public=True,
               text="De uitvoering werd besteld bij een aannemer.", note=order.instructions,
               data={"contractor": contractor.key, "order_id": order.id})
@@ -54,7 +56,8 @@ def remind_contractor(ctx: ServiceContext) -> None:
         return
     if order.contractor.email:
         queue_mail(ctx.case, order.contractor.email, "aannemer_herinnering", recipient_kind="aannemer",
-                   data={"order_id": order.id, "instructions": order.instructions})
+                   data={"order_id": order.id, "instructions": order.instructions,
+                         "portal_url": make_portal_url(order)})
     add_event(ctx.case, "contractor_reminded", note=f"Herinnering gestuurd naar {order.contractor.name}",
               data={"order_id": order.id})
 

@@ -1,0 +1,96 @@
+"""`python -m benchmarks [--cases N] [--warmup N] [--no-postgres] [--postgres-url URL] [--profile]`.
+
+Measures in one run: bare SpiffWorkflow (no database), our engine on a fresh SQLite file, and our
+engine on PostgreSQL in a dedicated schema when a server is reachable; prints rates, overhead ratios
+and PASS/FAIL against the targets. The exit code is 0 even when a target fails: this reports.
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import tempfile
+from pathlib import Path
+
+from .bare import run_bare
+from .databases import drop_postgres_schema, postgres_base_url, redact, reset_postgres_schema, sqlite_url
+from .engine_rates import run_engine
+from .results import judge, peak_rss_mb, print_table
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command-line options."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=1000, help="timed cases per phase (default 1000)")
+    parser.add_argument("--warmup", type=int, default=50, help="untimed warm-up cases (default 50)")
+    parser.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL part")
+    parser.add_argument("--postgres-url", help="PostgreSQL server (default: MELDPUNT_BENCH_POSTGRES_URL, "
+                        "MELDPUNT_TEST_POSTGRES_URL, else postgres@127.0.0.1:5432/test)")
+    parser.add_argument("--profile", action="store_true",
+                        help="afterwards, profile the engine phases with cProfile (separate, untimed pass)")
+    parser.add_argument("--profile-backend", choices=("sqlite", "postgresql"), default="sqlite")
+    args = parser.parse_args(argv)
+    if args.cases < 1 or args.warmup < 0:
+        parser.error("--cases must be at least 1 and --warmup at least 0")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run every part, print the table and the summary line; always returns 0."""
+    args = parse_args(argv)
+    results, rss = [], {}
+    load_at_start = os.getloadavg()[0]
+
+    print(f"bare SpiffWorkflow: {args.cases} cases (+{args.warmup} warm-up) ...", flush=True)
+    results += run_bare(args.cases, args.warmup)
+    rss["bare"] = peak_rss_mb()
+    gc.collect()
+
+    with tempfile.TemporaryDirectory(prefix="meldpunt-bench-") as tmp:
+        print(f"engine on SQLite ({Path(tmp) / 'bench.sqlite'}) ...", flush=True)
+        results += run_engine(sqlite_url(Path(tmp)), "sqlite", args.cases, args.warmup)
+    rss["sqlite"] = peak_rss_mb()
+    gc.collect()
+
+    skipped, pg_url = None, None
+    if args.no_postgres:
+        skipped = "--no-postgres given"
+    else:
+        base, configured = postgres_base_url(args.postgres_url)
+        pg_url, why = reset_postgres_schema(base)
+        if pg_url is None:
+            skipped = f"PostgreSQL not reachable at {redact(base)}: {why}"
+            if configured:
+                skipped += " (the URL was configured explicitly!)"
+            print(f"postgresql: SKIPPED, {skipped}", flush=True)
+        else:
+            print(f"engine on PostgreSQL ({redact(pg_url)}) ...", flush=True)
+            try:
+                results += run_engine(pg_url, "postgresql", args.cases, args.warmup)
+                rss["postgresql"] = peak_rss_mb()
+            finally:
+                drop_postgres_schema(base)
+
+    print_table(results, judge(results), rss, skipped, (load_at_start, os.getloadavg()[0]))
+
+    if args.profile:
+        profile_cases = min(args.cases, 500)
+        if args.profile_backend == "postgresql":
+            if pg_url is None:
+                print("\nprofile: PostgreSQL not available, nothing profiled")
+                return 0
+            base, _ = postgres_base_url(args.postgres_url)
+            pg_url, _ = reset_postgres_schema(base)
+        from .profiling import profile_engine
+
+        try:
+            profile_engine(pg_url if args.profile_backend == "postgresql" else None, args.profile_backend,
+                           profile_cases, args.warmup)
+        finally:
+            if args.profile_backend == "postgresql":
+                drop_postgres_schema(postgres_base_url(args.postgres_url)[0])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

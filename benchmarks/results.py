@@ -1,0 +1,109 @@
+"""Measured phases, the targets they are judged by, and the printed table."""
+from __future__ import annotations
+
+import os
+import resource
+from dataclasses import dataclass
+from typing import Optional
+
+# The "Speed" section of shared/design/architecture.md.
+MAX_OVERHEAD = 3.0
+MIN_CASES_PER_SECOND = {"sqlite": 300.0, "postgresql": 200.0}
+
+
+@dataclass
+class PhaseResult:
+    """One timed loop: `count` operations of `phase` ("create" or "complete") on `backend`."""
+
+    backend: str
+    phase: str
+    count: int
+    seconds: float
+    json_bytes: float  # mean size of the stored instance JSON after the operation
+    cpu_seconds: float = 0.0  # CPU time of this process (wall >> CPU on bare means a busy machine)
+
+    @property
+    def rate(self) -> float:
+        """Operations per second."""
+        return self.count / self.seconds if self.seconds else float("inf")
+
+    @property
+    def ms_per_op(self) -> float:
+        """Milliseconds per operation."""
+        return 1000.0 * self.seconds / self.count if self.count else 0.0
+
+
+@dataclass
+class Verdict:
+    """One target line: what was measured against what limit, and whether it passed."""
+
+    label: str
+    measured: str
+    target: str
+    passed: bool
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process so far, in MB (ru_maxrss is in KB on Linux)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def judge(results: list[PhaseResult]) -> list[Verdict]:
+    """Compare every database backend's phases with the bare baseline and the absolute targets."""
+    by_key = {(r.backend, r.phase): r for r in results}
+    verdicts = []
+    for backend in [b for b in MIN_CASES_PER_SECOND if (b, "create") in by_key]:
+        for phase, noun in (("create", "case"), ("complete", "completion")):
+            ours, bare = by_key.get((backend, phase)), by_key.get(("bare", phase))
+            if ours is None or bare is None:
+                continue
+            ratio = ours.ms_per_op / bare.ms_per_op
+            verdicts.append(Verdict(f"{backend}: engine time per {noun} / bare", f"{ratio:.2f}x",
+                                    f"<= {MAX_OVERHEAD:.0f}x", ratio <= MAX_OVERHEAD))
+        create = by_key[(backend, "create")]
+        floor = MIN_CASES_PER_SECOND[backend]
+        verdicts.append(Verdict(f"{backend}: new meldingen per second", f"{create.rate:.0f}/s",
+                                f">= {floor:.0f}/s", create.rate >= floor))
+    return verdicts
+
+
+def _row(cells: list[str], widths: list[int]) -> str:
+    return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
+
+
+def print_table(results: list[PhaseResult], verdicts: list[Verdict], rss: dict[str, float],
+                skipped: Optional[str], loads: tuple[float, float]) -> None:
+    """Print the rates, the targets with PASS/FAIL, memory, and the final summary line."""
+    header = ["phase", "ops", "seconds", "ops/s", "ms/op", "cpu ms/op", "JSON bytes/case"]
+    names = {"create": "create case (to triage)", "complete": "complete triage (dispatch)"}
+    rows = [[f"{r.backend:<10} {names[r.phase]}", str(r.count), f"{r.seconds:.3f}", f"{r.rate:.1f}",
+             f"{r.ms_per_op:.3f}", f"{1000.0 * r.cpu_seconds / r.count:.3f}", f"{r.json_bytes:,.0f}"]
+            for r in results]
+    widths = [max(len(x) for x in col) for col in zip(header, *rows, strict=True)]
+    line = "-" * (sum(widths) + 2 * (len(widths) - 1))
+    print()
+    print("Meldpunt engine benchmark (bare = SpiffWorkflow without database, spec embedded in JSON;")
+    print("sqlite/postgresql = register_melding / complete_work_item, spec stored by reference)")
+    print(line)
+    print(_row(header, widths))
+    print(line)
+    for row in rows:
+        print(_row(row, widths))
+    print(line)
+    if skipped:
+        print(f"postgresql: SKIPPED ({skipped})")
+    print()
+    label_width = max([len(v.label) for v in verdicts] + [10])
+    for v in verdicts:
+        print(f"{'PASS' if v.passed else 'FAIL'}  {v.label.ljust(label_width)}  {v.measured:>9}  (target {v.target})")
+    print()
+    print("peak RSS: " + ", ".join(f"after {k} {v:.0f} MB" for k, v in rss.items()))
+    print(f"1-minute load average: {loads[0]:.2f} at start, {loads[1]:.2f} at end "
+          f"({os.cpu_count()} CPUs; other processes make wall-time ratios noisy)")
+    failed = [v.label for v in verdicts if not v.passed]
+    summary = f"SUMMARY: {len(verdicts) - len(failed)}/{len(verdicts)} targets passed"
+    if failed:
+        summary += "; FAILED: " + "; ".join(failed)
+    if skipped:
+        summary += "; postgresql skipped"
+    print(summary)

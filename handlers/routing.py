@@ -1,22 +1,464 @@
-"""Suggesting a handler group for a new case, with the reason shown to the meldkamer."""
+"""Suggesting a handler group for a new case, with the reason shown to the meldkamer.
+
+Ordered routing rules come first (by position, then id; only active rules whose group is an active
+internal group; the first rule whose conditions all hold wins), then the category's default group, and
+otherwise the meldkamer decides. `evaluate_rules` is pure, so the administrator's test page can try a
+sample melding (and a draft rule) against the rules without saving anything.
+
+Keyword matching is "whole-word-ish": case- and accent-insensitive, a keyword must start at the start
+of a word and end at the end of a word, where a Dutch plural or diminutive ending still counts
+(`lamp` matches "lamp", "lampen", "lampje", not "straatlamp"); a keyword ending in `*` matches every
+word that starts with it (`fiets*` matches "fietsenstalling"); a keyword of several words matches them
+in that order with any spacing between them.
+"""
 from __future__ import annotations
 
+import math
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from sqlalchemy import func, select
+
 from engine import registry
+from engine.db import db
+from engine.errors import InvalidInput, NotFound
 from engine.registry import ServiceContext
 from engine.timeline import add_event
+
+from .models import Category, HandlerGroup, RoutingRule
+
+NO_GROUP_REASON = "Geen regel of categorie: de meldkamer kiest de groep"
+DEFAULT_POSITION_STEP = 10
+# Endings that still count as the same word: plural and diminutive (lamp -> lampen, lampje, lampjes).
+_WORD_ENDINGS = r"(?:'s|s|en|n|je|jes|tje|tjes|pje|pjes)?"
+
+
+@dataclass
+class RoutingSample:
+    """What routing looks at: a case, or a sample melding typed on the test page."""
+
+    description: str = ""
+    category: Optional[Category] = None
+    channel: Optional[str] = None
+    lat: Optional[float] = None
+    lon: Optional[float] = None
+
+    @classmethod
+    def from_case(cls, case: Any) -> RoutingSample:
+        return cls(description=case.description or "", category=case.category, channel=case.channel,
+                   lat=case.lat, lon=case.lon)
+
+
+@dataclass
+class RuleCheck:
+    """How one rule fared against the sample: matched or the first condition that failed (in Dutch)."""
+
+    rule: Any
+    matched: bool
+    detail: str
+    chosen: bool = False
+    draft: bool = False
+
+
+@dataclass
+class RoutingDecision:
+    """The suggested group (or None), the rule that chose it (or None), the reason and per-rule checks."""
+
+    group: Optional[HandlerGroup]
+    rule: Optional[Any]
+    reason: str
+    source: str  # "rule", "category" or "none"
+    checks: list[RuleCheck] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------- matching
+
+def _fold(text: str) -> str:
+    """Lower case without accents, so 'Café' and 'cafe' compare equal."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+def split_keywords(keywords: Optional[str]) -> list[str]:
+    """The rule's keywords: comma separated, trimmed, empty ones and repeats left out."""
+    seen: dict[str, str] = {}
+    for part in (keywords or "").split(","):
+        word = " ".join(part.split())
+        if word and _fold(word) not in seen:
+            seen[_fold(word)] = word
+    return list(seen.values())
+
+
+def _keyword_pattern(keyword: str) -> re.Pattern:
+    prefix = keyword.endswith("*")
+    words = _fold(keyword.rstrip("*")).split()
+    body = r"\s+".join(re.escape(w) for w in words)
+    tail = r"\w*" if prefix else _WORD_ENDINGS + r"(?!\w)"
+    return re.compile(r"(?<!\w)" + body + tail)
+
+
+def keyword_found(keyword: str, description: str) -> bool:
+    """True when the keyword occurs in the description as a (whole-ish) word."""
+    if not keyword.rstrip("*").strip():
+        return False
+    return _keyword_pattern(keyword).search(_fold(description)) is not None
+
+
+def _category_chain(category: Optional[Category]) -> list[Category]:
+    """The category and its parents (a main category matches its sub categories)."""
+    chain: list[Category] = []
+    while category is not None and category not in chain and len(chain) < 20:
+        chain.append(category)
+        category = category.parent
+    return chain
+
+
+def _has_area(rule: Any) -> bool:
+    return None not in (rule.min_lat, rule.max_lat, rule.min_lon, rule.max_lon)
+
+
+def _num(value: float) -> str:
+    return f"{value:.5f}".rstrip("0").rstrip(".")
+
+
+def area_label(rule: Any) -> str:
+    """The area's name, or its bounds when it has no name."""
+    if rule.area_name:
+        return rule.area_name
+    return (f"{_num(rule.min_lat)}–{_num(rule.max_lat)} N, {_num(rule.min_lon)}–{_num(rule.max_lon)} O")
+
+
+def rule_label(rule: Any) -> str:
+    """'Regel 3 'Verlichting centrum'' (the number is the rule's position)."""
+    return f"Regel {rule.position} '{rule.name}'"
+
+
+def describe_conditions(rule: Any) -> str:
+    """The rule's conditions in one Dutch line, for the list of rules."""
+    parts = []
+    if rule.category is not None:
+        parts.append(f"categorie {rule.category.name}")
+    if rule.channel:
+        parts.append(f"kanaal {rule.channel}")
+    keywords = split_keywords(rule.keywords)
+    if keywords:
+        parts.append("trefwoord " + " of ".join(f"'{k}'" for k in keywords))
+    if _has_area(rule):
+        parts.append(f"in gebied {area_label(rule)}")
+    return ", ".join(parts) or "geen voorwaarden: geldt voor elke melding"
+
+
+def _group_usable(group: Optional[HandlerGroup]) -> bool:
+    return group is not None and group.active and group.kind == "internal"
+
+
+def check_rule(rule: Any, sample: RoutingSample) -> tuple[bool, str]:
+    """Does the rule match the sample? Returns (True, what matched) or (False, the first failed condition)."""
+    if not rule.active:
+        return False, "regel staat uit"
+    group = rule.group
+    if not _group_usable(group):
+        name = group.name if group is not None else "?"
+        return False, f"groep '{name}' is geen actieve behandelaarsgroep: regel overgeslagen"
+    matched: list[str] = []
+    if rule.category is not None:
+        chain = _category_chain(sample.category)
+        if not chain:
+            return False, f"categorie: de melding heeft geen categorie, de regel vraagt '{rule.category.name}'"
+        if not any(c is rule.category or (c.id is not None and c.id == rule.category.id) for c in chain):
+            return False, (f"categorie: de melding heeft '{sample.category.name}', "
+                           f"de regel vraagt '{rule.category.name}'")
+        matched.append(f"categorie {rule.category.name}")
+    if rule.channel:
+        if sample.channel != rule.channel:
+            got = f"'{sample.channel}'" if sample.channel else "geen kanaal"
+            return False, f"kanaal: de melding kwam via {got}, de regel vraagt '{rule.channel}'"
+        matched.append(f"kanaal {rule.channel}")
+    keywords = split_keywords(rule.keywords)
+    if keywords:
+        hit = next((k for k in keywords if keyword_found(k, sample.description or "")), None)
+        if hit is None:
+            listed = ", ".join(f"'{k}'" for k in keywords)
+            return False, f"trefwoord: geen van {listed} komt voor in de omschrijving"
+        matched.append(f"trefwoord '{hit}'")
+    if _has_area(rule):
+        if sample.lat is None or sample.lon is None:
+            return False, f"gebied: de melding heeft geen coördinaten, de regel vraagt gebied {area_label(rule)}"
+        inside = rule.min_lat <= sample.lat <= rule.max_lat and rule.min_lon <= sample.lon <= rule.max_lon
+        if not inside:
+            return False, f"gebied: de ligging valt buiten gebied {area_label(rule)}"
+        matched.append(f"in gebied {area_label(rule)}")
+    return True, ", ".join(matched) or "geen voorwaarden: geldt voor elke melding"
+
+
+def _order_key(rule: Any) -> tuple:
+    position = rule.position if rule.position is not None else 0
+    return (position, rule.id if rule.id is not None else math.inf)
+
+
+def evaluate_rules(sample: RoutingSample, rules: Iterable[Any], drafts: Iterable[Any] = ()) -> RoutingDecision:
+    """Pick the group for a sample: first matching rule, else the category's default group, else none.
+
+    Pure: reads the rules and the sample, writes nothing. Every rule is checked (for the test page's
+    diagnostics), ordered by (position, id); inactive rules and rules whose group is not an active
+    internal group never win. `drafts` are rules in `rules` to mark as drafts in the diagnostics.
+    """
+    draft_ids = {id(d) for d in drafts}
+    checks: list[RuleCheck] = []
+    winner: Optional[RuleCheck] = None
+    for rule in sorted(rules, key=_order_key):
+        matched, detail = check_rule(rule, sample)
+        check = RuleCheck(rule=rule, matched=matched, detail=detail, draft=id(rule) in draft_ids)
+        if matched and winner is None:
+            winner = check
+            check.chosen = True
+        elif matched:
+            check.detail = f"{detail} (maar {rule_label(winner.rule)} komt eerst)"
+        checks.append(check)
+    if winner is not None:
+        rule = winner.rule
+        return RoutingDecision(group=rule.group, rule=rule, reason=f"{rule_label(rule)}: {winner.detail}",
+                               source="rule", checks=checks)
+    category = sample.category
+    if category is not None and category.default_group is not None:
+        if _group_usable(category.default_group):
+            return RoutingDecision(group=category.default_group, rule=None, source="category", checks=checks,
+                                   reason=f"Standaardgroep van categorie '{category.name}'")
+        return RoutingDecision(group=None, rule=None, source="none", checks=checks,
+                               reason=(f"De standaardgroep van categorie '{category.name}' is niet actief: "
+                                       "de meldkamer kiest de groep"))
+    return RoutingDecision(group=None, rule=None, reason=NO_GROUP_REASON, source="none", checks=checks)
+
+
+def ordered_rules(active_only: bool = False) -> list[RoutingRule]:
+    """The saved rules in evaluation order."""
+    query = select(RoutingRule).order_by(RoutingRule.position, RoutingRule.id)
+    if active_only:
+        query = query.where(RoutingRule.active.is_(True))
+    return list(db.session.scalars(query))
 
 
 @registry.service("routing.suggest")
 def suggest_group(ctx: ServiceContext) -> dict:
-    """Suggest the default group of the case's category; without a category the meldkamer decides."""
+    """Suggest a group by the routing rules, else the category's default group; store the reason."""
     case = ctx.case
-    category = case.category
-    if category is not None and category.default_group is not None:
-        case.suggested_group_id = category.default_group_id
-        case.suggestion_reason = f"Standaardgroep van categorie '{category.name}'"
-    else:
-        case.suggested_group_id = None
-        case.suggestion_reason = "Geen categorie gekozen: de meldkamer kiest de groep"
+    decision = evaluate_rules(RoutingSample.from_case(case), ordered_rules(active_only=True))
+    case.suggested_group_id = decision.group.id if decision.group is not None else None
+    case.suggestion_reason = decision.reason
+    key = decision.group.key if decision.group is not None else None
+    rule = decision.rule
     add_event(case, "suggested", actor=ctx.actor, note=case.suggestion_reason,
-              data={"group": category.default_group.key if case.suggested_group_id else None})
-    return {"group": category.default_group.key if case.suggested_group_id else None}
+              data={"group": key, "rule": rule.id if rule is not None else None,
+                    "rule_name": rule.name if rule is not None else None, "source": decision.source})
+    return {"group": key}
+
+
+# ------------------------------------------------------------------------------------------ maintenance
+
+RULE_FIELDS = ("name", "position", "active", "group", "category", "channel", "keywords", "area_name",
+               "min_lat", "max_lat", "min_lon", "max_lon")
+BOUNDS = (("min_lat", "max_lat", -90.0, 90.0, "breedtegraad"), ("min_lon", "max_lon", -180.0, 180.0, "lengtegraad"))
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _given(value: Any) -> bool:
+    """Something was chosen: an object or id, or non-empty text."""
+    return value is not None and (not isinstance(value, str) or value.strip() != "")
+
+
+def _flag(value: Any, default: bool = True) -> bool:
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    return _text(value).lower() in ("on", "true", "1", "ja", "yes")
+
+
+def _number(value: Any) -> Optional[float]:
+    """A float from a form value ('51,03' with a decimal comma too); None when empty; ValueError when not a number."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        number = float(value)
+    else:
+        text = _text(value).replace(",", ".")
+        if not text:
+            return None
+        number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(value)
+    return number
+
+
+def _lookup_group(value: Any) -> Optional[HandlerGroup]:
+    if isinstance(value, HandlerGroup):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return db.session.get(HandlerGroup, value)
+    key = _text(value)
+    return db.session.scalar(select(HandlerGroup).where(HandlerGroup.key == key)) if key else None
+
+
+def _lookup_category(value: Any) -> Optional[Category]:
+    if isinstance(value, Category):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return db.session.get(Category, value)
+    key = _text(value)
+    return db.session.scalar(select(Category).where(Category.key == key)) if key else None
+
+
+def _channels() -> tuple[str, ...]:
+    from intake.meldingen import CHANNELS  # intake builds on handlers, so look it up only when needed
+
+    return CHANNELS
+
+
+def next_position() -> int:
+    """A position after every saved rule."""
+    highest = db.session.scalar(select(func.max(RoutingRule.position)))
+    return (highest or 0) + DEFAULT_POSITION_STEP
+
+
+def _validated(fields: dict[str, Any], current: Optional[RoutingRule]) -> dict[str, Any]:
+    """Check the fields of a rule; returns clean values or raises InvalidInput with Dutch messages per field."""
+    errors: dict[str, list[str]] = {}
+    clean: dict[str, Any] = {}
+
+    name = " ".join(_text(fields.get("name")).split())
+    if not name:
+        errors["name"] = ["vul een naam in"]
+    elif len(name) > 200:
+        errors["name"] = ["hoogstens 200 tekens"]
+    clean["name"] = name
+
+    raw_position = fields.get("position")
+    if raw_position is None or _text(raw_position) == "":
+        clean["position"] = current.position if current is not None and current.position is not None \
+            else next_position()
+    else:
+        try:
+            if isinstance(raw_position, bool):
+                raise ValueError
+            position = int(raw_position) if isinstance(raw_position, int) else int(_text(raw_position))
+            if position < 0:
+                raise ValueError
+            clean["position"] = position
+        except (TypeError, ValueError):
+            errors["position"] = ["een geheel getal van 0 of meer"]
+
+    clean["active"] = _flag(fields.get("active"), default=True)
+
+    raw_group = fields.get("group")
+    group = _lookup_group(raw_group)
+    if group is None:
+        errors["group"] = ["onbekende groep" if _given(raw_group) else "kies een behandelaarsgroep"]
+    elif not _group_usable(group):
+        errors["group"] = ["kies een actieve behandelaarsgroep (geen meldkamer, aannemer of inactieve groep)"]
+    clean["group"] = group
+
+    raw_category = fields.get("category")
+    category = _lookup_category(raw_category)
+    if category is None and _given(raw_category):
+        errors["category"] = ["onbekende categorie"]
+    clean["category"] = category
+
+    channel = _text(fields.get("channel")) or None
+    if channel is not None and channel not in _channels():
+        errors["channel"] = ["kies een kanaal uit de lijst"]
+    clean["channel"] = channel
+
+    keywords = split_keywords(_text(fields.get("keywords")))
+    if any(not k.rstrip("*").strip() for k in keywords):
+        errors["keywords"] = ["een trefwoord moet meer zijn dan een sterretje"]
+    elif len(", ".join(keywords)) > 2000:
+        errors["keywords"] = ["hoogstens 2000 tekens"]
+    clean["keywords"] = ", ".join(keywords) or None
+
+    bounds: dict[str, Optional[float]] = {}
+    for low, high, minimum, maximum, label in BOUNDS:
+        for name_ in (low, high):
+            try:
+                value = _number(fields.get(name_))
+            except (TypeError, ValueError):
+                errors[name_] = ["geef een getal, bijvoorbeeld 51.0278"]
+                bounds[name_] = None
+                continue
+            if value is not None and not minimum <= value <= maximum:
+                errors[name_] = [f"een {label} ligt tussen {minimum:g} en {maximum:g}"]
+            bounds[name_] = value
+    given = [n for n, v in bounds.items() if v is not None]
+    typed = [n for n in bounds if _given(fields.get(n))]
+    if given and len(typed) < 4:
+        for name_ in bounds:
+            if name_ not in typed:
+                errors.setdefault(name_, []).append("vul alle vier de grenzen van het gebied in, of geen enkele")
+    if len(given) == 4:
+        for low, high, _minimum, _maximum, label in BOUNDS:
+            if low not in errors and high not in errors and not bounds[low] < bounds[high]:
+                errors.setdefault(high, []).append(f"de maximale {label} moet groter zijn dan de minimale")
+    clean.update(bounds if len(given) == 4 else dict.fromkeys(bounds))
+
+    area_name = " ".join(_text(fields.get("area_name")).split()) or None
+    if area_name and not typed:
+        errors["area_name"] = ["vul ook de grenzen van het gebied in"]
+    elif area_name and len(area_name) > 200:
+        errors["area_name"] = ["hoogstens 200 tekens"]
+    clean["area_name"] = area_name if typed else None
+
+    if errors:
+        raise InvalidInput("de regel kon niet bewaard worden", errors)
+    return clean
+
+
+def _apply(rule: RoutingRule, clean: dict[str, Any]) -> None:
+    rule.name, rule.position, rule.active = clean["name"], clean["position"], clean["active"]
+    rule.group, rule.category, rule.channel = clean["group"], clean["category"], clean["channel"]
+    rule.keywords, rule.area_name = clean["keywords"], clean["area_name"]
+    rule.min_lat, rule.max_lat = clean["min_lat"], clean["max_lat"]
+    rule.min_lon, rule.max_lon = clean["min_lon"], clean["max_lon"]
+
+
+def draft_rule(existing: Optional[RoutingRule], fields: dict[str, Any]) -> RoutingRule:
+    """A validated rule that is never added to the session (for testing a rule before saving it).
+
+    It carries the id of `existing`, so it takes that rule's place in the order; a new draft sorts
+    after the saved rules at the same position, as it would once saved.
+    """
+    clean = _validated(fields, existing)
+    rule = RoutingRule(id=existing.id if existing is not None else None)
+    _apply(rule, clean)
+    return rule
+
+
+def save_rule(rule: Optional[RoutingRule], fields: dict[str, Any]) -> RoutingRule:
+    """Create (rule None) or update a routing rule; every problem is reported per field, nothing half-saved.
+
+    `fields` holds name, position, active, group (key, id or HandlerGroup), category (key, id, Category or
+    empty), channel, keywords (comma separated), area_name and min_lat/max_lat/min_lon/max_lon; form
+    strings are accepted.
+    """
+    clean = _validated(fields, rule)
+    if rule is None:
+        rule = RoutingRule()
+        db.session.add(rule)
+    _apply(rule, clean)
+    db.session.commit()
+    return rule
+
+
+def delete_rule(rule_id: int) -> str:
+    """Delete a routing rule; returns its name. Cases keep the suggestion they already got."""
+    rule = db.session.get(RoutingRule, rule_id)
+    if rule is None:
+        raise NotFound(f"routeringsregel {rule_id} bestaat niet")
+    name = rule.name
+    db.session.delete(rule)
+    db.session.commit()
+    return name

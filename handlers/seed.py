@@ -107,3 +107,37 @@ def seed_demo_users() -> dict[str, str]:
         tokens[username] = user.issue_api_token()
     db.session.flush()
     return tokens
+
+
+# position, name, group, category (a main category covers its subs), channel, keywords, area
+# (name, min_lat, max_lat, min_lon, max_lon); the Centrum box is Mechelen inside the ring.
+DEMO_ROUTING_RULES = [
+    (10, "Fietspaden en fietsenstallingen", "fietsteam", None, None,
+     "fietspad, fietsenstalling, fietsrek, fietsbeugel, fietssuggestiestrook", None),
+    (20, "Werven en omleidingen", "projecten-en-planning", None, None,
+     "werf, wegenwerken, omleiding, heraanleg", None),
+    (30, "Groen binnen de ring", "onderhoud-openbaar-domein", "groen", None, None,
+     ("Centrum", 51.0200, 51.0350, 4.4650, 4.4950)),
+    (40, "Evenementen", "vrije-tijd", None, None, "evenement, festival, kermis, braderie", None),
+]
+
+
+def seed_demo_routing_rules() -> None:
+    """Create the demo routing rules that are missing, by name (running it twice changes nothing)."""
+    from .models import RoutingRule
+
+    existing = set(db.session.scalars(select(RoutingRule.name)))
+    for position, name, group_key, category_key, channel, keywords, area in DEMO_ROUTING_RULES:
+        if name in existing:
+            continue
+        group = db.session.scalar(select(HandlerGroup).where(HandlerGroup.key == group_key))
+        category = (db.session.scalar(select(Category).where(Category.key == category_key))
+                    if category_key else None)
+        if group is None or (category_key and category is None):
+            continue  # reference data not seeded (or renamed): leave the rule out
+        rule = RoutingRule(position=position, name=name, active=True, group=group, category=category,
+                           channel=channel, keywords=keywords)
+        if area:
+            rule.area_name, rule.min_lat, rule.max_lat, rule.min_lon, rule.max_lon = area
+        db.session.add(rule)
+    db.session.flush()

@@ -38,7 +38,7 @@ def _fail(err: EngineError) -> None:
 @with_appcontext
 def seed_command(demo: bool) -> None:
     """Deploy the built-in BPMN models and create groups and categories (idempotent)."""
-    from handlers.seed import DEMO_PASSWORD, seed_demo_users, seed_reference_data
+    from handlers.seed import DEMO_PASSWORD, seed_demo_routing_rules, seed_demo_users, seed_reference_data
 
     seed_reference_data()
     for definition, created in deployment.deploy_builtin():
@@ -48,6 +48,7 @@ def seed_command(demo: bool) -> None:
         from intake.demo import create_demo_cases
 
         tokens = seed_demo_users()
+        seed_demo_routing_rules()
         db.session.commit()
         created = create_demo_cases()
         click.echo(f"demo cases: {created}")

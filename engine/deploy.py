@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
@@ -118,6 +120,7 @@ def deploy(xml: bytes, filename: str, process_id: Optional[str] = None,
     db.session.add(definition)
     db.session.flush()
     _remember(definition.id, spec, deps)
+    _latest.pop(key, None)
     return definition, True
 
 
@@ -130,6 +133,30 @@ def deploy_file(path: Path | str, deployed_by: Optional[str] = None) -> tuple[Pr
 def deploy_builtin(deployed_by: Optional[str] = "systeem") -> list[tuple[ProcessDefinition, bool]]:
     """Deploy every model shipped in bpmn/ (a no-op for files that did not change)."""
     return [deploy_file(p, deployed_by) for p in sorted(BPMN_DIR.glob("*.bpmn"))]
+
+
+@dataclass(frozen=True)
+class DefinitionRef:
+    """What a new case needs to know about the newest version of a process."""
+
+    id: int
+    key: str
+    version: int
+
+
+_latest: dict[str, tuple[float, DefinitionRef]] = {}
+LATEST_TTL_SECONDS = 10.0  # a deploy in another process is seen by this one within this time
+
+
+def latest_ref(key: str) -> DefinitionRef:
+    """The newest version of `key`, cached briefly: intake asks this for every new case."""
+    cached = _latest.get(key)
+    if cached is not None and time.monotonic() - cached[0] < LATEST_TTL_SECONDS:
+        return cached[1]
+    definition = latest_definition(key)
+    ref = DefinitionRef(definition.id, definition.key, definition.version)
+    _latest[key] = (time.monotonic(), ref)
+    return ref
 
 
 def latest_definition(key: str, required: bool = True) -> Optional[ProcessDefinition]:
@@ -165,3 +192,4 @@ def forget_cached_specs() -> None:
     """Drop the spec cache (tests that recreate the database reuse definition ids)."""
     with _cache_lock:
         _cache.clear()
+        _latest.clear()

@@ -6,8 +6,8 @@ plain assignments, services are registered operators, no event-based gateways (b
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Optional
 

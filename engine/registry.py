@@ -26,6 +26,7 @@ class ServiceContext:
     now: datetime
     actor: str = "systeem"
     user_id: Optional[int] = None
+    new_case: bool = False  # created in this transaction: nothing can refer to it yet
     extra: dict[str, Any] = field(default_factory=dict)
 
 

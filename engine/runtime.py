@@ -20,7 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from . import statuses
 from .clock import utcnow
 from .db import db
-from .deploy import latest_definition, spec_for
+from .deploy import latest_ref, spec_for
 from .errors import Conflict, EngineError, ProcessError
 from .models import Case
 from .script_engine import RunScope, SafeScriptEngine, current_scope
@@ -62,10 +62,12 @@ def next_timer(workflow: BpmnWorkflow) -> Optional[datetime]:
 class CaseRun:
     """One locked case with its loaded process instance, for the duration of one transaction."""
 
-    def __init__(self, case: Case, workflow: BpmnWorkflow, actor: str, user_id: Optional[int]) -> None:
+    def __init__(self, case: Case, workflow: BpmnWorkflow, actor: str, user_id: Optional[int],
+                 new_case: bool = False) -> None:
         self.case = case
         self.workflow = workflow
-        self.scope = RunScope(case=case, actor=actor, user_id=user_id)
+        self.new_case = new_case
+        self.scope = RunScope(case=case, actor=actor, user_id=user_id, new_case=new_case)
 
     @classmethod
     def open(cls, case_id: int, actor: str = "systeem", user_id: Optional[int] = None,
@@ -92,8 +94,11 @@ class CaseRun:
 
         token = current_scope.set(self.scope)
         try:
-            self.workflow.refresh_timers()  # do_engine_steps only refreshes timers after running
-            self.workflow.do_engine_steps(did_complete_task=count)
+            # Services query reference data while they run; flushing half-made rows before each of those
+            # queries would cost more than the run itself. Everything is flushed once, at commit.
+            with db.session.no_autoflush:
+                self.workflow.refresh_timers()  # do_engine_steps only refreshes timers after running
+                self.workflow.do_engine_steps(did_complete_task=count)
         finally:
             current_scope.reset(token)
 
@@ -115,7 +120,8 @@ class CaseRun:
         if case.status != previous:
             add_event(case, "status", actor=self.scope.actor, user_id=self.scope.user_id, public=True,
                       text=statuses.label(case.status), data={"from": previous, "to": case.status})
-        sync_work_items(case, workflow, keep_with)
+        with db.session.no_autoflush:
+            sync_work_items(case, workflow, keep_with, new_case=self.new_case)
 
     def ready_manual_task(self, task_id: str):
         """The READY manual task with this id, or Conflict: SpiffWorkflow itself would run any task."""
@@ -174,8 +180,9 @@ def run_guarded(case_id: int, actor: str, action) -> Any:
 def start_case(*, kind: str, process_key: str, fields: dict[str, Any], data: Optional[dict[str, Any]] = None,
                actor: str = "systeem", user_id: Optional[int] = None) -> Case:
     """Create a case with the given column values, start its process and run it until it waits."""
-    definition = latest_definition(process_key)
+    definition = latest_ref(process_key)
     spec, deps = spec_for(definition.id)
+    label = f"{definition.key} v{definition.version}"
     case = Case(kind=kind, definition_id=definition.id, tracking_token=secrets.token_urlsafe(24),
                 status="ontvangen", **fields)
     db.session.add(case)
@@ -186,8 +193,8 @@ def start_case(*, kind: str, process_key: str, fields: dict[str, Any], data: Opt
     start.set_data(**(data or {}))
     case.status = task_properties(start).get("status", case.status)
     add_event(case, "created", actor=actor, user_id=user_id, public=True, text=statuses.label(case.status),
-              data={"channel": case.channel, "definition": f"{definition.key} v{definition.version}"})
-    run = CaseRun(case, workflow, actor, user_id)
+              data={"channel": case.channel, "definition": label})
+    run = CaseRun(case, workflow, actor, user_id, new_case=True)
     try:
         run.run_engine()
     except SpiffWorkflowException as err:

@@ -30,6 +30,7 @@ class RunScope:
     actor: str = "systeem"
     user_id: Optional[int] = None
     now: Optional[datetime] = None
+    new_case: bool = False
 
 
 current_scope: ContextVar[Optional[RunScope]] = ContextVar("current_scope", default=None)
@@ -99,7 +100,8 @@ class SafeScriptEngine(PythonScriptEngine):
             raise WorkflowTaskException(f"unknown service operator '{operation_name}'", task=task) from err
         params = {name: spec["value"] for name, spec in (operation_params or {}).items()}
         ctx = registry.ServiceContext(case=scope.case, data=task.data, task_name=task.task_spec.name,
-                                      now=scope.now or utcnow(), actor=scope.actor, user_id=scope.user_id)
+                                      now=scope.now or utcnow(), actor=scope.actor, user_id=scope.user_id,
+                                      new_case=scope.new_case)
         # Wrap every error ourselves: 3.2.0's own wrapper references an undefined name and hides it.
         try:
             result = fn(ctx, **params)

@@ -8,16 +8,18 @@ from sqlalchemy import select
 from .clock import utcnow
 from .db import db
 from .models import Case, CaseEvent
+from .pending_rows import add_row
 
 
 def add_event(case: Case, kind: str, *, actor: str = "systeem", user_id: Optional[int] = None,
               public: bool = False, text: Optional[str] = None, note: Optional[str] = None,
-              data: Optional[dict[str, Any]] = None) -> CaseEvent:
-    """Append one event; public events carry the case's status at that moment for the tracking page."""
-    event = CaseEvent(case_id=case.id, at=utcnow(), kind=kind, actor=actor, user_id=user_id, public=public,
-                      status=case.status if public else None, text=text, note=note, data=data)
-    db.session.add(event)
-    return event
+              data: Optional[dict[str, Any]] = None) -> None:
+    """Append one event (written at commit); public events carry the case's status at this moment."""
+    if case.id is None:
+        db.session.flush([case])
+    add_row(db.session, CaseEvent, {
+        "case_id": case.id, "at": utcnow(), "kind": kind, "actor": actor, "user_id": user_id, "public": public,
+        "status": case.status if public else None, "text": text, "note": note, "data": data})
 
 
 def events_of(case_id: int, public_only: bool = False) -> list[CaseEvent]:

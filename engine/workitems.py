@@ -5,7 +5,8 @@ from typing import Any, Optional, Protocol
 
 from marshmallow import ValidationError
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from . import registry
 from .clock import utcnow
@@ -24,16 +25,18 @@ class Actor(Protocol):
     def may_act_for(self, group_key: Optional[str]) -> bool: ...
 
 
-def sync_work_items(case: Case, workflow, keep_with: Optional[tuple[Optional[int], int]] = None) -> None:
+def sync_work_items(case: Case, workflow, keep_with: Optional[tuple[Optional[int], int]] = None,
+                    new_case: bool = False) -> None:
     """Make the open work items of `case` match its READY manual tasks (insert new, cancel gone).
 
     `keep_with` = (group id, user id): new work for that group stays with the person who did the
     previous step, so a case taken in handling does not fall back to "unassigned".
     """
     ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
-    existing = {} if case.id is None else {
+    existing = {} if new_case else {
         item.task_id: item for item in db.session.scalars(
-            select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.status == "open"))}
+            select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.status == "open"))
+        if item.status == "open"}  # unflushed changes (an item completed just now) count
     for task_id, item in existing.items():
         if task_id not in ready:
             item.status = "cancelled"
@@ -93,13 +96,17 @@ def complete_work_item(item_id: int, user: Actor, form_data: Any) -> Case:
 
     def act() -> Case:
         run = CaseRun.open(case_id, actor=user.display_name, user_id=user.id)
-        db.session.refresh(item)
-        if item.status != "open":
-            raise Conflict(f"work item {item_id} is no longer open ({item.status})")
+        # Claim the item with a conditional UPDATE: of two people completing it at once, one wins.
+        done = {"status": "completed", "completed_at": utcnow(), "completed_by_id": user.id}
+        claimed = db.session.execute(update(WorkItem).where(WorkItem.id == item_id, WorkItem.status == "open")
+                                     .values(**done).execution_options(synchronize_session=False))
+        if claimed.rowcount != 1:
+            raise Conflict(f"work item {item_id} is no longer open")
+        for name, value in done.items():  # the row already says so; keep the object in step without an UPDATE
+            set_committed_value(item, name, value)
         task = run.ready_manual_task(item.task_id)
         task.set_data(**values)
         task.run()
-        item.status, item.completed_at, item.completed_by_id = "completed", utcnow(), user.id
         note = values.get("note")
         shown = {k: v for k, v in values.items() if k != "note"}
         add_event(run.case, "task_completed", actor=user.display_name, user_id=user.id, note=note,

@@ -73,15 +73,15 @@ def assign(item_id: int, user: User, colleague_id: int) -> WorkItem:
 
 def hand_over(case_id: int, user: User, to_group_key: str, note: str) -> Case:
     """Warm handover: the case and its open work move to another group, with a note on the timeline."""
+    case = lock_case(case_id)
+    source = case.group
+    if source is None or not user.may_act_for(source.key):
+        raise Forbidden("only the group handling the case can hand it over")
     if not (note or "").strip():
         raise InvalidInput("a handover needs a note for the new group", {"note": ["write a note"]})
     target = group_by_key(to_group_key)
     if target is None or target.kind != "internal":
         raise InvalidInput("choose an internal handler group", {"group": [f"'{to_group_key}' is not a group"]})
-    case = lock_case(case_id)
-    source = case.group
-    if source is None or not user.may_act_for(source.key):
-        raise Forbidden("only the group handling the case can hand it over")
     if source.id == target.id:
         raise InvalidInput("the case is already with this group", {"group": ["same group"]})
     items = db.session.scalars(select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.status == "open",

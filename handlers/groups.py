@@ -1,6 +1,7 @@
 """Looking up groups and deciding which group's queue a task belongs to."""
 from __future__ import annotations
 
+import time
 from typing import Optional
 
 from sqlalchemy import select
@@ -19,14 +20,33 @@ def group_by_key(key: Optional[str]) -> Optional[HandlerGroup]:
     return db.session.scalar(select(HandlerGroup).where(HandlerGroup.key == key, HandlerGroup.active.is_(True)))
 
 
+_group_ids: dict[str, tuple[float, Optional[int]]] = {}
+GROUP_ID_TTL_SECONDS = 30.0
+
+
+def group_id_for(key: str) -> Optional[int]:
+    """The id of the active group `key`, cached briefly (asked for every task that lands in a lane)."""
+    cached = _group_ids.get(key)
+    if cached is not None and time.monotonic() - cached[0] < GROUP_ID_TTL_SECONDS:
+        return cached[1]
+    group = group_by_key(key)
+    _group_ids[key] = (time.monotonic(), group.id if group else None)
+    return _group_ids[key][1]
+
+
+def forget_group_ids() -> None:
+    """Drop the cache after groups change."""
+    _group_ids.clear()
+
+
 @registry.group_resolver
 def queue_for_task(case: Case, lane: Optional[str], props: dict) -> Optional[int]:
     """Lane `meldkamer` goes to the desk; a `group` property names a fixed group; otherwise the case's group."""
     key = props.get("group") or (MELDKAMER if lane == MELDKAMER else None)
     if key:
-        group = group_by_key(key)
-        return group.id if group else None
-    return case.group_id
+        return group_id_for(key)
+    # The relationship, not the column: a group set in this transaction has no id in the column until flush.
+    return case.group.id if case.group is not None else None
 
 
 def leads_and_desk(group: Optional[HandlerGroup]) -> list[str]:

@@ -15,6 +15,7 @@ from engine.db import BigId, UTCDateTime, db
 ROLES = ("admin", "meldkamer", "behandelaar", "groepsverantwoordelijke", "onthaal", "rapportage")
 GROUP_KINDS = ("desk", "internal", "external")
 MELDKAMER = "meldkamer"  # key of the dispatch desk's group and of its BPMN lane
+READ_ONLY_ROLES = {"rapportage"}
 
 memberships = Table(
     "memberships",
@@ -84,8 +85,10 @@ class User(db.Model):
         return keys
 
     def may_act_for(self, group_key: Optional[str]) -> bool:
-        """True when this user may complete work for the given group."""
-        return self.active and (self.role == "admin" or (group_key is not None and group_key in self.group_keys))
+        """True when this user may complete work for the given group (the reporting role only reads)."""
+        if not self.active or self.role in READ_ONLY_ROLES:
+            return False
+        return self.role == "admin" or (group_key is not None and group_key in self.group_keys)
 
 
 def hash_token(token: str) -> str:

@@ -10,6 +10,7 @@ from werkzeug.security import generate_password_hash
 from engine.db import db
 from engine.errors import InvalidInput
 
+from .groups import forget_group_ids
 from .models import GROUP_KINDS, ROLES, HandlerGroup, User
 
 USERNAME = re.compile(r"^[a-z0-9._-]{2,80}$")
@@ -74,4 +75,5 @@ def save_group(group: Optional[HandlerGroup], *, key: str, name: str, kind: str,
         db.session.add(group)
     group.name, group.kind, group.email, group.active = name.strip(), kind, email.strip() or None, active
     db.session.commit()
+    forget_group_ids()
     return group

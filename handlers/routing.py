@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import math
 import re
+import time
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any, Optional
 
 from sqlalchemy import func, select
@@ -241,11 +243,39 @@ def ordered_rules(active_only: bool = False) -> list[RoutingRule]:
     return list(db.session.scalars(query))
 
 
+_snapshot: list = []  # [(taken at, rules)]: every new melding asks for the rules
+SNAPSHOT_TTL_SECONDS = 30.0
+
+
+def _freeze(rule: RoutingRule) -> SimpleNamespace:
+    """A plain copy of a rule with its group and category, valid outside the session that loaded it."""
+    group = rule.group and SimpleNamespace(id=rule.group.id, key=rule.group.key, name=rule.group.name,
+                                           active=rule.group.active, kind=rule.group.kind)
+    category = rule.category and SimpleNamespace(id=rule.category.id, name=rule.category.name)
+    return SimpleNamespace(**{name: getattr(rule, name) for name in (
+        "id", "position", "name", "active", "channel", "keywords", "area_name", "min_lat", "max_lat", "min_lon",
+        "max_lon")}, group=group, category=category)
+
+
+def active_rules() -> list:
+    """The active rules in order, cached briefly per process (changes here clear it at once)."""
+    if _snapshot and time.monotonic() - _snapshot[0][0] < SNAPSHOT_TTL_SECONDS:
+        return _snapshot[0][1]
+    rules = [_freeze(r) for r in ordered_rules(active_only=True)]
+    _snapshot[:] = [(time.monotonic(), rules)]
+    return rules
+
+
+def forget_rules() -> None:
+    """Drop the cached rules (after a change, and between tests)."""
+    _snapshot.clear()
+
+
 @registry.service("routing.suggest")
 def suggest_group(ctx: ServiceContext) -> dict:
     """Suggest a group by the routing rules, else the category's default group; store the reason."""
     case = ctx.case
-    decision = evaluate_rules(RoutingSample.from_case(case), ordered_rules(active_only=True))
+    decision = evaluate_rules(RoutingSample.from_case(case), active_rules())
     case.suggested_group_id = decision.group.id if decision.group is not None else None
     case.suggestion_reason = decision.reason
     key = decision.group.key if decision.group is not None else None
@@ -450,6 +480,7 @@ def save_rule(rule: Optional[RoutingRule], fields: dict[str, Any]) -> RoutingRul
         db.session.add(rule)
     _apply(rule, clean)
     db.session.commit()
+    forget_rules()
     return rule
 
 
@@ -461,4 +492,5 @@ def delete_rule(rule_id: int) -> str:
     name = rule.name
     db.session.delete(rule)
     db.session.commit()
+    forget_rules()
     return name

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from engine.db import db
 from engine.errors import InvalidInput
@@ -37,8 +38,8 @@ def register_melding(*, description: str, channel: str, category: Optional[str] 
     """Create a melding and start the melding process; the reporter gets the receipt mail via the outbox."""
     category_row = None
     if category:
-        category_row = db.session.scalar(select(Category).where(Category.key == category,
-                                                                Category.active.is_(True)))
+        category_row = db.session.scalar(select(Category).options(joinedload(Category.default_group))
+                                         .where(Category.key == category, Category.active.is_(True)))
         if category_row is None:
             raise InvalidInput("unknown category", {"category": [f"no active category '{category}'"]})
     location = location or {}

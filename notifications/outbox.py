@@ -7,8 +7,10 @@ from flask import current_app, has_app_context
 from sqlalchemy import select
 
 from engine import registry
+from engine.clock import utcnow
 from engine.db import db
 from engine.models import Case
+from engine.pending_rows import add_row
 from engine.registry import ServiceContext
 from engine.timeline import add_event
 
@@ -22,19 +24,22 @@ def tracking_url(case: Case) -> str:
 
 
 def queue_mail(case: Optional[Case], recipient: str, template: str, *, language: str = "nl",
-               recipient_kind: str = "melder", data: Optional[dict[str, Any]] = None) -> OutboxMessage:
-    """Add one outbox row; a sender delivers it after the transaction has committed."""
+               recipient_kind: str = "melder", data: Optional[dict[str, Any]] = None) -> None:
+    """Add one outbox row (written at commit); a sender delivers it after the transaction has committed."""
     payload = {"reference": case.reference} if case is not None else {}
     payload.update(data or {})
-    message = OutboxMessage(case_id=case.id if case is not None else None, recipient=recipient,
-                            recipient_kind=recipient_kind, template=template, language=language, data=payload)
-    db.session.add(message)
-    return message
+    now = utcnow()
+    add_row(db.session, OutboxMessage, {
+        "case_id": case.id if case is not None else None, "recipient": recipient, "recipient_kind": recipient_kind,
+        "template": template, "language": language, "data": payload, "status": "pending", "attempts": 0,
+        "created_at": now, "next_attempt_at": now})
 
 
-def _followers(case: Case) -> list:
+def _followers(case: Case, new_case: bool) -> list:
     """The case's reporter plus the reporters of duplicates linked to it (they follow this case)."""
     reporters = [case.reporter] if case.reporter is not None else []
+    if new_case:  # nothing can be linked to a case created in this very transaction
+        return reporters
     duplicates = db.session.scalars(select(Case).where(Case.duplicate_of_id == case.id))
     reporters += [d.reporter for d in duplicates if d.reporter is not None]
     return reporters
@@ -48,7 +53,7 @@ def notify_reporter(ctx: ServiceContext, template: str) -> dict:
                    "informatie_gevraagd": ctx.data.get("question"),
                    "gesloten_gehouden": ctx.data.get("reason")}.get(template)
     sent = []
-    for reporter in _followers(case):
+    for reporter in _followers(case, ctx.new_case):
         if not reporter.email:
             continue
         queue_mail(case, reporter.email, template, language=reporter.language,

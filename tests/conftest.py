@@ -11,6 +11,8 @@ from sqlalchemy import create_engine, text
 
 from engine import deploy
 from engine.db import db
+from handlers.groups import forget_group_ids
+from handlers.routing import forget_rules
 from handlers.seed import seed_reference_data
 from web.app import create_app
 from web.config import normalise_db_url
@@ -74,6 +76,8 @@ def app(request, database_urls, tmp_path):
     with app.app_context():
         _empty_tables()
         deploy.forget_cached_specs()
+        forget_group_ids()
+        forget_rules()
         seed_reference_data()
         deploy.deploy_builtin()
         db.session.commit()
@@ -81,6 +85,8 @@ def app(request, database_urls, tmp_path):
         db.session.rollback()
         _empty_tables()
         deploy.forget_cached_specs()
+        forget_group_ids()
+        forget_rules()
         db.session.remove()
         db.engine.dispose()
 

@@ -12,6 +12,8 @@ from waitress.server import create_server
 
 from engine import deploy
 from engine.db import db
+from handlers.groups import forget_group_ids
+from handlers.routing import forget_rules
 from handlers.seed import DEMO_PASSWORD, seed_demo_users, seed_reference_data
 from web.app import create_app
 
@@ -24,6 +26,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-g
 def live_app(tmp_path: Path) -> Iterator[tuple]:
     """Serve a freshly migrated SQLite-backed app with demo staff; yields (app, base_url)."""
     deploy.forget_cached_specs()
+    forget_group_ids()
+    forget_rules()
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'live.sqlite'}",
                       "MELDPUNT_STORAGE_PATH": str(tmp_path / "files"), "MELDPUNT_SCHEDULER": False})
     with app.app_context():

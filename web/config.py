@@ -43,7 +43,8 @@ def engine_options(url: str) -> dict:
     """Pool settings per database: SQLite waits for the writer instead of failing at once."""
     if url.startswith("sqlite"):
         return {"connect_args": {"timeout": 30, "check_same_thread": False}}
-    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
+    # Recycle instead of pinging before every checkout: one round trip less per transaction.
+    return {"pool_recycle": 1800, "pool_size": 10, "max_overflow": 10}
 
 
 def _instance_secret(instance_path: str) -> str:

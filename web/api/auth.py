@@ -6,6 +6,7 @@ from functools import wraps
 
 from flask import g, request
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from engine.db import db
 from engine.errors import EngineError, Forbidden
@@ -25,7 +26,8 @@ def token_required(view: Callable) -> Callable:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized("send an API token as 'Authorization: Bearer <token>'")
-        user = db.session.scalar(select(User).where(User.api_token_hash == hash_token(token.strip())))
+        user = db.session.scalar(select(User).options(selectinload(User.groups))
+                                 .where(User.api_token_hash == hash_token(token.strip())))
         if user is None or not user.active:
             raise Unauthorized("the API token is not valid")
         g.user = user

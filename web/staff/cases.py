@@ -132,10 +132,14 @@ def take_over(item_id: int):
 @roles_required()
 def assign(item_id: int):
     """Give a work item to a colleague of the group."""
+    item = db.session.get(WorkItem, item_id)
+    if item is None:
+        abort(404)
+    if not current_user.may_act_for(item.group.key if item.group else None):
+        abort(403)
     raw = request.form.get("assignee", "")
     if not raw.isdigit():
         flash("Kies een collega.", "error")
-        item = db.session.get(WorkItem, item_id) or abort(404)
         return _back(item.case.reference)
     return _assignment_action(item_id, assignment.assign, int(raw))
 

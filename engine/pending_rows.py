@@ -1,0 +1,32 @@
+"""Rows that only ever get inserted (timeline events, outbox mails) are written in one batch at commit.
+
+They are append-only and nothing reads them back inside the transaction that makes them, so they
+skip the ORM's per-object bookkeeping: each becomes a dict, and all of one table go out in a single
+bulk INSERT just before the commit. A rollback drops them with everything else.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event, insert
+from sqlalchemy.orm import Session
+
+KEY = "meldpunt_pending_rows"
+
+
+def add_row(session: Session, model: type, row: dict[str, Any]) -> None:
+    """Queue one row of `model` for the bulk insert at commit."""
+    session.info.setdefault(KEY, {}).setdefault(model, []).append(row)
+
+
+@event.listens_for(Session, "before_commit")
+def _write_pending(session: Session) -> None:
+    pending = session.info.pop(KEY, None)
+    for model, rows in (pending or {}).items():
+        session.execute(insert(model), rows)
+
+
+@event.listens_for(Session, "after_rollback")
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_pending(session: Session, *_args) -> None:
+    session.info.pop(KEY, None)

@@ -1,14 +1,14 @@
 """Deadlines in working days: weekends and Belgian public holidays do not count."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from freezegun import freeze_time
 
 from handlers.calendar import add_working_days, is_working_day, working_days_between
 
-UTC = timezone.utc
+UTC = UTC
 
 
 @pytest.mark.parametrize("start, days, expected", [

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event, insert
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 KEY = "meldpunt_pending_rows"
@@ -23,7 +23,7 @@ def add_row(session: Session, model: type, row: dict[str, Any]) -> None:
 def _write_pending(session: Session) -> None:
     pending = session.info.pop(KEY, None)
     for model, rows in (pending or {}).items():
-        session.execute(insert(model), rows)
+        session.execute(model.__table__.insert(), rows)  # Core executemany: no per-row ORM work
 
 
 @event.listens_for(Session, "after_rollback")

@@ -15,6 +15,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from . import statuses
@@ -73,7 +74,12 @@ class CaseRun:
     def open(cls, case_id: int, actor: str = "systeem", user_id: Optional[int] = None,
              skip_locked: bool = False) -> Optional[CaseRun]:
         """Lock the case row (FOR UPDATE on PostgreSQL) and load its instance; None if skipped."""
-        query = select(Case).where(Case.id == case_id).with_for_update(skip_locked=skip_locked)
+        # The relations services read are loaded with the row (lazy loads would cost a query each);
+        # the lock applies to the case row only (PostgreSQL refuses FOR UPDATE on an outer join's side).
+        query = (select(Case).where(Case.id == case_id)
+                 .options(joinedload(Case.category), joinedload(Case.group), joinedload(Case.suggested_group),
+                          joinedload(Case.reporter))
+                 .with_for_update(skip_locked=skip_locked, of=Case))
         case = db.session.scalars(query.execution_options(populate_existing=True)).first()
         if case is None:
             return None

@@ -6,6 +6,7 @@ from typing import Any, Optional, Protocol
 from marshmallow import ValidationError
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from . import registry
@@ -75,7 +76,7 @@ def validate_form(form_key: Optional[str], form_data: Any) -> dict[str, Any]:
 
 def get_item(item_id: int) -> WorkItem:
     """The work item or NotFound."""
-    item = db.session.get(WorkItem, item_id)
+    item = db.session.get(WorkItem, item_id, options=[joinedload(WorkItem.group)])
     if item is None:
         raise NotFound(f"work item {item_id} does not exist")
     return item

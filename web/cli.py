@@ -28,6 +28,11 @@ def main() -> None:
     """Meldpunt: case management for meldingen, incoming post and the info mailbox."""
 
 
+def _configure_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per tick; our jobs log what they do
+
+
 def _fail(err: EngineError) -> None:
     click.echo(f"Error: {err.message}", err=True)
     sys.exit(2)
@@ -68,7 +73,7 @@ def serve_command(host: str, port: int, scheduler: bool) -> None:
     from waitress import serve
 
     app = create_app({"MELDPUNT_SCHEDULER": scheduler})
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _configure_logging()
     click.echo(f"Meldpunt on http://{host}:{port} (database: {app.config['SQLALCHEMY_DATABASE_URI']})")
     serve(app, host=host, port=port, threads=8)
 
@@ -78,7 +83,7 @@ def worker_command() -> None:
     """Run the background jobs (timer tick) in the foreground."""
     from .scheduler import run_worker
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _configure_logging()
     run_worker(create_app())
 
 

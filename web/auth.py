@@ -24,6 +24,7 @@ bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Meld je aan om verder te gaan."
+login_manager.localize_callback = translate  # the message above is flashed in the visitor's language
 login_manager.session_protection = "strong"
 
 # A hash to compare against when the user does not exist, so timing does not reveal valid usernames.
@@ -90,7 +91,9 @@ def set_language(lang: str):
     if current_user.is_authenticated:
         current_user.language = lang
         db.session.commit()
-    response = redirect(_safe_next(request.referrer and urlsplit(request.referrer).path))
+    # The page sends its own path: pages with Referrer-Policy no-referrer (tracking, portal) send no Referer.
+    back = request.form.get("next") or (request.referrer and urlsplit(request.referrer).path)
+    response = redirect(_safe_next(back))
     response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="Lax")
     return response
 

@@ -8,6 +8,8 @@ from werkzeug.exceptions import HTTPException
 
 from engine.errors import EngineError
 
+from .i18n import translate
+
 log = logging.getLogger(__name__)
 
 PAGE_TEXT = {404: "Deze pagina bestaat niet.", 405: "Deze actie is hier niet mogelijk.",
@@ -41,7 +43,7 @@ def register_error_handlers(app: Flask) -> None:
             log.error("unexpected error", exc_info=original)
         if _wants_json():
             return jsonify({"error": err.name, "message": err.description}), err.code
-        text = PAGE_TEXT.get(err.code, err.description)
+        text = translate(PAGE_TEXT[err.code]) if err.code in PAGE_TEXT else err.description
         return render_template("error.html", message=text, code=err.code), err.code
 
     @app.errorhandler(Exception)
@@ -50,4 +52,4 @@ def register_error_handlers(app: Flask) -> None:
         if _wants_json():
             return jsonify({"error": "Internal Server Error", "message": "an unexpected error occurred; "
                             "it has been logged"}), 500
-        return render_template("error.html", message=PAGE_TEXT[500], code=500), 500
+        return render_template("error.html", message=translate(PAGE_TEXT[500]), code=500), 500

@@ -18,6 +18,8 @@ from handlers.contractor_links import LinkError, Photo
 from handlers.files import MAX_BYTES, sniff
 from handlers.models import ContractorOrder
 
+from .i18n import translate
+
 bp = Blueprint("portal", __name__)
 
 MAX_PHOTOS = 5
@@ -56,7 +58,7 @@ def _privacy_headers(response):
 @bp.errorhandler(LinkError)
 def _link_error(err: LinkError):
     title, text = LINK_TEXT[err.reason]
-    return render_template("portal/link_error.html", title=title, text=text), err.status_code
+    return render_template("portal/link_error.html", title=translate(title), text=translate(text)), err.status_code
 
 
 @bp.errorhandler(CSRFError)
@@ -68,9 +70,9 @@ def _csrf_error(_err: CSRFError):
         return _link_error(err)
     action = request.form.get("result")
     action = action if action in RESULTS else None
-    again = " Kies de foto's opnieuw." if action == "done" else ""
-    errors = {"_form": ["Het formulier was verlopen of onvolledig; er werd niets opgeslagen. Controleer uw "
-                        f"gegevens en verstuur opnieuw.{again}"]}
+    again = " " + translate("Kies de foto's opnieuw.") if action == "done" else ""
+    errors = {"_form": [translate("Het formulier was verlopen of onvolledig; er werd niets opgeslagen. Controleer uw "
+                                  "gegevens en verstuur opnieuw.") + again]}
     values = {name: request.form.get(name, "").strip() for name in ("planned_for", "note")}
     return render_order(order, action=action, errors=errors, values=values, status=400)
 
@@ -81,8 +83,8 @@ def _too_large(_err: RequestEntityTooLarge):
         order = contractor_links.read_token((request.view_args or {}).get("token", ""))
     except LinkError as err:
         return _link_error(err)
-    errors = {"photos": [f"De foto's zijn samen te groot. Stuur er minder of kleinere (maximaal "
-                         f"{MAX_BYTES // (1024 * 1024)} MB per foto)."]}
+    errors = {"photos": [translate("De foto's zijn samen te groot. Stuur er minder of kleinere (maximaal "
+                                   "{megabytes} MB per foto).", megabytes=MAX_BYTES // (1024 * 1024))]}
     return render_order(order, action="done", errors=errors, status=413)
 
 
@@ -98,9 +100,16 @@ def render_order(order: ContractorOrder, *, action: str | None = None, errors: d
     return render_template(
         "portal/order.html", order=order, case=case, description=contractor_links.description_for_contractor(case),
         history=contractor_links.order_history(order), can_report=contractor_links.is_current(order),
-        status_text=STATUS_TEXT, action=action, errors=errors or {}, values=values or {}, notice=notice,
-        confirmation=CONFIRMATION.get(request.args.get("gemeld", "")), today=today().isoformat(),
+        status_text={key: translate(text) for key, text in STATUS_TEXT.items()}, action=action,
+        errors=errors or {}, values=values or {}, notice=notice,
+        confirmation=_confirmation(request.args.get("gemeld", "")), today=today().isoformat(),
         max_photos=MAX_PHOTOS, show_date=show_date), status
+
+
+def _confirmation(result: str) -> str | None:
+    """The thank-you line after a report, in the reader's language."""
+    text = CONFIRMATION.get(result)
+    return translate(text) if text else None
 
 
 def show_date(value: str | None) -> str:
@@ -135,16 +144,19 @@ def _read_photos(errors: dict[str, list[str]]) -> list[Photo]:
             continue  # the empty part a browser sends when no file was chosen
         name = upload.filename or "foto"
         if not content:
-            errors.setdefault("photos", []).append(f"{name}: het bestand is leeg.")
+            errors.setdefault("photos", []).append(translate("{name}: het bestand is leeg.", name=name))
         elif len(content) > MAX_BYTES:
-            errors.setdefault("photos", []).append(
-                f"{name}: de foto is te groot (maximaal {MAX_BYTES // (1024 * 1024)} MB).")
+            errors.setdefault("photos", []).append(translate(
+                "{name}: de foto is te groot (maximaal {megabytes} MB).", name=name,
+                megabytes=MAX_BYTES // (1024 * 1024)))
         elif (sniff(content) or ("",))[0] not in contractor_links.PHOTO_TYPES:
-            errors.setdefault("photos", []).append(f"{name}: dit is geen foto. Alleen JPEG of PNG is toegelaten.")
+            errors.setdefault("photos", []).append(
+                translate("{name}: dit is geen foto. Alleen JPEG of PNG is toegelaten.", name=name))
         else:
             photos.append(Photo(content, name))
     if len(photos) > MAX_PHOTOS:
-        errors.setdefault("photos", []).append(f"U kunt maximaal {MAX_PHOTOS} foto's meesturen.")
+        errors.setdefault("photos", []).append(translate("U kunt maximaal {count} foto's meesturen.",
+                                                         count=MAX_PHOTOS))
     return photos
 
 
@@ -156,17 +168,18 @@ def parse_report(action: str) -> tuple[dict[str, Any], list[Photo], dict[str, li
     if action == "planned":
         planned = _parse_date(values["planned_for"]) if values["planned_for"] else None
         if not values["planned_for"]:
-            errors["planned_for"] = ["Vul de datum in waarop de werken gepland zijn."]
+            errors["planned_for"] = [translate("Vul de datum in waarop de werken gepland zijn.")]
         elif planned is None:
-            errors["planned_for"] = ["Dit is geen geldige datum. Gebruik dd/mm/jjjj."]
+            errors["planned_for"] = [translate("Dit is geen geldige datum. Gebruik dd/mm/jjjj.")]
         elif planned < today():
-            errors["planned_for"] = ["De datum mag niet in het verleden liggen."]
+            errors["planned_for"] = [translate("De datum mag niet in het verleden liggen.")]
         else:
             payload["planned_for"] = planned.isoformat()
     if action == "refused" and not values["note"]:
-        errors["note"] = ["Geef de reden waarom u de opdracht weigert."]
+        errors["note"] = [translate("Geef de reden waarom u de opdracht weigert.")]
     if len(values["note"]) > MAX_NOTE:
-        errors.setdefault("note", []).append(f"Uw tekst is te lang (maximaal {MAX_NOTE} tekens).")
+        errors.setdefault("note", []).append(translate("Uw tekst is te lang (maximaal {count} tekens).",
+                                                       count=MAX_NOTE))
     if values["note"]:
         payload["note"] = values["note"]
     photos = _read_photos(errors) if action == "done" else []
@@ -181,7 +194,7 @@ def report(token: str):
         return render_order(order, notice="closed", status=409)
     action = request.form.get("result", "")
     if action not in RESULTS:
-        return render_order(order, errors={"_form": ["Kies wat u wilt melden."]}, status=422)
+        return render_order(order, errors={"_form": [translate("Kies wat u wilt melden.")]}, status=422)
     payload, photos, errors, values = parse_report(action)
     if not errors:
         try:
@@ -189,7 +202,7 @@ def report(token: str):
             contractor_links.report_on_order(order.id, report_data, photos)
         except InvalidInput as err:  # our own checks ran first, so this is a rare second line of defence
             errors = {name if name in ("planned_for", "note", "photos") else "_form":
-                      ["Deze gegevens konden niet verwerkt worden. Controleer ze en probeer opnieuw."]
+                      [translate("Deze gegevens konden niet verwerkt worden. Controleer ze en probeer opnieuw.")]
                       for name in (err.fields or {"_form": []})}
         except Conflict:
             return render_order(_fresh(order.id), notice="closed", status=409)

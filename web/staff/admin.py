@@ -11,6 +11,7 @@ from handlers.people import save_group, save_user
 from notifications.models import OutboxMessage
 
 from ..auth import roles_required
+from ..i18n import translate
 from . import bp
 
 
@@ -35,7 +36,7 @@ def admin_users(user_id: int | None = None):
                               email=form.get("email", ""), role=form.get("role", ""),
                               group_keys=form.getlist("groups"), active=form.get("active") == "on",
                               password=form.get("password", ""))
-            flash(f"Gebruiker {saved.username} bewaard.")
+            flash(translate("Gebruiker {name} bewaard.", name=saved.username))
             return redirect(url_for("staff.admin_users"))
         except InvalidInput as err:
             db.session.rollback()
@@ -60,7 +61,7 @@ def admin_groups(group_id: int | None = None):
         try:
             saved = save_group(group, key=form.get("key", ""), name=form.get("name", ""), kind=form.get("kind", ""),
                                email=form.get("email", ""), active=form.get("active") == "on")
-            flash(f"Groep {saved.name} bewaard.")
+            flash(translate("Groep {name} bewaard.", name=saved.name))
             return redirect(url_for("staff.admin_groups"))
         except InvalidInput as err:
             db.session.rollback()

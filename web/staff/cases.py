@@ -20,6 +20,7 @@ from handlers.models import Category, HandlerGroup
 from handlers.permissions import may_see_case, may_see_contact
 
 from ..auth import roles_required
+from ..i18n import translate
 from . import bp
 
 
@@ -92,9 +93,9 @@ def complete_task(reference: str, item_id: int):
     except Forbidden:
         abort(403)
     except Conflict as err:
-        flash(f"Niet opgeslagen: {err.message}", "error")
+        flash(translate("Niet opgeslagen: {message}", message=err.message), "error")
         return redirect(url_for("staff.case", reference=reference))
-    flash(f"{item.title}: opgeslagen.")
+    flash(translate("{title}: opgeslagen.", title=item.title))
     return _back(reference)
 
 
@@ -105,7 +106,7 @@ def _assignment_action(item_id: int, action, *args):
     reference = item.case.reference
     try:
         action(item_id, current_user, *args)
-        flash("Opgeslagen.")
+        flash(translate("Opgeslagen."))
     except Forbidden:
         abort(403)
     except EngineError as err:
@@ -139,7 +140,7 @@ def assign(item_id: int):
         abort(403)
     raw = request.form.get("assignee", "")
     if not raw.isdigit():
-        flash("Kies een collega.", "error")
+        flash(translate("Kies een collega."), "error")
         return _back(item.case.reference)
     return _assignment_action(item_id, assignment.assign, int(raw))
 
@@ -161,7 +162,7 @@ def hand_over(reference: str):
         db.session.rollback()
         flash(err.message, "error")
         return redirect(url_for("staff.case", reference=reference))
-    flash("Overgedragen.")
+    flash(translate("Overgedragen."))
     if current_user.may_act_for(case.group.key):
         return redirect(url_for("staff.case", reference=reference))
     return redirect(url_for("staff.home"))

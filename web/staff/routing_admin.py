@@ -23,6 +23,7 @@ from handlers.routing import (
 from intake.meldingen import CHANNELS
 
 from ..auth import roles_required
+from ..i18n import translate
 from . import bp
 
 SAMPLE_FIELDS = ("sample_description", "sample_category", "sample_channel", "sample_lat", "sample_lon")
@@ -46,7 +47,7 @@ def _categories() -> list[tuple[Category, str]]:
     mains = [c for c in rows if c.parent_id is None]
     out: list[tuple[Category, str]] = []
     for main in mains:
-        out.append((main, f"{main.name} (met subcategorieën)"))
+        out.append((main, translate("{name} (met subcategorieën)", name=main.name)))
         out += [(c, f"{main.name} › {c.name}") for c in rows if c.parent_id == main.id]
     listed = {c.id for c, _label in out}
     out += [(c, c.name) for c in rows if c.id not in listed]
@@ -100,7 +101,7 @@ def admin_routing(rule_id: int | None = None):
     if request.method == "POST":
         try:
             saved = save_rule(rule, _rule_fields(request.form))
-            flash(f"Regel '{saved.name}' bewaard.")
+            flash(translate("Regel '{name}' bewaard.", name=saved.name))
             return redirect(url_for("staff.admin_routing"))
         except InvalidInput as err:
             db.session.rollback()
@@ -117,7 +118,7 @@ def admin_routing_delete(rule_id: int):
         name = delete_rule(rule_id)
     except NotFound:
         abort(404)
-    flash(f"Regel '{name}' verwijderd.")
+    flash(translate("Regel '{name}' verwijderd.", name=name))
     return redirect(url_for("staff.admin_routing"))
 
 
@@ -129,10 +130,10 @@ def _sample(form) -> tuple[RoutingSample, dict[str, list[str]]]:
     if key:
         category = db.session.scalar(select(Category).where(Category.key == key))
         if category is None:
-            errors["sample_category"] = ["onbekende categorie"]
+            errors["sample_category"] = [translate("onbekende categorie")]
     channel = form.get("sample_channel", "").strip() or None
     if channel is not None and channel not in CHANNELS:
-        errors["sample_channel"] = ["kies een kanaal uit de lijst"]
+        errors["sample_channel"] = [translate("kies een kanaal uit de lijst")]
     coordinates: dict[str, Optional[float]] = {}
     for name, limit, label in (("sample_lat", 90, "breedtegraad"), ("sample_lon", 180, "lengtegraad")):
         text = form.get(name, "").strip().replace(",", ".")
@@ -142,16 +143,17 @@ def _sample(form) -> tuple[RoutingSample, dict[str, list[str]]]:
         try:
             value = float(text)
         except ValueError:
-            errors[name] = ["geef een getal, bijvoorbeeld 51.0278"]
+            errors[name] = [translate("geef een getal, bijvoorbeeld 51.0278")]
             continue
         if not -limit <= value <= limit:
-            errors[name] = [f"een {label} ligt tussen -{limit} en {limit}"]
+            errors[name] = [translate("een {label} ligt tussen -{limit} en {limit}", label=translate(label),
+                                          limit=limit)]
             continue
         coordinates[name] = value
     lat, lon = coordinates["sample_lat"], coordinates["sample_lon"]
     if (lat is None) != (lon is None) and not errors.keys() & {"sample_lat", "sample_lon"}:
         missing = "sample_lon" if lon is None else "sample_lat"
-        errors[missing] = ["geef breedte- en lengtegraad allebei, of geen van beide"]
+        errors[missing] = [translate("geef breedte- en lengtegraad allebei, of geen van beide")]
     sample = RoutingSample(description=form.get("sample_description", ""), category=category, channel=channel,
                            lat=lat, lon=lon)
     return sample, errors

@@ -57,6 +57,7 @@ def create_app(test_config: Optional[dict[str, Any]] = None) -> Flask:
     from .auth import bp as auth_bp
     from .auth import init_auth
     from .errors import register_error_handlers
+    from .feedback import bp as feedback_bp
     from .portal import bp as portal_bp
     from .public import bp as public_bp
     from .staff import bp as staff_bp
@@ -71,6 +72,7 @@ def create_app(test_config: Optional[dict[str, Any]] = None) -> Flask:
     app.register_blueprint(staff_bp, url_prefix="/werk")
     app.register_blueprint(public_bp)
     app.register_blueprint(portal_bp)
+    app.register_blueprint(feedback_bp)
     register_error_handlers(app)
 
     if app.config.get("MELDPUNT_SCHEDULER"):

@@ -1,0 +1,172 @@
+"""The reporter's feedback links in the 'afgesloten' mail: a signed, expiring token per closing of a case.
+
+Whoever holds the mail may answer "tevreden? ja/nee" once, without an account. The token names the
+case, is bound to its tracking token (without revealing it) and to the closing it was mailed for, so
+a link from an earlier closing cannot answer for a later one after the case was reopened.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Optional
+from urllib.parse import urlencode
+
+from flask import current_app
+from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+
+from engine.db import db
+from engine.models import Case, CaseEvent
+from engine.pending_rows import KEY as PENDING_ROWS
+
+SALT = "feedback"
+DEFAULT_DAYS = 14
+MAX_TOKEN_LENGTH = 300  # ours are under 100 characters; refuse anything absurd before parsing it
+LINK_LANGUAGES = ("en",)  # languages the public pages offer besides Dutch (named in the link)
+WAITING_STATUS = "afgesloten"  # the status of the receive task that waits for the feedback message
+
+
+class FeedbackLinkError(Exception):
+    """The link cannot be used; `reason` says why in one word, `status_code` is the HTTP answer."""
+
+    status_code = 404
+    reason = "invalid"
+
+
+class FeedbackLinkInvalid(FeedbackLinkError):
+    """Not a token we signed (mistyped, cut off, tampered with), or its case no longer exists."""
+
+
+class FeedbackLinkExpired(FeedbackLinkError):
+    """A genuine token older than the feedback period."""
+
+    status_code = 410
+    reason = "expired"
+
+
+class FeedbackLinkSuperseded(FeedbackLinkError):
+    """A genuine token for an earlier closing: the case was reopened and closed again since."""
+
+    status_code = 410
+    reason = "superseded"
+
+
+@dataclass
+class FeedbackLink:
+    """What a valid link gives access to: the case and until when the link may be used."""
+
+    case: Case
+    valid_until: datetime
+
+
+def feedback_days() -> float:
+    """How many days a feedback link stays valid (MELDPUNT_FEEDBACK_DAYS, default 14, like the BPMN timer)."""
+    value = current_app.config.get("MELDPUNT_FEEDBACK_DAYS") or os.environ.get("MELDPUNT_FEEDBACK_DAYS")
+    return float(value or DEFAULT_DAYS)
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+
+
+def _binding(case: Case) -> str:
+    """A short digest of the case's tracking token: ties the link to this case without revealing the token."""
+    return hashlib.sha256(case.tracking_token.encode()).hexdigest()[:12]
+
+
+def closing_round(case: Case) -> int:
+    """How many times the case was closed, counting a closing still being written in this transaction."""
+    committed = db.session.scalar(select(func.count(CaseEvent.id)).where(
+        CaseEvent.case_id == case.id, CaseEvent.kind == "closed")) or 0
+    pending = db.session.info.get(PENDING_ROWS, {}).get(CaseEvent, [])
+    return committed + sum(1 for row in pending if row.get("case_id") == case.id and row.get("kind") == "closed")
+
+
+def make_token(case: Case) -> str:
+    """A signed token for the case's current closing; the signature carries the time of issue."""
+    return _serializer().dumps({"case": case.id, "bind": _binding(case), "round": closing_round(case)})
+
+
+def feedback_url(token: str, satisfied: bool, language: Optional[str] = None) -> str:
+    """The absolute link for one answer; `lang` is added for a reporter who reads English."""
+    base = current_app.config["MELDPUNT_BASE_URL"].rstrip("/")
+    query = {"tevreden": "ja" if satisfied else "nee"}
+    if language in LINK_LANGUAGES:
+        query["lang"] = language
+    return f"{base}/feedback/{token}?{urlencode(query)}"
+
+
+def feedback_urls(case: Case, language: Optional[str] = None) -> dict[str, str]:
+    """`feedback_yes_url` and `feedback_no_url` for the closing mail (absolute, one token for both)."""
+    token = make_token(case)
+    return {"feedback_yes_url": feedback_url(token, True, language),
+            "feedback_no_url": feedback_url(token, False, language)}
+
+
+def feedback_yes_url(case: Case, language: Optional[str] = None) -> str:
+    """The "ja, tevreden" link of the closing mail."""
+    return feedback_url(make_token(case), True, language)
+
+
+def feedback_no_url(case: Case, language: Optional[str] = None) -> str:
+    """The "nee, niet tevreden" link of the closing mail."""
+    return feedback_url(make_token(case), False, language)
+
+
+def _load(token: str) -> tuple[dict, datetime]:
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        raise FeedbackLinkInvalid("malformed token")
+    try:
+        data, issued = _serializer().loads(token, max_age=feedback_days() * 86400, return_timestamp=True)
+    except SignatureExpired as err:  # a subclass of BadData: catch it first
+        raise FeedbackLinkExpired("the feedback period is over") from err
+    except BadData as err:
+        raise FeedbackLinkInvalid("bad signature") from err
+    if not (isinstance(data, dict) and isinstance(data.get("case"), int) and isinstance(data.get("bind"), str)
+            and isinstance(data.get("round"), int)):
+        raise FeedbackLinkInvalid("unexpected payload")
+    if issued.tzinfo is None:
+        issued = issued.replace(tzinfo=UTC)
+    return data, issued
+
+
+def check_token(token: str) -> None:
+    """FeedbackLinkInvalid or FeedbackLinkExpired unless the token is ours and still valid (no database)."""
+    _load(token)
+
+
+def read_token(token: str) -> FeedbackLink:
+    """The case a feedback link is for; a FeedbackLinkError when the link cannot be used."""
+    data, issued = _load(token)
+    case = db.session.get(Case, data["case"])
+    if case is None or _binding(case) != data["bind"]:
+        raise FeedbackLinkInvalid("the case no longer exists")
+    if closing_round(case) != data["round"]:
+        raise FeedbackLinkSuperseded("the link belongs to an earlier closing of the case")
+    return FeedbackLink(case, issued + timedelta(days=feedback_days()))
+
+
+def closing_event(case: Case) -> Optional[CaseEvent]:
+    """The latest 'closed' event of the case: its public text says what the reporter is rating."""
+    return db.session.scalar(select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.kind == "closed")
+                             .order_by(CaseEvent.id.desc()).limit(1))
+
+
+def feedback_given(case: Case) -> Optional[CaseEvent]:
+    """The reporter's answer to the current closing, if there is one."""
+    closed = closing_event(case)
+    query = select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.kind == "feedback")
+    if closed is not None:
+        query = query.where(CaseEvent.id > closed.id)
+    return db.session.scalar(query.order_by(CaseEvent.id.desc()).limit(1))
+
+
+def feedback_state(case: Case) -> str:
+    """'open' while the process waits for the answer, 'answered' once given, else 'over' (period ended)."""
+    if feedback_given(case) is not None:
+        return "answered"
+    if case.status == WAITING_STATUS and not case.completed:
+        return "open"
+    return "over"

@@ -52,13 +52,20 @@ def notify_reporter(ctx: ServiceContext, template: str) -> dict:
     public_text = {"afgesloten": ctx.data.get("public_text"), "doorverwezen": ctx.data.get("public_text"),
                    "informatie_gevraagd": ctx.data.get("question"),
                    "gesloten_gehouden": ctx.data.get("reason")}.get(template)
+    token = None
+    if template == "afgesloten":  # the feedback question: one signed token for this closing of the case
+        from handlers.feedback_links import feedback_url, make_token  # handlers import this module
+
+        token = make_token(case)
     sent = []
     for reporter in _followers(case, ctx.new_case):
         if not reporter.email:
             continue
-        queue_mail(case, reporter.email, template, language=reporter.language,
-                   data={"tracking_url": tracking_url(case), "public_text": public_text,
-                         "name": reporter.name})
+        data = {"tracking_url": tracking_url(case), "public_text": public_text, "name": reporter.name}
+        if token is not None:
+            data["feedback_yes_url"] = feedback_url(token, True, reporter.language)
+            data["feedback_no_url"] = feedback_url(token, False, reporter.language)
+        queue_mail(case, reporter.email, template, language=reporter.language, data=data)
         sent.append(reporter.email)
     if sent:
         add_event(case, "mail_queued", note=f"Mail '{template}' klaargezet", data={"template": template,

@@ -201,3 +201,18 @@ def outbox_list(status: str | None, limit: int) -> None:
     for m in db.session.scalars(query):
         click.echo(f"{m.id:6} {m.status:8} {m.created_at:%Y-%m-%d %H:%M} {m.template:22} {m.recipient:35} "
                    f"{json.dumps(m.data.get('reference'))}")
+
+
+@outbox_group.command("send")
+@click.option("--limit", default=50, show_default=True, help="At most this many mails in this batch.")
+@with_appcontext
+def outbox_send_command(limit: int) -> None:
+    """Send the due mails now over SMTP (what the worker does on its interval)."""
+    from notifications.sender import send_due
+
+    report = send_due(limit=limit)
+    click.echo(str(report))
+    for error in report.errors:
+        click.echo(f"  {error}", err=True)
+    if report.skipped:
+        sys.exit(1)

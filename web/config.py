@@ -27,6 +27,19 @@ class Config:
         self.MELDPUNT_CONTRACTOR_REMINDER = _env("CONTRACTOR_REMINDER", "P3D")
         self.MELDPUNT_CONTRACTOR_ESCALATION = _env("CONTRACTOR_ESCALATION", "P7D")
         self.MELDPUNT_SESSION_MINUTES = int(_env("SESSION_MINUTES", "60"))
+        self.MELDPUNT_SMTP_HOST = _env("SMTP_HOST")  # unset: mails stay on the admin outbox page
+        self.MELDPUNT_SMTP_PORT = int(_env("SMTP_PORT", "25"))
+        self.MELDPUNT_SMTP_STARTTLS = (_env("SMTP_STARTTLS", "off") or "").lower() in ("on", "true", "1", "yes")
+        self.MELDPUNT_SMTP_USER = _env("SMTP_USER")
+        self.MELDPUNT_SMTP_PASSWORD = _env("SMTP_PASSWORD")
+        self.MELDPUNT_SMTP_TIMEOUT = int(_env("SMTP_TIMEOUT", "30"))
+        self.MELDPUNT_SMTP_MAX_ATTEMPTS = int(_env("SMTP_MAX_ATTEMPTS", "6"))
+        self.MELDPUNT_MAIL_FROM = _env("MAIL_FROM", "Meldpunt <meldpunt@localhost>")
+        self.MELDPUNT_MAIL_REPLY_TO = _env("MAIL_REPLY_TO")
+        self.MELDPUNT_CITY_NAME = _env("CITY_NAME")
+        self.MELDPUNT_OUTBOX_SECONDS = int(_env("OUTBOX_SECONDS", "30"))
+        self.MELDPUNT_FEEDBACK_DAYS = int(_env("FEEDBACK_DAYS", "14"))
+        self.MELDPUNT_CONTRACTOR_LINK_DAYS = int(_env("CONTRACTOR_LINK_DAYS", "30"))
         self.JSON_SORT_KEYS = False
         self.MAX_CONTENT_LENGTH = 1024 * 1024
 

@@ -1,4 +1,4 @@
-"""APScheduler jobs: the timer tick (and, as they arrive, outbox sending and mailbox polling).
+"""APScheduler jobs: the timer tick and sending the outbox.
 
 The database column `next_timer_at` is the source of truth; the scheduler keeps no state of its own,
 so a restart or a second worker re-arms nothing and loses nothing.
@@ -13,6 +13,7 @@ from flask import Flask
 
 from engine import timers
 from engine.db import db
+from notifications.sender import send_due
 
 log = logging.getLogger(__name__)
 
@@ -34,11 +35,34 @@ def timer_tick(app: Flask) -> int:
     return total
 
 
+def outbox_send(app: Flask) -> int:
+    """Send due outbox mails in batches until none are left due (or the server is unusable)."""
+    total = 0
+    with app.app_context():
+        try:
+            while True:
+                report = send_due(limit=50)
+                total += report.sent
+                if report.skipped or report.stopped or report.sent + report.retrying + report.failed < 50:
+                    break
+        finally:
+            db.session.remove()
+    if total:
+        log.info("outbox: %d mail(s) sent", total)
+    return total
+
+
+def _add_jobs(scheduler, app: Flask) -> None:
+    scheduler.add_job(timer_tick, "interval", seconds=app.config["MELDPUNT_TICK_SECONDS"], args=[app],
+                      id="timer_tick", max_instances=1, coalesce=True)
+    scheduler.add_job(outbox_send, "interval", seconds=app.config["MELDPUNT_OUTBOX_SECONDS"], args=[app],
+                      id="outbox_send", max_instances=1, coalesce=True)
+
+
 def start_background_scheduler(app: Flask) -> BackgroundScheduler:
     """The in-process scheduler of `make run` (one process serves the web and runs the jobs)."""
     scheduler = BackgroundScheduler(timezone="UTC")
-    scheduler.add_job(timer_tick, "interval", seconds=app.config["MELDPUNT_TICK_SECONDS"], args=[app],
-                      id="timer_tick", max_instances=1, coalesce=True)
+    _add_jobs(scheduler, app)
     scheduler.start()
     app.extensions["meldpunt_scheduler"] = scheduler
     return scheduler
@@ -47,8 +71,9 @@ def start_background_scheduler(app: Flask) -> BackgroundScheduler:
 def run_worker(app: Flask) -> None:
     """`meldpunt worker`: run the jobs in the foreground until interrupted."""
     scheduler = BlockingScheduler(timezone="UTC")
-    scheduler.add_job(timer_tick, "interval", seconds=app.config["MELDPUNT_TICK_SECONDS"], args=[app],
-                      id="timer_tick", max_instances=1, coalesce=True)
-    log.info("worker started: timer tick every %ss", app.config["MELDPUNT_TICK_SECONDS"])
+    _add_jobs(scheduler, app)
+    log.info("worker started: timer tick every %ss, outbox every %ss", app.config["MELDPUNT_TICK_SECONDS"],
+             app.config["MELDPUNT_OUTBOX_SECONDS"])
     timer_tick(app)  # catch up at once after a restart
+    outbox_send(app)
     scheduler.start()

@@ -44,3 +44,25 @@ def test_closed_case_shows_the_closing_text(staff, client):
     staff.ood.complete(ref, "handle", {"action": "close", "public_text": "De lamp brandt weer."})
     html = client.get(_path(created)).get_data(as_text=True)
     assert "Afgesloten" in html and "De lamp brandt weer." in html
+
+
+def test_public_photos_show_on_the_tracking_page_and_private_ones_do_not(app, staff, client):
+    from engine.db import db
+    from engine.models import Case
+    from handlers.files import store_file
+
+    from .test_browser_staff_flow import JPEG
+
+    created = staff.meldkamer.file_melding()
+    case = db.session.query(Case).filter_by(reference=created["reference"]).one()
+    public = store_file(case, JPEG, "lamp.jpg", source="melder", uploaded_by="melder", public=True)
+    private = store_file(case, JPEG, "nummerplaat.jpg", source="aannemer", uploaded_by="aannemer", public=False)
+    db.session.commit()
+    path = _path(created)
+    html = client.get(path).get_data(as_text=True)
+    assert f"{path}/foto/{public.id}" in html and f"/foto/{private.id}" not in html
+    photo = client.get(f"{path}/foto/{public.id}")
+    assert photo.status_code == 200 and photo.mimetype == "image/jpeg" and photo.data == JPEG
+    assert client.get(f"{path}/foto/{private.id}").status_code == 404
+    other = staff.meldkamer.file_melding()
+    assert client.get(f"{_path(other)}/foto/{public.id}").status_code == 404

@@ -194,6 +194,7 @@ EN: dict[str, str] = {
     "Kies wat u wilt melden.": "Choose what you want to report.",
     "Deze gegevens konden niet verwerkt worden. Controleer ze en probeer opnieuw.":
     "These details could not be processed. Check them and try again.",
+    "Foto's": "Photos", "Foto bij melding {reference}": "Photo of report {reference}",
     # the feedback pages
     'Uw mening over melding {reference}': 'Your opinion on report {reference}',
     'Afgesloten op {date}': 'Closed on {date}',

@@ -1,13 +1,14 @@
 """Public pages: the start page and the tracking page of one case (no personal data)."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, render_template, send_file
 from sqlalchemy import select
 
 from engine import statuses
 from engine.db import db
-from engine.models import Case
+from engine.models import Case, CaseFile
 from engine.timeline import events_of
+from handlers.files import open_file
 
 bp = Blueprint("public", __name__)
 
@@ -20,16 +21,39 @@ def index():
     return render_template("index.html")
 
 
-@bp.get("/volg/<token>")
-def track(token: str):
-    """The tracking page: dated public timeline, status, team and expected date of one case."""
+PRIVATE_HEADERS = {"X-Robots-Tag": "noindex, nofollow", "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+
+
+def _tracked_case(token: str) -> Case:
     case = None
     if len(token) >= TOKEN_MIN_LENGTH:
         case = db.session.scalar(select(Case).where(Case.tracking_token == token))
     if case is None:
         abort(404)
+    return case
+
+
+def _public_photos(case: Case) -> list[CaseFile]:
+    return list(db.session.scalars(select(CaseFile).where(CaseFile.case_id == case.id, CaseFile.public.is_(True),
+                                                          CaseFile.content_type.like("image/%"))
+                                   .order_by(CaseFile.id)))
+
+
+@bp.get("/volg/<token>")
+def track(token: str):
+    """The tracking page: dated public timeline, status, team, expected date and public photos of one case."""
+    case = _tracked_case(token)
     events = [e for e in events_of(case.id, public_only=True) if e.text]
     response = render_template("tracking.html", case=case, events=events, label=statuses.label,
-                               closed=case.status in statuses.CLOSED)
-    return response, 200, {"X-Robots-Tag": "noindex, nofollow", "Cache-Control": "no-store",
-                           "Referrer-Policy": "no-referrer"}
+                               closed=case.status in statuses.CLOSED, photos=_public_photos(case), token=token)
+    return response, 200, PRIVATE_HEADERS
+
+
+@bp.get("/volg/<token>/foto/<int:file_id>")
+def tracked_photo(token: str, file_id: int):
+    """A photo of the case that was marked public (only through the case's own tracking token)."""
+    case = _tracked_case(token)
+    photo = next((p for p in _public_photos(case) if p.id == file_id), None)
+    if photo is None:
+        abort(404)
+    return send_file(open_file(photo), mimetype=photo.content_type, max_age=0), 200, PRIVATE_HEADERS

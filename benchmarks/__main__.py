@@ -1,8 +1,11 @@
-"""`python -m benchmarks [--cases N] [--warmup N] [--no-postgres] [--postgres-url URL] [--profile]`.
+"""`python -m benchmarks [--cases N] [--warmup N] [--no-postgres] [--postgres-url URL] [--profile]
+[--queues [--queue-cases N]] [--queues-only]`.
 
 Measures in one run: bare SpiffWorkflow (no database), our engine on a fresh SQLite file, and our
 engine on PostgreSQL in a dedicated schema when a server is reachable; prints rates, overhead ratios
-and PASS/FAIL against the targets. The exit code is 0 even when a target fails: this reports.
+and PASS/FAIL against the targets. With --queues it then times the queue pages on N bulk-loaded
+cases in PostgreSQL (benchmarks/queues.py); --queues-only runs just that. The exit code is 0 even
+when a target fails: this reports.
 """
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from pathlib import Path
 from .bare import run_bare
 from .databases import drop_postgres_schema, postgres_base_url, redact, reset_postgres_schema, sqlite_url
 from .engine_rates import run_engine
+from .queues import run_queues
 from .results import judge, peak_rss_mb, print_table
 
 
@@ -29,15 +33,36 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--profile", action="store_true",
                         help="afterwards, profile the engine phases with cProfile (separate, untimed pass)")
     parser.add_argument("--profile-backend", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--queues", action="store_true",
+                        help="afterwards, time the queue pages on bulk-loaded cases in PostgreSQL")
+    parser.add_argument("--queue-cases", type=int, default=1_000_000,
+                        help="cases to bulk-load for --queues (default 1000000)")
+    parser.add_argument("--queues-only", action="store_true",
+                        help="only the queue benchmark: skip the engine parts (implies --queues)")
     args = parser.parse_args(argv)
     if args.cases < 1 or args.warmup < 0:
         parser.error("--cases must be at least 1 and --warmup at least 0")
+    if args.queue_cases < 1:
+        parser.error("--queue-cases must be at least 1")
     return args
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run every part, print the table and the summary line; always returns 0."""
+    """Run every part asked for and print the results; always returns 0."""
     args = parse_args(argv)
+    if not args.queues_only:
+        run_engine_parts(args)
+    if args.queues or args.queues_only:
+        if args.no_postgres:
+            print("\nqueue pages: SKIPPED, --no-postgres given (the queue benchmark needs PostgreSQL)", flush=True)
+        else:
+            base, configured = postgres_base_url(args.postgres_url)
+            run_queues(base, configured, args.queue_cases)
+    return 0
+
+
+def run_engine_parts(args: argparse.Namespace) -> int:
+    """Run the engine parts, print the table and the summary line; always returns 0."""
     results, rss = [], {}
     load_at_start = os.getloadavg()[0]
 

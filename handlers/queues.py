@@ -5,6 +5,7 @@ page stays fast with millions of cases.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -45,6 +46,16 @@ CASE_COLUMNS = (Case.id, Case.reference, Case.status, Case.created_at, Case.addr
                 Case.suggested_group_id, Case.suggestion_reason)
 
 
+REFERENCE = re.compile(r"^[MPIZmpiz]\d{4}-\d{6}$")
+
+
+def category_ids(key: str) -> list[int]:
+    """The category with this key and its sub categories (a main category filters on all of them)."""
+    rows = db.session.execute(select(Category.id, Category.key, Category.parent_id)).all()
+    main = [r.id for r in rows if r.key == key]
+    return main + [r.id for r in rows if r.parent_id in main]
+
+
 def queue_page(group_id: int, filters: Optional[QueueFilter] = None, cursor: Optional[int] = None,
                newest_first: bool = False, limit: int = PAGE_SIZE) -> QueuePage:
     """Open work items of one group, oldest first (or newest first for the meldkamer)."""
@@ -53,13 +64,13 @@ def queue_page(group_id: int, filters: Optional[QueueFilter] = None, cursor: Opt
              .options(contains_eager(WorkItem.case).load_only(*CASE_COLUMNS),
                       contains_eager(WorkItem.case).joinedload(Case.category).load_only(Category.name, Category.key),
                       contains_eager(WorkItem.case).joinedload(Case.reporter),
+                      contains_eager(WorkItem.case).joinedload(Case.suggested_group),
                       joinedload(WorkItem.assignee))
              .where(WorkItem.group_id == group_id, WorkItem.status == "open"))
     if filters.task:
         query = query.where(WorkItem.task_name == filters.task)
     if filters.category:
-        query = query.join(Category, Case.category_id == Category.id).where(
-            or_(Category.key == filters.category, Category.parent.has(key=filters.category)))
+        query = query.where(Case.category_id.in_(category_ids(filters.category)))
     if filters.overdue:
         query = query.where(WorkItem.due_at < utcnow())
     if filters.assignee_id:
@@ -67,8 +78,13 @@ def queue_page(group_id: int, filters: Optional[QueueFilter] = None, cursor: Opt
     if filters.unassigned:
         query = query.where(WorkItem.assignee_id.is_(None))
     if filters.search:
-        term = f"%{filters.search.strip()}%"
-        query = query.where(or_(Case.reference.ilike(term), Case.description.ilike(term), Case.address.ilike(term)))
+        text = filters.search.strip()
+        if REFERENCE.match(text):  # a reference is unique and indexed: no scan through descriptions
+            query = query.where(Case.reference == text.upper())
+        else:
+            term = f"%{text}%"
+            query = query.where(or_(Case.reference.ilike(term), Case.description.ilike(term),
+                                    Case.address.ilike(term)))
     if cursor:
         query = query.where(WorkItem.id < cursor if newest_first else WorkItem.id > cursor)
     query = query.order_by(WorkItem.id.desc() if newest_first else WorkItem.id).limit(limit + 1)

@@ -167,3 +167,14 @@ def test_admin_creates_a_user_who_can_log_in(app, staff):
     assert ok.status_code == 302
     eva = Browser(app, "eva", "lang-genoeg-123")
     assert eva.get("/werk/").location.endswith("/werk/wachtrij/fietsteam")
+
+
+def test_meldkamer_filters_on_a_main_category_and_finds_a_reference(staff, desk):
+    lamp = staff.meldkamer.file_melding("Lamp kapot", category="straatlamp-defect")["reference"]
+    dump = staff.meldkamer.file_melding("Matras gedumpt", category="sluikstort")["reference"]
+    html = desk.get("/werk/meldkamer?categorie=verlichting").get_data(as_text=True)
+    assert lamp in html and dump not in html
+    html = desk.get(f"/werk/meldkamer?q={dump.lower()}").get_data(as_text=True)
+    assert dump in html and lamp not in html
+    html = desk.get("/werk/meldkamer?q=matras").get_data(as_text=True)
+    assert dump in html and lamp not in html

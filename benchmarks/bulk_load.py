@@ -1,0 +1,478 @@
+"""Bulk-load N realistic cases into a migrated, seeded PostgreSQL schema, for the queue benchmark.
+
+Everything is generated on the server with `INSERT ... SELECT ... generate_series` (no rows travel
+through Python), in batches with progress. The loader needs the reference data (groups, categories,
+the deployed `melding` definition) and uses the members of each group as assignees when there are any.
+
+What it writes, per case (columns as in engine/models.py, every NOT NULL column filled):
+- a category from a realistic mix (netheid ~53%, wegen ~15%, straatmeubilair ~6%, the rest spread),
+  the category's default group as suggested group and (once dispatched) as the case's group;
+- created_at spread evenly over the last 3 years, a deadline in working days from dispatch;
+- ~85% closed (afgesloten, a few doorverwezen/duplicaat), `completed`, every work item completed;
+- ~15% open, with exactly one open work item: triage in the meldkamer group for ~2% of all cases
+  (the newest), take_in_handling or handle (assigned) in the handler group for the rest; open cases
+  are mostly recent, with a tail of old ones (overdue), as in a real backlog;
+- a reporter for ~88% of cases (one reporter per ~3 cases);
+- 3 to 6 timeline events;
+- `state` is a small fixed placeholder: the queue must never load it.
+
+To load fast it drops the indexes and constraints of the four big tables (and the foreign keys that
+point at them), loads, recreates exactly the same definitions (checked), resets the id sequences and
+runs VACUUM (ANALYZE), so autovacuum does not start in the middle of a measurement.
+"""
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import psycopg
+from sqlalchemy.engine import make_url
+
+from engine.clock import utcnow
+from engine.serializer import SERIALIZER_VERSION
+
+BIG_TABLES = ("reporters", "cases", "work_items", "case_events")
+YEARS = 3
+PLACEHOLDER_STATE = '{"bench": "placeholder; the queue never loads cases.state"}'
+
+# Share of cases per sub category (normalised over the keys that exist in the database).
+CATEGORY_MIX = {
+    # netheid 53%
+    "sluikstort": 24.0, "zwerfvuil": 15.0, "vuilbak-vol": 14.0,
+    # wegen 15%
+    "wegdek-put": 7.0, "voetpad-losse-tegel": 6.0, "fietspad": 2.0,
+    # straatmeubilair 6%
+    "verkeersbord": 4.0, "bank-kapot": 2.0,
+    # the rest 26%
+    "straatlamp-defect": 11.0, "overlast": 6.0, "onkruid": 5.0, "boom-gevaarlijk": 4.0,
+}
+DESCRIPTIONS = {
+    "sluikstort": ["Vuilniszakken gedumpt naast de glasbol", "Oude matras en kasten op het voetpad",
+                   "Bouwafval achtergelaten in de berm", "Zakken met afval aan de container"],
+    "zwerfvuil": ["Veel blikjes en papier langs de weg", "Zwerfvuil op het speelplein",
+                  "Plastic zakken in de haag na het weekend"],
+    "vuilbak-vol": ["Openbare vuilbak zit overvol", "Vuilbak aan de bushalte puilt uit",
+                    "Vuilnisbak in het park is al dagen vol"],
+    "wegdek-put": ["Diepe put in het wegdek", "Verzakking in de rijweg na regen",
+                   "Gat in het asfalt aan het kruispunt"],
+    "voetpad-losse-tegel": ["Losse stoeptegel, gevaarlijk voor voetgangers", "Kapotte tegels in het voetpad",
+                            "Voetpad opgeduwd door boomwortels"],
+    "fietspad": ["Fietspad beschadigd, gevaarlijke scheur", "Gaten in het fietspad langs de vaart"],
+    "verkeersbord": ["Verkeersbord omvergereden", "Bord hangt scheef", "Signalisatie verdwenen na werken"],
+    "bank-kapot": ["Zitbank in het park kapot", "Paaltje omvergereden"],
+    "straatlamp-defect": ["Straatlamp brandt niet meer", "Lamp knippert de hele nacht",
+                          "Straatverlichting volledig uit"],
+    "overlast": ["Lawaaioverlast 's nachts", "Overlast door samenscholing aan het plein"],
+    "onkruid": ["Onkruid tussen de stoeptegels", "Gras in de berm is al weken niet gemaaid"],
+    "boom-gevaarlijk": ["Afgebroken tak hangt boven de weg", "Boom helt gevaarlijk over na de storm"],
+}
+STREETS = ["Bruul", "Grote Markt", "IJzerenleen", "Onze-Lieve-Vrouwestraat", "Hoogstraat", "Adegemstraat",
+           "Befferstraat", "Nekkerspoel", "Kerkhofweg", "Liersesteenweg", "Brusselsesteenweg", "Tervuursesteenweg",
+           "Battelsesteenweg", "Mechelsesteenweg", "Koningin Astridlaan", "Guido Gezellelaan", "Vijfhoek",
+           "Hanswijkvaart", "Zandpoortvest", "Hendrik Speecqvest", "Frederik de Merodestraat", "Keizerstraat",
+           "Veemarkt", "Haverwerf", "Vismarkt", "Kanunnik De Deckerstraat", "Leopoldstraat", "Stationsstraat",
+           "Auwegemvaart", "Ragheno", "Tinellaan", "Antwerpsesteenweg", "Oude Antwerpsebaan", "Kruisbaan",
+           "Heffen Dorp", "Walem Dorp", "Muizen Dorp", "Hombeeksesteenweg", "Pasbrug", "Willem Geetsstraat"]
+FIRST_NAMES = ["Jan", "Marie", "Lotte", "Tom", "Els", "Pieter", "Sofie", "Koen", "An", "Wim", "Nora", "Lucas",
+               "Emma", "Mohamed", "Fatima", "Bram", "Lien", "Jef", "Ines", "Arne", "Yasmine", "Ruben", "Hanne"]
+LAST_NAMES = ["Peeters", "Janssens", "Maes", "Jacobs", "Mertens", "Willems", "Claes", "Goossens", "Wouters",
+              "De Smedt", "Van den Broeck", "Dubois", "Lambrechts", "Hermans", "El Amrani", "Vermeulen", "Aerts"]
+
+# The manual tasks of bpmn/melding.bpmn as work-item rows, per case status: (step, task, title, lane,
+# form, open?). Closed cases have all their work completed; an open case has exactly one open item.
+TRIAGE = ("triage", "Melding beoordelen", "meldkamer", "triage")
+TAKE = ("take_in_handling", "In behandeling nemen", "behandelaarsgroep", "take")
+HANDLE = ("handle", "Melding behandelen", "behandelaarsgroep", "handle")
+STEPS = {
+    "afgesloten": [(1, *TRIAGE, False), (2, *TAKE, False), (3, *HANDLE, False)],
+    "doorverwezen": [(1, *TRIAGE, False)],
+    "duplicaat": [(1, *TRIAGE, False)],
+    "ontvangen": [(1, *TRIAGE, True)],
+    "toegewezen": [(1, *TRIAGE, False), (2, *TAKE, True)],
+    "in_behandeling": [(1, *TRIAGE, False), (2, *TAKE, False), (3, *HANDLE, True)],
+}
+# Timeline templates per case status: (k, kind, public, optional, when, status, from, actor, text).
+# `when`: c created, c1 a second later, m an hour later, d dispatched, t taken, x closed.
+_CREATED = ("created", True, False, "c", "ontvangen", None, "systeem", "Ontvangen")
+_SUGGESTED = ("suggested", False, False, "c1", None, None, "systeem", None)
+_DISPATCHED = ("dispatched", True, False, "d", "toegewezen", None, "Meldkamer", None)
+_TOEGEWEZEN = ("status", True, False, "d", "toegewezen", "ontvangen", "Meldkamer",
+               "Doorgestuurd naar de behandelende dienst")
+EVENTS = {
+    "afgesloten": [_CREATED, _SUGGESTED, _DISPATCHED, (*_TOEGEWEZEN[:2], True, *_TOEGEWEZEN[3:]),
+                   ("taken", False, False, "t", None, None, "Behandelaar", None),
+                   ("closed", True, False, "x", "afgesloten", None, "Behandelaar", "Afgesloten")],
+    "doorverwezen": [_CREATED, _SUGGESTED,
+                     ("referred", True, False, "x", "doorverwezen", None, "Meldkamer",
+                      "Doorverwezen naar de bevoegde instantie"),
+                     ("status", True, True, "x", "doorverwezen", "ontvangen", "Meldkamer", "Doorverwezen")],
+    "duplicaat": [_CREATED, _SUGGESTED,
+                  ("duplicate", True, False, "x", "duplicaat", None, "Meldkamer",
+                   "Samengevoegd met een andere melding"),
+                  ("status", True, True, "x", "duplicaat", "ontvangen", "Meldkamer",
+                   "Samengevoegd met een andere melding")],
+    "ontvangen": [_CREATED, _SUGGESTED,
+                  ("message", False, False, "m", None, None, "melder", None)],
+    "toegewezen": [_CREATED, _SUGGESTED, _DISPATCHED, _TOEGEWEZEN,
+                   ("message", False, True, "m", None, None, "melder", None)],
+    "in_behandeling": [_CREATED, _SUGGESTED, _DISPATCHED, (*_TOEGEWEZEN[:2], True, *_TOEGEWEZEN[3:]),
+                       ("taken", False, False, "t", None, None, "Behandelaar", None),
+                       ("status", True, False, "t", "in_behandeling", "toegewezen", "Behandelaar", "In behandeling")],
+}
+
+
+@dataclass
+class LoadStats:
+    """What was loaded and how long each part took."""
+
+    rows: dict[str, int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def total_seconds(self) -> float:
+        return sum(self.seconds.values())
+
+
+def libpq_url(sqlalchemy_url: str) -> str:
+    """The libpq URI (psycopg) for a SQLAlchemy `postgresql+psycopg://` URL, options included."""
+    return make_url(sqlalchemy_url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def _ddl(cur: psycopg.Cursor) -> tuple[list[tuple[str, str, str, str]], list[tuple[str, str]]]:
+    """Constraints (name, table, kind, definition) on or pointing at the big tables, and their other indexes."""
+    cur.execute("""
+        SELECT con.conname, t.relname, con.contype::text, pg_get_constraintdef(con.oid)
+        FROM pg_constraint con
+        JOIN pg_class t ON t.oid = con.conrelid
+        LEFT JOIN pg_class r ON r.oid = con.confrelid
+        WHERE t.relnamespace = current_schema()::regnamespace AND con.contype IN ('p', 'u', 'f')
+          AND (t.relname = ANY(%(tables)s) OR r.relname = ANY(%(tables)s))
+        ORDER BY con.conname""", {"tables": list(BIG_TABLES)})
+    constraints = [tuple(row) for row in cur.fetchall()]
+    cur.execute("""
+        SELECT i.relname, pg_get_indexdef(i.oid)
+        FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
+        WHERE t.relnamespace = current_schema()::regnamespace AND t.relname = ANY(%(tables)s)
+          AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid
+                          AND c.conrelid = x.indrelid AND c.contype IN ('p', 'u', 'x'))
+        ORDER BY i.relname""", {"tables": list(BIG_TABLES)})
+    indexes = [tuple(row) for row in cur.fetchall()]
+    return constraints, indexes
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _reference_data(cur: psycopg.Cursor) -> dict:
+    """Categories with their default groups, the meldkamer group, the definition and the staff to assign."""
+    cur.execute("""
+        SELECT c.key, c.id, c.default_group_id, c.deadline_days, c.name, g.name
+        FROM categories c JOIN handler_groups g ON g.id = c.default_group_id
+        WHERE c.parent_id IS NOT NULL AND c.active ORDER BY c.id""")
+    categories = cur.fetchall()
+    cur.execute("SELECT id FROM handler_groups WHERE key = 'meldkamer'")
+    meldkamer = cur.fetchone()
+    cur.execute("SELECT id, version FROM process_definitions WHERE key = 'melding' ORDER BY version DESC LIMIT 1")
+    definition = cur.fetchone()
+    if not categories or meldkamer is None or definition is None:
+        raise RuntimeError("seed the reference data and deploy the built-in models before bulk loading")
+    cur.execute("""
+        SELECT m.group_id, array_agg(u.id ORDER BY u.id) FROM memberships m JOIN users u ON u.id = m.user_id
+        WHERE u.active AND u.role IN ('behandelaar', 'groepsverantwoordelijke') GROUP BY m.group_id""")
+    members = cur.fetchall()
+    cur.execute("SELECT array_agg(id ORDER BY id) FROM users WHERE active AND role = 'meldkamer'")
+    desk_users = cur.fetchone()[0] or []
+    return {"categories": categories, "meldkamer": meldkamer[0], "definition": definition,
+            "members": members, "desk_users": desk_users}
+
+
+def _create_plan_tables(cur: psycopg.Cursor, ref: dict) -> None:
+    """Small temporary tables the generating queries join with: category mix, members, steps, timeline."""
+    known = [c for c in ref["categories"] if c[0] in CATEGORY_MIX]
+    others = [c for c in ref["categories"] if c[0] not in CATEGORY_MIX]
+    weights = [(c, CATEGORY_MIX[c[0]]) for c in known] + [(c, 0.5) for c in others]  # unknown: a little
+    total = sum(w for _, w in weights)
+    cur.execute("""CREATE TEMP TABLE bench_categories (lo float8, hi float8, category_id int, group_id int,
+                   days int, cat_name text, group_name text, texts text[])""")
+    acc = 0.0
+    for i, ((key, cid, gid, days, name, group_name), weight) in enumerate(weights):
+        lo, acc = acc, acc + weight / total
+        hi = 1.0 + 1e-9 if i == len(weights) - 1 else acc
+        cur.execute("INSERT INTO bench_categories VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                    (lo, hi, cid, gid, days, name, group_name, DESCRIPTIONS.get(key, [name])))
+    cur.execute("CREATE TEMP TABLE bench_members (group_id int PRIMARY KEY, ids int[])")
+    for gid, ids in ref["members"]:
+        cur.execute("INSERT INTO bench_members VALUES (%s, %s)", (gid, ids))
+    cur.execute("""CREATE TEMP TABLE bench_steps (status text, step int, task_name text, title text, lane text,
+                   form_key text, is_open bool)""")
+    for status, steps in STEPS.items():
+        for step in steps:
+            cur.execute("INSERT INTO bench_steps VALUES (%s, %s, %s, %s, %s, %s, %s)", (status, *step))
+    cur.execute("""CREATE TEMP TABLE bench_events (status text, k int, kind text, public bool, optional bool,
+                   anchor text, ev_status text, from_status text, actor text, body text)""")
+    for status, templates in EVENTS.items():
+        for k, template in enumerate(templates, start=1):
+            cur.execute("INSERT INTO bench_events VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                        (status, k, *template))
+
+
+BATCH_SQL = """
+CREATE TEMP TABLE bench_batch AS
+WITH r AS (
+    SELECT i AS id, (i - %(first)s)::float8 / %(n)s AS f,
+           %(t0)s::timestamptz + make_interval(secs => ((i - %(first)s) + random()) * %(step)s) AS created_at,
+           random() AS u_cat, random() AS u_state, random() AS u_sub, random() AS u_chan, random() AS u_rep,
+           random() AS u_d1, random() AS u_d2, random() AS u_d3, random() AS u_who, random() AS u_txt,
+           random() AS u_addr, random() AS u_lat, random() AS u_lon, random() AS u_ev
+    FROM generate_series(%(lo)s::bigint, %(hi)s::bigint) AS i
+), s AS (
+    SELECT r.*, c.category_id, c.group_id AS default_group_id, c.days, c.cat_name, c.group_name, c.texts, m.ids,
+           CASE WHEN r.u_state < 0.12 * r.f ^ 5 THEN 'ontvangen'
+                WHEN r.u_state < 0.03 + 0.48 * r.f ^ 3
+                     THEN CASE WHEN r.u_sub < 0.4 THEN 'toegewezen' ELSE 'in_behandeling' END
+                WHEN r.u_sub < 0.03 THEN 'doorverwezen'
+                WHEN r.u_sub < 0.05 THEN 'duplicaat'
+                ELSE 'afgesloten' END AS status
+    FROM r JOIN bench_categories c ON r.u_cat >= c.lo AND r.u_cat < c.hi
+    LEFT JOIN bench_members m ON m.group_id = c.group_id
+), d AS (
+    SELECT s.*,
+           CASE WHEN status IN ('toegewezen', 'in_behandeling', 'afgesloten')
+                THEN least(%(now)s, created_at + make_interval(secs => 1800 + u_d1 * 108000)) END AS dispatched_at,
+           CASE WHEN status IN ('doorverwezen', 'duplicaat')
+                THEN least(%(now)s, created_at + make_interval(secs => 1800 + u_d1 * 108000)) END AS triaged_at
+    FROM s
+), t AS (
+    SELECT d.*,
+           d.dispatched_at + make_interval(days => round(d.days * 1.4)::int) AS deadline_at,
+           CASE WHEN status IN ('in_behandeling', 'afgesloten')
+                THEN least(%(now)s, dispatched_at + make_interval(secs => u_d2 * days * 0.6 * 86400)) END AS taken_at
+    FROM d
+)
+SELECT t.id, t.status, t.created_at, t.dispatched_at, t.deadline_at, t.taken_at,
+       CASE WHEN status = 'afgesloten' THEN least(%(now)s, taken_at + make_interval(secs => u_d3 * days * 1.6 * 86400))
+            ELSE triaged_at END AS closed_at,
+       t.category_id, t.cat_name, t.group_name, t.days,
+       t.default_group_id,
+       CASE WHEN t.dispatched_at IS NOT NULL THEN t.default_group_id END AS group_id,
+       CASE WHEN t.status IN ('afgesloten', 'in_behandeling') AND t.ids IS NOT NULL
+                 AND (t.status = 'afgesloten' OR t.u_who < 0.9)
+            THEN t.ids[1 + floor(t.u_who * cardinality(t.ids))::int] END AS assignee_id,
+       (%(desk)s::int[])[1 + (t.id %% greatest(cardinality(%(desk)s::int[]), 1))::int] AS desk_user_id,
+       CASE WHEN u_chan < 0.50 THEN 'web' WHEN u_chan < 0.75 THEN 'telefoon' WHEN u_chan < 0.85 THEN 'app'
+            WHEN u_chan < 0.92 THEN 'mail' WHEN u_chan < 0.96 THEN 'balie' WHEN u_chan < 0.99 THEN 'brief'
+            ELSE 'sociale_media' END AS channel,
+       CASE WHEN u_rep < 0.88 THEN %(rep_base)s + 1 + floor(u_rep / 0.88 * %(reporters)s)::bigint END AS reporter_id,
+       texts[1 + floor(u_txt * cardinality(texts))::int] AS description,
+       (%(streets)s::text[])[1 + floor(u_addr * cardinality(%(streets)s::text[]))::int] || ' '
+           || (1 + floor(u_addr * 100000)::int %% 140) || ', 2800 Mechelen' AS address,
+       51.0110 + u_lat * 0.0500 AS lat, 4.4300 + u_lon * 0.0900 AS lon,
+       u_ev
+FROM t
+"""
+
+CASES_SQL = """
+INSERT INTO cases (id, reference, kind, channel, definition_id, state, serializer_version, status, completed,
+                   next_timer_at, error, lock_version, description, category_id, group_id, suggested_group_id,
+                   suggestion_reason, address, lat, lon, reporter_id, duplicate_of_id, tracking_token,
+                   deadline_at, created_at, updated_at, closed_at)
+SELECT b.id,
+       'M' || extract(year FROM b.created_at AT TIME ZONE 'UTC')::int || '-'
+           || lpad(b.id::text, greatest(6, length(b.id::text)), '0'),
+       'melding', b.channel, %(definition)s, %(state)s, %(serializer)s, b.status,
+       b.status IN ('afgesloten', 'doorverwezen', 'duplicaat'),
+       CASE WHEN b.status IN ('toegewezen', 'in_behandeling') AND b.deadline_at > %(now)s THEN b.deadline_at END,
+       NULL,
+       CASE b.status WHEN 'afgesloten' THEN 4 WHEN 'in_behandeling' THEN 3 WHEN 'ontvangen' THEN 1 ELSE 2 END,
+       b.description, b.category_id, b.group_id, b.default_group_id,
+       'Standaardgroep van categorie ''' || b.cat_name || '''',
+       b.address, b.lat, b.lon, b.reporter_id,
+       CASE WHEN b.status = 'duplicaat' AND b.id > 1000 THEN b.id - 1 - (b.id %% 997) END,
+       md5('bench-token-' || b.id::text) || substr(md5('bench-salt-' || b.id::text), 1, 11),
+       b.deadline_at, b.created_at,
+       greatest(b.created_at, coalesce(b.closed_at, b.taken_at, b.dispatched_at, b.created_at)),
+       b.closed_at
+FROM bench_batch b
+"""
+
+WORK_ITEMS_SQL = """
+INSERT INTO work_items (id, case_id, task_id, task_name, title, lane, form_key, group_id, status, assignee_id,
+                        due_at, created_at, completed_at, completed_by_id)
+SELECT %(base)s + row_number() OVER (ORDER BY b.id, s.step), b.id,
+       md5('bench-task-' || b.id::text || '-' || s.step)::uuid::text,
+       s.task_name, s.title, s.lane, s.form_key,
+       CASE WHEN s.lane = 'meldkamer' THEN %(meldkamer)s ELSE b.group_id END,
+       CASE WHEN s.is_open THEN 'open' ELSE 'completed' END,
+       CASE WHEN s.lane <> 'meldkamer' AND (s.step = 3 OR NOT s.is_open) THEN b.assignee_id END,
+       CASE WHEN s.lane = 'meldkamer' THEN NULL ELSE b.deadline_at END,
+       CASE s.step WHEN 1 THEN b.created_at WHEN 2 THEN b.dispatched_at ELSE b.taken_at END,
+       CASE WHEN s.is_open THEN NULL
+            WHEN s.step = 1 THEN coalesce(b.dispatched_at, b.closed_at)
+            WHEN s.step = 2 THEN b.taken_at ELSE b.closed_at END,
+       CASE WHEN s.is_open THEN NULL WHEN s.lane = 'meldkamer' THEN b.desk_user_id ELSE b.assignee_id END
+FROM bench_batch b JOIN bench_steps s ON s.status = b.status
+"""
+
+EVENTS_SQL = """
+INSERT INTO case_events (id, case_id, at, kind, actor, user_id, public, status, text, note, data)
+SELECT %(base)s + row_number() OVER (ORDER BY b.id, e.k), b.id,
+       least(%(now)s, CASE e.anchor WHEN 'c' THEN b.created_at
+                                    WHEN 'c1' THEN b.created_at + interval '1 second'
+                                    WHEN 'm' THEN b.created_at + interval '1 hour'
+                                    WHEN 'd' THEN b.dispatched_at
+                                    WHEN 't' THEN b.taken_at
+                                    ELSE b.closed_at END),
+       e.kind, e.actor, NULL, e.public, e.ev_status,
+       CASE WHEN e.kind = 'dispatched' THEN 'Doorgestuurd naar ' || b.group_name ELSE e.body END,
+       CASE WHEN e.kind = 'suggested' THEN 'Standaardgroep van categorie ''' || b.cat_name || ''''
+            WHEN e.kind = 'message' THEN 'De melder stuurde bijkomende informatie.' END,
+       CASE e.kind
+            WHEN 'created' THEN json_build_object('channel', b.channel, 'definition', %(definition_label)s::text)
+            WHEN 'status' THEN json_build_object('from', e.from_status, 'to', e.ev_status)
+            WHEN 'dispatched' THEN json_build_object('group_id', b.group_id, 'deadline', b.deadline_at,
+                                                     'working_days', b.days) END
+FROM bench_batch b JOIN bench_events e ON e.status = b.status AND (NOT e.optional OR b.u_ev < 0.5)
+"""
+
+REPORTERS_SQL = """
+INSERT INTO reporters (id, name, email, phone, language, created_at)
+SELECT %(base)s + i,
+       CASE WHEN u_anon >= 0.1 THEN fn || ' ' || ln END,
+       CASE WHEN u_mail < 0.8 THEN lower(fn) || '.' || lower(replace(ln, ' ', '')) || i || '@example.org' END,
+       CASE WHEN u_mail >= 0.6 THEN '04' || lpad(((i * 7919) %% 100000000)::text, 8, '0') END,
+       CASE WHEN u_lang < 0.9 THEN 'nl' WHEN u_lang < 0.95 THEN 'fr' ELSE 'en' END,
+       %(t0)s::timestamptz + make_interval(secs => u_at * %(span)s)
+FROM (SELECT i, random() AS u_anon, random() AS u_mail, random() AS u_lang, random() AS u_at,
+             (%(first)s::text[])[1 + floor(random() * cardinality(%(first)s::text[]))::int] AS fn,
+             (%(last)s::text[])[1 + floor(random() * cardinality(%(last)s::text[]))::int] AS ln
+      FROM generate_series(%(lo)s::bigint, %(hi)s::bigint) AS i) AS r
+"""
+
+
+def bulk_load(url: str, cases: int, *, batch: int = 200_000, seed: float = 0.4242,
+              log: Callable[[str], None] = print) -> LoadStats:
+    """Load `cases` cases (with reporters, work items and timeline) into the schema `url` points at."""
+    stats = LoadStats()
+    now = utcnow()
+    t0 = now - timedelta(days=365 * YEARS)
+    span = (now - t0).total_seconds() - 3600.0  # the newest case is about an hour old
+    step = span / max(cases, 1)
+    n_reporters = max(1, math.ceil(cases / 3))
+
+    def timed(label: str, fn: Callable[[], None]) -> None:
+        start = time.perf_counter()
+        fn()
+        stats.seconds[label] = stats.seconds.get(label, 0.0) + time.perf_counter() - start
+
+    with psycopg.connect(libpq_url(url), autocommit=True, connect_timeout=10) as conn, conn.cursor() as cur:
+        cur.execute("SET synchronous_commit = off")
+        cur.execute("SET work_mem = '256MB'")
+        cur.execute("SET maintenance_work_mem = '512MB'")
+        cur.execute("SET temp_buffers = '256MB'")
+        cur.execute("SELECT setseed(%s)", (seed,))
+        ref = _reference_data(cur)
+        _create_plan_tables(cur, ref)
+        definition_label = f"melding v{ref['definition'][1]}"
+        bases = {}
+        for table in BIG_TABLES:
+            cur.execute(f"SELECT coalesce(max(id), 0) FROM {table}")
+            bases[table] = cur.fetchone()[0]
+
+        constraints, indexes = _ddl(cur)
+
+        def drop_all() -> None:
+            for table in BIG_TABLES:
+                cur.execute(f"ALTER TABLE {table} SET (autovacuum_enabled = false)")
+            for name, table, _kind, _definition in sorted(constraints, key=lambda c: c[2] != "f"):
+                cur.execute(f"ALTER TABLE {_q(table)} DROP CONSTRAINT {_q(name)}")
+            for name, _definition in indexes:
+                cur.execute(f"DROP INDEX {_q(name)}")
+
+        timed("drop indexes", drop_all)
+        log(f"  dropped {len(constraints)} constraints and {len(indexes)} indexes of {', '.join(BIG_TABLES)} "
+            f"for the load")
+
+        def run(label: str, sql: str, params: dict) -> int:
+            start = time.perf_counter()
+            cur.execute(sql, params)
+            stats.seconds[label] = stats.seconds.get(label, 0.0) + time.perf_counter() - start
+            return cur.rowcount
+
+        start = time.perf_counter()
+        for lo in range(1, n_reporters + 1, batch):
+            run("reporters", REPORTERS_SQL, {"base": bases["reporters"], "lo": lo,
+                                             "hi": min(lo + batch - 1, n_reporters), "t0": t0, "span": span,
+                                             "first": FIRST_NAMES, "last": LAST_NAMES})
+        stats.rows["reporters"] = n_reporters
+        log(f"  reporters: {n_reporters:,} rows in {time.perf_counter() - start:.1f}s")
+
+        base_case, wi_base, ev_base = bases["cases"], bases["work_items"], bases["case_events"]
+        stats.rows.update({"cases": 0, "work_items": 0, "case_events": 0})
+        load_start = time.perf_counter()
+        for lo in range(1, cases + 1, batch):
+            hi = min(lo + batch - 1, cases)
+            cur.execute("DROP TABLE IF EXISTS bench_batch")
+            # ids continue after any existing case; `first` puts the first new id at the start of the time axis
+            run("plan", BATCH_SQL, {"n": cases, "t0": t0, "step": step, "first": base_case + 1,
+                                    "lo": base_case + lo, "hi": base_case + hi, "now": now,
+                                    "desk": ref["desk_users"], "rep_base": bases["reporters"],
+                                    "reporters": n_reporters, "streets": STREETS})
+            stats.rows["cases"] += run("cases", CASES_SQL, {
+                "definition": ref["definition"][0], "state": PLACEHOLDER_STATE, "serializer": SERIALIZER_VERSION,
+                "now": now})
+            added = run("work_items", WORK_ITEMS_SQL, {"base": wi_base, "meldkamer": ref["meldkamer"]})
+            stats.rows["work_items"] += added
+            wi_base += added
+            added = run("case_events", EVENTS_SQL, {"base": ev_base, "now": now, "definition_label": definition_label})
+            stats.rows["case_events"] += added
+            ev_base += added
+            log(f"  cases {hi:>9,}/{cases:,}  work items {stats.rows['work_items']:>10,}  "
+                f"events {stats.rows['case_events']:>10,}  {time.perf_counter() - load_start:6.1f}s")
+        cur.execute("DROP TABLE IF EXISTS bench_batch")
+
+        def restore_all() -> None:
+            for name, table, _kind, definition in sorted(constraints, key=lambda c: c[2] == "f"):
+                if _kind != "f":
+                    cur.execute(f"ALTER TABLE {_q(table)} ADD CONSTRAINT {_q(name)} {definition}")
+            for _name, definition in indexes:
+                cur.execute(definition)
+                log(f"    {_name}")
+            for name, table, _kind, definition in constraints:
+                if _kind == "f":
+                    cur.execute(f"ALTER TABLE {_q(table)} ADD CONSTRAINT {_q(name)} {definition}")
+            for table in BIG_TABLES:
+                cur.execute(f"ALTER TABLE {table} RESET (autovacuum_enabled)")
+
+        log("  recreating primary keys, unique constraints, indexes and foreign keys ...")
+        timed("recreate indexes", restore_all)
+        if _ddl(cur) != (constraints, indexes):
+            raise RuntimeError("the recreated constraints and indexes differ from the migrated schema")
+        log(f"  {len(constraints)} constraints and {len(indexes)} indexes recreated, identical to the migration "
+            f"({stats.seconds['recreate indexes']:.1f}s)")
+
+        def reset_sequences() -> None:
+            for table in BIG_TABLES:
+                cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                            f"(SELECT coalesce(max(id), 0) + 1 FROM {table}), false)")
+
+        timed("sequences", reset_sequences)
+
+        def vacuum_analyze() -> None:
+            for table in BIG_TABLES:
+                cur.execute(f"VACUUM (ANALYZE) {table}")
+
+        timed("vacuum analyze", vacuum_analyze)
+        log(f"  VACUUM (ANALYZE) in {stats.seconds['vacuum analyze']:.1f}s; sequences reset")
+    return stats
+
+
+def describe(stats: LoadStats) -> str:
+    """One line: rows per table and the time."""
+    rows = ", ".join(f"{table} {count:,}" for table, count in stats.rows.items())
+    return f"{rows} in {stats.total_seconds:.1f}s"
+
+

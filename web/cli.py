@@ -216,3 +216,33 @@ def outbox_send_command(limit: int) -> None:
         click.echo(f"  {error}", err=True)
     if report.skipped:
         sys.exit(1)
+
+
+@main.group("privacy")
+def privacy_group() -> None:
+    """Reporter personal data: anonymisation after closing, export for a data request."""
+
+
+@privacy_group.command("anonymise")
+@click.option("--months", type=int, default=None, help="Override MELDPUNT_ANONYMISE_MONTHS for this run.")
+@with_appcontext
+def privacy_anonymise_command(months: int | None) -> None:
+    """Anonymise reporters whose cases were all closed longer ago than the period (what the daily job does)."""
+    from handlers.privacy import anonymise_due
+
+    click.echo(json.dumps(anonymise_due(months=months).as_dict(), indent=2))
+
+
+@privacy_group.command("export")
+@click.argument("email")
+@with_appcontext
+def privacy_export_command(email: str) -> None:
+    """Print everything held about one reporter (e-mail address or reporter id) as JSON, for a data request."""
+    from engine.errors import NotFound
+    from handlers.privacy import export_reporter
+
+    try:
+        data = export_reporter(email)
+    except NotFound as err:
+        _fail(err)
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))

@@ -39,6 +39,7 @@ class Config:
         self.MELDPUNT_CITY_NAME = _env("CITY_NAME")
         self.MELDPUNT_OUTBOX_SECONDS = int(_env("OUTBOX_SECONDS", "30"))
         self.MELDPUNT_FEEDBACK_DAYS = int(_env("FEEDBACK_DAYS", "14"))
+        self.MELDPUNT_ANONYMISE_MONTHS = int(_env("ANONYMISE_MONTHS", "12"))
         self.MELDPUNT_CONTRACTOR_LINK_DAYS = int(_env("CONTRACTOR_LINK_DAYS", "30"))
         self.JSON_SORT_KEYS = False
         self.MAX_CONTENT_LENGTH = 1024 * 1024

@@ -237,6 +237,24 @@ EN: dict[str, str] = {
     'Uw antwoord kon niet verwerkt worden. Controleer het en probeer opnieuw.': 'Your answer could not be processed. Check it and try again.',
     'Uw antwoord kon niet opgeslagen worden omdat uw melding net gewijzigd werd. Verstuur het opnieuw.': 'Your answer could not be saved because your report was changed just now. Please send it again.',
     'Uw antwoord kon door een technisch probleem niet verwerkt worden. Probeer het later opnieuw.': 'Your answer could not be processed because of a technical problem. Please try again later.',
+    # privacy administration
+    'Privacy': 'Privacy',
+    'Gegevens van een melder opvragen': "Request a reporter's data",
+    'Alles wat de stad over een melder bijhoudt (meldingen, reacties, verstuurde mails, bestanden), als JSON-bestand voor een inzageverzoek.': 'Everything the city holds about a reporter (reports, reactions, mails sent, files), as a JSON file for a data access request.',
+    'E-mailadres van de melder': "Reporter's email address",
+    'Downloaden': 'Download',
+    'Anonimiseren': 'Anonymise',
+    'Persoonsgegevens van melders worden {months} maanden na het afsluiten van hun laatste melding geanonimiseerd (dagelijks).': "Reporters' personal data is anonymised {months} months after their last report was closed (daily).",
+    'Nu anonimiseren': 'Anonymise now',
+    'Melders': 'Reporters',
+    'Dossiers': 'Cases',
+    'Teksten': 'Texts',
+    'Bestanden': 'Files',
+    'Uitgesteld (mail wacht nog)': 'Deferred (a mail is still waiting)',
+    'Conflicten (volgende keer opnieuw)': 'Conflicts (retried next time)',
+    'Geef het e-mailadres van de melder op.': "Enter the reporter's email address.",
+    'Geen melder gevonden met e-mailadres {email}.': 'No reporter found with email address {email}.',
+    'Anonimisering uitgevoerd.': 'Anonymisation done.',
 }
 
 

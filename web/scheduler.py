@@ -52,11 +52,28 @@ def outbox_send(app: Flask) -> int:
     return total
 
 
+def privacy_anonymise(app: Flask) -> int:
+    """Anonymise reporters whose cases were all closed longer ago than MELDPUNT_ANONYMISE_MONTHS."""
+    from handlers.privacy import anonymise_due
+
+    with app.app_context():
+        try:
+            report = anonymise_due()
+        finally:
+            db.session.remove()
+    if report.cases or report.deferred:
+        log.info("privacy: %d case(s) of %d reporter(s) anonymised, %d deferred", report.cases,
+                 report.reporters, report.deferred)
+    return report.cases
+
+
 def _add_jobs(scheduler, app: Flask) -> None:
     scheduler.add_job(timer_tick, "interval", seconds=app.config["MELDPUNT_TICK_SECONDS"], args=[app],
                       id="timer_tick", max_instances=1, coalesce=True)
     scheduler.add_job(outbox_send, "interval", seconds=app.config["MELDPUNT_OUTBOX_SECONDS"], args=[app],
                       id="outbox_send", max_instances=1, coalesce=True)
+    scheduler.add_job(privacy_anonymise, "cron", hour=3, minute=30, args=[app], id="privacy_anonymise",
+                      max_instances=1, coalesce=True)
 
 
 def start_background_scheduler(app: Flask) -> BackgroundScheduler:

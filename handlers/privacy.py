@@ -1,0 +1,398 @@
+"""Reporter privacy: anonymising personal data some months after closing, and exporting it for a data request.
+
+What anonymising keeps and removes (decided per field):
+
+* Reporter row: kept (so counts per reporter, "other cases of this reporter" and reports still work), with
+  name, e-mail and phone blanked. Language stays (not identifying).
+* Case description: kept, because it *is* the melding (needed for history and reports), but e-mail
+  addresses, phone numbers (9+ digits) and the reporter's known full name are cut out of it. Only the full
+  name is matched, not its parts: "Melder" or "Peeters" alone are ordinary words/names in descriptions.
+  The address and coordinates are the location of the problem in public space and stay.
+* The reporter's own free texts are dropped entirely ("[verwijderd]"): payloads of their 'message' events
+  (reaction to a question, feedback) and the comment/answer of 'feedback' events.
+* Other timeline texts and notes (written by staff) keep their wording, with e-mail, phone and name cut out
+  as in the description.
+* Outbox rows addressed to the reporter: recipient and the `name`/`public_text` in their data scrubbed.
+  Rows still *pending* are never touched; a reporter with a pending mail is deferred to a later run
+  (counted as `deferred`), so nothing is sent to a blanked address and no row is missed.
+* Files the reporter uploaded (source 'melder'): deleted from disk and their rows removed (photos may
+  show people or number plates). Staff and contractor files stay.
+* The serialized process state of a *completed* case: every string equal to or containing one of the
+  reporter's known values (name, e-mail, phone, their reaction and feedback texts) is replaced. A case whose
+  process still runs (closed but e.g. waiting on a timer) keeps its state; the event says so.
+* An internal timeline event 'anonymised' per case: the marker that makes the job idempotent.
+
+Only cases that are closed (status in CLOSED, closed_at set) with closed_at older than the period are
+touched, and only when the reporter has no other case that is open or closed more recently.
+"""
+from __future__ import annotations
+
+import calendar
+import json
+import logging
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Optional
+
+from flask import current_app
+from sqlalchemy import and_, exists, func, not_, or_, select
+from sqlalchemy.orm import aliased
+from sqlalchemy.orm.exc import StaleDataError
+
+from engine.clock import as_utc, utcnow
+from engine.db import db
+from engine.errors import NotFound
+from engine.models import Case, CaseEvent, CaseFile, Reporter
+from engine.statuses import CLOSED
+from engine.timeline import add_event
+from notifications.models import OutboxMessage
+
+from .files import storage_root
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MONTHS = 12
+SCRUBBED = "[verwijderd]"
+EMAIL_MARK, PHONE_MARK, NAME_MARK = "[e-mail verwijderd]", "[telefoon verwijderd]", "[naam verwijderd]"
+EMAIL_RE = re.compile(r"[\w.+%-]+@[\w-]+(?:\.[\w-]+)+")
+# A run of digits with spaces, dots, slashes or dashes between them; only replaced when it holds 9+ digits
+# (Belgian numbers have 9 or 10, +32 prefix included 11), so house numbers, postcodes and dates stay.
+PHONE_RE = re.compile(r"(?<![\w+])(?:\+|00)?\d[\d ./()-]{6,}\d(?!\w)")
+REPORTER_MESSAGES = ("reporter_reaction", "feedback")  # message names whose payload is the reporter's own text
+
+
+@dataclass
+class AnonymiseReport:
+    """What one run of the anonymisation did (counts), JSON-friendly via `as_dict()`."""
+
+    months: int
+    cutoff: str
+    reporters: int = 0
+    cases: int = 0
+    texts: int = 0  # descriptions, event texts/notes/payloads changed
+    outbox: int = 0
+    files: int = 0
+    deferred: int = 0  # reporters skipped because a mail to them is still pending
+    conflicts: int = 0  # reporters skipped because a case changed meanwhile (retried next run)
+    file_errors: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def anonymise_months() -> int:
+    """The configured period (MELDPUNT_ANONYMISE_MONTHS, default 12)."""
+    return int(current_app.config.get("MELDPUNT_ANONYMISE_MONTHS", DEFAULT_MONTHS))
+
+
+def months_before(moment: datetime, months: int) -> datetime:
+    """`moment` minus whole calendar months (31 March - 1 month = 28/29 February)."""
+    years, month0 = divmod(moment.month - 1 - months, 12)
+    year, month = moment.year + years, month0 + 1
+    return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))
+
+
+def scrub_text(text: Optional[str], names: tuple[str, ...] = ()) -> Optional[str]:
+    """`text` without e-mail addresses, phone numbers and the given full names."""
+    if not text:
+        return text
+    result = EMAIL_RE.sub(EMAIL_MARK, text)
+    result = PHONE_RE.sub(lambda m: PHONE_MARK if sum(c.isdigit() for c in m.group()) >= 9 else m.group(), result)
+    for name in names:
+        if name and len(name.strip()) >= 3:
+            result = re.sub(re.escape(name.strip()), NAME_MARK, result, flags=re.IGNORECASE)
+    return result
+
+
+# -- which cases are due ---------------------------------------------------------------------------------------
+
+
+def _is_closed_before(cutoff: datetime):
+    return and_(Case.status.in_(CLOSED), Case.closed_at.is_not(None), Case.closed_at < cutoff)
+
+
+def _not_anonymised():
+    return not_(exists().where(CaseEvent.case_id == Case.id, CaseEvent.kind == "anonymised"))
+
+
+def _has_recent_or_open_case(cutoff: datetime):
+    """Correlated: the reporter (of the outer Case row) has a case that is open or closed after the cutoff."""
+    other = aliased(Case)
+    return exists().where(other.reporter_id == Case.reporter_id, not_(and_(
+        other.status.in_(CLOSED), other.closed_at.is_not(None), other.closed_at < cutoff)))
+
+
+def _due_reporter_ids(cutoff: datetime, skip: set[int], limit: int) -> list[int]:
+    query = (select(Case.reporter_id).where(Case.reporter_id.is_not(None), _is_closed_before(cutoff),
+                                           _not_anonymised(), not_(_has_recent_or_open_case(cutoff)))
+             .group_by(Case.reporter_id).order_by(Case.reporter_id).limit(limit))
+    if skip:
+        query = query.where(Case.reporter_id.not_in(sorted(skip)))
+    return list(db.session.scalars(query))
+
+
+def _due_cases_without_reporter(cutoff: datetime, skip: set[int], limit: int) -> list[Case]:
+    query = (select(Case).where(Case.reporter_id.is_(None), _is_closed_before(cutoff), _not_anonymised())
+             .order_by(Case.id).limit(limit))
+    if skip:
+        query = query.where(Case.id.not_in(sorted(skip)))
+    return list(db.session.scalars(query))
+
+
+# -- anonymising -----------------------------------------------------------------------------------------------
+
+
+def anonymise_due(now: Optional[datetime] = None, months: Optional[int] = None, limit: int = 500) -> AnonymiseReport:
+    """Anonymise every reporter (and reporter-less case) that is due, `limit` reporters per committed batch."""
+    now = as_utc(now) or utcnow()
+    months = anonymise_months() if months is None else int(months)
+    cutoff = months_before(now, months)
+    report = AnonymiseReport(months=months, cutoff=cutoff.isoformat())
+    skip_reporters: set[int] = set()
+    skip_cases: set[int] = set()
+    while True:
+        reporter_ids = _due_reporter_ids(cutoff, skip_reporters, limit)
+        loose = [] if reporter_ids else _due_cases_without_reporter(cutoff, skip_cases, limit)
+        if not reporter_ids and not loose:
+            break
+        to_delete: list[Path] = []
+        done: dict[str, int] = {"reporters": 0, "cases": 0, "texts": 0, "outbox": 0, "files": 0}
+        for reporter_id in reporter_ids:
+            skip_reporters.add(reporter_id)  # handled (or deferred) in this run either way
+            reporter = db.session.get(Reporter, reporter_id)
+            if reporter.email and db.session.scalar(select(exists().where(
+                    func.lower(OutboxMessage.recipient) == reporter.email.lower(),
+                    OutboxMessage.status == "pending"))):
+                report.deferred += 1
+                continue
+            cases = list(db.session.scalars(select(Case).where(Case.reporter_id == reporter_id, _is_closed_before(
+                cutoff), _not_anonymised()).order_by(Case.id)))
+            _anonymise_reporter(reporter, cases, done, to_delete)
+        for case in loose:
+            skip_cases.add(case.id)
+            _anonymise_cases(None, [case], (), done, to_delete)
+        # A reporter may have filed a new case while this batch ran: check again just before committing.
+        if reporter_ids and db.session.scalar(select(exists().where(
+                Case.reporter_id.in_(reporter_ids), not_(_is_closed_before(cutoff))))):
+            db.session.rollback()
+            report.conflicts += len(reporter_ids)
+            continue
+        try:
+            db.session.commit()
+        except StaleDataError:
+            db.session.rollback()
+            report.conflicts += len(reporter_ids) + len(loose)
+            continue
+        for key, value in done.items():
+            setattr(report, key, getattr(report, key) + value)
+        for path in to_delete:  # after the commit: a failed commit must not leave rows without their file
+            try:
+                path.unlink(missing_ok=True)
+            except OSError as err:
+                log.error("anonymise: could not delete %s: %s", path, err)
+                report.file_errors.append(str(path))
+    if report.cases:
+        log.info("anonymised %d case(s) of %d reporter(s)", report.cases, report.reporters)
+    return report
+
+
+def _anonymise_reporter(reporter: Reporter, cases: list[Case], done: dict[str, int], to_delete: list[Path]) -> None:
+    email, name, phone = reporter.email, reporter.name, reporter.phone
+    names = (name,) if name else ()
+    if email:
+        for message in db.session.scalars(select(OutboxMessage).where(
+                func.lower(OutboxMessage.recipient) == email.lower(), OutboxMessage.status != "pending")):
+            _scrub_outbox(message, names)
+            done["outbox"] += 1
+    known = [v for v in (email, name, phone) if v and len(v.strip()) >= 3]
+    _anonymise_cases(reporter, cases, names, done, to_delete, known)
+    if email or name or phone:
+        reporter.name = reporter.email = reporter.phone = None
+        done["reporters"] += 1
+
+
+def _scrub_outbox(message: OutboxMessage, names: tuple[str, ...]) -> None:
+    message.recipient = SCRUBBED
+    data = dict(message.data or {})
+    if data.get("name"):
+        data["name"] = None
+    if data.get("public_text"):
+        data["public_text"] = scrub_text(data["public_text"], names)
+    message.data = data  # a new dict, so the JSON column is written
+
+
+def _anonymise_cases(reporter: Optional[Reporter], cases: list[Case], names: tuple[str, ...], done: dict[str, int],
+                     to_delete: list[Path], known: Optional[list[str]] = None) -> None:
+    root = storage_root()
+    for case in cases:
+        known_here = list(known or [])
+        changed = 0
+        new_description = scrub_text(case.description, names)
+        if new_description != case.description:
+            case.description, changed = new_description, changed + 1
+        new_reason = scrub_text(case.suggestion_reason, names)
+        if new_reason != case.suggestion_reason:
+            case.suggestion_reason = new_reason
+        for event in db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)):
+            changed += _scrub_event(event, names, known_here)
+        for stored in db.session.scalars(select(CaseFile).where(CaseFile.case_id == case.id,
+                                                                CaseFile.source == "melder")):
+            to_delete.append(root / stored.storage_key)
+            db.session.delete(stored)
+            done["files"] += 1
+        state_note = "niet van toepassing"
+        if case.state and case.completed:
+            state_note = "opgeschoond" if _scrub_state(case, known_here) else "ongewijzigd"
+        elif case.state:
+            state_note = "behouden (proces loopt nog)"
+        add_event(case, "anonymised", note="Persoonsgegevens van de melder geanonimiseerd",
+                  data={"texts": changed, "process_data": state_note})
+        done["texts"] += changed
+        done["cases"] += 1
+
+
+def _scrub_event(event: CaseEvent, names: tuple[str, ...], known: list[str]) -> int:
+    """Scrub one timeline event in place; the reporter's own texts are added to `known` first."""
+    changed = 0
+    data = event.data
+    if event.kind == "message" and isinstance(data, dict) and data.get("message") in REPORTER_MESSAGES:
+        payload = dict(data.get("payload") or {})
+        for key in ("text", "comment", "answer"):
+            if isinstance(payload.get(key), str) and payload[key] != SCRUBBED:
+                known.append(payload[key])
+                payload[key] = SCRUBBED
+                changed += 1
+        event.data = {**data, "payload": payload}
+        if event.text and event.text != SCRUBBED:
+            event.text, changed = SCRUBBED, changed + 1
+    elif event.kind == "feedback":
+        if event.note and event.note != SCRUBBED:
+            known.append(event.note)
+            event.note, changed = SCRUBBED, changed + 1
+        if isinstance(data, dict) and isinstance(data.get("answer"), str) and data["answer"] != SCRUBBED:
+            known.append(data["answer"])
+            event.data, changed = {**data, "answer": SCRUBBED}, changed + 1
+    for attr in ("text", "note"):
+        value = getattr(event, attr)
+        scrubbed = scrub_text(value, names)
+        if scrubbed != value:
+            setattr(event, attr, scrubbed)
+            changed += 1
+    if names and event.actor and event.actor.strip().lower() in {n.strip().lower() for n in names}:
+        event.actor = "melder"
+    return changed
+
+
+def _scrub_state(case: Case, known: list[str]) -> bool:
+    """Replace the reporter's known values in a completed case's serialized process state."""
+    values = sorted({v for v in known if v and len(v.strip()) >= 3}, key=len, reverse=True)
+    if not values:
+        return False
+    lowered = [v.lower() for v in values]
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {k: walk(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        if isinstance(node, str):
+            low = node.lower()
+            if low in lowered:
+                return SCRUBBED
+            for value in values:
+                if value.lower() in low:
+                    node = re.sub(re.escape(value), SCRUBBED, node, flags=re.IGNORECASE)
+                    low = node.lower()
+            return node
+        return node
+
+    state = json.loads(case.state)
+    cleaned = walk(state)
+    if cleaned == state:
+        return False
+    case.state = json.dumps(cleaned)
+    return True
+
+
+# -- export (GDPR art. 15) -------------------------------------------------------------------------------------
+
+
+def _iso(value: Optional[datetime]) -> Optional[str]:
+    value = as_utc(value)
+    return value.isoformat() if value else None
+
+
+def find_reporters(email_or_id: str | int) -> list[Reporter]:
+    """The reporter rows for an e-mail address (case-insensitive) or a reporter id."""
+    key = str(email_or_id).strip()
+    if not key:
+        return []
+    if key.isdigit():
+        reporter = db.session.get(Reporter, int(key))
+        return [reporter] if reporter is not None else []
+    return list(db.session.scalars(select(Reporter).where(func.lower(Reporter.email) == key.lower())
+                                   .order_by(Reporter.id)))
+
+
+def _concerns_reporter(event: CaseEvent) -> bool:
+    """Public entries (what they were told), their own messages and feedback, and the anonymisation."""
+    if event.public or event.kind in ("feedback", "anonymised"):
+        return True
+    return event.kind == "message" and isinstance(event.data, dict) and event.data.get("message") in REPORTER_MESSAGES
+
+
+def _event_dict(event: CaseEvent) -> dict[str, Any]:
+    row: dict[str, Any] = {"at": _iso(event.at), "kind": event.kind, "public": event.public,
+                           "status": event.status, "text": event.text}
+    data = event.data if isinstance(event.data, dict) else {}
+    if event.kind == "message":
+        row["message"] = data.get("message")
+        row["payload"] = data.get("payload")
+    elif event.kind == "feedback":
+        row["comment"] = event.note
+        row["satisfied"] = data.get("satisfied")
+        row["answer"] = data.get("answer")
+    elif event.kind == "anonymised":
+        row["note"] = event.note
+    return row
+
+
+def export_reporter(email_or_id: str | int) -> dict[str, Any]:
+    """Everything held about one reporter, JSON-serialisable; NotFound when nobody matches."""
+    reporters = find_reporters(email_or_id)
+    if not reporters:
+        raise NotFound("no reporter with this e-mail address or id")
+    ids = [r.id for r in reporters]
+    emails = sorted({r.email.lower() for r in reporters if r.email})
+    cases = list(db.session.scalars(select(Case).where(Case.reporter_id.in_(ids)).order_by(Case.id)))
+    exported_cases = []
+    for case in cases:
+        events = db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id))
+        files = db.session.scalars(select(CaseFile).where(CaseFile.case_id == case.id, or_(
+            CaseFile.source == "melder", CaseFile.public.is_(True))).order_by(CaseFile.id))
+        exported_cases.append({
+            "reference": case.reference, "kind": case.kind, "channel": case.channel, "status": case.status,
+            "created_at": _iso(case.created_at), "closed_at": _iso(case.closed_at),
+            "description": case.description, "address": case.address, "lat": case.lat, "lon": case.lon,
+            "category": ({"key": case.category.key, "name": case.category.name} if case.category else None),
+            "duplicate_of": case.duplicate_of.reference if case.duplicate_of else None,
+            "timeline": [_event_dict(e) for e in events if _concerns_reporter(e)],
+            "files": [{"filename": f.filename, "content_type": f.content_type, "size": f.size,
+                       "source": f.source, "created_at": _iso(f.created_at)} for f in files],
+        })
+    mails = []
+    if emails:
+        rows = db.session.scalars(select(OutboxMessage).where(func.lower(OutboxMessage.recipient).in_(emails))
+                                  .order_by(OutboxMessage.id))
+        mails = [{"template": m.template, "reference": (m.data or {}).get("reference"), "language": m.language,
+                  "status": m.status, "created_at": _iso(m.created_at), "sent_at": _iso(m.sent_at),
+                  "recipient": m.recipient} for m in rows]
+    return {
+        "exported_at": _iso(utcnow()),
+        "reporters": [{"id": r.id, "name": r.name, "email": r.email, "phone": r.phone, "language": r.language,
+                       "created_at": _iso(r.created_at)} for r in reporters],
+        "cases": exported_cases,
+        "mails": mails,
+    }

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from flask import current_app
-from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import func, select
 
 from engine.db import db
@@ -22,6 +22,7 @@ from engine.timeline import add_event, events_of
 
 from .files import storage_root, store_file
 from .models import ContractorOrder
+from .signed_links import LinkError, LinkExpired, LinkInvalid, load_signed, serializer  # noqa: F401 (re-exported)
 
 SALT = "contractor-order"
 DEFAULT_LINK_DAYS = 30
@@ -29,24 +30,6 @@ MAX_TOKEN_LENGTH = 400  # ours are under 100 characters; refuse anything absurd 
 OPEN_STATUSES = ("open", "planned")
 PHOTO_TYPES = ("image/jpeg", "image/png")
 HISTORY_KINDS = ("contractor_ordered", "contractor_reminded", "contractor_report")
-
-
-class LinkError(Exception):
-    """The link cannot be used; `reason` says why in one word, `status_code` is the HTTP answer."""
-
-    status_code = 404
-    reason = "invalid"
-
-
-class LinkInvalid(LinkError):
-    """Not a token we signed: mistyped, cut off, tampered with, or signed with another key."""
-
-
-class LinkExpired(LinkError):
-    """A genuine token older than the allowed age."""
-
-    status_code = 410
-    reason = "expired"
 
 
 class OrderGone(LinkError):
@@ -57,7 +40,7 @@ class OrderGone(LinkError):
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+    return serializer(SALT)
 
 
 def link_days() -> float:
@@ -77,14 +60,7 @@ def make_portal_url(order: ContractorOrder) -> str:
 
 
 def _load(token: str) -> dict[str, int]:
-    if not token or len(token) > MAX_TOKEN_LENGTH:
-        raise LinkInvalid("malformed token")
-    try:
-        data = _serializer().loads(token, max_age=link_days() * 86400)
-    except SignatureExpired as err:  # a subclass of BadData: catch it first
-        raise LinkExpired("the link has expired") from err
-    except BadData as err:
-        raise LinkInvalid("bad signature") from err
+    data, _issued = load_signed(token, SALT, link_days(), MAX_TOKEN_LENGTH)
     if not (isinstance(data, dict) and isinstance(data.get("order"), int) and isinstance(data.get("case"), int)):
         raise LinkInvalid("unexpected payload")
     return data

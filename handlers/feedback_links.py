@@ -9,17 +9,19 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Optional
 from urllib.parse import urlencode
 
 from flask import current_app
-from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import func, select
 
 from engine.db import db
 from engine.models import Case, CaseEvent
 from engine.pending_rows import KEY as PENDING_ROWS
+
+from .signed_links import LinkError, LinkExpired, LinkInvalid, load_signed, serializer
 
 SALT = "feedback"
 DEFAULT_DAYS = 14
@@ -28,22 +30,8 @@ LINK_LANGUAGES = ("en",)  # languages the public pages offer besides Dutch (name
 WAITING_STATUS = "afgesloten"  # the status of the receive task that waits for the feedback message
 
 
-class FeedbackLinkError(Exception):
-    """The link cannot be used; `reason` says why in one word, `status_code` is the HTTP answer."""
-
-    status_code = 404
-    reason = "invalid"
-
-
-class FeedbackLinkInvalid(FeedbackLinkError):
-    """Not a token we signed (mistyped, cut off, tampered with), or its case no longer exists."""
-
-
-class FeedbackLinkExpired(FeedbackLinkError):
-    """A genuine token older than the feedback period."""
-
-    status_code = 410
-    reason = "expired"
+# The shared link errors under the names the feedback page uses.
+FeedbackLinkError, FeedbackLinkInvalid, FeedbackLinkExpired = LinkError, LinkInvalid, LinkExpired
 
 
 class FeedbackLinkSuperseded(FeedbackLinkError):
@@ -68,7 +56,7 @@ def feedback_days() -> float:
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+    return serializer(SALT)
 
 
 def _binding(case: Case) -> str:
@@ -116,19 +104,10 @@ def feedback_no_url(case: Case, language: Optional[str] = None) -> str:
 
 
 def _load(token: str) -> tuple[dict, datetime]:
-    if not token or len(token) > MAX_TOKEN_LENGTH:
-        raise FeedbackLinkInvalid("malformed token")
-    try:
-        data, issued = _serializer().loads(token, max_age=feedback_days() * 86400, return_timestamp=True)
-    except SignatureExpired as err:  # a subclass of BadData: catch it first
-        raise FeedbackLinkExpired("the feedback period is over") from err
-    except BadData as err:
-        raise FeedbackLinkInvalid("bad signature") from err
+    data, issued = load_signed(token, SALT, feedback_days(), MAX_TOKEN_LENGTH)
     if not (isinstance(data, dict) and isinstance(data.get("case"), int) and isinstance(data.get("bind"), str)
             and isinstance(data.get("round"), int)):
         raise FeedbackLinkInvalid("unexpected payload")
-    if issued.tzinfo is None:
-        issued = issued.replace(tzinfo=UTC)
     return data, issued
 
 

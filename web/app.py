@@ -58,21 +58,26 @@ def create_app(test_config: Optional[dict[str, Any]] = None) -> Flask:
     from .auth import init_auth
     from .errors import register_error_handlers
     from .feedback import bp as feedback_bp
+    from .open311 import bp as open311_bp
     from .portal import bp as portal_bp
     from .public import bp as public_bp
+    from .public_form import bp as report_bp
     from .staff import bp as staff_bp
     from .templating import init_templating
 
     init_auth(app)
     csrf.init_app(app)
     csrf.exempt(api_bp)  # the API authenticates every call with a bearer token, not a cookie
+    csrf.exempt(open311_bp)  # Open311 POSTs authenticate with api_key, not a cookie
     init_templating(app)
     app.register_blueprint(api_bp)
     app.register_blueprint(auth_bp, url_prefix="/werk")
     app.register_blueprint(staff_bp, url_prefix="/werk")
     app.register_blueprint(public_bp)
+    app.register_blueprint(report_bp)
     app.register_blueprint(portal_bp)
     app.register_blueprint(feedback_bp)
+    app.register_blueprint(open311_bp)
     register_error_handlers(app)
 
     if app.config.get("MELDPUNT_SCHEDULER"):

@@ -1,0 +1,434 @@
+"""Open311 GeoReport v2 on top of the case engine: services, service definitions and service requests.
+
+A service is an active sub category (service_code = category key); a service request is a melding case
+(service_request_id = case reference). Creating a request needs an api_key, which is the API token of an
+active staff user with the role 'onthaal' or 'admin' (issue one with User.issue_api_token()); reading is
+public and never shows personal data (reporter, internal notes, internal files).
+
+The extra questions of a service (Open311 "attributes") are defined here per category; the answers are
+kept in the case description under "Extra informatie:" because the case has no column for them.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any, Optional
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from engine import statuses
+from engine.clock import utcnow
+from engine.db import db
+from engine.models import Case, CaseEvent, CaseFile
+from handlers.models import Category, User, hash_token
+
+from .meldingen import register_melding
+
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+CHANGESET = "2026-01-01T00:00:00Z"
+API_KEY_ROLES = ("onthaal", "admin")
+DEFAULT_SPAN = timedelta(days=90)
+MAX_RESULTS = 1000
+MAX_DESCRIPTION = 4000  # the GeoReport v2 limit
+STATUS_EVENTS = {"status", "created"}  # timeline entries that only word the new status
+
+# Extra questions per service (category key), in the GeoReport v2 ServiceAttribute shape.
+ATTRIBUTES: dict[str, list[dict[str, Any]]] = {
+    "straatlamp-defect": [
+        {"variable": True, "code": "paalnummer", "datatype": "string", "required": False,
+         "datatype_description": "Het nummer op de paal, bv. 12345", "order": 1,
+         "description": "Paalnummer (sticker of plaatje op de lichtpaal), als u het ziet"},
+    ],
+    "sluikstort": [
+        {"variable": True, "code": "soort_afval", "datatype": "singlevaluelist", "required": True,
+         "datatype_description": "Kies één soort", "order": 1, "description": "Wat voor afval ligt er?",
+         "values": [{"key": "huisvuil", "name": "Vuilniszakken of huisvuil"},
+                    {"key": "grofvuil", "name": "Grofvuil (matras, meubels)"},
+                    {"key": "bouwafval", "name": "Bouw- of sloopafval"},
+                    {"key": "gevaarlijk", "name": "Gevaarlijk afval (asbest, chemicaliën, olie)"},
+                    {"key": "andere", "name": "Iets anders"}]},
+    ],
+    "vuilbak-vol": [
+        {"variable": True, "code": "aantal_vuilbakken", "datatype": "number", "required": False,
+         "datatype_description": "Een getal", "order": 1, "description": "Hoeveel vuilbakken zijn vol?"},
+    ],
+}
+MAX_ATTRIBUTE_LENGTH = {"string": 200, "text": 2000}
+
+
+class Open311Error(Exception):
+    """An error to answer in the GeoReport v2 error format (code and description)."""
+
+    def __init__(self, code: int, description: str) -> None:
+        super().__init__(description)
+        self.code = code
+        self.description = description
+
+
+def _bad(description: str) -> Open311Error:
+    return Open311Error(400, description)
+
+
+# ---------------------------------------------------------------- formatting
+
+def w3c(value: Optional[datetime]) -> Optional[str]:
+    """A timestamp in the W3C format the spec uses, in UTC: 2026-03-01T09:30:00Z."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _keywords(synonyms: str) -> str:
+    words = [w.strip() for w in re.split(r",|\s+", synonyms or "") if w.strip()]
+    return ", ".join(dict.fromkeys(words))
+
+
+# ---------------------------------------------------------------- discovery and services
+
+def discovery(base_url: str) -> dict[str, Any]:
+    """The discovery document: one production endpoint in both formats."""
+    return {"changeset": CHANGESET, "contact": "Meldpunt van de stad",
+            "key_service": "Een api_key is het API-token van een medewerker met de rol onthaal of beheerder; "
+                           "vraag het aan bij de beheerder van Meldpunt.",
+            "endpoints": [{"specification": SPECIFICATION, "url": base_url.rstrip("/"), "changeset": CHANGESET,
+                           "type": "production", "formats": ["text/xml", "application/json"]}]}
+
+
+def _active_services() -> list[Category]:
+    return list(db.session.scalars(select(Category).options(joinedload(Category.parent))
+                                   .where(Category.parent_id.is_not(None), Category.active.is_(True))
+                                   .order_by(Category.id)))
+
+
+def service_dict(category: Category) -> dict[str, Any]:
+    main = category.parent.name if category.parent else None
+    return {"service_code": category.key, "service_name": category.name,
+            "description": f"{category.name} ({main}); afhandeling binnen {category.deadline_days} werkdagen"
+                           if main else category.name,
+            "metadata": bool(ATTRIBUTES.get(category.key)), "type": "realtime",
+            "keywords": _keywords(category.synonyms), "group": main}
+
+
+def services() -> list[dict[str, Any]]:
+    """Every active sub category as a GeoReport service."""
+    return [service_dict(c) for c in _active_services()]
+
+
+def find_service(code: Optional[str]) -> Category:
+    """The active sub category with this key, or a 404."""
+    category = None
+    if code and "\x00" not in code and len(code) <= 80:
+        category = db.session.scalar(select(Category)
+                                     .options(joinedload(Category.parent), joinedload(Category.default_group))
+                                     .where(Category.key == code, Category.parent_id.is_not(None),
+                                            Category.active.is_(True)))
+    if category is None:
+        raise Open311Error(404, f"unknown service_code '{code}'" if code else "unknown service_code")
+    return category
+
+
+def service_definition(code: str) -> dict[str, Any]:
+    """The attributes (extra questions) of one service."""
+    category = find_service(code)
+    return {"service_code": category.key, "attributes": [dict(a) for a in ATTRIBUTES.get(category.key, [])]}
+
+
+# ---------------------------------------------------------------- creating a request
+
+def user_for_api_key(api_key: Optional[str]) -> User:
+    """The active 'onthaal' or 'admin' user whose API token this is, or a 403."""
+    user = None
+    if api_key and api_key.strip():
+        user = db.session.scalar(select(User).where(User.api_token_hash == hash_token(api_key.strip())))
+    if user is None or not user.active or user.role not in API_KEY_ROLES:
+        raise Open311Error(403, "invalid api_key: send the API token of a staff user with the role onthaal or admin")
+    return user
+
+
+ATTRIBUTE_KEY = re.compile(r"^attribute\[([^\[\]]+)\](\[\])?$")
+
+
+def parse_attributes(category: Category, form: Any) -> list[tuple[str, str]]:
+    """Validate `attribute[code]` (and `attribute[code][]` for multivaluelist) answers against the service
+    definition; returns (question, answer) pairs in the definition's order."""
+    definition = {a["code"]: a for a in ATTRIBUTES.get(category.key, [])}
+    given: dict[str, list[str]] = {}
+    for key in form.keys():
+        match = ATTRIBUTE_KEY.match(key)
+        if not match:
+            continue  # a bare `attribute` (no code) carries nothing we can use
+        code = match.group(1)
+        if code not in definition:
+            raise _bad(f"attribute[{code}]: service '{category.key}' has no attribute '{code}'")
+        values = [v.strip() for v in form.getlist(key) if v.strip()]
+        given.setdefault(code, []).extend(values)
+    answers = []
+    for code, attr in sorted(definition.items(), key=lambda item: item[1].get("order", 0)):
+        values = given.get(code, [])
+        if not values:
+            if attr["required"]:
+                raise _bad(f"attribute[{code}] is required for service '{category.key}'")
+            continue
+        datatype = attr["datatype"]
+        if datatype != "multivaluelist" and len(values) > 1:
+            raise _bad(f"attribute[{code}] takes one value")
+        if datatype in ("singlevaluelist", "multivaluelist"):
+            names = {v["key"]: v["name"] for v in attr.get("values", [])}
+            unknown = [v for v in values if v not in names]
+            if unknown:
+                raise _bad(f"attribute[{code}]: '{unknown[0]}' is not one of {', '.join(names)}")
+            answer = ", ".join(names[v] for v in values)
+        elif datatype == "number":
+            try:
+                number = float(values[0].replace(",", "."))
+            except ValueError:
+                number = math.nan
+            if not math.isfinite(number):
+                raise _bad(f"attribute[{code}] must be a number")
+            answer = values[0]
+        elif datatype == "datetime":
+            answer = w3c(_parse_datetime(values[0], f"attribute[{code}]"))
+        else:
+            limit = MAX_ATTRIBUTE_LENGTH.get(datatype, 200)
+            if len(values[0]) > limit:
+                raise _bad(f"attribute[{code}] is longer than {limit} characters")
+            answer = values[0]
+        answers.append((attr["description"], answer))
+    return answers
+
+
+def _text(form: Any, name: str, limit: int) -> Optional[str]:
+    value = (form.get(name) or "").strip()
+    if len(value) > limit:
+        raise _bad(f"{name} is longer than {limit} characters")
+    return value or None
+
+
+def _coordinate(form: Any, name: str, bound: float) -> Optional[float]:
+    raw = (form.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise _bad(f"{name} must be a number (WGS-84 degrees)") from None
+    if not math.isfinite(value) or abs(value) > bound:
+        raise _bad(f"{name} must be between -{bound:g} and {bound:g}")
+    return value
+
+
+def _check_inputs(form: Any) -> None:
+    for key in form.keys():
+        if "\x00" in key or any("\x00" in v for v in form.getlist(key)):
+            raise _bad(f"{key or 'a parameter'} contains a NUL character")
+
+
+def create_request(form: Any, api_key: Optional[str]) -> dict[str, Any]:
+    """Register a melding from a GeoReport POST (form fields as in the spec); returns the RequestResponse."""
+    user = user_for_api_key(api_key)
+    _check_inputs(form)
+    code = (form.get("service_code") or "").strip()
+    if not code:
+        raise _bad("service_code is required")
+    category = find_service(code)
+    lat, lon = _coordinate(form, "lat", 90), _coordinate(form, "long", 180)
+    if (lat is None) != (lon is None):
+        raise _bad("send lat and long together")
+    address = _text(form, "address_string", 300)
+    if lat is None and address is None:
+        if (form.get("address_id") or "").strip():
+            raise _bad("address_id is not supported here; send lat and long or address_string")
+        raise _bad("a location is required: lat and long, or address_string")
+    description = _text(form, "description", MAX_DESCRIPTION)
+    email = _text(form, "email", 254)
+    if email:
+        try:
+            validate_email(email, check_deliverability=False)
+        except EmailNotValidError:
+            raise _bad("email is not a valid e-mail address") from None
+    phone = _text(form, "phone", 40)
+    name = " ".join(p for p in (_text(form, "first_name", 100), _text(form, "last_name", 100)) if p) or None
+    media_url = _text(form, "media_url", 1000)
+    if media_url and not re.match(r"^https?://[^\s/]+\S*$", media_url):
+        raise _bad("media_url must be an http(s) URL")
+    answers = parse_attributes(category, form)
+
+    text = description or category.name
+    if answers:
+        text += "\n\nExtra informatie:\n" + "\n".join(f"- {q}: {a}" for q, a in answers)
+    if media_url:
+        text += f"\n\nFoto of media (link van de melder, niet opgehaald): {media_url}"
+    case = register_melding(description=text, channel="app", category=category.key,
+                            location={"address": address, "lat": lat, "lon": lon},
+                            reporter={"name": name, "email": email.lower() if email else None, "phone": phone},
+                            actor=f"Open311 ({user.username})", user_id=user.id)
+    notice = (f"Uw melding is geregistreerd als {case.reference}. "
+              f"We streven ernaar ze binnen {category.deadline_days} werkdagen af te handelen.")
+    return {"service_request_id": case.reference, "service_notice": notice, "account_id": None}
+
+
+# ---------------------------------------------------------------- reading requests
+
+def _parse_datetime(raw: str, name: str) -> datetime:
+    value = raw.strip()
+    try:
+        parsed = datetime.fromisoformat(value[:-1] + "+00:00" if value[-1:] in "zZ" and value else value)
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise _bad(f"{name} must be a W3C date and time such as 2026-01-31T00:00:00Z") from None
+
+
+def _csv(args: Any, name: str) -> list[str]:
+    values = []
+    for raw in args.getlist(name):
+        values.extend(v.strip() for v in raw.split(",") if v.strip())
+    return values
+
+
+def _date_range(args: Any) -> tuple[datetime, Optional[datetime]]:
+    start = _parse_datetime(args["start_date"], "start_date") if args.get("start_date") else None
+    end = _parse_datetime(args["end_date"], "end_date") if args.get("end_date") else None
+    try:
+        if start and end:
+            if end < start:
+                raise _bad("end_date is before start_date")
+            if end - start > DEFAULT_SPAN:
+                raise _bad("start_date and end_date may not span more than 90 days")
+            return start, end
+        if start:
+            return start, start + DEFAULT_SPAN
+        if end:
+            return end - DEFAULT_SPAN, end
+    except OverflowError:
+        raise _bad("start_date or end_date is out of range") from None
+    return utcnow() - DEFAULT_SPAN, None
+
+
+def _visible() -> Any:
+    """Cases Open311 shows: meldingen with a service (category)."""
+    return select(Case).options(joinedload(Case.category), joinedload(Case.group)).where(
+        Case.kind == "melding", Case.category_id.is_not(None), Case.reference.is_not(None))
+
+
+def find_requests(args: Any) -> list[dict[str, Any]]:
+    """GET /requests: service_request_id (overrides all else), service_code, start_date, end_date, status;
+    by default the last 90 days, newest first, at most 1000."""
+    _check_inputs(args)
+    ids = _csv(args, "service_request_id")
+    query = _visible()
+    if ids:
+        query = query.where(Case.reference.in_([i for i in ids if len(i) <= 30][:MAX_RESULTS]))
+    else:
+        codes = _csv(args, "service_code")
+        if codes:
+            query = query.where(Case.category_id.in_(
+                select(Category.id).where(Category.key.in_([c for c in codes if len(c) <= 80]))))
+        wanted = set(_csv(args, "status"))
+        if wanted - {"open", "closed"}:
+            raise _bad("status must be open or closed (comma separated)")
+        if wanted == {"open"}:
+            query = query.where(Case.status.not_in(statuses.CLOSED))
+        elif wanted == {"closed"}:
+            query = query.where(Case.status.in_(statuses.CLOSED))
+        start, end = _date_range(args)
+        query = query.where(Case.created_at >= start)
+        if end is not None:
+            query = query.where(Case.created_at <= end)
+    cases = list(db.session.scalars(query.order_by(Case.created_at.desc(), Case.id.desc()).limit(MAX_RESULTS)))
+    return request_dicts(cases)
+
+
+def find_request(reference: str) -> dict[str, Any]:
+    """GET /requests/<id>: one request, or a 404."""
+    case = None
+    if reference and len(reference) <= 30 and "\x00" not in reference:
+        case = db.session.scalar(_visible().where(Case.reference == reference))
+    if case is None:
+        raise Open311Error(404, f"no service request '{reference}'")
+    return request_dicts([case])[0]
+
+
+def public_photo(reference: str, file_id: int) -> CaseFile:
+    """A photo marked public of a visible case (the target of media_url), or a 404."""
+    photo = db.session.scalar(select(CaseFile).join(Case, Case.id == CaseFile.case_id).where(
+        Case.reference == reference, Case.kind == "melding", CaseFile.id == file_id, CaseFile.public.is_(True),
+        CaseFile.content_type.like("image/%")))
+    if photo is None:
+        raise Open311Error(404, "no such public photo")
+    return photo
+
+
+def _latest_public_texts(case_ids: Iterable[int]) -> dict[int, str]:
+    """Per case, the latest public explanation (e.g. the closing text) when no further status change came
+    after the one it explains; otherwise the wording of the latest status."""
+    timeline: dict[int, list[tuple[str, str]]] = {}
+    rows = db.session.execute(select(CaseEvent.case_id, CaseEvent.kind, CaseEvent.text).where(
+        CaseEvent.case_id.in_(list(case_ids)), CaseEvent.public.is_(True), CaseEvent.text.is_not(None),
+        CaseEvent.text != "").order_by(CaseEvent.id))
+    for case_id, kind, text in rows:
+        timeline.setdefault(case_id, []).append((kind, text))
+    notes = {}
+    for case_id, events in timeline.items():
+        note = events[-1][1]
+        status_changes_after = 0
+        for kind, text in reversed(events):
+            if kind in STATUS_EVENTS:
+                status_changes_after += 1
+                if status_changes_after > 1:
+                    break
+            else:
+                note = text
+                break
+        notes[case_id] = note
+    return notes
+
+
+def _first_public_photos(case_ids: Iterable[int]) -> dict[int, int]:
+    photos: dict[int, int] = {}
+    rows = db.session.execute(select(CaseFile.case_id, CaseFile.id).where(
+        CaseFile.case_id.in_(list(case_ids)), CaseFile.public.is_(True), CaseFile.content_type.like("image/%"))
+        .order_by(CaseFile.id))
+    for case_id, file_id in rows:
+        photos.setdefault(case_id, file_id)
+    return photos
+
+
+def media_path(reference: str, file_id: int) -> str:
+    return f"/requests/{reference}/media/{file_id}"
+
+
+def request_dicts(cases: list[Case]) -> list[dict[str, Any]]:
+    """GeoReport Request objects; no reporter data, internal notes or internal files."""
+    ids = [c.id for c in cases]
+    notes = _latest_public_texts(ids) if ids else {}
+    photos = _first_public_photos(ids) if ids else {}
+    result = []
+    for case in cases:
+        closed = case.status in statuses.CLOSED
+        updated = (case.closed_at or case.updated_at) if closed else case.updated_at
+        result.append({
+            "service_request_id": case.reference,
+            "status": "closed" if closed else "open",
+            "status_notes": notes.get(case.id),
+            "service_name": case.category.name,
+            "service_code": case.category.key,
+            "description": case.description,
+            "agency_responsible": case.group.name if case.group else None,
+            "service_notice": None,
+            "requested_datetime": w3c(case.created_at),
+            "updated_datetime": w3c(updated),
+            "expected_datetime": w3c(case.deadline_at),
+            "address": case.address,
+            "lat": case.lat,
+            "long": case.lon,
+            "media_url": media_path(case.reference, photos[case.id]) if case.id in photos else None,
+        })
+    return result

@@ -1,0 +1,282 @@
+"""The public report form at /melden: find a category in plain words, then describe the problem.
+
+Works without JavaScript and on a phone. Step 1 (GET /melden?zoek=...) lists matching sub categories;
+step 2 (GET /melden?categorie=...) is the form itself; POST /melden checks everything (photos by their
+content) before anything is created, registers the melding and redirects (303) to a confirmation page.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from email_validator import EmailNotValidError, validate_email
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import select
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from engine.db import db
+from engine.errors import InvalidInput
+from engine.models import Case, CaseFile
+from handlers.files import MAX_BYTES, sniff, store_file
+from handlers.models import Category
+from intake.category_search import active_sub_categories, search
+from intake.meldingen import register_melding
+from intake.rate_limit import RateLimiter, parse_rate
+from notifications.outbox import tracking_url
+
+from .i18n import current_language, translate
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("report", __name__)
+
+MAX_PHOTOS = 3
+PHOTO_TYPES = ("image/jpeg", "image/png")
+MIN_DESCRIPTION, MAX_DESCRIPTION = 10, 5000
+MAX_ADDRESS, MAX_NAME, MAX_EMAIL, MAX_SEARCH = 300, 200, 254, 200
+# Phone photos are far larger than the app-wide request limit (1 MB); only this form's POST may send them.
+MAX_UPLOAD = MAX_PHOTOS * MAX_BYTES + 1024 * 1024
+DEFAULT_RATE = "5/600"
+NO_CATEGORY = "geen"
+FIELDS = ("categorie", "address", "lat", "lon", "description", "name", "email", "phone")
+PHONE = re.compile(r"^\+?[0-9 ()./-]{6,30}$")
+HEADERS = {"X-Robots-Tag": "noindex, nofollow", "Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
+
+
+@bp.url_value_preprocessor
+def _allow_photos(endpoint: Optional[str], _values: Optional[dict[str, Any]]) -> None:
+    # Runs before the app-wide CSRF check, which is the first to read the body.
+    if request.method == "POST" and endpoint == "report.submit":
+        request.max_content_length = MAX_UPLOAD
+
+
+@bp.after_request
+def _privacy_headers(response):
+    response.headers.update(HEADERS)
+    return response
+
+
+@dataclass
+class Chosen:
+    """The category the citizen chose (None: "Ik vind mijn categorie niet")."""
+
+    key: Optional[str]
+    name: Optional[str]
+    parent_name: Optional[str]
+
+
+def chosen_category(key: str) -> Optional[Chosen]:
+    """The active sub category behind `key`, Chosen(None...) for "geen", None when unknown."""
+    if not key or key == NO_CATEGORY:
+        return Chosen(None, None, None)
+    row = db.session.scalar(select(Category).where(Category.key == key, Category.active.is_(True),
+                                                   Category.parent_id.is_not(None)))
+    if row is None or (row.parent is not None and not row.parent.active):
+        return None
+    return Chosen(row.key, row.name, row.parent.name if row.parent else None)
+
+
+def all_categories() -> list[tuple[str, list[Category]]]:
+    """Active sub categories grouped by main category, for browsing without a search."""
+    groups: dict[str, list[Category]] = {}
+    for category, parent_name in active_sub_categories():
+        groups.setdefault(parent_name, []).append(category)
+    return list(groups.items())
+
+
+def render_form(chosen: Chosen, *, values: Optional[dict] = None, errors: Optional[dict] = None,
+                photos_lost: bool = False, status: int = 200):
+    return render_template("report/form.html", chosen=chosen, values=values or {}, errors=errors or {},
+                           photos_lost=photos_lost, max_photos=MAX_PHOTOS, min_description=MIN_DESCRIPTION,
+                           max_description=MAX_DESCRIPTION, no_category=NO_CATEGORY), status
+
+
+@bp.get("/melden")
+def start():
+    """Step 1 (search and choose a category) or, with ?categorie=, step 2 (the form)."""
+    key = request.args.get("categorie", "").strip()
+    if key:
+        chosen = chosen_category(key)
+        if chosen is not None:
+            return render_form(chosen)
+        notice = translate("Deze categorie bestaat niet (meer). Kies een andere categorie.")
+    else:
+        notice = None
+    query = request.args.get("zoek", "").strip()[:MAX_SEARCH]
+    matches = search(query) if query else []
+    return render_template("report/search.html", query=query, matches=matches, searched=bool(query),
+                           groups=all_categories(), notice=notice, no_category=NO_CATEGORY)
+
+
+def _parse_coordinate(text: str, limit: int, label: str, errors: dict, field: str) -> Optional[float]:
+    try:
+        value = float(text.replace(",", "."))
+    except ValueError:
+        errors[field] = [translate("Geef een getal, bijvoorbeeld {example}.",
+                                   example="51,0278" if field == "lat" else "4,4777")]
+        return None
+    if not -limit <= value <= limit:
+        errors[field] = [translate("De {label} ligt tussen -{limit} en {limit}.", label=translate(label),
+                                   limit=limit)]
+        return None
+    return value
+
+
+def _read_photos(errors: dict[str, list[str]]) -> list[tuple[bytes, str]]:
+    """The chosen photos, each checked by its content and size; problems are reported by file name."""
+    photos: list[tuple[bytes, str]] = []
+    problems: list[str] = []
+    uploads = [u for u in request.files.getlist("photos") if u.filename]  # a browser sends an empty part
+    if len(uploads) > MAX_PHOTOS:
+        problems.append(translate("U kunt maximaal {count} foto's meesturen.", count=MAX_PHOTOS))
+    for upload in uploads[:MAX_PHOTOS]:
+        content = upload.read(MAX_BYTES + 1)
+        name = upload.filename or "foto"
+        if not content:
+            problems.append(translate("{name}: het bestand is leeg.", name=name))
+        elif len(content) > MAX_BYTES:
+            problems.append(translate("{name}: de foto is te groot (maximaal {megabytes} MB).", name=name,
+                                      megabytes=MAX_BYTES // (1024 * 1024)))
+        elif (sniff(content) or ("",))[0] not in PHOTO_TYPES:
+            problems.append(translate("{name}: dit is geen foto. Alleen JPEG of PNG is toegelaten.", name=name))
+        else:
+            photos.append((content, name))
+    if problems:
+        errors["photos"] = problems
+    return photos
+
+
+def parse_form() -> tuple[dict[str, Any], list[tuple[bytes, str]], dict[str, list[str]], dict[str, str]]:
+    """The melding's data, the photos, Dutch field errors and what was typed (to give back)."""
+    values = {name: request.form.get(name, "").strip() for name in FIELDS}
+    errors: dict[str, list[str]] = {}
+    data: dict[str, Any] = {}
+
+    if len(values["address"]) > MAX_ADDRESS:
+        errors["address"] = [translate("Het adres is te lang (maximaal {count} tekens).", count=MAX_ADDRESS)]
+    lat = lon = None
+    if values["lat"] or values["lon"]:
+        if not (values["lat"] and values["lon"]):
+            field = "lon" if values["lat"] else "lat"
+            errors[field] = [translate("Geef breedtegraad en lengtegraad allebei, of laat ze allebei leeg.")]
+        else:
+            lat = _parse_coordinate(values["lat"], 90, "breedtegraad", errors, "lat")
+            lon = _parse_coordinate(values["lon"], 180, "lengtegraad", errors, "lon")
+    if not values["address"] and not (values["lat"] and values["lon"]) and "address" not in errors:
+        errors["address"] = [translate("Vul het adres of de plaats in waar het probleem is.")]
+    data["location"] = {"address": values["address"] or None, "lat": lat, "lon": lon}
+
+    description = request.form.get("description", "").strip()
+    if len(description) < MIN_DESCRIPTION:
+        errors["description"] = [translate("Beschrijf het probleem in minstens {count} tekens.",
+                                           count=MIN_DESCRIPTION) if description else
+                                 translate("Beschrijf het probleem.")]
+    elif len(description) > MAX_DESCRIPTION:
+        errors["description"] = [translate("Uw beschrijving is te lang: {count} tekens, maximaal {max} tekens.",
+                                           count=len(description), max=MAX_DESCRIPTION)]
+    data["description"] = description
+
+    email = values["email"]
+    if email:
+        try:
+            email = validate_email(email, check_deliverability=False).normalized
+        except EmailNotValidError:
+            errors["email"] = [translate("Dit e-mailadres klopt niet. Controleer het, bijvoorbeeld "
+                                         "naam@voorbeeld.be.")]
+        if len(values["email"]) > MAX_EMAIL:
+            errors["email"] = [translate("Dit e-mailadres is te lang.")]
+    phone = values["phone"]
+    if phone and (not PHONE.match(phone) or sum(ch.isdigit() for ch in phone) < 6):
+        errors["phone"] = [translate("Dit telefoonnummer klopt niet. Gebruik alleen cijfers, spaties en +, "
+                                     "bijvoorbeeld 015 12 34 56.")]
+    if len(values["name"]) > MAX_NAME:
+        errors["name"] = [translate("Uw naam is te lang (maximaal {count} tekens).", count=MAX_NAME)]
+    if not email and not phone:
+        errors["contact"] = [translate("Geef een e-mailadres of een telefoonnummer, zodat we u kunnen "
+                                       "bereiken. Met een e-mailadres krijgt u ook mails over de status.")]
+    data["reporter"] = {"name": values["name"] or None, "email": email or None, "phone": phone or None,
+                        "language": current_language()}
+    photos = _read_photos(errors)
+    return data, photos, errors, values
+
+
+def _limiter() -> RateLimiter:
+    return current_app.extensions.setdefault("meldpunt_report_limiter", RateLimiter())
+
+
+def _rate() -> tuple[int, int]:
+    return parse_rate(current_app.config.get("MELDPUNT_REPORT_RATE") or DEFAULT_RATE)
+
+
+@bp.post("/melden")
+def submit():
+    """Check the form; on errors give it back (422) with what was typed; else register and confirm."""
+    limiter, (limit, window), client = _limiter(), _rate(), request.remote_addr or "?"
+    stamp = limiter.hit(client, limit, window)
+    if stamp is None:
+        wait = limiter.retry_after(client, limit, window)
+        minutes = max(1, (wait + 59) // 60)
+        return (render_template("report/too_many.html", count=limit, minutes=minutes), 429,
+                {"Retry-After": str(wait)})
+    chosen = chosen_category(request.form.get("categorie", "").strip())
+    data, photos, errors, values = parse_form()
+    if chosen is None:
+        errors["categorie"] = [translate("Deze categorie bestaat niet (meer). Kies een andere categorie.")]
+        chosen = Chosen(None, None, None)
+    case = None
+    if not errors:
+        try:
+            case = register_melding(description=data["description"], channel="web", category=chosen.key,
+                                    location=data["location"], reporter=data["reporter"], actor="melder")
+        except InvalidInput:
+            db.session.rollback()
+            errors["_form"] = [translate("Uw melding kon niet verwerkt worden. Controleer uw gegevens en "
+                                         "probeer opnieuw.")]
+    if errors:
+        limiter.undo(client, stamp)  # only meldingen that were made count towards the limit
+        sent_photos = any(u.filename for u in request.files.getlist("photos"))
+        return render_form(chosen, values=values, errors=errors, photos_lost=sent_photos, status=422)
+    for content, name in photos:  # already checked, so this only writes them
+        store_file(case, content, name, source="melder", uploaded_by="melder", public=True,
+                   allowed=PHOTO_TYPES, field="photos")
+    db.session.commit()
+    return redirect(url_for(".confirmation", token=case.tracking_token), 303)
+
+
+@bp.get("/melden/ontvangen/<token>")
+def confirmation(token: str):
+    """Thank you: the reference and the tracking link (the tracking token is the only key)."""
+    case = db.session.scalar(select(Case).where(Case.tracking_token == token)) if len(token) >= 22 else None
+    if case is None:
+        return render_template("error.html", message=translate("Deze pagina bestaat niet."), code=404), 404
+    email = case.reporter.email if case.reporter is not None else None
+    return render_template("report/confirmation.html", case=case, tracking_url=tracking_url(case),
+                           has_email=bool(email), photo_count=len(case_photos(case)))
+
+
+def case_photos(case: Case) -> list[CaseFile]:
+    return list(db.session.scalars(select(CaseFile).where(CaseFile.case_id == case.id)))
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_error(_err: CSRFError):
+    # Typically a form left open for hours: give it back with what was typed, nothing was created.
+    chosen = chosen_category(request.form.get("categorie", "").strip()) or Chosen(None, None, None)
+    values = {name: request.form.get(name, "").strip() for name in FIELDS}
+    errors = {"_form": [translate("Het formulier was verlopen of onvolledig; er werd niets opgeslagen. Controleer "
+                                  "uw gegevens en verstuur opnieuw.")]}
+    return render_form(chosen, values=values, errors=errors,
+                       photos_lost=any(u.filename for u in request.files.getlist("photos")), status=400)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(_err: RequestEntityTooLarge):
+    # The body was not read, so nothing typed can be given back; say so plainly.
+    chosen = chosen_category(request.args.get("categorie", "")) or Chosen(None, None, None)
+    errors = {"photos": [translate("De foto's zijn samen te groot. Stuur er minder of kleinere (maximaal "
+                                   "{megabytes} MB per foto).", megabytes=MAX_BYTES // (1024 * 1024))],
+              "_form": [translate("Uw melding werd niet verstuurd. Vul het formulier opnieuw in.")]}
+    return render_form(chosen, errors=errors, photos_lost=True, status=413)

@@ -58,8 +58,8 @@ def drop_postgres_schema(url: str, schema: str = BENCH_SCHEMA) -> None:
     try:
         with engine.begin() as conn:
             conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-    except Exception:  # leaving it behind is harmless: the next run drops it first
-        pass
+    except Exception as err:  # leaving it behind is harmless: the next run drops it first
+        print(f"note: could not drop the benchmark schema {schema}: {err}")
     finally:
         engine.dispose()
 

@@ -55,11 +55,18 @@ def prepared_app(url: str) -> Iterator[Flask]:
 
 
 def register(number: int) -> int:
-    """Register one web melding with a reporter e-mail address; returns the case id."""
-    case = register_melding(description=f"Straatlamp {number} brandt niet meer", channel="web",
-                            category=CATEGORY, location={"address": f"Bruul {number % 200 + 1}, Mechelen"},
-                            reporter={"email": "x@example.org"})
-    return case.id
+    """Register one web melding with a reporter e-mail address; returns the case id.
+
+    Each operation gets its own session, as each web request does (Flask-SQLAlchemy removes the
+    session at the end of a request); one session for the whole run would grow its identity map.
+    """
+    try:
+        case = register_melding(description=f"Straatlamp {number} brandt niet meer", channel="web",
+                                category=CATEGORY, location={"address": f"Bruul {number % 200 + 1}, Mechelen"},
+                                reporter={"email": "x@example.org"})
+        return case.id
+    finally:
+        db.session.remove()
 
 
 def open_triage_items(case_ids: list[int]) -> list[int]:
@@ -107,8 +114,14 @@ def run_engine(url: str, backend: str, cases: int, warmup: int,
     """
     profilers = profilers or {}
     with prepared_app(url):
-        user = db.session.scalar(select(User).where(User.username == MELDKAMER_USER))
-        complete = lambda item_id: complete_work_item(item_id, user, DECISION)  # noqa: E731
+        user_id = db.session.scalar(select(User.id).where(User.username == MELDKAMER_USER))
+
+        def complete(item_id: int) -> None:
+            """One completion as one request: load the user (the API does so from its token), act."""
+            try:
+                complete_work_item(item_id, db.session.get(User, user_id), DECISION)
+            finally:
+                db.session.remove()
 
         warm_ids = [register(-1 - i) for i in range(warmup)]
         for item_id in open_triage_items(warm_ids):

@@ -1,0 +1,216 @@
+"""Figures for a period [start, end), optionally for one handler group, computed in the database.
+
+Every figure is an SQL aggregate (COUNT, SUM, GROUP BY) over columns of `cases`, `case_events` and
+`contractor_orders`; no Case object and no process state is loaded. Medians and 90th percentiles are
+the one exception to "everything in SQL": SQLite has no percentile_cont, so the database computes one
+duration in hours per case (a single float column) and Python takes the median/percentile of that list
+with `statistics`. The percentile uses linear interpolation between closest ranks (the same definition
+as PostgreSQL's percentile_cont).
+
+Definitions:
+- created: cases with start <= created_at < end.
+- closed in the period: cases with start <= closed_at < end.
+- open at period end: created_at < end and (closed_at is null or closed_at >= end).
+- overdue: open at period end with deadline_at < end.
+- first response: the first timeline event of kind 'status' whose status is 'in_behandeling', minus
+  created_at (for cases closed in the period that have such an event).
+- closing lead time: closed_at - created_at (cases closed in the period).
+- on time: share of cases closed in the period with closed_at <= deadline_at (no deadline: left out).
+- reopen rate: distinct cases with a 'reopened' event in the period / cases closed in the period.
+- satisfaction: 'feedback' events in the period whose data has "satisfied" true or false.
+- contractor orders: orders created in the period; turnaround = reported_at - created_at of the
+  orders among them with status 'done'.
+Shares are fractions of the total (0.43), rounded to 4 decimals; None when the denominator is 0.
+"""
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import case, distinct, func, or_, select, true
+from sqlalchemy.orm import aliased
+
+from engine.db import db
+from engine.models import Case, CaseEvent
+from handlers.models import Category, ContractorOrder, HandlerGroup
+
+IN_PROGRESS = "in_behandeling"
+
+
+@dataclass(frozen=True)
+class Share:
+    """One row of a breakdown: the key and name of the group/category/channel, count and share."""
+
+    key: Optional[str]
+    name: Optional[str]
+    count: int
+    share: float
+
+
+@dataclass(frozen=True)
+class LeadTime:
+    """Median and 90th percentile in hours over `count` cases (None when count is 0)."""
+
+    count: int
+    median_hours: Optional[float]
+    p90_hours: Optional[float]
+
+
+@dataclass
+class Figures:
+    start: datetime
+    end: datetime
+    group_key: Optional[str]
+    created: int = 0
+    by_group: list[Share] = field(default_factory=list)
+    by_main_category: list[Share] = field(default_factory=list)
+    by_sub_category: list[Share] = field(default_factory=list)
+    by_channel: list[Share] = field(default_factory=list)
+    closed: int = 0
+    open_at_end: int = 0
+    overdue_at_end: int = 0
+    first_response: LeadTime = LeadTime(0, None, None)
+    closing: LeadTime = LeadTime(0, None, None)
+    closed_with_deadline: int = 0
+    closed_on_time: int = 0
+    on_time_share: Optional[float] = None
+    reopened: int = 0
+    reopen_rate: Optional[float] = None
+    feedback_answers: int = 0
+    feedback_satisfied: int = 0
+    satisfied_share: Optional[float] = None
+    contractor_orders: int = 0
+    contractor_orders_done: int = 0
+    contractor_turnaround_median_hours: Optional[float] = None
+
+
+@dataclass
+class Comparison:
+    """The figures of a period and of the previous period of equal length."""
+
+    current: Figures
+    previous: Figures
+
+
+def _ratio(part: int, whole: int) -> Optional[float]:
+    return round(part / whole, 4) if whole else None
+
+
+def _hours(later, earlier):
+    """SQL expression: `later - earlier` in hours, on SQLite and PostgreSQL."""
+    if db.engine.dialect.name == "sqlite":
+        return (func.julianday(later) - func.julianday(earlier)) * 24.0
+    return func.extract("epoch", later - earlier) / 3600.0
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    """Linear interpolation between closest ranks (PostgreSQL's percentile_cont)."""
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * fraction
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def _lead_time(query) -> LeadTime:
+    values = [round(float(v), 4) for v in db.session.scalars(query) if v is not None]
+    if not values:
+        return LeadTime(0, None, None)
+    return LeadTime(len(values), round(statistics.median(values), 2), round(_percentile(values, 0.9), 2))
+
+
+def _group_id(group_key: Optional[str]) -> Optional[int]:
+    if group_key is None:
+        return None
+    found = db.session.scalar(select(HandlerGroup.id).where(HandlerGroup.key == group_key))
+    if found is None:
+        raise LookupError(f"unknown handler group '{group_key}'")
+    return found
+
+
+def _breakdown(rows, total: int) -> list[Share]:
+    shares = [Share(key, name, int(count), _ratio(int(count), total)) for key, name, count in rows]
+    return sorted(shares, key=lambda s: (-s.count, s.key or ""))
+
+
+def period_figures(start: datetime, end: datetime, group_key: Optional[str] = None) -> Figures:
+    """All figures for [start, end), for every case or only for the cases of handler group `group_key`."""
+    if end <= start:
+        raise ValueError("end must be after start")
+    group_id = _group_id(group_key)
+    in_group = [Case.group_id == group_id] if group_id is not None else []
+    created = [Case.created_at >= start, Case.created_at < end, *in_group]
+    closed = [Case.closed_at >= start, Case.closed_at < end, *in_group]
+    figures = Figures(start=start, end=end, group_key=group_key)
+
+    figures.created = db.session.scalar(select(func.count(Case.id)).where(*created)) or 0
+    total = figures.created
+
+    figures.by_group = _breakdown(db.session.execute(
+        select(HandlerGroup.key, HandlerGroup.name, func.count(Case.id))
+        .select_from(Case).outerjoin(HandlerGroup, HandlerGroup.id == Case.group_id)
+        .where(*created).group_by(HandlerGroup.key, HandlerGroup.name)), total)
+    sub = aliased(Category)
+    main = aliased(Category)
+    figures.by_sub_category = _breakdown(db.session.execute(
+        select(sub.key, sub.name, func.count(Case.id))
+        .select_from(Case).outerjoin(sub, sub.id == Case.category_id)
+        .where(*created).group_by(sub.key, sub.name)), total)
+    figures.by_main_category = _breakdown(db.session.execute(
+        select(main.key, main.name, func.count(Case.id))
+        .select_from(Case).outerjoin(sub, sub.id == Case.category_id)
+        .outerjoin(main, main.id == func.coalesce(sub.parent_id, sub.id))
+        .where(*created).group_by(main.key, main.name)), total)
+    figures.by_channel = _breakdown(db.session.execute(
+        select(Case.channel, Case.channel, func.count(Case.id)).where(*created).group_by(Case.channel)), total)
+
+    open_at_end = [Case.created_at < end, or_(Case.closed_at.is_(None), Case.closed_at >= end), *in_group]
+    figures.open_at_end, figures.overdue_at_end = db.session.execute(
+        select(func.count(Case.id),
+               func.coalesce(func.sum(case((Case.deadline_at < end, 1), else_=0)), 0))
+        .where(*open_at_end)).one()
+
+    figures.closed, figures.closed_with_deadline, figures.closed_on_time = (int(v) for v in db.session.execute(
+        select(func.count(Case.id),
+               func.count(Case.deadline_at),
+               func.coalesce(func.sum(case((Case.closed_at <= Case.deadline_at, 1), else_=0)), 0))
+        .where(*closed)).one())
+    figures.on_time_share = _ratio(figures.closed_on_time, figures.closed_with_deadline)
+
+    figures.closing = _lead_time(select(_hours(Case.closed_at, Case.created_at)).where(*closed))
+    first = (select(CaseEvent.case_id, func.min(CaseEvent.at).label("at"))
+             .where(CaseEvent.kind == "status", CaseEvent.status == IN_PROGRESS)
+             .group_by(CaseEvent.case_id).subquery())
+    figures.first_response = _lead_time(
+        select(_hours(first.c.at, Case.created_at)).join(first, first.c.case_id == Case.id).where(*closed))
+
+    event_in_period = [CaseEvent.at >= start, CaseEvent.at < end]
+    events = select(CaseEvent).join(Case, Case.id == CaseEvent.case_id).where(*event_in_period, *in_group)
+    figures.reopened = db.session.scalar(
+        events.with_only_columns(func.count(distinct(CaseEvent.case_id))).where(CaseEvent.kind == "reopened")) or 0
+    figures.reopen_rate = _ratio(figures.reopened, figures.closed)
+
+    satisfied = CaseEvent.data["satisfied"].as_boolean()
+    answers, yes = db.session.execute(events.with_only_columns(
+        func.count(satisfied), func.coalesce(func.sum(case((satisfied == true(), 1), else_=0)), 0))
+        .where(CaseEvent.kind == "feedback")).one()
+    figures.feedback_answers, figures.feedback_satisfied = int(answers), int(yes)
+    figures.satisfied_share = _ratio(figures.feedback_satisfied, figures.feedback_answers)
+
+    orders = (select(func.count(ContractorOrder.id)).join(Case, Case.id == ContractorOrder.case_id)
+              .where(ContractorOrder.created_at >= start, ContractorOrder.created_at < end, *in_group))
+    figures.contractor_orders = db.session.scalar(orders) or 0
+    turnaround = _lead_time(orders.with_only_columns(_hours(ContractorOrder.reported_at, ContractorOrder.created_at))
+                            .where(ContractorOrder.status == "done", ContractorOrder.reported_at.is_not(None)))
+    figures.contractor_orders_done = turnaround.count
+    figures.contractor_turnaround_median_hours = turnaround.median_hours
+    return figures
+
+
+def compare_with_previous(start: datetime, end: datetime, group_key: Optional[str] = None) -> Comparison:
+    """The figures of [start, end) and of the equally long period just before it."""
+    length = end - start
+    return Comparison(current=period_figures(start, end, group_key),
+                      previous=period_figures(start - length, start, group_key))

@@ -318,6 +318,20 @@ EN: dict[str, str] = {
 }
 
 
+def _merge_area_translations() -> None:
+    """Add the `EN` tables of the modules in web/translations (one per area of the UI)."""
+    import importlib
+    import pkgutil
+
+    from . import translations
+
+    for module in pkgutil.iter_modules(translations.__path__):
+        EN.update(importlib.import_module(f"{translations.__name__}.{module.name}").EN)
+
+
+_merge_area_translations()
+
+
 def current_language() -> str:
     """The user's language, else the `lang` cookie, else Dutch."""
     if "lang" in g:

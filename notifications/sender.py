@@ -23,6 +23,7 @@ import logging
 import smtplib
 import socket
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -232,6 +233,24 @@ def _claim(candidate: tuple[int, int, Optional[str]], now: datetime, settings: _
                     attempts=seen_attempts + 1, message_id=message_id)
 
 
+# Attachments: an outbox row's data names one as {"attachment_<kind>": id}; the package that owns the
+# document registers a loader returning (filename, MIME type, bytes). A row naming an attachment that
+# cannot be loaded fails (ValueError) instead of going out without it.
+_attachment_loaders: dict[str, Callable[[Any], tuple[str, str, bytes]]] = {}
+
+
+def register_attachment(data_key: str, loader: Callable[[Any], tuple[str, str, bytes]]) -> None:
+    """Let outbox rows carry `{data_key: id}`; `loader(id)` gives (filename, MIME type, bytes)."""
+    _attachment_loaders[data_key] = loader
+
+
+def _attachments(data: dict[str, Any]) -> list[tuple[str, str, bytes]]:
+    named = [key for key in data if key.startswith("attachment_")]
+    if any(key not in _attachment_loaders for key in named):
+        raise ValueError(f"no loader for attachment {', '.join(k for k in named if k not in _attachment_loaders)}")
+    return [_attachment_loaders[key](data[key]) for key in named]
+
+
 def build_message(row: Any, mail: RenderedMail, settings: _Settings) -> EmailMessage:
     """The MIME message: multipart/alternative text + HTML in UTF-8, marked as automatic."""
     message = EmailMessage()
@@ -247,6 +266,9 @@ def build_message(row: Any, mail: RenderedMail, settings: _Settings) -> EmailMes
     # quoted-printable keeps the message 7-bit clean for servers without 8BITMIME
     message.set_content(mail.text, subtype="plain", charset="utf-8", cte="quoted-printable")
     message.add_alternative(mail.html, subtype="html", charset="utf-8", cte="quoted-printable")
+    for filename, mime_type, content in _attachments(row.data or {}):
+        maintype, _, subtype = mime_type.partition("/")
+        message.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
     message["Content-Language"] = mail.language  # after the body: set_content clears Content-* headers
     return message
 

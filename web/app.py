@@ -27,6 +27,7 @@ def load_domain() -> None:
     import handlers.messages  # noqa: F401
     import handlers.routing  # noqa: F401
     import notifications.outbox  # noqa: F401
+    import reports.models  # noqa: F401
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

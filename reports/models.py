@@ -1,0 +1,64 @@
+"""The report_runs table, and the indexes the report figures need on the case tables.
+
+A report run is one produced report: its kind, period and group, a unique key so that any number of
+workers produce and send a report at most once, and (for the quarterly report) the document's bytes,
+which the outbox sender attaches to the mail (`{"attachment_report_run": id}` in an outbox row's data).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Optional
+
+from sqlalchemy import Index, Integer, LargeBinary, String, select
+from sqlalchemy.orm import Mapped, deferred, mapped_column
+
+from engine.clock import utcnow
+from engine.db import BigId, UTCDateTime, db
+from engine.models import Case, CaseEvent
+from handlers.models import ContractorOrder
+from notifications.sender import register_attachment
+
+KINDS = ("kwartaal", "meldkamer", "groep")
+
+# The figures select cases by creation and closing moment and events by kind and moment; without these,
+# every figure of a quarter is a sequential scan of a million cases or several million events.
+Index("ix_cases_created_at", Case.__table__.c.created_at)
+Index("ix_cases_closed_at", Case.__table__.c.closed_at)
+Index("ix_case_events_kind_at", CaseEvent.__table__.c.kind, CaseEvent.__table__.c.at)
+Index("ix_contractor_orders_created_at", ContractorOrder.__table__.c.created_at)
+
+
+class ReportRun(db.Model):
+    """One produced report (quarterly, meldkamer or group), unique per kind, period and group."""
+
+    __tablename__ = "report_runs"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    run_key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    period_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    period_end: Mapped[datetime] = mapped_column(UTCDateTime)
+    group_key: Mapped[Optional[str]] = mapped_column(String(60))
+    trigger: Mapped[str] = mapped_column(String(20), default="planning")  # planning, cli, dashboard
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    filename: Mapped[Optional[str]] = mapped_column(String(200))
+    content_type: Mapped[Optional[str]] = mapped_column(String(100))
+    content: Mapped[Optional[bytes]] = deferred(mapped_column(LargeBinary))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+def run_key(kind: str, start: datetime, end: datetime, group_key: Optional[str]) -> str:
+    """The unique key of a report: kind, period (UTC, to the minute) and group."""
+    return f"{kind}:{start:%Y-%m-%dT%H:%M}:{end:%Y-%m-%dT%H:%M}:{group_key or '-'}"
+
+
+def _report_attachment(run_id: Any) -> tuple[str, str, bytes]:
+    """The stored document of a report run, for the outbox sender."""
+    row = db.session.execute(select(ReportRun.filename, ReportRun.content_type, ReportRun.content)
+                             .where(ReportRun.id == int(run_id))).first()
+    if row is None or row.content is None:
+        raise ValueError(f"report run {run_id} has no document to attach")
+    return row.filename, row.content_type, row.content
+
+
+register_attachment("attachment_report_run", _report_attachment)

@@ -15,9 +15,11 @@ LABELS: dict[str, dict[str, str]] = {
     "duplicaat": {"nl": "Samengevoegd met een andere melding", "en": "Merged with another report"},
     "heropenverzoek": {"nl": "Verzoek tot heropenen", "en": "Reopen requested"},
     "fout": {"nl": "Technisch probleem, wordt opgevolgd", "en": "Technical problem, being looked into"},
+    "beantwoord": {"nl": "Beantwoord", "en": "Answered"},
+    "omgezet": {"nl": "Omgezet naar een melding", "en": "Turned into a report"},
 }
 
-CLOSED = {"afgesloten", "doorverwezen", "duplicaat"}
+CLOSED = {"afgesloten", "doorverwezen", "duplicaat", "omgezet"}
 
 
 def label(status: str | None, language: str = "nl") -> str:

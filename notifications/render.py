@@ -29,7 +29,7 @@ CITY_TZ = ZoneInfo("Europe/Brussels")
 # each of which must exist in every language; the tests render them all.
 TEMPLATES = ("ontvangen", "in_behandeling", "informatie_gevraagd", "afgesloten", "doorverwezen", "duplicaat",
              "gesloten_gehouden", "heropend", "escalatie", "aannemer_opdracht", "aannemer_herinnering",
-             "aannemer_escalatie", "overdracht")
+             "aannemer_escalatie", "overdracht", "ontvangstbevestiging_mail", "antwoord_mail", "escalatie_mail")
 
 # Keys some templates use when present. Anything else a template names (`reference`, `portal_url`)
 # is required: StrictUndefined makes its absence an error instead of an empty spot in the mail.

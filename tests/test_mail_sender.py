@@ -322,9 +322,13 @@ SAMPLE_DATA = {
                              "portal_url": "https://meldpunt.stad.example/opdracht/tok"},
     "aannemer_escalatie": {"order_id": 7, "contractor": "Elektro NV"},
     "overdracht": {"from_group": "Onderhoud openbaar domein", "note": "Hoort bij netheid.", "by": "Bart"},
+    "ontvangstbevestiging_mail": {},
+    "antwoord_mail": {"mail_subject": "Parkeerkaart", "answer_text": "U vraagt de kaart aan via het e-loket."},
+    "escalatie_mail": {"deadline": "2024-03-01T15:00:00+00:00", "group": "Samen leven",
+                       "mail_subject": "Parkeerkaart"},
 }
 KIND = {"escalatie": "medewerker", "aannemer_escalatie": "medewerker", "overdracht": "medewerker",
-        "aannemer_opdracht": "aannemer", "aannemer_herinnering": "aannemer"}
+        "aannemer_opdracht": "aannemer", "aannemer_herinnering": "aannemer", "escalatie_mail": "medewerker"}
 
 
 @pytest.fixture

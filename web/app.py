@@ -24,6 +24,9 @@ def load_domain() -> None:
     import handlers.contractors  # noqa: F401
     import handlers.forms  # noqa: F401
     import handlers.groups  # noqa: F401
+    import handlers.mail_actions  # noqa: F401
+    import handlers.mail_forms  # noqa: F401
+    import handlers.mail_messages  # noqa: F401
     import handlers.messages  # noqa: F401
     import handlers.routing  # noqa: F401
     import notifications.outbox  # noqa: F401

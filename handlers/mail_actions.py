@@ -1,0 +1,257 @@
+"""Service-task operators of the infomail process (bpmn/infomail.bpmn): triage by the onthaal and answers.
+
+A mail case keeps the mail's own facts in its process data (subject, sender, Message-ID); its text is
+the case description. Answers leave as outbox rows from the info address, in the citizen's thread.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+import shutil
+from typing import Any, Optional
+
+from flask import current_app, has_app_context
+from sqlalchemy import select
+
+from engine import registry
+from engine.db import db
+from engine.models import Case, CaseFile
+from engine.registry import ServiceContext
+from engine.runtime import start_case
+from engine.timeline import add_event
+from notifications.outbox import queue_mail, tracking_url
+
+from .calendar import add_working_days
+from .files import storage_root
+from .groups import group_by_key
+from .models import Category, HandlerGroup
+from .routing import RoutingSample, active_rules, evaluate_rules
+
+ONTHAAL = "onthaal"  # key of the front office's group and of its BPMN lane
+DEFAULT_ANSWER_DAYS = 10
+DEFAULT_REPLY_DAYS = 14
+NO_GROUP_REASON = "Geen regel of categorie: het onthaal kiest de groep"
+# "Re:", "Antw:", "AW:", "Fwd:"... in front of a subject, and our own reference in it.
+_REPLY_PREFIX = re.compile(r"^\s*((re|antw|aw|sv|fw|fwd|tr|wg)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
+_REFERENCE = re.compile(r"\s*\[[A-Z]\d{4}-\d{6}\]")
+
+
+def setting(name: str, default: Any) -> Any:
+    """A configuration value, or the default outside an app (or when it is not set)."""
+    value = current_app.config.get(name) if has_app_context() else None
+    return default if value in (None, "") else value
+
+
+def info_address() -> str:
+    """The address answers are sent from: MELDPUNT_INFO_ADDRESS, else the general sender."""
+    return setting("MELDPUNT_INFO_ADDRESS", None) or setting("MELDPUNT_MAIL_FROM", "meldpunt@localhost")
+
+
+def clean_subject(subject: Optional[str]) -> str:
+    """The subject without reply prefixes and without our reference (the answer template adds both)."""
+    text = _REFERENCE.sub("", subject or "")
+    return _REPLY_PREFIX.sub("", text).strip()
+
+
+def mail_subject(data: dict[str, Any]) -> str:
+    """The subject of the mail a case came from (empty when it had none)."""
+    return str(data.get("subject") or "")
+
+
+@registry.service("mail.register")
+def register_mail(ctx: ServiceContext) -> None:
+    """Put the mail's facts in a fixed shape, whatever the intake passed along."""
+    data = ctx.data
+    data["acknowledge"] = data.get("acknowledge") is True
+    data["subject"] = mail_subject(data)[:998]
+    data["message_id"] = data.get("message_id") or None
+    sender = data.get("from") or (ctx.case.reporter.email if ctx.case.reporter is not None else None)
+    data["from"] = sender
+    data["thread_ids"] = [data["message_id"]] if data["message_id"] else []
+    data["answered_by"] = None
+
+
+@registry.service("mail.suggest_group")
+def suggest_group(ctx: ServiceContext) -> dict:
+    """Suggest a group with the routing rules of meldingen, on the mail's subject and text, channel mail."""
+    case = ctx.case
+    sample = RoutingSample(description=f"{mail_subject(ctx.data)}\n{case.description or ''}",
+                           category=case.category, channel="mail")
+    decision = evaluate_rules(sample, active_rules())
+    case.suggested_group_id = decision.group.id if decision.group is not None else None
+    case.suggestion_reason = decision.reason if decision.group is not None else NO_GROUP_REASON
+    key = decision.group.key if decision.group is not None else None
+    rule = decision.rule
+    add_event(case, "suggested", actor=ctx.actor, note=case.suggestion_reason,
+              data={"group": key, "rule": rule.id if rule is not None else None,
+                    "rule_name": rule.name if rule is not None else None, "source": decision.source})
+    return {"group": key}
+
+
+@registry.service("mail.send_answer")
+def send_answer(ctx: ServiceContext, by: str) -> dict:
+    """Mail the answer to the citizen from the info address, in their thread; then wait for a reply."""
+    case, data = ctx.case, ctx.data
+    text = (data.get("answer_text") or "").strip()
+    if not text:
+        raise ValueError("no answer text")
+    reporter = case.reporter
+    address = (reporter.email if reporter is not None else None) or data.get("from")
+    language = reporter.language if reporter is not None else "nl"
+    thread = [i for i in data.get("thread_ids") or [] if i]
+    if address:
+        queue_mail(case, address, "antwoord_mail", language=language, data={
+            "mail_subject": clean_subject(mail_subject(data)), "answer_text": text, "tracking_url": tracking_url(case),
+            "name": reporter.name if reporter is not None else None, "from_address": info_address(),
+            "in_reply_to": thread[-1] if thread else None, "references": " ".join(thread[-10:]) or None})
+    else:
+        add_event(case, "mail_skipped", note="Antwoord niet gemaild: geen e-mailadres van de afzender")
+    add_event(case, "answer_sent", actor=ctx.actor, user_id=ctx.user_id, public=True, text=text,
+              data={"by": by, "to": address, "group": case.group.key if by == "group" and case.group else None})
+    data["answered_by"] = by
+    data["reply_window"] = f"P{int(setting('MELDPUNT_MAIL_REPLY_DAYS', DEFAULT_REPLY_DAYS))}D"
+    return {"to": address}
+
+
+@registry.service("mail.record_reply")
+def record_reply(ctx: ServiceContext) -> None:
+    """Keep the citizen's reply in the thread; a group that answered gets a fresh answer deadline."""
+    case, data = ctx.case, ctx.data
+    reply = data.get("reply") or {}
+    if reply.get("message_id"):
+        data["thread_ids"] = [*(data.get("thread_ids") or []), reply["message_id"]]
+    add_event(case, "citizen_reply", actor="melder", note=reply.get("text"),
+              data={"message_id": reply.get("message_id"), "subject": reply.get("subject"),
+                    "to": data.get("answered_by")})
+    if data.get("answered_by") == "group":
+        _set_deadline(ctx, int(data.get("answer_days") or _default_answer_days()))
+
+
+@registry.service("mail.close_no_reply")
+def close_no_reply(ctx: ServiceContext) -> None:
+    """No reply came within the reply window: the question counts as answered."""
+    add_event(ctx.case, "closed", actor="systeem", note="Geen reactie van de afzender binnen de termijn: afgesloten")
+
+
+@registry.service("mail.close_no_answer")
+def close_no_answer(ctx: ServiceContext) -> None:
+    """Spam, a newsletter, a thank-you: closed without answer, with the onthaal's internal reason."""
+    add_event(ctx.case, "closed_no_answer", actor=ctx.actor, user_id=ctx.user_id,
+              note=ctx.data.get("reason"), data={"reason": ctx.data.get("reason")})
+
+
+def _default_answer_days() -> int:
+    return int(setting("MELDPUNT_MAIL_ANSWER_DAYS", DEFAULT_ANSWER_DAYS))
+
+
+def _set_deadline(ctx: ServiceContext, days: int) -> str:
+    deadline = add_working_days(ctx.now, days)
+    ctx.case.deadline_at = deadline
+    ctx.data["deadline"] = deadline.isoformat()
+    ctx.data["answer_days"] = days
+    return ctx.data["deadline"]
+
+
+@registry.service("mail.route")
+def route_to_group(ctx: ServiceContext) -> dict:
+    """Give the mail to the chosen (or suggested) group with an answer deadline in working days."""
+    case, data = ctx.case, ctx.data
+    group = group_by_key(data.get("group")) or case.suggested_group
+    if group is None:
+        raise ValueError("no handler group chosen and none suggested")
+    case.group = group
+    days = int(data.get("days") or _default_answer_days())
+    deadline = _set_deadline(ctx, days)
+    add_event(case, "dispatched", actor=ctx.actor, user_id=ctx.user_id, public=True,
+              text=f"Doorgestuurd naar {group.name}", note=data.get("note"),
+              data={"group": group.key, "deadline": deadline, "working_days": days})
+    return {"group": group.key, "deadline": deadline}
+
+
+def leads_and_onthaal(group: Optional[HandlerGroup]) -> list[str]:
+    """E-mail addresses for a mail escalation: the group's leads (or its own address) and the onthaal."""
+    addresses: list[str] = []
+    if group is not None:
+        leads = [u.email for u in group.members if u.role == "groepsverantwoordelijke" and u.email and u.active]
+        addresses += leads or ([group.email] if group.email else [])
+    desk = group_by_key(ONTHAAL)
+    if desk is not None and desk.email:
+        addresses.append(desk.email)
+    return list(dict.fromkeys(addresses))
+
+
+@registry.service("mail.escalate")
+def escalate(ctx: ServiceContext) -> None:
+    """Tell the group's leads and the onthaal that the answer deadline passed (once per deadline)."""
+    case, data = ctx.case, ctx.data
+    if data.get("escalated_for") == data.get("deadline"):
+        return
+    data["escalated_for"] = data.get("deadline")
+    recipients = leads_and_onthaal(case.group)
+    for address in recipients:
+        queue_mail(case, address, "escalatie_mail", recipient_kind="medewerker",
+                   data={"deadline": data.get("deadline"), "group": case.group.name if case.group else None,
+                         "mail_subject": mail_subject(data)})
+    add_event(case, "escalated", actor="systeem", note="Antwoordtermijn verstreken: groepsverantwoordelijke en "
+              "onthaal verwittigd", data={"deadline": data.get("deadline"), "to": recipients})
+
+
+@registry.service("mail.send_back")
+def send_back(ctx: ServiceContext) -> None:
+    """The group returns the mail to the onthaal, with its reason (shown where the suggestion normally is)."""
+    case = ctx.case
+    group = case.group
+    case.group = None
+    case.deadline_at = None
+    case.suggested_group_id = None
+    reason = (ctx.data.get("reason") or "").strip()
+    case.suggestion_reason = f"Teruggestuurd door {group.name if group else 'de behandelaarsgroep'}: {reason}"
+    add_event(case, "sent_back", actor=ctx.actor, user_id=ctx.user_id, note=reason,
+              data={"from_group": group.key if group else None})
+
+
+def copy_files(source: Case, target: Case, actor: str) -> list[CaseFile]:
+    """Copy every file of `source` to `target` (a new stored file each: deleting one leaves the other)."""
+    copies = []
+    root = storage_root()
+    for stored in db.session.scalars(select(CaseFile).where(CaseFile.case_id == source.id).order_by(CaseFile.id)):
+        suffix = "." + stored.storage_key.rsplit(".", 1)[1] if "." in stored.storage_key.rsplit("/", 1)[-1] else ""
+        key = f"{target.id}/{secrets.token_hex(16)}{suffix}"
+        (root / key).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(root / stored.storage_key, root / key)
+        copy = CaseFile(case_id=target.id, filename=stored.filename, content_type=stored.content_type,
+                        size=stored.size, storage_key=key, sha256=stored.sha256, public=False,
+                        source=stored.source, uploaded_by=actor)
+        db.session.add(copy)
+        copies.append(copy)
+    return copies
+
+
+@registry.service("mail.convert")
+def convert_to_melding(ctx: ServiceContext) -> dict:
+    """Start a melding with the mail's text, sender and attachments; both cases point to each other.
+
+    The melding is created in this same transaction: if anything fails, neither case changes. Its own
+    process sends the reporter the melding's receipt mail.
+    """
+    case, data = ctx.case, ctx.data
+    category = None
+    if data.get("category"):
+        category = db.session.scalar(select(Category).where(Category.key == data["category"],
+                                                            Category.active.is_(True)))
+        if category is None:
+            raise ValueError(f"no active category '{data['category']}'")
+    subject = mail_subject(data)
+    description = case.description or subject
+    melding = start_case(kind="melding", process_key="melding", actor=ctx.actor, user_id=ctx.user_id,
+                         fields={"description": description, "channel": "mail", "category": category,
+                                 "reporter": case.reporter}, commit=False)
+    copies = copy_files(case, melding, ctx.actor)
+    add_event(melding, "converted_from", actor=ctx.actor, user_id=ctx.user_id,
+              note=f"Aangemaakt uit infomail {case.reference}" + (f" ({subject})" if subject else ""),
+              data={"mail": case.reference, "files": len(copies)})
+    add_event(case, "converted", actor=ctx.actor, user_id=ctx.user_id, public=True,
+              text=f"Omgezet naar melding {melding.reference}", note=data.get("note"),
+              data={"melding": melding.reference, "files": len(copies)})
+    data["melding"] = melding.reference
+    return {"melding": melding.reference}

@@ -1,0 +1,76 @@
+"""The forms of the infomail's user tasks (bpmn/infomail.bpmn), as marshmallow schemas.
+
+As in handlers.forms, every field loads with a default of None so a later round of the same task
+cannot keep a stale value, and values stay JSON primitives because they become process data.
+"""
+from __future__ import annotations
+
+from marshmallow import ValidationError, fields, validate, validates_schema
+from sqlalchemy import select
+
+from engine import registry
+from engine.db import db
+
+from .forms import TaskForm
+from .groups import group_by_key
+from .models import Category
+
+TEXT = validate.Length(max=10000)
+MAX_ANSWER_DAYS = 60
+
+
+def _text(limit: validate.Length = TEXT) -> fields.String:
+    return fields.String(load_default=None, allow_none=True, validate=limit)
+
+
+def _blank(value) -> bool:
+    return not (value or "").strip()
+
+
+@registry.form("mail_triage")
+class MailTriageForm(TaskForm):
+    """Onthaal: answer directly, turn into a melding, route to a group with a deadline, or close unanswered."""
+
+    decision = fields.String(required=True, validate=validate.OneOf(["answer", "convert", "route", "no_answer"]))
+    answer_text = _text()
+    category = fields.String(load_default=None, allow_none=True)
+    group = fields.String(load_default=None, allow_none=True)
+    days = fields.Integer(load_default=None, allow_none=True,
+                          validate=validate.Range(min=1, max=MAX_ANSWER_DAYS))
+    reason = _text(validate.Length(max=4000))
+
+    @validates_schema
+    def check_decision(self, data, **kwargs):
+        errors: dict[str, list[str]] = {}
+        decision = data["decision"]
+        if decision == "answer" and _blank(data.get("answer_text")):
+            errors["answer_text"] = ["write the answer the sender will receive"]
+        if decision == "convert" and data.get("category") and db.session.scalar(
+                select(Category.id).where(Category.key == data["category"], Category.active.is_(True))) is None:
+            errors["category"] = [f"unknown category '{data['category']}'"]
+        if decision == "route":
+            group = group_by_key(data.get("group"))
+            if not data.get("group"):
+                errors["group"] = ["choose the handler group that answers"]
+            elif group is None or group.kind != "internal":
+                errors["group"] = [f"'{data['group']}' is not an active handler group"]
+        if decision == "no_answer" and _blank(data.get("reason")):
+            errors["reason"] = ["say why no answer is needed (internal)"]
+        if errors:
+            raise ValidationError(errors)
+
+
+@registry.form("mail_answer")
+class MailAnswerForm(TaskForm):
+    """Handler group: answer the sender, or send the mail back to the onthaal with a reason."""
+
+    action = fields.String(required=True, validate=validate.OneOf(["answer", "send_back"]))
+    answer_text = _text()
+    reason = _text(validate.Length(max=4000))
+
+    @validates_schema
+    def check_action(self, data, **kwargs):
+        if data["action"] == "answer" and _blank(data.get("answer_text")):
+            raise ValidationError({"answer_text": ["write the answer the sender will receive"]})
+        if data["action"] == "send_back" and _blank(data.get("reason")):
+            raise ValidationError({"reason": ["say why the mail goes back to the onthaal"]})

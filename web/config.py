@@ -37,6 +37,7 @@ class Config:
         self.MELDPUNT_MAIL_FROM = _env("MAIL_FROM", "Meldpunt <meldpunt@localhost>")
         self.MELDPUNT_MAIL_REPLY_TO = _env("MAIL_REPLY_TO")
         self.MELDPUNT_CITY_NAME = _env("CITY_NAME")
+        self.MELDPUNT_REPORT_RECIPIENTS = _env("REPORT_RECIPIENTS", "")  # comma-separated: the quarterly report
         self.MELDPUNT_OUTBOX_SECONDS = int(_env("OUTBOX_SECONDS", "30"))
         self.MELDPUNT_FEEDBACK_DAYS = int(_env("FEEDBACK_DAYS", "14"))
         self.MELDPUNT_ANONYMISE_MONTHS = int(_env("ANONYMISE_MONTHS", "12"))

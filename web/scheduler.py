@@ -74,6 +74,12 @@ def _add_jobs(scheduler, app: Flask) -> None:
                       id="outbox_send", max_instances=1, coalesce=True)
     scheduler.add_job(privacy_anonymise, "cron", hour=3, minute=30, args=[app], id="privacy_anonymise",
                       max_instances=1, coalesce=True)
+    from reports.scheduled import fortnightly_job, quarterly_job  # hourly: each sends what is due, once
+
+    scheduler.add_job(fortnightly_job, "cron", minute=7, args=[app], id="fortnightly_reports", max_instances=1,
+                      coalesce=True)
+    scheduler.add_job(quarterly_job, "cron", minute=9, args=[app], id="quarterly_report", max_instances=1,
+                      coalesce=True)
 
 
 def start_background_scheduler(app: Flask) -> BackgroundScheduler:

@@ -1,0 +1,168 @@
+"""The report as a Word document (python-docx): title, summary, key figures compared with the previous
+period, tables per group, category and channel, and charts. The quarterly report for the M-team and the
+college is this document for a calendar quarter."""
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Optional
+
+from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.shared import Cm, Pt
+from flask import current_app, has_app_context
+
+from engine.clock import utcnow
+
+from . import charts
+from .bundle import ReportFigures, gather
+from .periods import CITY_TZ, Quarter
+from .summary import summary
+from .tables import display_rows, key_figure_rows, period_text
+
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+TABLE_STYLE = "Light Grid Accent 1"
+PICTURE_WIDTH = Cm(16)
+
+
+@dataclass(frozen=True)
+class Titles:
+    """What the document calls its period: the title, the column heads and the summary's phrases."""
+
+    title: str
+    current: str  # column head of this period
+    previous: str  # column head of the previous period
+    period_phrase: str  # 'In het derde kwartaal van 2026'
+    previous_phrase: str  # 'het vorige kwartaal'
+
+
+def city_name() -> str:
+    """MELDPUNT_CITY_NAME, or 'Stad' when it is not set."""
+    name = current_app.config.get("MELDPUNT_CITY_NAME") if has_app_context() else None
+    return (name or "").strip() or "Stad"
+
+
+def quarter_titles(quarter: Quarter) -> Titles:
+    """Titles of the quarterly report."""
+    previous = quarter.previous()
+    return Titles(title=f"Kwartaalrapport meldingen – {quarter.dutch_name[4:]}", current=str(quarter),
+                  previous=f"{previous} (vorig kwartaal)", period_phrase=f"In {quarter.dutch_name}",
+                  previous_phrase="het vorige kwartaal")
+
+
+def _table(document, head: list[str], rows: list[tuple], numeric_from: int = 1) -> None:
+    table = document.add_table(rows=1, cols=len(head))
+    table.style = TABLE_STYLE
+    for cell, text in zip(table.rows[0].cells, head, strict=True):
+        cell.text = text
+    for row in rows:
+        cells = table.add_row().cells
+        for i, (cell, value) in enumerate(zip(cells, row, strict=True)):
+            cell.text = str(value)
+            if i >= numeric_from:
+                cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    document.add_paragraph()
+
+
+def _picture(document, png: bytes) -> None:
+    document.add_picture(io.BytesIO(png), width=PICTURE_WIDTH)
+
+
+def chart_images(report: ReportFigures) -> dict[str, bytes]:
+    """The report's charts as PNG bytes: per main category, per week, lead time per group."""
+    f = report.current
+    return {
+        "categories": charts.bar_chart([s.name or "–" for s in f.by_main_category],
+                                       [s.count for s in f.by_main_category], "Meldingen per hoofdcategorie"),
+        "weeks": charts.line_chart([w.label for w in report.weeks], [w.count for w in report.weeks],
+                                   "Binnengekomen meldingen per week"),
+        "lead_times": charts.bar_chart([g.name or "(nog geen groep)" for g in report.per_group],
+                                       [round((g.median_hours or 0) / 24, 1) for g in report.per_group],
+                                       "Doorlooptijd tot afsluiten per groep (mediaan, dagen)", decimals=1),
+    }
+
+
+def build_document(report: ReportFigures, titles: Titles,
+                   progress: Optional[Callable[[str], None]] = None) -> bytes:
+    """The Word document of `report` as bytes."""
+    step = progress or (lambda _text: None)
+    step("grafieken...")
+    images = chart_images(report)
+    step("document schrijven...")
+    document = Document()
+    document.styles["Normal"].font.name = "Calibri"
+    document.styles["Normal"].font.size = Pt(10.5)
+    document.core_properties.title = titles.title
+    document.core_properties.language = "nl-BE"
+    document.core_properties.author = f"Meldpunt {city_name()}"
+
+    document.add_heading(f"Meldpunt {city_name()}", level=0)
+    subtitle = titles.title + (f" – {report.group_name}" if report.group_name else "")
+    document.add_paragraph(subtitle, style="Subtitle")
+    made = utcnow().astimezone(CITY_TZ)
+    before = report.previous_period
+    document.add_paragraph(f"Periode: {period_text(report.period.first_day, report.period.last_day)}. "
+                           f"Vergeleken met {period_text(before.first_day, before.last_day)}. "
+                           f"Opgemaakt op {made:%d/%m/%Y om %H:%M}.")
+
+    document.add_heading("Samenvatting", level=1)
+    document.add_paragraph(summary(report, titles.period_phrase, titles.previous_phrase))
+
+    document.add_heading("Kerncijfers", level=1)
+    _table(document, ["Cijfer", titles.current, titles.previous, "Verschil"], key_figure_rows(report))
+    _picture(document, images["weeks"])
+
+    rows = display_rows(report)
+    document.add_heading("Per behandelaarsgroep", level=1)
+    _table(document, ["Groep", "Meldingen", "Aandeel", "Afgesloten", "Doorlooptijd (mediaan, dagen)"], rows["groups"])
+    _picture(document, images["lead_times"])
+
+    document.add_heading("Per categorie", level=1)
+    _table(document, ["Hoofdcategorie", "Meldingen", "Aandeel"], rows["main"])
+    _picture(document, images["categories"])
+    _table(document, ["Hoofdcategorie", "Subcategorie", "Meldingen", "Aandeel"], rows["sub"], numeric_from=2)
+
+    document.add_heading("Per kanaal", level=1)
+    _table(document, ["Kanaal", "Meldingen", "Aandeel"], rows["channels"])
+
+    document.add_heading("Hoe de cijfers geteld worden", level=1)
+    for text in DEFINITIONS:
+        document.add_paragraph(text, style="List Bullet")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+DEFINITIONS = (
+    "Binnengekomen: meldingen die in de periode geregistreerd werden; aandelen zijn delen van dat aantal.",
+    "Afgesloten: meldingen met hun afsluiting in de periode; de doorlooptijd loopt van registratie tot afsluiting.",
+    "Eerste reactie: tijd tot de melding voor het eerst in behandeling genomen werd.",
+    "Binnen de termijn: afgesloten vóór de afhandeltermijn in werkdagen (weekends en feestdagen tellen niet); "
+    "meldingen zonder termijn tellen niet mee.",
+    "Open en over de termijn: de toestand op het einde van de periode.",
+    "Heropeningsgraad: meldingen die in de periode heropend werden, gedeeld door de afgesloten meldingen.",
+    "Tevredenheid: antwoorden op de vraag in de afsluitmail (tevreden of niet) die in de periode binnenkwamen.",
+    "Aannemersopdrachten: opdrachten gegeven in de periode; doorlooptijd tot de aannemer uitvoering meldt.",
+)
+
+
+def quarterly_report(quarter: Quarter, progress: Optional[Callable[[str], None]] = None) -> tuple[bytes, ReportFigures]:
+    """The quarterly report of `quarter` (all groups) as DOCX bytes, with the figures it shows."""
+    previous = quarter.previous()
+    report = gather(quarter.period, previous.period, progress=progress)
+    return build_document(report, quarter_titles(quarter), progress), report
+
+
+def quarterly_filename(quarter: Quarter) -> str:
+    """'meldpunt-kwartaalrapport-2026Q3.docx'."""
+    return f"meldpunt-kwartaalrapport-{quarter}.docx"
+
+
+def period_titles(title: str, report_period_days: int, first_last: str) -> Titles:
+    """Titles for a report over any period (a fortnight, a chosen range), compared with as many days before."""
+    previous = "de 14 dagen ervoor" if report_period_days == 14 else f"de {report_period_days} dagen ervoor"
+    if report_period_days == 1:
+        previous = "de dag ervoor"
+    return Titles(title=title, current="Deze periode", previous="De periode ervoor",
+                  period_phrase=f"Van {first_last}", previous_phrase=previous)

@@ -1,0 +1,166 @@
+"""The rows of a report's tables, with Dutch labels: key figures (this period, the one before, change),
+breakdowns per group, category and channel. Raw values for exports, formatted text for documents."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Optional
+
+from .bundle import ReportFigures
+from .figures import Figures, Share
+from .numbers import DASH, change, decimal, hours, integer, percent
+
+CHANNEL_NAMES = {"web": "Webformulier", "telefoon": "Telefoon", "balie": "Balie", "app": "App", "mail": "E-mail",
+                 "email": "E-mail", "brief": "Brief", "sociale_media": "Sociale media", "open311": "Open311"}
+NO_GROUP = "(nog geen groep)"
+NO_CATEGORY = "(geen categorie)"
+MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
+          "november", "december")
+
+
+@dataclass(frozen=True)
+class KeyFigure:
+    """One line of the key figures: label, kind ('count', 'share' or 'hours') and how to read it."""
+
+    label: str
+    kind: str
+    value: Callable[[Figures], Any]
+
+
+KEY_FIGURES = [
+    KeyFigure("Binnengekomen meldingen", "count", lambda f: f.created),
+    KeyFigure("Afgesloten meldingen", "count", lambda f: f.closed),
+    KeyFigure("Open op het einde van de periode", "count", lambda f: f.open_at_end),
+    KeyFigure("waarvan over de termijn", "count", lambda f: f.overdue_at_end),
+    KeyFigure("Binnen de termijn afgesloten", "share", lambda f: f.on_time_share),
+    KeyFigure("Doorlooptijd tot afsluiten, mediaan", "hours", lambda f: f.closing.median_hours),
+    KeyFigure("Doorlooptijd tot afsluiten, 90e percentiel", "hours", lambda f: f.closing.p90_hours),
+    KeyFigure("Eerste reactie (in behandeling), mediaan", "hours", lambda f: f.first_response.median_hours),
+    KeyFigure("Eerste reactie (in behandeling), 90e percentiel", "hours", lambda f: f.first_response.p90_hours),
+    KeyFigure("Heropende meldingen", "count", lambda f: f.reopened),
+    KeyFigure("Heropeningsgraad", "share", lambda f: f.reopen_rate),
+    KeyFigure("Antwoorden op de tevredenheidsvraag", "count", lambda f: f.feedback_answers),
+    KeyFigure("Tevreden", "share", lambda f: f.satisfied_share),
+    KeyFigure("Aannemersopdrachten", "count", lambda f: f.contractor_orders),
+    KeyFigure("waarvan uitgevoerd", "count", lambda f: f.contractor_orders_done),
+    KeyFigure("Doorlooptijd aannemer, mediaan", "hours", lambda f: f.contractor_turnaround_median_hours),
+]
+
+
+def format_value(value: Any, kind: str, language: str = "nl") -> str:
+    """A key figure as text."""
+    if kind == "count":
+        return integer(value, language)
+    if kind == "share":
+        return percent(value, language)
+    return hours(value, language)
+
+
+def format_change(current: Any, previous: Any, kind: str, language: str = "nl") -> str:
+    """'+12%' / '−5%' for counts, '+3,0 ptn' for shares, empty for durations or without a base."""
+    if kind == "count":
+        relative = change(current or 0, previous or 0)
+        if relative is None:
+            return DASH
+        return ("+" if relative > 0 else "") + percent(relative, language).replace("-", "−")
+    if kind == "share" and current is not None and previous is not None:
+        points = (current - previous) * 100
+        text = f"{abs(points):.1f}".replace(".", "," if language == "nl" else ".")
+        sign = "+" if points > 0 else ("−" if points < 0 else "")
+        return f"{sign}{text} {'ptn' if language == 'nl' else 'pts'}"
+    return DASH
+
+
+def key_figure_rows(report: ReportFigures, language: str = "nl") -> list[tuple[str, str, str, str]]:
+    """(label, this period, previous period, change) as text."""
+    rows = []
+    for spec in KEY_FIGURES:
+        now, before = spec.value(report.current), spec.value(report.before)
+        rows.append((translate_label(spec.label, language), format_value(now, spec.kind, language),
+                     format_value(before, spec.kind, language),
+                     format_change(now, before, spec.kind, language)))
+    return rows
+
+
+def key_figure_values(report: ReportFigures) -> list[tuple[str, str, Any, Any]]:
+    """(label, kind, this period, previous period) as raw values (shares as fractions, durations in hours)."""
+    return [(s.label, s.kind, s.value(report.current), s.value(report.before)) for s in KEY_FIGURES]
+
+
+def group_name(share: Share) -> str:
+    return share.name or NO_GROUP
+
+
+def channel_name(key: Optional[str]) -> str:
+    return CHANNEL_NAMES.get(key or "", key or DASH)
+
+
+def breakdown_rows(report: ReportFigures) -> dict[str, list[tuple[Any, ...]]]:
+    """Raw rows per breakdown: groups (name, count, share, closed, median hours), main categories,
+    sub categories (main, sub, count, share) and channels (name, count, share)."""
+    f = report.current
+    lead = {g.key: g for g in report.per_group}
+    groups = [(group_name(s), s.count, s.share, lead[s.key].closed if s.key in lead else 0,
+               lead[s.key].median_hours if s.key in lead else None) for s in f.by_group]
+    return {
+        "groups": groups,
+        "main": [(s.name or NO_CATEGORY, s.count, s.share) for s in f.by_main_category],
+        "sub": [(report.main_of.get(s.key or "", NO_CATEGORY), s.name or NO_CATEGORY, s.count, s.share)
+                for s in f.by_sub_category],
+        "channels": [(channel_name(s.key), s.count, s.share) for s in f.by_channel],
+    }
+
+
+def long_date(day: date) -> str:
+    """'1 juli 2026'."""
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def period_text(first: date, last: date) -> str:
+    """'1 juli 2026 – 30 september 2026' (or one date)."""
+    return long_date(first) if first == last else f"{long_date(first)} – {long_date(last)}"
+
+
+# English for the labels above, used by the mails (English readers) and merged into the UI's table
+# (web/translations/reports.py), so each label is translated once.
+LABELS_EN = {
+    "Binnengekomen meldingen": "Reports received", "Afgesloten meldingen": "Reports closed",
+    "Open op het einde van de periode": "Open at the end of the period", "waarvan over de termijn": "of which overdue",
+    "Binnen de termijn afgesloten": "Closed within the deadline",
+    "Doorlooptijd tot afsluiten, mediaan": "Time to close, median",
+    "Doorlooptijd tot afsluiten, 90e percentiel": "Time to close, 90th percentile",
+    "Eerste reactie (in behandeling), mediaan": "First response (taken into handling), median",
+    "Eerste reactie (in behandeling), 90e percentiel": "First response (taken into handling), 90th percentile",
+    "Heropende meldingen": "Reports reopened", "Heropeningsgraad": "Reopen rate",
+    "Antwoorden op de tevredenheidsvraag": "Answers to the satisfaction question", "Tevreden": "Satisfied",
+    "Aannemersopdrachten": "Contractor orders", "waarvan uitgevoerd": "of which done",
+    "Doorlooptijd aannemer, mediaan": "Contractor turnaround, median",
+    NO_GROUP: "(no group yet)", NO_CATEGORY: "(no category)", "Webformulier": "Web form", "Telefoon": "Phone",
+    "Balie": "Desk", "E-mail": "Email", "Brief": "Letter", "Sociale media": "Social media",
+}
+
+
+def translate_label(text: str, language: str) -> str:
+    """A label of the tables in the reader's language (Dutch is the source)."""
+    return LABELS_EN.get(text, text) if language == "en" else text
+
+
+def display_rows(report: ReportFigures, language: str = "nl") -> dict[str, list[tuple[str, ...]]]:
+    """The breakdowns as text: groups (name, count, share, closed, median days), main categories
+    (name, count, share), sub categories (main, sub, count, share), channels (name, count, share)."""
+    rows = breakdown_rows(report)
+
+    def days(median: Optional[float]) -> str:
+        return decimal(median / 24 if median is not None else None, 1, language)
+
+    return {
+        "groups": [(translate_label(name, language), integer(count, language), percent(share, language),
+                    integer(closed, language), days(median)) for name, count, share, closed, median in rows["groups"]],
+        "main": [(translate_label(name, language), integer(count, language), percent(share, language))
+                 for name, count, share in rows["main"]],
+        "sub": [(translate_label(main, language), translate_label(name, language), integer(count, language),
+                 percent(share, language)) for main, name, count, share in rows["sub"]],
+        "channels": [(translate_label(name, language), integer(count, language), percent(share, language))
+                     for name, count, share in rows["channels"]],
+    }

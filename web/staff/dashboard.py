@@ -1,0 +1,161 @@
+"""The reports dashboard: figures and charts for a chosen period and group, exports, the quarterly
+report, and sending a fortnightly report now. For the rapportage, meldkamer and admin roles (all
+groups) and group leads (their own groups)."""
+from __future__ import annotations
+
+import base64
+from urllib.parse import urlencode
+
+from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask_login import current_user
+
+from engine.clock import utcnow
+from reports.bundle import gather
+from reports.exports import XLSX_TYPE, cases_csv, cases_xlsx, figures_csv, figures_xlsx
+from reports.fortnightly import desk_or_group, send_fortnightly
+from reports.periods import CITY_TZ, local_today, parse_quarter, quarter_of
+from reports.quarterly import DOCX_TYPE, chart_images, quarterly_filename, quarterly_report
+from reports.selection import (
+    DASHBOARD_ROLES,
+    LEAD_ROLE,
+    NotAllowed,
+    Selection,
+    SelectionError,
+    may_see_all,
+    parse_selection,
+    report_groups_for,
+)
+from reports.summary import summary
+from reports.tables import display_rows, key_figure_rows, period_text
+
+from ..auth import roles_required
+from ..i18n import current_language, translate
+from . import bp
+
+SEND_ROLES = ("admin", "meldkamer", LEAD_ROLE)  # the reporting role only reads
+
+
+def _page(selection: Selection | None = None, error: str | None = None, status: int = 200):
+    groups = report_groups_for(current_user)
+    context = {"selection": selection, "error": error, "groups": groups, "all_groups": may_see_all(current_user),
+               "args": request.args, "may_send": current_user.role in SEND_ROLES,
+               "default_quarter": str(quarter_of(local_today(utcnow())).previous())}
+    if selection is not None:
+        report = gather(selection.period, selection.previous, selection.group_key)
+        period = period_text(selection.period.first_day, selection.period.last_day)
+        phrase = f"In {selection.quarter.dutch_name}" if selection.quarter else f"Van {period}"
+        context.update(report=report, period=period, key_rows=key_figure_rows(report, current_language()),
+                       rows=display_rows(report, current_language()),
+                       previous=period_text(selection.previous.first_day, selection.previous.last_day),
+                       summary=summary(report, phrase, "het vorige kwartaal" if selection.quarter
+                                       else "de periode ervoor"),
+                       charts={name: base64.b64encode(png).decode() for name, png in chart_images(report).items()},
+                       query=urlencode({"van": selection.period.first_day.isoformat(),
+                                        "tot": selection.period.last_day.isoformat(),
+                                        **({"groep": selection.group_key} if selection.group_key else {})}))
+    return render_template("staff/dashboard.html", **context), status
+
+
+def _selection() -> Selection:
+    """The checked period and group of this request; aborts with 403 for a group the user may not see."""
+    try:
+        return parse_selection(request.args if request.method == "GET" else request.form, current_user,
+                               local_today(utcnow()))
+    except NotAllowed:
+        abort(403)
+
+
+def _error(err: SelectionError):
+    values = {key: translate(value) for key, value in err.values.items()}
+    return _page(error=translate(err.message, **values), status=400)
+
+
+def _filename(selection: Selection, what: str, extension: str) -> str:
+    group = f"-{selection.group_key}" if selection.group_key else ""
+    return f"{what}-{selection.period.first_day}-{selection.period.last_day}{group}.{extension}"
+
+
+def _download(content, mimetype: str, filename: str) -> Response:
+    return Response(content, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"',
+                                                          "Cache-Control": "no-store"})
+
+
+@bp.get("/rapporten")
+@roles_required(*DASHBOARD_ROLES)
+def dashboard():
+    """The figures of a period (default: this quarter) for all groups or one, with charts and exports."""
+    try:
+        return _page(_selection())
+    except SelectionError as err:
+        return _error(err)
+
+
+@bp.get("/rapporten/dossiers.<fmt>")
+@roles_required(*DASHBOARD_ROLES)
+def export_cases(fmt: str):
+    """The cases created in the period as CSV or XLSX, without personal data of reporters."""
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    try:
+        selection = _selection()
+    except SelectionError as err:
+        return _error(err)
+    name = _filename(selection, "meldingen", fmt)
+    if fmt == "csv":
+        lines = cases_csv(selection.period, selection.group_key)
+        return _download(stream_with_context(lines), "text/csv; charset=utf-8", name)
+    return _download(cases_xlsx(selection.period, selection.group_key), XLSX_TYPE, name)
+
+
+@bp.get("/rapporten/cijfers.<fmt>")
+@roles_required(*DASHBOARD_ROLES)
+def export_figures(fmt: str):
+    """The figures of the period (the dashboard's tables) as CSV or XLSX."""
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    try:
+        selection = _selection()
+    except SelectionError as err:
+        return _error(err)
+    report = gather(selection.period, selection.previous, selection.group_key)
+    name = _filename(selection, "cijfers", fmt)
+    if fmt == "csv":
+        return _download(figures_csv(report), "text/csv; charset=utf-8", name)
+    return _download(figures_xlsx(report), XLSX_TYPE, name)
+
+
+@bp.get("/rapporten/kwartaalrapport")
+@roles_required("rapportage", "meldkamer")
+def quarterly_download():
+    """The quarterly report of `kwartaal` (e.g. 2026Q3) as a Word document."""
+    raw = (request.args.get("kwartaal") or "").strip()
+    try:
+        quarter = parse_quarter(raw)
+    except ValueError:
+        return _page(error=translate("'{value}' is geen kwartaal: gebruik de vorm 2026Q3.", value=raw[:20]),
+                     status=400)
+    document, _report = quarterly_report(quarter)
+    return _download(document, DOCX_TYPE, quarterly_filename(quarter))
+
+
+@bp.post("/rapporten/versturen")
+@roles_required(*SEND_ROLES)
+def send_now():
+    """Mail the fortnightly report of the chosen group (or the meldkamer's) for the chosen period now."""
+    try:
+        selection = _selection()
+    except SelectionError as err:
+        return _error(err)
+    if selection.group is None and current_user.role == LEAD_ROLE:
+        abort(403)
+    group = selection.group or desk_or_group(None)
+    delivery = send_fortnightly(group, selection.period, trigger="dashboard")
+    if delivery.already is not None:
+        sent_at = delivery.already.created_at.astimezone(CITY_TZ)
+        flash(translate("Dit rapport werd al verstuurd op {date}.", date=f"{sent_at:%d/%m/%Y %H:%M}"), "error")
+    elif delivery.skipped:
+        flash(translate("Niet verstuurd: niemand om het rapport naar te sturen."), "error")
+    else:
+        flash(translate("Rapport klaargezet voor {count} ontvanger(s).", count=len(delivery.recipients)))
+    query = {k: request.form[k] for k in ("van", "tot", "groep") if request.form.get(k)}
+    return redirect(url_for("staff.dashboard", **query))

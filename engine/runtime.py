@@ -24,6 +24,7 @@ from .db import db
 from .deploy import latest_ref, spec_for
 from .errors import Conflict, EngineError, ProcessError
 from .models import Case
+from .new_case_row import allocate_case_id, attach_as_loaded, write_new_case
 from .script_engine import RunScope, SafeScriptEngine, current_scope
 from .serializer import SERIALIZER_VERSION, make_serializer
 from .timeline import add_event
@@ -184,16 +185,20 @@ def run_guarded(case_id: int, actor: str, action) -> Any:
 
 
 def start_case(*, kind: str, process_key: str, fields: dict[str, Any], data: Optional[dict[str, Any]] = None,
-               actor: str = "systeem", user_id: Optional[int] = None) -> Case:
-    """Create a case with the given column values, start its process and run it until it waits."""
+               actor: str = "systeem", user_id: Optional[int] = None, commit: bool = True) -> Case:
+    """Create a case with the given column values, start its process and run it until it waits.
+
+    `commit=False` leaves the commit to the caller: a service task that starts another case (an
+    infomail turned into a melding) keeps both cases in its own transaction.
+    """
     definition = latest_ref(process_key)
     spec, deps = spec_for(definition.id)
     label = f"{definition.key} v{definition.version}"
+    now = utcnow()
     case = Case(kind=kind, definition_id=definition.id, tracking_token=secrets.token_urlsafe(24),
-                status="ontvangen", **fields)
-    db.session.add(case)
-    db.session.flush()
-    case.reference = new_reference(kind, case.id, case.created_at.year)
+                status="ontvangen", created_at=now, updated_at=now, **fields)
+    allocate_case_id(case)
+    case.reference = new_reference(kind, case.id, now.year)
     workflow = BpmnWorkflow(spec, deps, script_engine=ENGINE)
     start = workflow.get_next_task(state=TaskState.READY)
     start.set_data(**(data or {}))
@@ -210,5 +215,8 @@ def start_case(*, kind: str, process_key: str, fields: dict[str, Any], data: Opt
         db.session.rollback()
         raise
     run.save()
-    commit_or_explain(case.id)
+    values = write_new_case(case)
+    if commit:
+        commit_or_explain(case.id)
+    attach_as_loaded(case, values)
     return case

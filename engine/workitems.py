@@ -14,6 +14,7 @@ from .clock import utcnow
 from .db import db
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
 from .models import Case, WorkItem
+from .pending_rows import add_row
 from .timeline import add_event
 
 
@@ -49,10 +50,14 @@ def sync_work_items(case: Case, workflow, keep_with: Optional[tuple[Optional[int
         lane = task.task_spec.lane
         group_id = registry.resolve_group(case, lane, props)
         assignee = keep_with[1] if keep_with and keep_with[0] is not None and keep_with[0] == group_id else None
-        db.session.add(WorkItem(
-            case_id=case.id, task_id=task_id, task_name=task.task_spec.name,
-            title=task.task_spec.bpmn_name or task.task_spec.name, lane=lane, form_key=props.get("form"),
-            group_id=group_id, assignee_id=assignee, due_at=case.deadline_at if lane != "meldkamer" else None))
+        row = dict(case_id=case.id, task_id=task_id, task_name=task.task_spec.name,
+                   title=task.task_spec.bpmn_name or task.task_spec.name, lane=lane, form_key=props.get("form"),
+                   group_id=group_id, assignee_id=assignee, due_at=case.deadline_at if lane != "meldkamer" else None)
+        if new_case:
+            # Nothing reads a new case's items back in the transaction that makes them: one bulk INSERT at commit.
+            add_row(db.session, WorkItem, {**row, "status": "open", "created_at": utcnow()})
+        else:
+            db.session.add(WorkItem(**row))
 
 
 def validate_form(form_key: Optional[str], form_data: Any) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from engine import registry
 from engine.db import db
 from engine.models import Case
 
-from .models import MELDKAMER, HandlerGroup, User
+from .models import MELDKAMER, ONTHAAL, HandlerGroup, User
 
 
 def group_by_key(key: Optional[str]) -> Optional[HandlerGroup]:
@@ -41,8 +41,8 @@ def forget_group_ids() -> None:
 
 @registry.group_resolver
 def queue_for_task(case: Case, lane: Optional[str], props: dict) -> Optional[int]:
-    """Lane `meldkamer` goes to the desk; a `group` property names a fixed group; otherwise the case's group."""
-    key = props.get("group") or (MELDKAMER if lane == MELDKAMER else None)
+    """Lanes `meldkamer` and `onthaal` go to their desk; a `group` property names a group; else the case's group."""
+    key = props.get("group") or (lane if lane in (MELDKAMER, ONTHAAL) else None)
     if key:
         return group_id_for(key)
     # The relationship, not the column: a group set in this transaction has no id in the column until flush.
@@ -67,10 +67,11 @@ def members_of(group: HandlerGroup) -> list[User]:
 
 
 def assignable_users(group: Optional[HandlerGroup]) -> list[User]:
-    """Colleagues who can get work of this group: its members, or the meldkamer staff for the desk."""
+    """Colleagues who can get work of this group: its members, or the desk's staff for the meldkamer or onthaal."""
     if group is None:
         return []
     users = set(members_of(group))
-    if group.key == MELDKAMER:
-        users |= set(db.session.scalars(select(User).where(User.role == "meldkamer", User.active.is_(True))))
+    desk_role = {MELDKAMER: "meldkamer", ONTHAAL: "onthaal"}.get(group.key)
+    if desk_role:
+        users |= set(db.session.scalars(select(User).where(User.role == desk_role, User.active.is_(True))))
     return sorted(users, key=lambda u: u.display_name)

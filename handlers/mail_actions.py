@@ -24,10 +24,9 @@ from notifications.outbox import queue_mail, tracking_url
 from .calendar import add_working_days
 from .files import storage_root
 from .groups import group_by_key
-from .models import Category, HandlerGroup
+from .models import ONTHAAL, Category, HandlerGroup
 from .routing import RoutingSample, active_rules, evaluate_rules
 
-ONTHAAL = "onthaal"  # key of the front office's group and of its BPMN lane
 DEFAULT_ANSWER_DAYS = 10
 DEFAULT_REPLY_DAYS = 14
 NO_GROUP_REASON = "Geen regel of categorie: het onthaal kiest de groep"

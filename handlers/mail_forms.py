@@ -17,6 +17,10 @@ from .models import Category
 
 TEXT = validate.Length(max=10000)
 MAX_ANSWER_DAYS = 60
+# Staff read these next to the field, in the Dutch UI.
+CHOOSE = "Kies wat er met de mail gebeurt."
+ANSWER = "Schrijf het antwoord dat de afzender krijgt."
+DAYS = f"Geef een aantal werkdagen van 1 tot {MAX_ANSWER_DAYS}."
 
 
 def _text(limit: validate.Length = TEXT) -> fields.String:
@@ -31,12 +35,13 @@ def _blank(value) -> bool:
 class MailTriageForm(TaskForm):
     """Onthaal: answer directly, turn into a melding, route to a group with a deadline, or close unanswered."""
 
-    decision = fields.String(required=True, validate=validate.OneOf(["answer", "convert", "route", "no_answer"]))
+    decision = fields.String(required=True, error_messages={"required": CHOOSE},
+                             validate=validate.OneOf(["answer", "convert", "route", "no_answer"], error=CHOOSE))
     answer_text = _text()
     category = fields.String(load_default=None, allow_none=True)
     group = fields.String(load_default=None, allow_none=True)
-    days = fields.Integer(load_default=None, allow_none=True,
-                          validate=validate.Range(min=1, max=MAX_ANSWER_DAYS))
+    days = fields.Integer(load_default=None, allow_none=True, error_messages={"invalid": DAYS},
+                          validate=validate.Range(min=1, max=MAX_ANSWER_DAYS, error=DAYS))
     reason = _text(validate.Length(max=4000))
 
     @validates_schema
@@ -44,18 +49,18 @@ class MailTriageForm(TaskForm):
         errors: dict[str, list[str]] = {}
         decision = data["decision"]
         if decision == "answer" and _blank(data.get("answer_text")):
-            errors["answer_text"] = ["write the answer the sender will receive"]
+            errors["answer_text"] = [ANSWER]
         if decision == "convert" and data.get("category") and db.session.scalar(
                 select(Category.id).where(Category.key == data["category"], Category.active.is_(True))) is None:
-            errors["category"] = [f"unknown category '{data['category']}'"]
+            errors["category"] = [f"Onbekende categorie '{data['category']}'."]
         if decision == "route":
             group = group_by_key(data.get("group"))
             if not data.get("group"):
-                errors["group"] = ["choose the handler group that answers"]
+                errors["group"] = ["Kies de behandelaarsgroep die antwoordt."]
             elif group is None or group.kind != "internal":
-                errors["group"] = [f"'{data['group']}' is not an active handler group"]
+                errors["group"] = [f"'{data['group']}' is geen actieve behandelaarsgroep."]
         if decision == "no_answer" and _blank(data.get("reason")):
-            errors["reason"] = ["say why no answer is needed (internal)"]
+            errors["reason"] = ["Zeg waarom er geen antwoord nodig is (intern)."]
         if errors:
             raise ValidationError(errors)
 
@@ -64,13 +69,14 @@ class MailTriageForm(TaskForm):
 class MailAnswerForm(TaskForm):
     """Handler group: answer the sender, or send the mail back to the onthaal with a reason."""
 
-    action = fields.String(required=True, validate=validate.OneOf(["answer", "send_back"]))
+    action = fields.String(required=True, error_messages={"required": CHOOSE},
+                           validate=validate.OneOf(["answer", "send_back"], error=CHOOSE))
     answer_text = _text()
     reason = _text(validate.Length(max=4000))
 
     @validates_schema
     def check_action(self, data, **kwargs):
         if data["action"] == "answer" and _blank(data.get("answer_text")):
-            raise ValidationError({"answer_text": ["write the answer the sender will receive"]})
+            raise ValidationError({"answer_text": [ANSWER]})
         if data["action"] == "send_back" and _blank(data.get("reason")):
-            raise ValidationError({"reason": ["say why the mail goes back to the onthaal"]})
+            raise ValidationError({"reason": ["Zeg waarom de mail terug naar het onthaal gaat."]})

@@ -15,6 +15,7 @@ from engine.db import BigId, UTCDateTime, db
 ROLES = ("admin", "meldkamer", "behandelaar", "groepsverantwoordelijke", "onthaal", "rapportage")
 GROUP_KINDS = ("desk", "internal", "external")
 MELDKAMER = "meldkamer"  # key of the dispatch desk's group and of its BPMN lane
+ONTHAAL = "onthaal"  # key of the front office's group (the info mailbox) and of its BPMN lane
 READ_ONLY_ROLES = {"rapportage"}
 
 memberships = Table(
@@ -78,10 +79,12 @@ class User(db.Model):
 
     @property
     def group_keys(self) -> set[str]:
-        """Keys of the groups this user may act for (the meldkamer role acts for the meldkamer desk)."""
+        """Keys of the groups this user may act for (the meldkamer and onthaal roles act for their desk)."""
         keys = {g.key for g in self.groups}
         if self.role == "meldkamer":
             keys.add(MELDKAMER)
+        if self.role == "onthaal":
+            keys.add(ONTHAAL)
         return keys
 
     def may_act_for(self, group_key: Optional[str]) -> bool:

@@ -9,10 +9,11 @@ from sqlalchemy import select
 
 from engine.db import db
 
-from .models import MELDKAMER, Category, HandlerGroup, User
+from .models import MELDKAMER, ONTHAAL, Category, HandlerGroup, User
 
 GROUPS = [
     (MELDKAMER, "Meldkamer", "desk", "meldkamer@stad.example"),
+    (ONTHAAL, "Onthaal", "desk", "onthaal@stad.example"),
     ("onderhoud-openbaar-domein", "Onderhoud openbaar domein", "internal", "ood@stad.example"),
     ("openbare-netheid", "Openbare netheid", "internal", "netheid@stad.example"),
     ("projecten-en-planning", "Projecten en planning", "internal", "projecten@stad.example"),
@@ -83,6 +84,7 @@ DEMO_USERS = [
     ("bart.ood", "Bart Janssens", "behandelaar", "onderhoud-openbaar-domein", "bart.janssens@stad.example"),
     ("chris.ood", "Chris Maes", "groepsverantwoordelijke", "onderhoud-openbaar-domein", "chris.maes@stad.example"),
     ("dina.netheid", "Dina Claes", "behandelaar", "openbare-netheid", "dina.claes@stad.example"),
+    ("eva.onthaal", "Eva Wouters", "onthaal", ONTHAAL, "eva.wouters@stad.example"),
 ]
 
 

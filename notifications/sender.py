@@ -251,16 +251,26 @@ def _attachments(data: dict[str, Any]) -> list[tuple[str, str, bytes]]:
     return [_attachment_loaders[key](data[key]) for key in named]
 
 
+def _one_line(value: Any) -> str:
+    """A header value from row data on one line (a line break in a header would be an injection)."""
+    return " ".join(str(value).split()) if value else ""
+
+
 def build_message(row: Any, mail: RenderedMail, settings: _Settings) -> EmailMessage:
     """The MIME message: multipart/alternative text + HTML in UTF-8, marked as automatic."""
+    data = row.data or {}
     message = EmailMessage()
     message["Subject"] = mail.subject
-    message["From"] = settings.mail_from
+    # An answer to a citizen's mail leaves from the address they wrote to, and replies go back there.
+    message["From"] = _one_line(data.get("from_address")) or settings.mail_from
     message["To"] = row.recipient
-    if settings.reply_to:
+    if settings.reply_to and not data.get("from_address"):
         message["Reply-To"] = settings.reply_to
     message["Date"] = format_datetime(utcnow())
     message["Message-ID"] = row.message_id
+    for header, key in (("In-Reply-To", "in_reply_to"), ("References", "references")):
+        if _one_line(data.get(key)):  # threading: the citizen's mail client shows it as one conversation
+            message[header] = _one_line(data.get(key))
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies to this
     message["X-Auto-Response-Suppress"] = "All"  # the same for Exchange (out-of-office, read receipts)
     # quoted-printable keeps the message 7-bit clean for servers without 8BITMIME

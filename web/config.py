@@ -40,6 +40,9 @@ class Config:
         self.MELDPUNT_REPORT_RECIPIENTS = _env("REPORT_RECIPIENTS", "")  # comma-separated: the quarterly report
         self.MELDPUNT_OUTBOX_SECONDS = int(_env("OUTBOX_SECONDS", "30"))
         self.MELDPUNT_FEEDBACK_DAYS = int(_env("FEEDBACK_DAYS", "14"))
+        # Infomail: working days a handler group gets to answer; days to wait for the citizen's reply.
+        self.MELDPUNT_MAIL_ANSWER_DAYS = int(_env("MAIL_ANSWER_DAYS", "10"))
+        self.MELDPUNT_MAIL_REPLY_DAYS = int(_env("MAIL_REPLY_DAYS", "14"))
         self.MELDPUNT_ANONYMISE_MONTHS = int(_env("ANONYMISE_MONTHS", "12"))
         self.MELDPUNT_CONTRACTOR_LINK_DAYS = int(_env("CONTRACTOR_LINK_DAYS", "30"))
         self.JSON_SORT_KEYS = False

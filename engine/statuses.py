@@ -14,6 +14,9 @@ LABELS: dict[str, dict[str, str]] = {
     "doorverwezen": {"nl": "Doorverwezen", "en": "Referred elsewhere"},
     "duplicaat": {"nl": "Samengevoegd met een andere melding", "en": "Merged with another report"},
     "heropenverzoek": {"nl": "Verzoek tot heropenen", "en": "Reopen requested"},
+    # incoming post (bpmn/post.bpmn)
+    "brief_klaar": {"nl": "Antwoordbrief klaar voor verzending", "en": "Reply letter ready to be sent"},
+    "herrouteren": {"nl": "Wordt naar de juiste dienst gestuurd", "en": "Being passed to the right team"},
     "fout": {"nl": "Technisch probleem, wordt opgevolgd", "en": "Technical problem, being looked into"},
     "beantwoord": {"nl": "Beantwoord", "en": "Answered"},
     "omgezet": {"nl": "Omgezet naar een melding", "en": "Turned into a report"},

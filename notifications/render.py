@@ -29,7 +29,8 @@ CITY_TZ = ZoneInfo("Europe/Brussels")
 # each of which must exist in every language; the tests render them all.
 TEMPLATES = ("ontvangen", "in_behandeling", "informatie_gevraagd", "afgesloten", "doorverwezen", "duplicaat",
              "gesloten_gehouden", "heropend", "escalatie", "aannemer_opdracht", "aannemer_herinnering",
-             "aannemer_escalatie", "overdracht", "ontvangstbevestiging_mail", "antwoord_mail", "escalatie_mail")
+             "aannemer_escalatie", "overdracht", "ontvangstbevestiging_mail", "antwoord_mail", "escalatie_mail",
+             "ontvangstbevestiging_post", "post_escalatie", "post_ter_info")
 
 # Keys some templates use when present. Anything else a template names (`reference`, `portal_url`)
 # is required: StrictUndefined makes its absence an error instead of an empty spot in the mail.

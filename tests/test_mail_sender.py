@@ -326,9 +326,15 @@ SAMPLE_DATA = {
     "antwoord_mail": {"mail_subject": "Parkeerkaart", "answer_text": "U vraagt de kaart aan via het e-loket."},
     "escalatie_mail": {"deadline": "2024-03-01T15:00:00+00:00", "group": "Samen leven",
                        "mail_subject": "Parkeerkaart"},
+    "ontvangstbevestiging_post": {},
+    "post_escalatie": {"deadline": "2024-03-01T15:00:00+00:00", "group": "Samen leven",
+                       "letter_subject": "Bezwaar tegen parkeerretributie"},
+    "post_ter_info": {"group": "Samen leven", "letter_subject": "Jaarverslag buurtcomité",
+                      "sender": "Buurtcomité Nekker"},
 }
 KIND = {"escalatie": "medewerker", "aannemer_escalatie": "medewerker", "overdracht": "medewerker",
-        "aannemer_opdracht": "aannemer", "aannemer_herinnering": "aannemer", "escalatie_mail": "medewerker"}
+        "aannemer_opdracht": "aannemer", "aannemer_herinnering": "aannemer", "escalatie_mail": "medewerker",
+        "post_escalatie": "medewerker", "post_ter_info": "medewerker"}
 
 
 @pytest.fixture

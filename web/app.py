@@ -28,6 +28,8 @@ def load_domain() -> None:
     import handlers.mail_forms  # noqa: F401
     import handlers.mail_messages  # noqa: F401
     import handlers.messages  # noqa: F401
+    import handlers.post_actions  # noqa: F401
+    import handlers.post_forms  # noqa: F401
     import handlers.routing  # noqa: F401
     import notifications.outbox  # noqa: F401
     import reports.models  # noqa: F401

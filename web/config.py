@@ -37,6 +37,13 @@ class Config:
         self.MELDPUNT_MAIL_FROM = _env("MAIL_FROM", "Meldpunt <meldpunt@localhost>")
         self.MELDPUNT_MAIL_REPLY_TO = _env("MAIL_REPLY_TO")
         self.MELDPUNT_CITY_NAME = _env("CITY_NAME")
+        # The letterhead of reply letters to incoming post (handlers/letters.py).
+        self.MELDPUNT_CITY_ADDRESS = _env("CITY_ADDRESS")
+        self.MELDPUNT_CITY_PHONE = _env("CITY_PHONE")
+        self.MELDPUNT_CITY_WEBSITE = _env("CITY_WEBSITE")
+        # Answer deadline per kind of letter, in calendar days ("30") or working days ("20w"); see
+        # handlers/post_deadlines.py for where the defaults come from.
+        self.MELDPUNT_POST_DEADLINES = _env("POST_DEADLINES", "vraag=30,klacht=45,bezwaar=30,factuur=30")
         self.MELDPUNT_REPORT_RECIPIENTS = _env("REPORT_RECIPIENTS", "")  # comma-separated: the quarterly report
         self.MELDPUNT_OUTBOX_SECONDS = int(_env("OUTBOX_SECONDS", "30"))
         self.MELDPUNT_FEEDBACK_DAYS = int(_env("FEEDBACK_DAYS", "14"))

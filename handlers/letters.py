@@ -1,0 +1,175 @@
+"""Reply letters to incoming post, as Word documents (python-docx) with the case's tracking link as a QR code.
+
+`build_letter` is pure (content in, DOCX bytes out); `make_reply` stores a new version of the letter as a
+case file with a `post_replies` row, inside the case's transaction. Earlier versions are kept.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Optional
+
+import segno
+from docx import Document
+from docx.shared import Cm, Pt
+from flask import current_app, has_app_context
+from sqlalchemy import func, select
+
+from engine.db import db
+from engine.models import Case, CaseFile
+from notifications.outbox import tracking_url
+
+from .files import storage_root
+from .post_models import PostLetter, PostReply
+
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
+          "november", "december")
+# The QR code of the tracking link: the same settings always give the same PNG bytes.
+QR_ERROR, QR_SCALE, QR_BORDER = "m", 6, 2
+QR_WIDTH = Cm(3)
+
+
+def dutch_date(day: date) -> str:
+    """A date as written in a Dutch letter: 2 december 2026."""
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def qr_png(url: str) -> bytes:
+    """The QR code for `url` as PNG bytes (made in memory)."""
+    out = io.BytesIO()
+    segno.make(url, error=QR_ERROR).save(out, kind="png", scale=QR_SCALE, border=QR_BORDER)
+    return out.getvalue()
+
+
+@dataclass(frozen=True)
+class LetterContent:
+    """Everything a reply letter says."""
+
+    reference: str
+    recipient_name: str
+    recipient_address: str
+    subject: str
+    text: str
+    handler_name: str
+    group_name: Optional[str]
+    tracking_url: str
+    letter_date: date
+    written_on: Optional[date] = None
+    city_name: Optional[str] = None
+    city_address: Optional[str] = None
+    city_phone: Optional[str] = None
+    city_website: Optional[str] = None
+
+
+def letterhead() -> dict[str, Optional[str]]:
+    """The city's letterhead fields from the settings (MELDPUNT_CITY_*)."""
+    config: Any = current_app.config if has_app_context() else {}
+    return {name: config.get(f"MELDPUNT_CITY_{name.upper()}") for name in ("name", "address", "phone", "website")}
+
+
+def _lines(paragraph, text: str) -> None:
+    """Add text to a paragraph, its single line breaks kept as line breaks."""
+    for number, line in enumerate(text.split("\n")):
+        if number:
+            paragraph.add_run().add_break()
+        paragraph.add_run(line)
+
+
+def paragraphs_of(text: str) -> list[str]:
+    """The handler's text split into paragraphs at blank lines (line breaks inside a paragraph stay)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    return [p.strip("\n") for p in re.split(r"\n[ \t]*\n", text) if p.strip()]
+
+
+def build_letter(content: LetterContent) -> bytes:
+    """The reply letter as DOCX bytes: letterhead, addressee, date and references, the text, the QR code."""
+    doc = Document()
+    style = doc.styles["Normal"]
+    style.font.name = "Calibri"
+    style.font.size = Pt(11)
+    doc.core_properties.title = f"Antwoord op uw brief – {content.reference}"
+    doc.core_properties.author = content.handler_name
+    doc.core_properties.subject = content.subject
+
+    city = f"Stad {content.city_name}" if content.city_name else "Stadsbestuur"
+    head = doc.add_paragraph()
+    run = head.add_run(city)
+    run.bold = True
+    run.font.size = Pt(16)
+    details = [d for d in (content.city_address, content.city_phone and f"Tel. {content.city_phone}",
+                           content.city_website) if d]
+    if details:
+        _lines(doc.add_paragraph(), "\n".join(details))
+
+    doc.add_paragraph()
+    _lines(doc.add_paragraph(), "\n".join([content.recipient_name, *content.recipient_address.splitlines()]))
+    doc.add_paragraph()
+    place = f"{content.city_name}, " if content.city_name else ""
+    doc.add_paragraph(f"{place}{dutch_date(content.letter_date)}")
+    refs = []
+    if content.written_on:
+        refs.append(f"Uw brief van {dutch_date(content.written_on)}")
+    refs.append(f"Ons kenmerk {content.reference}")
+    _lines(doc.add_paragraph(), "\n".join(refs))
+    subject = doc.add_paragraph()
+    subject.add_run("Betreft: ").bold = True
+    subject.add_run(content.subject)
+
+    doc.add_paragraph(f"Geachte {content.recipient_name},")
+    for block in paragraphs_of(content.text):
+        _lines(doc.add_paragraph(), block)
+
+    doc.add_paragraph("U kunt uw dossier volgen via deze link of door de QR-code te scannen:")
+    doc.add_paragraph(content.tracking_url)
+    doc.add_picture(io.BytesIO(qr_png(content.tracking_url)), width=QR_WIDTH)
+
+    doc.add_paragraph("Met vriendelijke groeten,")
+    _lines(doc.add_paragraph(), "\n".join(x for x in (content.handler_name, content.group_name, city) if x))
+
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def content_for(case: Case, letter: PostLetter, text: str, handler_name: str, letter_date: date) -> LetterContent:
+    """The content of a reply to `letter`, with the letterhead from the settings."""
+    head = letterhead()
+    return LetterContent(
+        reference=case.reference, recipient_name=letter.sender_name, recipient_address=letter.sender_address,
+        subject=letter.subject, text=text, handler_name=handler_name,
+        group_name=case.group.name if case.group is not None else None, tracking_url=tracking_url(case),
+        letter_date=letter_date, written_on=letter.written_on, city_name=head["name"],
+        city_address=head["address"], city_phone=head["phone"], city_website=head["website"])
+
+
+def replies_of(case_id: int) -> list[PostReply]:
+    """The reply letters made for a case, oldest version first."""
+    return list(db.session.scalars(select(PostReply).where(PostReply.case_id == case_id)
+                                   .order_by(PostReply.version)))
+
+
+def make_reply(case: Case, text: str, *, handler_name: str, handler_id: Optional[int],
+               letter_date: date) -> PostReply:
+    """Build the next version of the reply letter and keep it as a case file (added to the transaction)."""
+    letter = db.session.scalar(select(PostLetter).where(PostLetter.case_id == case.id))
+    if letter is None:
+        raise ValueError(f"case {case.reference} has no registered letter")
+    content = build_letter(content_for(case, letter, text, handler_name, letter_date))
+    version = (db.session.scalar(select(func.max(PostReply.version)).where(PostReply.case_id == case.id)) or 0) + 1
+    key = f"{case.id}/{secrets.token_hex(16)}.docx"
+    path = storage_root() / key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    stored = CaseFile(case_id=case.id, filename=f"antwoord-{case.reference}-v{version}.docx",
+                      content_type=DOCX_TYPE, size=len(content), storage_key=key,
+                      sha256=hashlib.sha256(content).hexdigest(), public=False, source="medewerker",
+                      uploaded_by=handler_name)
+    reply = PostReply(case_id=case.id, version=version, file=stored, text=text, author=handler_name,
+                      author_id=handler_id, group_name=case.group.name if case.group is not None else None)
+    db.session.add_all([stored, reply])
+    return reply

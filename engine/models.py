@@ -38,6 +38,7 @@ class Reporter(db.Model):
     phone: Mapped[Optional[str]] = mapped_column(String(40))
     language: Mapped[str] = mapped_column(String(2), default="nl")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    email_failed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)  # a mail to them bounced
 
 
 class Case(db.Model):

@@ -15,6 +15,7 @@ from engine import deploy as deployment
 from engine.db import db
 from engine.errors import EngineError
 from engine.models import ProcessDefinition
+from intake.mail_cli import mail_group
 from reports.cli import report_group
 
 from .app import create_app
@@ -27,6 +28,9 @@ def _app_factory():
 @click.group(cls=FlaskGroup, create_app=_app_factory, add_default_commands=False, add_version_option=False)
 def main() -> None:
     """Meldpunt: case management for meldingen, incoming post and the info mailbox."""
+
+
+main.add_command(mail_group)
 
 
 main.add_command(report_group)

@@ -52,6 +52,16 @@ class Config:
         self.MELDPUNT_MAIL_REPLY_DAYS = int(_env("MAIL_REPLY_DAYS", "14"))
         self.MELDPUNT_ANONYMISE_MONTHS = int(_env("ANONYMISE_MONTHS", "12"))
         self.MELDPUNT_CONTRACTOR_LINK_DAYS = int(_env("CONTRACTOR_LINK_DAYS", "30"))
+        # The info mailbox (intake/mailbox.py): polled only when MELDPUNT_IMAP_HOST is set.
+        self.MELDPUNT_INFO_ADDRESS = _env("INFO_ADDRESS")
+        self.MELDPUNT_IMAP_HOST = _env("IMAP_HOST")
+        self.MELDPUNT_IMAP_SSL = (_env("IMAP_SSL", "on") or "").lower() in ("on", "true", "1", "yes")
+        self.MELDPUNT_IMAP_STARTTLS = (_env("IMAP_STARTTLS", "off") or "").lower() in ("on", "true", "1", "yes")
+        self.MELDPUNT_IMAP_PORT = int(_env("IMAP_PORT", "993" if self.MELDPUNT_IMAP_SSL else "143"))
+        self.MELDPUNT_IMAP_USER = _env("IMAP_USER")
+        self.MELDPUNT_IMAP_PASSWORD = _env("IMAP_PASSWORD")
+        self.MELDPUNT_IMAP_FOLDER = _env("IMAP_FOLDER", "INBOX")
+        self.MELDPUNT_IMAP_SECONDS = int(_env("IMAP_SECONDS", "60"))
         self.JSON_SORT_KEYS = False
         self.MAX_CONTENT_LENGTH = 1024 * 1024
 

@@ -67,7 +67,22 @@ def privacy_anonymise(app: Flask) -> int:
     return report.cases
 
 
+def mailbox_poll(app: Flask) -> int:
+    """Read the info mailbox (MELDPUNT_IMAP_*) and take in its new messages."""
+    from intake.mailbox import poll
+
+    with app.app_context():
+        try:
+            report = poll()
+        finally:
+            db.session.remove()
+    return len(report.results)
+
+
 def _add_jobs(scheduler, app: Flask) -> None:
+    if app.config.get("MELDPUNT_IMAP_HOST"):
+        scheduler.add_job(mailbox_poll, "interval", seconds=app.config.get("MELDPUNT_IMAP_SECONDS") or 60,
+                          args=[app], id="mailbox_poll", max_instances=1, coalesce=True)
     scheduler.add_job(timer_tick, "interval", seconds=app.config["MELDPUNT_TICK_SECONDS"], args=[app],
                       id="timer_tick", max_instances=1, coalesce=True)
     scheduler.add_job(outbox_send, "interval", seconds=app.config["MELDPUNT_OUTBOX_SECONDS"], args=[app],

@@ -5,4 +5,5 @@ bp = Blueprint("staff", __name__)
 
 from . import admin, cases, privacy_admin, queues, routing_admin  # noqa: E402,F401
 from . import dashboard  # noqa: E402,F401
+from . import mail_admin  # noqa: E402,F401
 from . import post  # noqa: E402,F401

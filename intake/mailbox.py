@@ -1,0 +1,181 @@
+"""Polling the info mailbox over IMAP (imapclient): each new message taken in once, then marked read.
+
+Which messages are new is decided by our own table, not by the \\Seen flag (a person reading the
+mailbox in a mail client would otherwise hide mail from Meldpunt): every message with a UID above the
+highest one recorded for the folder's current UIDVALIDITY. When the server renumbers the folder (a new
+UIDVALIDITY), everything is read again and mails already taken in are recognised by their bytes.
+"""
+from __future__ import annotations
+
+import logging
+import ssl
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Optional
+
+from flask import current_app
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError
+from sqlalchemy import func, select
+
+from engine.clock import utcnow
+from engine.db import db
+
+from .mail_intake import IntakeResult, take_in
+from .mail_models import IncomingMail
+
+log = logging.getLogger(__name__)
+SEEN = b"\\Seen"
+BATCH = 200  # messages per poll; the rest follow on the next one
+TIMEOUT = 60
+
+
+@dataclass
+class PollReport:
+    """What one poll of the mailbox did."""
+
+    results: list[IntakeResult] = field(default_factory=list)
+    skipped: Optional[str] = None  # why nothing was read (no IMAP host configured)
+    error: Optional[str] = None  # why the poll stopped (server unreachable, login refused)
+
+    def count(self, outcome: str) -> int:
+        """How many messages of this poll had `outcome` (already processed ones not counted)."""
+        return sum(1 for r in self.results if r.outcome == outcome and not r.already)
+
+    def __str__(self) -> str:
+        if self.skipped:
+            return f"mailbox not read: {self.skipped}"
+        text = (f"{len(self.results)} message(s): {self.count('new_case')} new case(s), "
+                f"{self.count('added_to_case')} added to a case, {self.count('bounce')} bounce(s), "
+                f"{self.count('ignored')} ignored, {self.count('failed')} failed")
+        return f"{text} (stopped: {self.error})" if self.error else text
+
+
+@dataclass(frozen=True)
+class ImapSettings:
+    """MELDPUNT_IMAP_* read from the app's configuration."""
+
+    host: str
+    port: int
+    ssl: bool
+    starttls: bool
+    user: str
+    password: str
+    folder: str
+
+    @classmethod
+    def from_config(cls) -> Optional[ImapSettings]:
+        """The settings, or None when no IMAP host is configured."""
+        config = current_app.config
+        host = config.get("MELDPUNT_IMAP_HOST")
+        if not host:
+            return None
+        use_ssl = bool(config.get("MELDPUNT_IMAP_SSL", True))
+        return cls(host=host, port=int(config.get("MELDPUNT_IMAP_PORT") or (993 if use_ssl else 143)), ssl=use_ssl,
+                   starttls=bool(config.get("MELDPUNT_IMAP_STARTTLS")), user=config.get("MELDPUNT_IMAP_USER") or "",
+                   password=config.get("MELDPUNT_IMAP_PASSWORD") or "",
+                   folder=config.get("MELDPUNT_IMAP_FOLDER") or "INBOX")
+
+
+def connect(settings: ImapSettings) -> IMAPClient:
+    """A logged-in IMAP connection (TLS from the start, or STARTTLS, as configured)."""
+    client = IMAPClient(settings.host, port=settings.port, ssl=settings.ssl, timeout=TIMEOUT,
+                        ssl_context=ssl.create_default_context() if settings.ssl else None)
+    try:
+        if settings.starttls and not settings.ssl:
+            client.starttls(ssl.create_default_context())
+        client.login(settings.user, settings.password)
+    except Exception:
+        _logout(client)
+        raise
+    return client
+
+
+def last_uid(folder: str, uidvalidity: int) -> int:
+    """The highest UID recorded for this folder and UIDVALIDITY (0: read everything)."""
+    found = db.session.scalar(select(func.max(IncomingMail.uid)).where(
+        IncomingMail.folder == folder, IncomingMail.uidvalidity == uidvalidity))
+    db.session.rollback()  # end the read transaction before the slow IMAP work
+    return int(found or 0)
+
+
+def poll(limit: int = BATCH) -> PollReport:
+    """Read the new messages of the configured folder and take each in (commits per message)."""
+    report = PollReport()
+    settings = ImapSettings.from_config()
+    if settings is None:
+        report.skipped = "no IMAP host configured (MELDPUNT_IMAP_HOST)"
+        return report
+    try:
+        client = connect(settings)
+    except (OSError, IMAPClientError) as err:
+        report.error = f"cannot read {settings.user}@{settings.host}:{settings.port}: {_describe(err)}"
+        log.error("mailbox: %s", report.error)
+        return report
+    try:
+        poll_folder(client, settings.folder, report, limit)
+    except (OSError, IMAPClientError) as err:
+        report.error = f"IMAP error: {_describe(err)}"
+        log.error("mailbox: %s", report.error)
+    finally:
+        _logout(client)
+    if report.results:
+        log.info("mailbox: %s", report)
+    return report
+
+
+def poll_folder(client: IMAPClient, folder: str, report: PollReport, limit: int = BATCH) -> None:
+    """Take in every message above the last recorded UID of `folder`, one transaction each."""
+    info = client.select_folder(folder)
+    uidvalidity = int(info[b"UIDVALIDITY"])
+    after = last_uid(folder, uidvalidity)
+    # "n:*" always matches the highest message, even below n: filter on the UID ourselves.
+    uids = sorted(uid for uid in client.search(["UID", f"{after + 1}:*"]) if uid > after)[:limit]
+    _mark_taken_in(client, folder, uidvalidity, after)
+    for uid in uids:
+        raw = _fetch(client, uid)
+        if raw is None:  # expunged by someone else between SEARCH and FETCH
+            continue
+        result = take_in(raw, folder=folder, uidvalidity=uidvalidity, uid=uid)
+        report.results.append(result)
+        client.add_flags([uid], [SEEN])  # after the commit: a crash before it only leaves the mail unread
+
+
+def _mark_taken_in(client: IMAPClient, folder: str, uidvalidity: int, after: int) -> None:
+    """Mark as read what a previous poll took in but could not flag (it stopped right after the commit).
+
+    Only mails taken in during the last hour: one that a person marked unread again later stays unread.
+    """
+    if after <= 0:
+        return
+    recent = set(db.session.scalars(select(IncomingMail.uid).where(
+        IncomingMail.folder == folder, IncomingMail.uidvalidity == uidvalidity,
+        IncomingMail.received_at >= utcnow() - timedelta(hours=1))))
+    db.session.rollback()
+    unseen = [uid for uid in client.search(["UNSEEN", "UID", f"1:{after}"]) if uid in recent]
+    if unseen:
+        client.add_flags(unseen, [SEEN])
+
+
+def _fetch(client: IMAPClient, uid: int) -> Optional[bytes]:
+    # BODY.PEEK[] does not set \Seen: a mail only counts as read once it was taken in.
+    data: dict[int, dict[bytes, Any]] = client.fetch([uid], [b"BODY.PEEK[]"])
+    item = data.get(uid) or {}
+    return item.get(b"BODY[]")
+
+
+def _logout(client: IMAPClient) -> None:
+    try:
+        client.logout()
+    except (OSError, IMAPClientError):
+        try:
+            client.shutdown()
+        except OSError:
+            pass
+
+
+def _describe(err: BaseException) -> str:
+    text = str(err)
+    if isinstance(text, str) and text.startswith("b'"):
+        text = text[2:-1]
+    return f"{type(err).__name__}: {text}" if text else type(err).__name__

@@ -1,0 +1,362 @@
+"""The info mailbox read from a real IMAP server (Dovecot): every message once, the right outcome for each."""
+from __future__ import annotations
+
+import base64
+import csv
+import os
+import secrets
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from engine.db import db
+from engine.models import Case, CaseEvent, CaseFile, Reporter
+from intake.mail_models import IncomingMail
+from intake.mailbox import poll
+from notifications.models import OutboxMessage
+
+from .conftest import SHARED
+from .dovecot import dovecot_fixture  # noqa: F401 (registers the dovecot fixture)
+
+EMAIL_SET = SHARED / "ext" / "email"
+DATA = Path(__file__).parent / "data" / "mail"
+ACK = "ontvangstbevestiging_mail"
+ROOT = Path(__file__).resolve().parents[1]
+
+# Words a person must be able to read in the case made from each shared message (body or forwarded mail;
+# for the messages without any body text, the subject kept with the case).
+READABLE = {
+    "flanker/enclosed.eml": ["Hello", "Doorgestuurd bericht", "Kirk Douglas", "kicking ass", "дорогие мои"],
+    "flanker/iphone.eml": ["Hello", "~Danielle"],
+    "flanker/bilingual-simple.eml": ["This line is in English", "А эта линия по-русски."],
+    "flanker/outlook-express.eml": ["geen tekst; zie de bijlagen"],
+    "flanker/relative.eml": ["This is html and text message, thanks", "Regards"],
+    "flanker/long-links.eml": ["THis is very long url", "http://www.longurlmaker.com/view/?id="],
+    "flanker/quoted-printable.eml": ["Please note that this email contains extremely long links",
+                                     "http://translate.google.com/translate?sl=de&tl=en"],
+    "flanker/text-only.eml": ["I'm just testing message parsing"],
+    "flanker/no-ctype.eml": ["I'm just testing message parsing"],
+    "flanker/missing-final-boundary.eml": ["Some body"],
+    "flanker/false-multipart.eml": ["geen leesbare tekst"],
+    "flanker/mailformed-headers.eml": ["Hello"],
+    "cpython/msg_06.eml": ["Doorgestuurd bericht", "Onderwerp: testing"],
+    "cpython/msg_08.eml": ["geen leesbare tekst"],
+    "cpython/msg_40.eml": ["geen leesbare tekst"],
+    "cpython/msg_45.eml": ["This is the signed contents."],
+    "cpython/msg_46.eml": ["Doorgestuurd bericht", "Testing email forwarding with Groupwise 1.2.2010"],
+    "cpython/msg_02.eml": ["Send Ppp mailing list submissions", "Today's Topics"],
+}
+SUBJECTS = {"cpython/msg_08.eml": "Lyrics", "flanker/false-multipart.eml": "Broken MIME"}
+
+
+@pytest.fixture
+def mailbox(app, dovecot):
+    """The app reading the test Dovecot's INBOX."""
+    app.config.update(dovecot.config())
+    app.config["MELDPUNT_INFO_ADDRESS"] = "info@stad.example"
+    return dovecot
+
+
+def manifest() -> list[dict[str, str]]:
+    if not EMAIL_SET.exists():
+        pytest.skip("../shared/ext/email is not beside the checkout")
+    with open(EMAIL_SET / "MANIFEST.tsv", newline="") as handle:
+        return list(csv.DictReader(handle, delimiter="\t"))
+
+
+def rows() -> list[IncomingMail]:
+    db.session.expire_all()
+    return list(db.session.scalars(select(IncomingMail).order_by(IncomingMail.id)))
+
+
+def acknowledgements(address: str | None = None) -> list[OutboxMessage]:
+    query = select(OutboxMessage).where(OutboxMessage.template == ACK)
+    if address:
+        query = query.where(OutboxMessage.recipient == address)
+    return list(db.session.scalars(query))
+
+
+def case_of(row: IncomingMail) -> Case:
+    assert row.case_id is not None, f"{row.subject!r}: {row.outcome} {row.reason}"
+    return db.session.get(Case, row.case_id)
+
+
+def files_of(case: Case) -> list[CaseFile]:
+    return list(db.session.scalars(select(CaseFile).where(CaseFile.case_id == case.id).order_by(CaseFile.id)))
+
+
+def events_of(case: Case, kind: str) -> list[CaseEvent]:
+    return list(db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.kind == kind)))
+
+
+def test_every_shared_message_through_imap_gets_the_outcome_its_label_asks(mailbox, app):
+    entries = manifest()
+    mailbox.append(*[(EMAIL_SET / entry["file"]).read_bytes() for entry in entries])
+
+    report = poll()
+
+    assert report.error is None and len(report.results) == len(entries)
+    recorded = rows()
+    assert [r.uid for r in recorded] == list(range(1, len(entries) + 1))
+    for entry, row in zip(entries, recorded, strict=True):
+        name, label = entry["file"], entry["expected_class"]
+        if label in ("human", "human-forward", "malformed", "list-digest"):
+            assert row.outcome == "new_case", (name, row.reason)
+            case = case_of(row)
+            assert case.kind == "mail" and case.channel == "mail"
+            for words in READABLE[name]:
+                assert words in case.description, (name, words, case.description[:300])
+            if name in SUBJECTS:
+                assert row.subject == SUBJECTS[name]
+            names = [f.filename for f in files_of(case)]
+            assert any(n.endswith(".eml") for n in names), (name, names)  # the whole original, always
+        else:  # bounces of mails that are not ours: no case, and the admin page says why
+            assert row.outcome == "ignored" and row.case_id is None, (name, row.reason)
+            assert "foutmelding" in row.reason
+        acks = [a for a in acknowledgements(row.sender) if a.case_id == row.case_id] if row.sender else []
+        if entry["must_not_autoreply"] == "yes" or row.sender is None:
+            assert acks == [], (name, row.reason)
+        else:
+            assert len(acks) == 1, (name, row.reason)
+
+    iphone = case_of(recorded[[e["file"] for e in entries].index("flanker/iphone.eml")])
+    photo = [f for f in files_of(iphone) if f.content_type == "image/jpeg"]
+    assert [p.filename for p in photo] == ["photo.JPG"] and photo[0].size == 9023 and photo[0].source == "mail"
+    digest = recorded[[e["file"] for e in entries].index("cpython/msg_02.eml")]
+    assert "mailinglijst" in digest.reason and "zonder ontvangstbevestiging" in digest.reason
+    nameless = recorded[[e["file"] for e in entries].index("cpython/msg_40.eml")]
+    assert nameless.sender is None and "geen afzender" in nameless.reason
+    assert all(flags and b"\\Seen" in flags for flags in mailbox.flags().values())
+
+
+def test_reading_the_mailbox_again_creates_nothing_new(mailbox, app):
+    mailbox.append((DATA / "vraag-html-nl.eml").read_bytes(), (DATA / "afwezig-nl.eml").read_bytes())
+    first = poll()
+    assert [r.outcome for r in first.results] == ["new_case", "ignored"]
+    cases, outbox = db.session.query(Case).count(), db.session.query(OutboxMessage).count()
+
+    again = poll()
+
+    assert again.results == [] and again.error is None
+    assert db.session.query(Case).count() == cases and db.session.query(OutboxMessage).count() == outbox
+    assert len(rows()) == 2
+
+
+def test_a_renumbered_folder_is_read_again_without_duplicates(mailbox, app):
+    with mailbox.client() as client:
+        client.create_folder("Info")
+    app.config["MELDPUNT_IMAP_FOLDER"] = "Info"
+    mailbox.append((DATA / "vraag-html-nl.eml").read_bytes(), folder="Info")
+    assert [r.outcome for r in poll().results] == ["new_case"]
+    mailbox.recreate_folder("Info")  # new UIDVALIDITY, same message
+
+    report = poll()
+
+    assert [r.outcome for r in report.results] == ["ignored"]
+    assert "al verwerkt" in report.results[0].reason
+    assert db.session.query(Case).count() == 1 and len(acknowledgements()) == 1
+    assert poll().results == []
+
+
+def test_out_of_office_read_receipt_and_newsletter_never_get_an_acknowledgement(mailbox, app):
+    names = ["afwezig-nl.eml", "reponse-automatique-fr.eml", "leesbevestiging.eml", "nieuwsbrief.eml"]
+    mailbox.append(*[(DATA / n).read_bytes() for n in names])
+
+    report = poll()
+
+    assert [r.outcome for r in report.results] == ["ignored", "ignored", "ignored", "new_case"]
+    assert "Auto-Submitted" in report.results[0].reason
+    assert "Réponse automatique" in report.results[1].reason
+    assert "leesbevestiging" in report.results[2].reason
+    assert acknowledgements() == []
+    newsletter = case_of(rows()[3])
+    assert "Tot 30% korting op alle kerstverlichting." in newsletter.description
+    assert any("Geen ontvangstbevestiging: mailinglijst" in (e.note or "") for e in events_of(newsletter,
+                                                                                                  "mail_received"))
+
+
+def ask_reporter(staff, description: str = "Straatlamp brandt niet") -> str:
+    """A melding that waits for the reporter's answer to a question (status wacht_op_melder)."""
+    ref = staff.meldkamer.file_melding(description=description)["reference"]
+    staff.meldkamer.complete(ref, "triage", {"decision": "dispatch"})
+    staff.ood.complete(ref, "take_in_handling")
+    staff.ood.complete(ref, "handle", {"action": "request_info", "question": "Waar hangt de lamp precies?"})
+    assert staff.ood.case(ref)["status"] == "wacht_op_melder"
+    return ref
+
+
+def reply_to(ref: str, sender: str, in_reply_to: str) -> bytes:
+    photo = base64.b64encode(b"\xff\xd8\xff\xe0" + bytes(200)).decode()  # a JPEG by its signature
+    return (DATA / "antwoord-op-vraag.eml.tmpl").read_text().format(
+        sender=sender, reference=ref, token=secrets.token_hex(4), in_reply_to=in_reply_to,
+        jpeg_base64="\n".join(textwrap.wrap(photo, 76))).encode()
+
+
+def question_mail(ref: str) -> OutboxMessage:
+    row = db.session.scalar(select(OutboxMessage).where(OutboxMessage.template == "informatie_gevraagd"))
+    assert row is not None and row.data["reference"] == ref
+    row.message_id = f"<{secrets.token_hex(8)}@stad.example>"  # what the sender gives it when it goes out
+    db.session.commit()
+    return row
+
+
+def test_reply_to_our_question_lands_in_the_melding_and_answers_it(mailbox, app, staff):
+    ref = ask_reporter(staff)
+    question = question_mail(ref)
+    mailbox.append(reply_to(ref, "melder@voorbeeld.example", question.message_id))
+
+    report = poll()
+
+    assert [(r.outcome, r.reference) for r in report.results] == [("added_to_case", ref)]
+    assert staff.ood.case(ref)["status"] == "in_behandeling"
+    stored = db.session.scalar(select(Case).where(Case.reference == ref))
+    reaction = events_of(stored, "message")[-1].data
+    assert reaction["message"] == "reporter_reaction"
+    assert reaction["payload"]["text"].startswith("Dag,\n\nDe lamp hangt aan de gevel van huisnummer 12")
+    assert "Waar hangt de lamp precies?" not in reaction["payload"]["text"]  # the quoted question is left out
+    assert "lamp.jpg" in [f.filename for f in files_of(stored)]
+    assert db.session.query(Case).filter(Case.kind == "mail").count() == 0 and acknowledgements() == []
+
+
+def test_reply_with_only_the_reference_in_the_subject_reaches_the_group(mailbox, app, staff):
+    ref = staff.meldkamer.file_melding()["reference"]
+    staff.meldkamer.complete(ref, "triage", {"decision": "dispatch"})
+    mailbox.append(reply_to(ref, "melder@voorbeeld.example", "<unknown@elsewhere.example>"))
+
+    report = poll()
+
+    assert [(r.outcome, r.reference) for r in report.results] == [("added_to_case", ref)]
+    notice = db.session.scalar(select(OutboxMessage).where(OutboxMessage.template == "nieuwe_mail"))
+    assert notice.recipient == "ood@stad.example" and notice.recipient_kind == "medewerker"
+    assert "huisnummer 12" in notice.data["mail_text"]
+    stored = db.session.scalar(select(Case).where(Case.reference == ref))
+    assert "referentie" in events_of(stored, "mail_received")[0].data["via"]
+
+
+def test_a_stranger_writing_a_case_reference_gets_a_case_of_their_own(mailbox, app, staff):
+    ref = ask_reporter(staff)
+    mailbox.append(reply_to(ref, "iemand.anders@voorbeeld.example", "<none@elsewhere.example>"))
+
+    report = poll()
+
+    assert report.results[0].outcome == "new_case"
+    assert f"({ref}), maar afzender iemand.anders@voorbeeld.example is niet de melder" in report.results[0].reason
+    assert staff.ood.case(ref)["status"] == "wacht_op_melder"  # the reporter's question is still open
+
+
+def test_a_bounce_of_our_mail_marks_the_address_as_failing_on_the_case(mailbox, app, staff):
+    ref = staff.meldkamer.file_melding(email="els@voorbeeld.example")["reference"]
+    receipt = db.session.scalar(select(OutboxMessage).where(OutboxMessage.template == "ontvangen"))
+    receipt.message_id, receipt.status = "<receipt.42@stad.example>", "sent"
+    db.session.commit()
+    bounce = (DATA / "bounce-van-onze-mail.eml.tmpl").read_text().format(
+        recipient="els@voorbeeld.example", message_id=receipt.message_id, subject=f"Uw melding {ref}")
+    mailbox.append(bounce.encode())
+
+    report = poll()
+
+    assert [(r.outcome, r.reference) for r in report.results] == [("bounce", ref)]
+    db.session.expire_all()
+    assert receipt.status == "failed" and "User unknown" in receipt.last_error
+    reporter = db.session.scalar(select(Reporter).where(Reporter.email == "els@voorbeeld.example"))
+    assert reporter.email_failed_at is not None
+    timeline = staff.meldkamer.case(ref)["timeline"]
+    assert any(e["kind"] == "mail_bounced" and "els@voorbeeld.example" in (e.get("note") or "") for e in timeline)
+    assert acknowledgements() == [] and db.session.query(Case).count() == 1
+
+
+CRASHING_WORKER = """
+import os, sys
+from web.app import create_app
+import intake.mail_intake as intake
+import intake.mailbox as mailbox
+
+app = create_app({"SQLALCHEMY_DATABASE_URI": sys.argv[1], "MELDPUNT_STORAGE_PATH": sys.argv[2],
+                  "MELDPUNT_IMAP_HOST": "127.0.0.1", "MELDPUNT_IMAP_PORT": int(sys.argv[3]),
+                  "MELDPUNT_IMAP_SSL": False, "MELDPUNT_IMAP_USER": sys.argv[4], "MELDPUNT_IMAP_PASSWORD": sys.argv[5]})
+where = sys.argv[6]
+calls = {"n": 0}
+if where == "inside":  # killed while the second message is half processed (its case made, not committed)
+    real = intake.start_case
+    def dying_start_case(**kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            from engine.db import db
+            db.session.flush()
+            os._exit(137)  # like kill -9: no rollback, no cleanup
+        return real(**kwargs)
+    intake.start_case = dying_start_case
+else:  # killed right after the second message was committed, before it was marked as read
+    class Dying:
+        def __init__(self, client):
+            self.client = client
+        def __getattr__(self, name):
+            return getattr(self.client, name)
+        def add_flags(self, uids, flags):
+            calls["n"] += 1
+            if calls["n"] == 2:
+                os._exit(137)
+            return self.client.add_flags(uids, flags)
+    real_folder = mailbox.poll_folder
+    mailbox.poll_folder = lambda client, *a, **k: real_folder(Dying(client), *a, **k)
+with app.app_context():
+    mailbox.poll()
+"""
+
+
+@pytest.mark.parametrize("where", ["inside", "after_commit"])
+def test_a_worker_killed_midway_neither_duplicates_nor_loses_a_mail(mailbox, app, database_urls, where, tmp_path):
+    names = ["vraag-html-nl.eml", "nieuwsbrief.eml"]
+    third = (EMAIL_SET / "flanker" / "text-only.eml").read_bytes() if EMAIL_SET.exists() else \
+        (DATA / "vraag-html-nl.eml").read_bytes().replace(b"grofvuil", b"snoeiafval")
+    mailbox.append(*[(DATA / n).read_bytes() for n in names], third)
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    worker = subprocess.run([sys.executable, "-c", CRASHING_WORKER, url, str(tmp_path / "files"), str(mailbox.port),
+                             mailbox.user, mailbox.password, where], cwd=ROOT, capture_output=True, text=True,
+                            timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert worker.returncode == 137, worker.stderr[-2000:]
+    assert len(rows()) == (1 if where == "inside" else 2)  # what the dead worker had committed
+
+    report = poll()
+
+    assert len(report.results) == (2 if where == "inside" else 1)
+    recorded = rows()
+    assert [r.uid for r in recorded] == [1, 2, 3]
+    assert [r.outcome for r in recorded] == ["new_case", "new_case", "new_case"]
+    assert db.session.query(Case).count() == 3
+    assert len(acknowledgements()) == 2  # the newsletter (bulk) gets none, each of the others exactly one
+    assert all(b"\\Seen" in flags for flags in mailbox.flags().values())
+    assert poll().results == []
+
+
+def test_a_mail_that_fails_is_recorded_and_does_not_block_the_others(mailbox, app, monkeypatch):
+    import intake.mail_intake as intake
+
+    real = intake.start_case
+
+    def start_case(**kwargs):
+        if "snoeiafval" in kwargs["fields"]["description"]:
+            raise RuntimeError("database gone away")  # an unforeseen fault in the middle of one mail
+        return real(**kwargs)
+
+    monkeypatch.setattr(intake, "start_case", start_case)
+    good = (DATA / "vraag-html-nl.eml").read_bytes()
+    bad = good.replace(b"grofvuil", b"snoeiafval").replace(b"CAF1234", b"CAF5678")
+    mailbox.append(good, bad, (DATA / "nieuwsbrief.eml").read_bytes())
+
+    report = poll()
+
+    assert [r.outcome for r in report.results] == ["new_case", "failed", "new_case"]
+    failed = rows()[1]
+    assert failed.outcome == "failed" and "database gone away" in failed.reason
+    assert failed.raw.replace(b"\r\n", b"\n") == bad  # kept to try again (IMAP stores CRLF line ends)
+    assert db.session.query(Case).count() == 2
+
+    monkeypatch.setattr(intake, "start_case", real)  # the cause is fixed: the admin tries it again
+    again = intake.retry_failed(failed.id)
+    assert again.outcome == "new_case" and db.session.query(Case).count() == 3
+    assert rows()[1].outcome == "new_case" and rows()[1].raw is None

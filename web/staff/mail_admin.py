@@ -1,0 +1,47 @@
+"""Administration of the info mailbox: every incoming mail with its outcome and the reason."""
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from engine.db import db
+from intake.mail_intake import retry_failed
+from intake.mail_models import OUTCOMES, IncomingMail
+
+from ..auth import roles_required
+from ..i18n import translate
+from . import bp
+
+PAGE = 200
+
+
+@bp.get("/beheer/inkomende-mail")
+@roles_required("admin")
+def admin_incoming_mail():
+    """The newest incoming mails: new case, added to a case, bounce, ignored (and why), failed."""
+    outcome = request.args.get("uitkomst")
+    query = select(IncomingMail).order_by(IncomingMail.id.desc()).limit(PAGE)
+    if outcome in OUTCOMES:
+        query = query.where(IncomingMail.outcome == outcome)
+    mails = db.session.scalars(query).all()
+    return render_template("staff/admin_incoming_mail.html", mails=mails, outcome=outcome, outcomes=OUTCOMES,
+                           imap_host=current_app.config.get("MELDPUNT_IMAP_HOST"),
+                           folder=current_app.config.get("MELDPUNT_IMAP_FOLDER") or "INBOX")
+
+
+@bp.post("/beheer/inkomende-mail/<int:mail_id>/opnieuw")
+@roles_required("admin")
+def admin_incoming_mail_retry(mail_id: int):
+    """Process a failed mail again (after the cause was fixed)."""
+    if db.session.get(IncomingMail, mail_id) is None:
+        abort(404)
+    try:
+        result = retry_failed(mail_id)
+    except ValueError:
+        flash(translate("Alleen een mislukte mail kan opnieuw verwerkt worden."), "error")
+        return redirect(url_for("staff.admin_incoming_mail"))
+    if result.outcome == "failed":
+        flash(translate("Opnieuw mislukt: {reason}", reason=result.reason), "error")
+    else:
+        flash(translate("Verwerkt: {reason}", reason=result.reason))
+    return redirect(url_for("staff.admin_incoming_mail"))

@@ -15,12 +15,15 @@ from sqlalchemy import select
 
 from engine.db import db
 from engine.models import Case, CaseEvent, CaseFile, Reporter
+from handlers.groups import group_by_key
+from handlers.models import User
 from intake.mail_models import IncomingMail
 from intake.mailbox import poll
 from notifications.models import OutboxMessage
 
 from .conftest import SHARED
 from .dovecot import dovecot_fixture  # noqa: F401 (registers the dovecot fixture)
+from .helpers import Actor
 
 EMAIL_SET = SHARED / "ext" / "email"
 DATA = Path(__file__).parent / "data" / "mail"
@@ -360,3 +363,42 @@ def test_a_mail_that_fails_is_recorded_and_does_not_block_the_others(mailbox, ap
     again = intake.retry_failed(failed.id)
     assert again.outcome == "new_case" and db.session.query(Case).count() == 3
     assert rows()[1].outcome == "new_case" and rows()[1].raw is None
+
+
+def onthaal_actor(client) -> Actor:
+    user = User(username="eva", display_name="Eva", role="onthaal", email="eva@stad.example")
+    user.groups.append(group_by_key("onthaal"))
+    db.session.add(user)
+    token = user.issue_api_token()
+    db.session.commit()
+    return Actor(client, user, token)
+
+
+def test_the_citizens_reply_to_our_answer_reaches_the_waiting_infomail_case(mailbox, app, client):
+    mailbox.append((DATA / "vraag-html-nl.eml").read_bytes())
+    ref = poll().results[0].reference
+    onthaal = onthaal_actor(client)
+    onthaal.complete(ref, "triage", {"decision": "answer", "answer_text": "Grofvuil haalt u op afspraak op."})
+    assert onthaal.case(ref)["status"] == "beantwoord"
+    answer = db.session.scalar(select(OutboxMessage).where(OutboxMessage.template == "antwoord_mail"))
+    answer.message_id = "<answer.77@stad.example>"
+    db.session.commit()
+    reply = (b"From: Lotte Janssens <lotte.janssens@voorbeeld.be>\r\nTo: info@stad.example\r\n"
+             b"Subject: Re: Vraag over grofvuil in de Bruulstraat\r\nMessage-ID: <reply.lotte.1@voorbeeld.be>\r\n"
+             b"In-Reply-To: <answer.77@stad.example>\r\nReferences: <CAF1234.vraag.grofvuil@voorbeeld.be> "
+             b"<answer.77@stad.example>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+             b"Dank u. Kan dat ook op zaterdag?\r\n\r\nOp 1 dec. 2026 schreef info@stad.example:\r\n> Grofvuil\r\n")
+    mailbox.append(reply)
+
+    report = poll()
+
+    assert [(r.outcome, r.reference) for r in report.results] == [("added_to_case", ref)]
+    assert "citizen_reply" in report.results[0].reason
+    assert onthaal.case(ref)["status"] != "beantwoord"
+    stored = db.session.scalar(select(Case).where(Case.reference == ref))
+    delivered = events_of(stored, "message")[-1].data
+    assert delivered["message"] == "citizen_reply"
+    assert delivered["payload"] == {"text": "Dank u. Kan dat ook op zaterdag?",
+                                    "message_id": "<reply.lotte.1@voorbeeld.be>",
+                                    "subject": "Re: Vraag over grofvuil in de Bruulstraat"}
+    assert db.session.query(Case).count() == 1 and len(acknowledgements()) == 1

@@ -39,18 +39,26 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="cases to bulk-load for --queues (default 1000000)")
     parser.add_argument("--queues-only", action="store_true",
                         help="only the queue benchmark: skip the engine parts (implies --queues)")
+    parser.add_argument("--figures", action="store_true",
+                        help="afterwards, time the quarterly report figures on bulk-loaded cases in PostgreSQL")
+    parser.add_argument("--figures-only", action="store_true",
+                        help="only the report figures benchmark (implies --figures; combine with --queues-only)")
+    parser.add_argument("--figure-cases", type=int, default=1_000_000,
+                        help="cases to bulk-load for --figures (default 1000000)")
+    parser.add_argument("--figure-reuse", action="store_true",
+                        help="--figures: reuse the cases loaded by an earlier --figure-reuse run, and keep them")
     args = parser.parse_args(argv)
     if args.cases < 1 or args.warmup < 0:
         parser.error("--cases must be at least 1 and --warmup at least 0")
-    if args.queue_cases < 1:
-        parser.error("--queue-cases must be at least 1")
+    if args.queue_cases < 1 or args.figure_cases < 1:
+        parser.error("--queue-cases and --figure-cases must be at least 1")
     return args
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run every part asked for and print the results; always returns 0."""
     args = parse_args(argv)
-    if not args.queues_only:
+    if not args.queues_only and not args.figures_only:
         run_engine_parts(args)
     if args.queues or args.queues_only:
         if args.no_postgres:
@@ -58,6 +66,14 @@ def main(argv: list[str] | None = None) -> int:
         else:
             base, configured = postgres_base_url(args.postgres_url)
             run_queues(base, configured, args.queue_cases)
+    if args.figures or args.figures_only:
+        if args.no_postgres:
+            print("\nquarterly figures: SKIPPED, --no-postgres given (the benchmark needs PostgreSQL)", flush=True)
+        else:
+            from .report_figures import run_report_figures
+
+            base, configured = postgres_base_url(args.postgres_url)
+            run_report_figures(base, configured, args.figure_cases, reuse=args.figure_reuse)
     return 0
 
 

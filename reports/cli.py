@@ -19,7 +19,7 @@ from .fortnightly import desk_or_group, figures_for, send_fortnightly
 from .periods import Period, days_period, local_today, parse_quarter
 from .quarterly import build_document, period_titles, quarterly_report
 from .scheduled import send_quarterly
-from .tables import period_text
+from .tables import period_phrase, period_text
 
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y")
 
@@ -130,7 +130,7 @@ def fortnightly_command(desk: bool, group_key: Optional[str], start: Optional[da
         return
     report = figures_for(group, period, _progress)
     titles = period_titles(f"Tweewekelijks rapport {group.name.lower() if group.key == 'meldkamer' else group.name}",
-                           period.days, period_text(period.first_day, period.last_day))
+                           period.days, period_phrase(period.first_day, period.last_day))
     document = build_document(report, titles, _progress)
     _write(out, document)
     click.echo(f"{out}: {what.lower()}, {report.current.created} meldingen, {len(document):,} bytes")

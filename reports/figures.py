@@ -2,10 +2,9 @@
 
 Every figure is an SQL aggregate (COUNT, SUM, GROUP BY) over columns of `cases`, `case_events` and
 `contractor_orders`; no Case object and no process state is loaded. Medians and 90th percentiles are
-the one exception to "everything in SQL": SQLite has no percentile_cont, so the database computes one
-duration in hours per case (a single float column) and Python takes the median/percentile of that list
-with `statistics`. The percentile uses linear interpolation between closest ranks (the same definition
-as PostgreSQL's percentile_cont).
+percentile_cont on PostgreSQL; SQLite has none, so there the database computes one duration in hours
+per case (a single float column) and Python takes the median/percentile of that list with
+`statistics`, interpolating linearly between closest ranks (percentile_cont's definition).
 
 Definitions:
 - created: cases with start <= created_at < end.
@@ -29,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import case, distinct, func, or_, select, true
+from sqlalchemy import case, distinct, func, or_, select, text, true
 from sqlalchemy.orm import aliased
 
 from engine.db import db
@@ -115,6 +114,15 @@ def _percentile(values: list[float], fraction: float) -> float:
 
 
 def _lead_time(query) -> LeadTime:
+    """Count, median and 90th percentile of the one-column `query` (hours; NULLs left out)."""
+    if db.engine.dialect.name == "postgresql":
+        hours = query.subquery().c[0]
+        count, median, p90 = db.session.execute(select(
+            func.count(hours), func.percentile_cont(0.5).within_group(hours),
+            func.percentile_cont(0.9).within_group(hours))).one()
+        if not count:
+            return LeadTime(0, None, None)
+        return LeadTime(int(count), round(float(median), 2), round(float(p90), 2))
     values = [round(float(v), 4) for v in db.session.scalars(query) if v is not None]
     if not values:
         return LeadTime(0, None, None)
@@ -180,11 +188,19 @@ def period_figures(start: datetime, end: datetime, group_key: Optional[str] = No
     figures.on_time_share = _ratio(figures.closed_on_time, figures.closed_with_deadline)
 
     figures.closing = _lead_time(select(_hours(Case.closed_at, Case.created_at)).where(*closed))
-    first = (select(CaseEvent.case_id, func.min(CaseEvent.at).label("at"))
-             .where(CaseEvent.kind == "status", CaseEvent.status == IN_PROGRESS)
-             .group_by(CaseEvent.case_id).subquery())
-    figures.first_response = _lead_time(
-        select(_hours(first.c.at, Case.created_at)).join(first, first.c.case_id == Case.id).where(*closed))
+    # Per closed case, its own first 'in behandeling' event (through the case_id index), not a scan of
+    # every status event ever written.
+    # The condition is written out (not bound parameters) so that PostgreSQL matches it with the partial
+    # index ix_case_events_in_progress (reports/models.py) even in a generic plan of a prepared statement.
+    first = (select(func.min(CaseEvent.at).label("at"))
+             .where(CaseEvent.case_id == Case.id,
+                    text(f"case_events.kind = 'status' AND case_events.status = '{IN_PROGRESS}'")))
+    if db.engine.dialect.name == "postgresql":  # LATERAL: one lookup per case even where the value is used twice
+        lateral = first.lateral("first_progress")
+        first_query = select(_hours(lateral.c.at, Case.created_at)).select_from(Case).join(lateral, true())
+    else:  # SQLite has no LATERAL
+        first_query = select(_hours(first.correlate(Case).scalar_subquery(), Case.created_at))
+    figures.first_response = _lead_time(first_query.where(*closed))
 
     event_in_period = [CaseEvent.at >= start, CaseEvent.at < end]
     events = select(CaseEvent).join(Case, Case.id == CaseEvent.case_id).where(*event_in_period, *in_group)

@@ -18,7 +18,7 @@ from .delivery import Delivery, find_run, record_and_queue
 from .numbers import integer, percent
 from .periods import Period
 from .summary import summary
-from .tables import breakdown_rows, key_figure_rows, period_text, translate_label
+from .tables import breakdown_rows, key_figure_rows, period_phrase, period_text, translate_label
 
 TEMPLATES = {"meldkamer": "rapport_meldkamer", "groep": "rapport_groep"}
 DASHBOARD_PATH = "/werk/rapporten"  # the dashboard page (web/staff/dashboard.py); reports does not import web
@@ -88,8 +88,8 @@ def mail_data(report: ReportFigures, group: HandlerGroup, language: str) -> dict
         "dashboard_url": dashboard_url(group, report.period),
     }
     if language == "nl":
-        data["summary"] = summary(report, f"Van {data['period']}", "de 14 dagen ervoor"
-                                  if report.period.days == 14 else "de periode ervoor")
+        data["summary"] = summary(report, period_phrase(report.period.first_day, report.period.last_day),
+                                  "de 14 dagen ervoor" if report.period.days == 14 else "de periode ervoor")
     return data
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Optional
 
-from sqlalchemy import Index, Integer, LargeBinary, String, select
+from sqlalchemy import Index, Integer, LargeBinary, String, select, text
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from engine.clock import utcnow
@@ -26,6 +26,10 @@ Index("ix_cases_created_at", Case.__table__.c.created_at)
 Index("ix_cases_closed_at", Case.__table__.c.closed_at)
 Index("ix_case_events_kind_at", CaseEvent.__table__.c.kind, CaseEvent.__table__.c.at)
 Index("ix_contractor_orders_created_at", ContractorOrder.__table__.c.created_at)
+# The first 'in behandeling' moment of each case (first response time), read with an index-only scan.
+IN_PROGRESS_EVENT = "kind = 'status' AND status = 'in_behandeling'"
+Index("ix_case_events_in_progress", CaseEvent.__table__.c.case_id, CaseEvent.__table__.c.at,
+      postgresql_where=text(IN_PROGRESS_EVENT), sqlite_where=text(IN_PROGRESS_EVENT))
 
 
 class ReportRun(db.Model):

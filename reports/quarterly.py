@@ -159,10 +159,11 @@ def quarterly_filename(quarter: Quarter) -> str:
     return f"meldpunt-kwartaalrapport-{quarter}.docx"
 
 
-def period_titles(title: str, report_period_days: int, first_last: str) -> Titles:
-    """Titles for a report over any period (a fortnight, a chosen range), compared with as many days before."""
+def period_titles(title: str, report_period_days: int, phrase: str) -> Titles:
+    """Titles for a report over any period (a fortnight, a chosen range), compared with as many days before;
+    `phrase` starts the summary ('Van 1 december 2026 tot en met 14 december 2026')."""
     previous = "de 14 dagen ervoor" if report_period_days == 14 else f"de {report_period_days} dagen ervoor"
     if report_period_days == 1:
         previous = "de dag ervoor"
     return Titles(title=title, current="Deze periode", previous="De periode ervoor",
-                  period_phrase=f"Van {first_last}", previous_phrase=previous)
+                  period_phrase=phrase, previous_phrase=previous)

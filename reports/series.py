@@ -84,15 +84,22 @@ def closing_per_group(period: Period, group_key: Optional[str] = None) -> list[G
     where = [Case.closed_at >= period.start, Case.closed_at < period.end]
     if group_id is not None:
         where.append(Case.group_id == group_id)
-    values: dict[Optional[int], list[float]] = {}
-    for gid, hours in db.session.execute(select(Case.group_id, _hours(Case.closed_at, Case.created_at))
-                                         .where(*where)):
-        if hours is not None:
-            values.setdefault(gid, []).append(float(hours))
+    hours = _hours(Case.closed_at, Case.created_at)
+    medians: dict[Optional[int], tuple[int, float]] = {}
+    if db.engine.dialect.name == "postgresql":
+        for gid, count, median in db.session.execute(
+                select(Case.group_id, func.count(hours), func.percentile_cont(0.5).within_group(hours))
+                .where(*where).group_by(Case.group_id)):
+            medians[gid] = (int(count), round(float(median), 2))
+    else:
+        values: dict[Optional[int], list[float]] = {}
+        for gid, value in db.session.execute(select(Case.group_id, hours).where(*where)):
+            if value is not None:
+                values.setdefault(gid, []).append(round(float(value), 4))
+        medians = {gid: (len(v), round(statistics.median(v), 2)) for gid, v in values.items()}
     names = {g.id: (g.key, g.name) for g in db.session.scalars(select(HandlerGroup).where(
-        HandlerGroup.id.in_([gid for gid in values if gid is not None])))}
-    rows = [GroupLeadTime(*names.get(gid, (None, None)), len(hours), round(statistics.median(hours), 2))
-            for gid, hours in values.items()]
+        HandlerGroup.id.in_([gid for gid in medians if gid is not None])))}
+    rows = [GroupLeadTime(*names.get(gid, (None, None)), count, median) for gid, (count, median) in medians.items()]
     return sorted(rows, key=lambda r: (-r.closed, r.key or ""))
 
 

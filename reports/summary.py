@@ -54,8 +54,10 @@ def summary(report: ReportFigures, period_phrase: str, previous_phrase: str) -> 
                          f" ({percent(f.reopen_rate)} van de afgesloten meldingen)." if f.reopen_rate is not None
                          else f"{_meldingen(f.reopened)} {'werd' if f.reopened == 1 else 'werden'} heropend.")
         sentences[-1] = sentences[-1][:1].upper() + sentences[-1][1:]
-    if f.feedback_answers:
-        answers = "antwoord" if f.feedback_answers == 1 else "antwoorden"
-        sentences.append(f"Van de {integer(f.feedback_answers)} {answers} op de tevredenheidsvraag was "
+    if f.feedback_answers == 1:
+        sentences.append("Het enige antwoord op de tevredenheidsvraag was "
+                         f"{'tevreden' if f.feedback_satisfied else 'niet tevreden'}.")
+    elif f.feedback_answers:
+        sentences.append(f"Van de {integer(f.feedback_answers)} antwoorden op de tevredenheidsvraag was "
                          f"{percent(f.satisfied_share)} tevreden.")
     return " ".join(sentences)

@@ -164,3 +164,8 @@ def display_rows(report: ReportFigures, language: str = "nl") -> dict[str, list[
         "channels": [(translate_label(name, language), integer(count, language), percent(share, language))
                      for name, count, share in rows["channels"]],
     }
+
+
+def period_phrase(first: date, last: date) -> str:
+    """The start of a summary sentence: 'Van 1 december 2026 tot en met 14 december 2026'."""
+    return f"Op {long_date(first)}" if first == last else f"Van {long_date(first)} tot en met {long_date(last)}"

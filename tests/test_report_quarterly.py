@@ -65,7 +65,7 @@ def test_summary_sentence_from_the_figures():
 
 def test_document_tables_hold_the_known_figures(data):
     report = gather(DECEMBER, NOVEMBER_EQUAL_LENGTH)
-    content = build_document(report, period_titles("Maandrapport", 31, "1 tot en met 31 december 2026"))
+    content = build_document(report, period_titles("Maandrapport", 31, "Van 1 tot en met 31 december 2026"))
     document = Document(io.BytesIO(content))
 
     texts = [p.text for p in document.paragraphs]

@@ -26,7 +26,7 @@ from reports.selection import (
     report_groups_for,
 )
 from reports.summary import summary
-from reports.tables import display_rows, key_figure_rows, period_text
+from reports.tables import display_rows, key_figure_rows, period_phrase, period_text
 
 from ..auth import roles_required
 from ..i18n import current_language, translate
@@ -43,7 +43,8 @@ def _page(selection: Selection | None = None, error: str | None = None, status: 
     if selection is not None:
         report = gather(selection.period, selection.previous, selection.group_key)
         period = period_text(selection.period.first_day, selection.period.last_day)
-        phrase = f"In {selection.quarter.dutch_name}" if selection.quarter else f"Van {period}"
+        phrase = (f"In {selection.quarter.dutch_name}" if selection.quarter
+                  else period_phrase(selection.period.first_day, selection.period.last_day))
         context.update(report=report, period=period, key_rows=key_figure_rows(report, current_language()),
                        rows=display_rows(report, current_language()),
                        previous=period_text(selection.previous.first_day, selection.previous.last_day),

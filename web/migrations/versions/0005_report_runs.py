@@ -11,6 +11,8 @@ down_revision = "0004"
 branch_labels = None
 depends_on = None
 
+IN_PROGRESS_EVENT = "kind = 'status' AND status = 'in_behandeling'"
+
 
 def upgrade():
     op.create_table('report_runs',
@@ -34,6 +36,8 @@ def upgrade():
         batch_op.create_index('ix_cases_closed_at', ['closed_at'], unique=False)
     with op.batch_alter_table('case_events', schema=None) as batch_op:
         batch_op.create_index('ix_case_events_kind_at', ['kind', 'at'], unique=False)
+        batch_op.create_index('ix_case_events_in_progress', ['case_id', 'at'], unique=False,
+                              postgresql_where=sa.text(IN_PROGRESS_EVENT), sqlite_where=sa.text(IN_PROGRESS_EVENT))
     with op.batch_alter_table('contractor_orders', schema=None) as batch_op:
         batch_op.create_index('ix_contractor_orders_created_at', ['created_at'], unique=False)
 
@@ -42,6 +46,7 @@ def downgrade():
     with op.batch_alter_table('contractor_orders', schema=None) as batch_op:
         batch_op.drop_index('ix_contractor_orders_created_at')
     with op.batch_alter_table('case_events', schema=None) as batch_op:
+        batch_op.drop_index('ix_case_events_in_progress')
         batch_op.drop_index('ix_case_events_kind_at')
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_index('ix_cases_closed_at')

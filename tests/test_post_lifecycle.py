@@ -43,7 +43,7 @@ def test_for_information_closes_after_routing_and_tells_the_group(staff):
     assert mails("ontvangstbevestiging_post", case.reference)  # the sender still hears it arrived
 
 
-def test_answer_letter_then_sent_closes_the_case_with_the_timeline_entry(staff):
+def test_answer_letter_then_sent_closes_the_case_with_the_timeline_entry(app, staff):
     ref = register().reference
     assert staff.ood.case(ref)["status"] == "toegewezen"
     answer(staff.ood, ref)
@@ -68,6 +68,11 @@ def test_answer_letter_then_sent_closes_the_case_with_the_timeline_entry(staff):
     assert replies_of(stored.case_id)[0].sent_on.isoformat() == sent_on
     statuses = [e["status"] for e in view["timeline"] if e["kind"] == "status"]
     assert statuses == ["toegewezen", "brief_klaar", "afgesloten"]
+    token = db.session.scalar(select(Case.tracking_token).where(Case.reference == ref))
+    with app.app_context():
+        tracking = app.test_client().get(f"/volg/{token}").get_data(as_text=True)
+    assert f"Antwoord per brief verstuurd op {day}" in tracking and "Afgesloten" in tracking
+    assert "Els Peeters" not in tracking and "Bruul" not in tracking
 
 
 def test_revising_makes_a_new_version_and_keeps_the_old_one(staff):

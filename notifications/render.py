@@ -30,7 +30,7 @@ CITY_TZ = ZoneInfo("Europe/Brussels")
 TEMPLATES = ("ontvangen", "in_behandeling", "informatie_gevraagd", "afgesloten", "doorverwezen", "duplicaat",
              "gesloten_gehouden", "heropend", "escalatie", "aannemer_opdracht", "aannemer_herinnering",
              "aannemer_escalatie", "overdracht", "ontvangstbevestiging_mail", "antwoord_mail", "escalatie_mail",
-             "ontvangstbevestiging_post", "post_escalatie", "post_ter_info")
+             "ontvangstbevestiging_post", "post_escalatie", "post_ter_info", "nieuwe_mail")
 
 # Keys some templates use when present. Anything else a template names (`reference`, `portal_url`)
 # is required: StrictUndefined makes its absence an error instead of an empty spot in the mail.

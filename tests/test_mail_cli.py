@@ -113,7 +113,8 @@ def test_a_failed_mail_shows_on_the_admin_page_and_can_be_processed_again(app, m
 
     monkeypatch.setattr(intake, "start_case", real)
     failed = db.session.scalar(select(IncomingMail))
-    response = browser.post(f"/werk/beheer/inkomende-mail/{failed.id}/opnieuw", page="/werk/beheer/inkomende-mail")
+    response = browser.post("/werk/beheer/inkomende-mail/opnieuw", {"mail_id": str(failed.id)},
+                            page="/werk/beheer/inkomende-mail")
 
     assert response.status_code == 302
     after = browser.get("/werk/beheer/inkomende-mail").get_data(as_text=True)

@@ -331,10 +331,13 @@ SAMPLE_DATA = {
                        "letter_subject": "Bezwaar tegen parkeerretributie"},
     "post_ter_info": {"group": "Samen leven", "letter_subject": "Jaarverslag buurtcomité",
                       "sender": "Buurtcomité Nekker"},
+    "nieuwe_mail": {"group": "Onderhoud openbaar domein", "mail_from": "els@voorbeeld.be",
+                    "mail_subject": "Re: Uw melding", "mail_text": "Het is paal 12.", "truncated": False,
+                    "attachments": 1},
 }
 KIND = {"escalatie": "medewerker", "aannemer_escalatie": "medewerker", "overdracht": "medewerker",
         "aannemer_opdracht": "aannemer", "aannemer_herinnering": "aannemer", "escalatie_mail": "medewerker",
-        "post_escalatie": "medewerker", "post_ter_info": "medewerker"}
+        "post_escalatie": "medewerker", "post_ter_info": "medewerker", "nieuwe_mail": "medewerker"}
 
 
 @pytest.fixture

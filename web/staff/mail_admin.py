@@ -1,7 +1,7 @@
 """Administration of the info mailbox: every incoming mail with its outcome and the reason."""
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from engine.db import db
@@ -29,14 +29,16 @@ def admin_incoming_mail():
                            folder=current_app.config.get("MELDPUNT_IMAP_FOLDER") or "INBOX")
 
 
-@bp.post("/beheer/inkomende-mail/<int:mail_id>/opnieuw")
+@bp.post("/beheer/inkomende-mail/opnieuw")
 @roles_required("admin")
-def admin_incoming_mail_retry(mail_id: int):
-    """Process a failed mail again (after the cause was fixed)."""
-    if db.session.get(IncomingMail, mail_id) is None:
-        abort(404)
+def admin_incoming_mail_retry():
+    """Process a failed mail again (after the cause was fixed); the mail is named in the form."""
+    raw_id = request.form.get("mail_id", "")
+    if not raw_id.isdigit() or db.session.get(IncomingMail, int(raw_id)) is None:
+        flash(translate("Onbekende inkomende mail."), "error")
+        return redirect(url_for("staff.admin_incoming_mail"))
     try:
-        result = retry_failed(mail_id)
+        result = retry_failed(int(raw_id))
     except ValueError:
         flash(translate("Alleen een mislukte mail kan opnieuw verwerkt worden."), "error")
         return redirect(url_for("staff.admin_incoming_mail"))

@@ -10,5 +10,6 @@ EN = {
     "foutmelding": "bounce", "mislukt": "failed", "Ontvangen": "Received", "Van": "From", "Onderwerp": "Subject",
     "Uitkomst": "Outcome", "Opnieuw verwerken": "Process again",
     "Alleen een mislukte mail kan opnieuw verwerkt worden.": "Only a failed mail can be processed again.",
+    "Onbekende inkomende mail.": "Unknown incoming mail.",
     "Opnieuw mislukt: {reason}": "Failed again: {reason}", "Verwerkt: {reason}": "Processed: {reason}",
 }

@@ -129,8 +129,10 @@ def fortnightly_command(desk: bool, group_key: Optional[str], start: Optional[da
         _report_delivery(send_fortnightly(group, period, trigger="cli", progress=_progress), what)
         return
     report = figures_for(group, period, _progress)
-    titles = period_titles(f"Tweewekelijks rapport {group.name.lower() if group.key == 'meldkamer' else group.name}",
-                           period.days, period_phrase(period.first_day, period.last_day))
+    title = "Tweewekelijks rapport" if period.days == 14 else "Rapport"
+    if group.key == "meldkamer":  # the desk's report covers every melding; a group's names the group itself
+        title += " meldkamer"
+    titles = period_titles(title, period.days, period_phrase(period.first_day, period.last_day))
     document = build_document(report, titles, _progress)
     _write(out, document)
     click.echo(f"{out}: {what.lower()}, {report.current.created} meldingen, {len(document):,} bytes")

@@ -214,7 +214,8 @@ def test_cli_fortnightly_on_demand(data, app, tmp_path):
     assert result.exit_code == 0, result.output
     assert "figuren berekenen..." in result.stderr and "document schrijven..." in result.stderr
     document = Document(str(out))
-    assert document.paragraphs[1].text == "Tweewekelijks rapport Openbare netheid – Openbare netheid"
+    assert document.paragraphs[1].text == "Rapport – Openbare netheid"
+    assert "Van 1 december 2026 tot en met 31 december 2026 kwamen 3 meldingen binnen" in document.paragraphs[4].text
     key = {row.cells[0].text: row.cells[1].text for row in document.tables[0].rows}
     assert key["Binnengekomen meldingen"] == "3"
 

@@ -70,6 +70,8 @@ ACTS_B = DESK
 # Giving A's work to a colleague: the group's lead (a behandelaar may only put work on their own name).
 ASSIGNS_A = frozenset({"admin", "groepsverantwoordelijke-eigen"})
 CONTACT_ROLES = frozenset({"admin", "meldkamer", "onthaal"})  # plus the handling group
+REPORT_READERS = frozenset({"admin", "meldkamer", "rapportage", "groepsverantwoordelijke-eigen",
+                            "groepsverantwoordelijke-ander"})
 CONTACT_A, CONTACT_B, CONTACT_C = CONTACT_ROLES | OWN, CONTACT_ROLES, CONTACT_ROLES | OTHER
 
 # What a response must be.
@@ -160,6 +162,17 @@ TABLE: list[Target] = [
            "/werk/dossier/{a}/taak/{a_take}", where(ACTS_A, REDIRECT), case="A"),
     Target("hand A over to fietsteam", "POST", "/werk/dossier/<reference>/overdragen", "/werk/dossier/{a}/overdragen",
            where(ACTS_A, REDIRECT), data=(("group", "fietsteam"), ("note", "Hoort bij het fietsteam")), case="A"),
+    # -- reports: the dashboard and its exports for the reporting role, the desk, the admin and group leads;
+    # the quarterly report (all groups) not for leads; mailing a report now: not the read-only role, and a
+    # lead only for their own group ---------------------------------------------------------------------------
+    *[Target(f"reports {url}", "GET", url, url, where(REPORT_READERS))
+      for url in ("/werk/rapporten", "/werk/rapporten/dossiers.csv", "/werk/rapporten/dossiers.xlsx",
+                  "/werk/rapporten/cijfers.csv", "/werk/rapporten/cijfers.xlsx")],
+    Target("quarterly report", "GET", "/werk/rapporten/kwartaalrapport",
+           "/werk/rapporten/kwartaalrapport?kwartaal=2026Q3", where(frozenset({"admin", "meldkamer", "rapportage"}))),
+    Target("mail ood's report now", "POST", "/werk/rapporten/versturen", "/werk/rapporten/versturen",
+           where(frozenset({"admin", "meldkamer", "groepsverantwoordelijke-eigen"}), REDIRECT),
+           data=(("groep", OOD), ("van", "2026-11-02"), ("tot", "2026-11-15"))),
     # -- session ----------------------------------------------------------------------------------------------
     Target("switch language", "POST", "/werk/taal/<lang>", "/werk/taal/nl", where(ALL, REDIRECT)),
     Target("log out (last: ends the session)", "POST", "/werk/afmelden", "/werk/afmelden", where(ALL, LOGIN)),

@@ -91,12 +91,11 @@ def dashboard():
         return _error(err)
 
 
-@bp.get("/rapporten/dossiers.<fmt>")
+@bp.get("/rapporten/dossiers.csv", defaults={"fmt": "csv"})
+@bp.get("/rapporten/dossiers.xlsx", defaults={"fmt": "xlsx"})
 @roles_required(*DASHBOARD_ROLES)
 def export_cases(fmt: str):
     """The cases created in the period as CSV or XLSX, without personal data of reporters."""
-    if fmt not in ("csv", "xlsx"):
-        abort(404)
     try:
         selection = _selection()
     except SelectionError as err:
@@ -108,12 +107,11 @@ def export_cases(fmt: str):
     return _download(cases_xlsx(selection.period, selection.group_key), XLSX_TYPE, name)
 
 
-@bp.get("/rapporten/cijfers.<fmt>")
+@bp.get("/rapporten/cijfers.csv", defaults={"fmt": "csv"})
+@bp.get("/rapporten/cijfers.xlsx", defaults={"fmt": "xlsx"})
 @roles_required(*DASHBOARD_ROLES)
 def export_figures(fmt: str):
     """The figures of the period (the dashboard's tables) as CSV or XLSX."""
-    if fmt not in ("csv", "xlsx"):
-        abort(404)
     try:
         selection = _selection()
     except SelectionError as err:

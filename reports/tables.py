@@ -112,14 +112,16 @@ def breakdown_rows(report: ReportFigures) -> dict[str, list[tuple[Any, ...]]]:
     }
 
 
-def long_date(day: date) -> str:
-    """'1 juli 2026'."""
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+def long_date(day: date, language: str = "nl") -> str:
+    """'1 juli 2026' ('1 July 2026' in English)."""
+    return f"{day.day} {day:%B} {day.year}" if language == "en" else f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
-def period_text(first: date, last: date) -> str:
+def period_text(first: date, last: date, language: str = "nl") -> str:
     """'1 juli 2026 – 30 september 2026' (or one date)."""
-    return long_date(first) if first == last else f"{long_date(first)} – {long_date(last)}"
+    if first == last:
+        return long_date(first, language)
+    return f"{long_date(first, language)} – {long_date(last, language)}"
 
 
 # English for the labels above, used by the mails (English readers) and merged into the UI's table

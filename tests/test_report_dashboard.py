@@ -18,6 +18,7 @@ from notifications.models import OutboxMessage
 
 from .helpers import Browser, with_password
 from .report_data import report_data_fixture  # noqa: F401 (registers the data fixture)
+from .test_english_ui import assert_english, domain_strings
 
 DECEMBER = "van=2026-12-01&tot=2026-12-31"  # Mechelen time: c1-c9; c10 (31/12 23:00 UTC) is 1 January there
 REPORTER = ("Els Melder", "els.melder@voorbeeld.example", "0470 12 34 56")
@@ -192,5 +193,10 @@ def test_lead_sends_the_fortnightly_report_of_their_group_now_once(app, data):
 
 
 def test_dashboard_in_english(app, data):
-    page = text(login(app, "rapportage", language="en").get(f"/werk/rapporten?{DECEMBER}"))
-    assert "Key figures" in page and "<td>Reports received</td>" in page and "Export" in page
+    browser = login(app, "rapportage", language="en")
+    page = assert_english(browser.get(f"/werk/rapporten?{DECEMBER}"), domain_strings(), "dashboard")
+    assert "Key figures" in page and "<td>Reports received</td>" in page
+    assert "1 December 2026 – 31 December 2026" in page and "<td>84.0 hours (3.5 days)</td>" in page
+    error = assert_english(browser.get("/werk/rapporten?van=2026-12-31&tot=2026-12-01"), domain_strings(),
+                           "dashboard error")
+    assert "The start date (2026-12-31) is after the end date (2026-12-01)." in error

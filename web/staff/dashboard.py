@@ -42,12 +42,13 @@ def _page(selection: Selection | None = None, error: str | None = None, status: 
                "default_quarter": str(quarter_of(local_today(utcnow())).previous())}
     if selection is not None:
         report = gather(selection.period, selection.previous, selection.group_key)
-        period = period_text(selection.period.first_day, selection.period.last_day)
+        language = current_language()
+        period = period_text(selection.period.first_day, selection.period.last_day, language)
         phrase = (f"In {selection.quarter.dutch_name}" if selection.quarter
                   else period_phrase(selection.period.first_day, selection.period.last_day))
-        context.update(report=report, period=period, key_rows=key_figure_rows(report, current_language()),
-                       rows=display_rows(report, current_language()),
-                       previous=period_text(selection.previous.first_day, selection.previous.last_day),
+        context.update(report=report, period=period, key_rows=key_figure_rows(report, language),
+                       rows=display_rows(report, language),
+                       previous=period_text(selection.previous.first_day, selection.previous.last_day, language),
                        summary=summary(report, phrase, "het vorige kwartaal" if selection.quarter
                                        else "de periode ervoor"),
                        charts={name: base64.b64encode(png).decode() for name, png in chart_images(report).items()},

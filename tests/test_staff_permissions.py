@@ -173,6 +173,14 @@ TABLE: list[Target] = [
     Target("mail ood's report now", "POST", "/werk/rapporten/versturen", "/werk/rapporten/versturen",
            where(frozenset({"admin", "meldkamer", "groepsverantwoordelijke-eigen"}), REDIRECT),
            data=(("groep", OOD), ("van", "2026-11-02"), ("tot", "2026-11-15"))),
+    # -- incoming post: the postkamer (role onthaal) and the admin register letters; an empty form comes back
+    # with its errors (422) ------------------------------------------------------------------------------------
+    Target("post registration form", "GET", "/werk/post/nieuw", "/werk/post/nieuw",
+           where(frozenset({"admin", "onthaal"}))),
+    Target("register post (empty form)", "POST", "/werk/post/nieuw", "/werk/post/nieuw",
+           where(frozenset({"admin", "onthaal"}), ADMITTED)),
+    Target("group suggested for a letter's subject", "GET", "/werk/post/voorstel",
+           "/werk/post/voorstel?onderwerp=fietspad", where(frozenset({"admin", "onthaal"}))),
     # -- session ----------------------------------------------------------------------------------------------
     Target("switch language", "POST", "/werk/taal/<lang>", "/werk/taal/nl", where(ALL, REDIRECT)),
     Target("log out (last: ends the session)", "POST", "/werk/afmelden", "/werk/afmelden", where(ALL, LOGIN)),

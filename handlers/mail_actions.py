@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import secrets
 import shutil
+from pathlib import PurePosixPath
 from typing import Any, Optional
 
 from flask import current_app, has_app_context
@@ -214,8 +215,7 @@ def copy_files(source: Case, target: Case, actor: str) -> list[CaseFile]:
     copies = []
     root = storage_root()
     for stored in db.session.scalars(select(CaseFile).where(CaseFile.case_id == source.id).order_by(CaseFile.id)):
-        suffix = "." + stored.storage_key.rsplit(".", 1)[1] if "." in stored.storage_key.rsplit("/", 1)[-1] else ""
-        key = f"{target.id}/{secrets.token_hex(16)}{suffix}"
+        key = f"{target.id}/{secrets.token_hex(16)}{PurePosixPath(stored.storage_key).suffix}"
         (root / key).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(root / stored.storage_key, root / key)
         copy = CaseFile(case_id=target.id, filename=stored.filename, content_type=stored.content_type,

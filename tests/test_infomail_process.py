@@ -17,7 +17,7 @@ from sqlalchemy import select
 from engine import timers
 from engine.clock import utcnow
 from engine.db import db
-from engine.errors import InvalidInput
+from engine.errors import Conflict, InvalidInput
 from engine.messages import deliver_message
 from engine.models import Case, CaseFile
 from engine.runtime import start_case
@@ -181,7 +181,7 @@ def test_citizen_reply_goes_back_to_the_onthaal_that_answered_and_threads_the_ne
 
 def test_reply_the_case_is_not_waiting_for_is_refused(onthaal):
     ref = receive_mail()
-    with pytest.raises(Exception, match="not waiting for 'citizen_reply'"):
+    with pytest.raises(Conflict, match="not waiting for .citizen_reply."):
         reply(ref, "Nog een vraag")
     assert onthaal.open_item(ref, "triage")
 

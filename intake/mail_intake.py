@@ -116,6 +116,7 @@ def _reference(case_id: Optional[int]) -> Optional[str]:
 def process(raw: bytes, row: IncomingMail) -> IntakeResult:
     """Decide and act on one mail with its (new or failed) row; any error records the row as failed."""
     row_id = row.id
+    folder, uidvalidity, uid, sha = row.folder, row.uidvalidity, row.uid, row.sha256
     try:
         mail = parse_mail(raw)
         row.message_id, row.sender, row.subject = mail.message_id, mail.from_address, mail.subject or None
@@ -123,11 +124,13 @@ def process(raw: bytes, row: IncomingMail) -> IntakeResult:
         return _decide(mail, row, classify(mail, own_addresses()))
     except Exception as err:  # a mail must never stop the mailbox: record it and go on
         db.session.rollback()
+        winner = _taken_in_meanwhile(folder, uidvalidity, uid, sha) if row_id is None else None
+        if winner is not None:  # another worker committed this mail first: its row stands, ours is gone
+            return _already(winner)
         log.exception("incoming mail could not be processed")
         failed = db.session.get(IncomingMail, row_id) if row_id else None
         if failed is None:
-            failed = IncomingMail(folder=row.folder, uidvalidity=row.uidvalidity, uid=row.uid, sha256=row.sha256,
-                                  received_at=utcnow())
+            failed = IncomingMail(folder=folder, uidvalidity=uidvalidity, uid=uid, sha256=sha, received_at=utcnow())
             db.session.add(failed)
         failed.outcome, failed.case_id, failed.raw = "failed", None, raw
         failed.reason = f"{type(err).__name__}: {err}"[:2000]
@@ -139,6 +142,16 @@ def process(raw: bytes, row: IncomingMail) -> IntakeResult:
             pass
         db.session.commit()
         return IntakeResult("failed", failed.reason, None, failed.id)
+
+
+def _taken_in_meanwhile(folder: str, uidvalidity: Optional[int], uid: Optional[int],
+                        sha: str) -> Optional[IncomingMail]:
+    """The row another worker committed for this same message while we processed it (unique key or bytes)."""
+    if uid is not None:
+        return db.session.scalar(select(IncomingMail).where(
+            IncomingMail.folder == folder, IncomingMail.uidvalidity == uidvalidity, IncomingMail.uid == uid))
+    return db.session.scalar(select(IncomingMail).where(IncomingMail.sha256 == sha, IncomingMail.outcome != "failed")
+                             .limit(1))
 
 
 def _decide(mail: ParsedMail, row: IncomingMail, verdict: Verdict) -> IntakeResult:
@@ -194,7 +207,8 @@ def _new_case(mail: ParsedMail, row: IncomingMail, verdict: Verdict, refused: Op
             notes.append(f"Niet bij een bestaand dossier gevoegd: {refused}")
         if mail.forwarded:
             notes.append(f"Bevat {mail.forwarded} doorgestuurd(e) bericht(en); het originele bericht is bijgevoegd")
-        add_event(case, "mail_received", actor=mail.from_address or "mailbox", note="\n".join(notes) or None,
+        notes.insert(0, f"Mail ontvangen, onderwerp: {mail.subject or '(geen)'}")
+        add_event(case, "mail_received", actor=mail.from_address or "mailbox", note="\n".join(notes),
                   data={"message_id": mail.message_id, "subject": mail.subject, "from": mail.from_address,
                         "attachments": [a.filename for a in mail.attachments], "verdict": verdict.kind})
 

@@ -60,7 +60,9 @@ def _record(case: Case, mail: ParsedMail, verdict: Verdict, row: IncomingMail, v
     row.outcome, row.case_id = "added_to_case", case.id
     db.session.add(row)
     notes = store_mail_files(case, mail) + mail.problems
-    body = text if not notes else f"{text}\n\n[{'; '.join(notes)}]"
+    body = f"Mail ontvangen, onderwerp: {mail.subject or '(geen)'}\n\n{text}"
+    if notes:
+        body += f"\n\n[{'; '.join(notes)}]"
     add_event(case, "mail_received", actor=mail.from_address or "mailbox", note=body,
               data={"message_id": mail.message_id, "subject": mail.subject, "from": mail.from_address,
                     "attachments": [a.filename for a in mail.attachments], "via": via, "verdict": verdict.kind})

@@ -402,3 +402,22 @@ def test_the_citizens_reply_to_our_answer_reaches_the_waiting_infomail_case(mail
                                     "message_id": "<reply.lotte.1@voorbeeld.be>",
                                     "subject": "Re: Vraag over grofvuil in de Bruulstraat"}
     assert db.session.query(Case).count() == 1 and len(acknowledgements()) == 1
+
+
+def test_two_workers_taking_in_the_same_message_make_one_case(app):
+    """A second worker that read the same IMAP message loses on the unique (folder, UIDVALIDITY, UID) key."""
+    from intake.mail_intake import process, take_in
+
+    raw = (DATA / "vraag-html-nl.eml").read_bytes()
+    first = take_in(raw, folder="INBOX", uidvalidity=7, uid=1)
+    # The other worker had passed its "already processed?" check before the first one committed:
+    late = IncomingMail(folder="INBOX", uidvalidity=7, uid=1, sha256=rows()[0].sha256, received_at=first_row_time())
+
+    second = process(raw, late)
+
+    assert first.outcome == "new_case" and second.already and second.reference == first.reference
+    assert db.session.query(Case).count() == 1 and len(rows()) == 1 and len(acknowledgements()) == 1
+
+
+def first_row_time():
+    return rows()[0].received_at

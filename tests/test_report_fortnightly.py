@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import threading
 from datetime import date, datetime, time
 
 import pytest
@@ -20,7 +21,14 @@ from reports.delivery import Delivery, record_and_queue
 from reports.fortnightly import recipients
 from reports.models import ReportRun
 from reports.periods import CITY_TZ, Quarter, days_period, parse_quarter
-from reports.scheduled import fortnightly_due, fortnightly_job, quarterly_due, quarterly_job, send_quarterly
+from reports.scheduled import (
+    fortnightly_due,
+    fortnightly_job,
+    quarterly_due,
+    quarterly_job,
+    run_fortnightly,
+    send_quarterly,
+)
 from web.cli import main
 from web.scheduler import start_background_scheduler
 
@@ -239,3 +247,29 @@ def test_cli_fortnightly_refuses_bad_input(app, args, message):
     result = invoke(app, "report", "fortnightly", *args)
     assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output
     assert outbox() == []
+
+
+def test_two_workers_at_the_same_moment_send_the_report_once(data, app):
+    """Two workers run the job at the same time, each in its own session: one report run, one set of mails."""
+    add_user("an", "meldkamer")
+    barrier, results, errors = threading.Barrier(2), [], []
+
+    def worker() -> None:
+        with app.app_context():
+            try:
+                barrier.wait(timeout=10)
+                results.extend(run_fortnightly(local("2027-01-04", 8)))
+            except Exception as err:  # noqa: BLE001 - reported below
+                errors.append(repr(err))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert sorted(d.sent for d in results) == [False, True]
+    assert sorted(m.recipient for m in outbox("rapport_meldkamer")) == ["an@stad.example", "meldkamer@stad.example"]
+    assert len(db.session.scalars(select(ReportRun)).all()) == 1

@@ -421,3 +421,23 @@ def test_two_workers_taking_in_the_same_message_make_one_case(app):
 
 def first_row_time():
     return rows()[0].received_at
+
+
+def test_an_out_of_office_in_reply_to_our_question_is_noted_but_does_not_answer_it(mailbox, app, staff):
+    ref = ask_reporter(staff)
+    question = question_mail(ref)
+    out_of_office = (DATA / "afwezig-nl.eml").read_bytes().replace(b"jan.peeters@voorbeeld.be",
+                                                                       b"melder@voorbeeld.example")
+    in_reply_to = f"Auto-Submitted: auto-replied\nIn-Reply-To: {question.message_id}\n".encode()
+    out_of_office = out_of_office.replace(b"Auto-Submitted: auto-replied\n", in_reply_to)
+    mailbox.append(out_of_office)
+
+    report = poll()
+
+    assert [(r.outcome, r.reference) for r in report.results] == [("added_to_case", ref)]
+    assert "automatisch antwoord, alleen op de tijdlijn" in report.results[0].reason
+    assert staff.ood.case(ref)["status"] == "wacht_op_melder"  # still waiting for a real answer
+    stored = db.session.scalar(select(Case).where(Case.reference == ref))
+    assert "Ik ben afwezig tot en met maandag 7 december" in events_of(stored, "mail_received")[0].note
+    assert db.session.scalar(select(OutboxMessage).where(OutboxMessage.template == "nieuwe_mail")) is None
+    assert acknowledgements() == []

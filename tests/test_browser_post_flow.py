@@ -29,7 +29,7 @@ def test_register_route_answer_download_and_send_a_letter_in_chromium(tmp_path):
         eva.select_option("#group", "onderhoud-openbaar-domein")
         eva.get_by_role("button", name="Registreren en doorsturen").click()
         notice = eva.locator("p.flash").inner_text()
-        assert "doorgestuurd naar Onderhoud openbaar domein" in notice, notice
+        assert "(scan van 2 blz.) en doorgestuurd naar Onderhoud openbaar domein" in notice, notice
         ref = re.search(r"P\d{4}-\d{6}", notice).group(0)
 
         bart = browser.new_context().new_page()

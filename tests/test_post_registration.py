@@ -64,7 +64,8 @@ def test_a_registered_letter_is_routed_with_its_deadline_scan_and_receipt(app, e
     assert item.due_at == case.deadline_at
 
     after = eva.get(URL).get_data(as_text=True)
-    assert f"Brief geregistreerd als {case.reference} en doorgestuurd naar Onderhoud openbaar domein." in after
+    assert (f"Brief geregistreerd als {case.reference} (scan van 3 blz.) en doorgestuurd naar Onderhoud openbaar "
+            "domein.") in after
     assert case.reference in after  # "Laatst geregistreerd"
 
     facts = eva.get(f"/werk/dossier/{case.reference}").get_data(as_text=True)

@@ -74,7 +74,8 @@ def post_register():
         db.session.rollback()
         errors = {field: [translate(m) for m in messages] for field, messages in err.fields.items()}
         return _render_form(values, errors, scan_lost=chosen, status=422)
-    flash(translate("Brief geregistreerd als {reference} en doorgestuurd naar {group}.", reference=case.reference,
+    flash(translate("Brief geregistreerd als {reference} (scan van {pages} blz.) en doorgestuurd naar {group}.",
+                    reference=case.reference, pages=registration.scan.pages,
                     group=case.group.name if case.group else "–"))
     return redirect(url_for("staff.post_new"))
 

@@ -25,8 +25,8 @@ EN = {
         "for information: no answer, the case closes once it has been passed on",
     "Registreren en doorsturen": "Register and pass on", "Laatst geregistreerd": "Registered last",
     "Nog geen brieven.": "No letters yet.",
-    "Brief geregistreerd als {reference} en doorgestuurd naar {group}.":
-        "Letter registered as {reference} and passed to {group}.",
+    "Brief geregistreerd als {reference} (scan van {pages} blz.) en doorgestuurd naar {group}.":
+        "Letter registered as {reference} (scan of {pages} pages) and passed to {group}.",
     # the letter's facts on the case page
     "Inkomende brief": "Incoming letter", "aangetekend": "registered mail", "Geschreven op": "Written on",
     "Antwoordtermijn": "Answer deadline", "geen: ter informatie": "none: for information", "Scan": "Scan",

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from engine.db import db
 from engine.models import Case, WorkItem
+from engine.timeline import add_event
 from notifications.models import OutboxMessage
 
 from .helpers import Browser, with_password
@@ -72,6 +73,23 @@ def test_onthaal_answers_on_the_case_page_and_the_thread_shows_it(eva):
     assert thread.index("Op zaterdag van 9 tot 16 uur.") < thread.index("En op zondag?")
     [mail] = db.session.scalars(select(OutboxMessage).where(OutboxMessage.template == "antwoord_mail")).all()
     assert mail.recipient == SENDER
+
+
+def test_a_reply_taken_in_by_the_mail_intake_shows_once_in_the_thread(eva):
+    _, browser = eva
+    ref = receive_mail()
+    browser.post(task_url(ref, "triage"), {"decision": "answer", "answer_text": "Van 9 tot 16 uur."},
+                 page=f"/werk/dossier/{ref}")
+    case = db.session.scalar(select(Case).where(Case.reference == ref))
+    # the mail intake keeps every later mail on the timeline, then hands a reply to the waiting process
+    add_event(case, "mail_received", actor=SENDER, note="Mail ontvangen, onderwerp: Re: Openingsuren\n\nEn zondag?",
+              data={"message_id": "<r1@voorbeeld.example>", "subject": "Re: Openingsuren", "from": SENDER})
+    db.session.commit()
+    reply(ref, "En zondag?", message_id="<r1@voorbeeld.example>")
+    thread = page(browser.get(f"/werk/dossier/{ref}"))
+    thread = thread[thread.index('id="mail-thread"'):]
+    thread = thread[:thread.index("</ol>")]
+    assert thread.count("En zondag?") == 1 and "Van 9 tot 16 uur." in thread
 
 
 def test_bad_triage_input_shows_field_errors_and_keeps_what_was_typed(eva):

@@ -1,6 +1,7 @@
 """`meldpunt mail import|poll` as an administrator uses them, and the admin page of incoming mails."""
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from flask.cli import ScriptInfo
@@ -12,7 +13,7 @@ from handlers.models import User
 from intake.mail_models import IncomingMail
 from notifications.models import OutboxMessage
 from web.cli import main
-from web.scheduler import mailbox_poll
+from web.scheduler import mailbox_poll, start_background_scheduler
 
 from .dovecot import dovecot_fixture  # noqa: F401 (registers the dovecot fixture)
 from .helpers import Browser, with_password
@@ -75,6 +76,21 @@ def test_the_worker_job_polls_the_mailbox(app, dovecot):
     assert mailbox_poll(app) == 1
     with app.app_context():
         assert db.session.scalar(select(IncomingMail.outcome)) == "new_case"
+
+
+def test_the_worker_polls_only_when_a_mailbox_is_configured(app):
+    scheduler = start_background_scheduler(app)
+    try:
+        assert scheduler.get_job("mailbox_poll") is None
+    finally:
+        scheduler.shutdown(wait=False)
+    app.config.update({"MELDPUNT_IMAP_HOST": "imap.stad.example", "MELDPUNT_IMAP_SECONDS": 45})
+    scheduler = start_background_scheduler(app)
+    try:
+        job = scheduler.get_job("mailbox_poll")
+        assert job is not None and job.trigger.interval == timedelta(seconds=45) and job.max_instances == 1
+    finally:
+        scheduler.shutdown(wait=False)
 
 
 def test_admin_page_lists_ignored_and_failed_mails_with_the_reason(app, staff):

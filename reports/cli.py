@@ -76,7 +76,7 @@ def report_group() -> None:
 @click.option("--send", is_flag=True, help="Mail it now to MELDPUNT_REPORT_RECIPIENTS (once per quarter).")
 @with_appcontext
 def quarterly_command(quarter, out: Optional[Path], send: bool) -> None:
-    """The quarterly report of KWARTAAL (e.g. 2026Q3) as a Word document."""
+    """The quarterly report of KWARTAAL (in the form 2026Q3) as a Word document."""
     if not out and not send:
         raise click.UsageError("geef --out BESTAND.docx of --send")
     if out:

@@ -37,6 +37,7 @@ class Delivery:
 
     @property
     def sent(self) -> bool:
+        """Whether the report was produced and its mails queued by this call."""
         return self.run_id is not None
 
 

@@ -59,6 +59,8 @@ class LeadTime:
 
 @dataclass
 class Figures:
+    """Every figure of one period [start, end), for all groups or for `group_key` (see the module docstring)."""
+
     start: datetime
     end: datetime
     group_key: Optional[str]

@@ -27,14 +27,17 @@ class Period:
 
     @property
     def first_day(self) -> date:
+        """The local date the period starts on."""
         return self.start.astimezone(CITY_TZ).date()
 
     @property
     def last_day(self) -> date:
+        """The last local date in the period."""
         return (self.end.astimezone(CITY_TZ) - timedelta(microseconds=1)).date()
 
     @property
     def days(self) -> int:
+        """How many local dates the period covers."""
         return (self.last_day - self.first_day).days + 1
 
 
@@ -50,11 +53,13 @@ class Quarter:
 
     @property
     def period(self) -> Period:
+        """From 00:00 on the quarter's first day to 00:00 on the next quarter's, local time."""
         first = date(self.year, 3 * self.number - 2, 1)
         return days_period(first, self.next().first_day - timedelta(days=1))
 
     @property
     def first_day(self) -> date:
+        """1 January, 1 April, 1 July or 1 October."""
         return date(self.year, 3 * self.number - 2, 1)
 
     @property
@@ -63,9 +68,11 @@ class Quarter:
         return f"het {QUARTER_NAMES[self.number]} kwartaal van {self.year}"
 
     def previous(self) -> Quarter:
+        """The quarter before this one."""
         return Quarter(self.year - 1, 4) if self.number == 1 else Quarter(self.year, self.number - 1)
 
     def next(self) -> Quarter:
+        """The quarter after this one."""
         return Quarter(self.year + 1, 1) if self.number == 4 else Quarter(self.year, self.number + 1)
 
 

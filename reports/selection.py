@@ -50,6 +50,7 @@ class Selection:
 
     @property
     def group_key(self) -> Optional[str]:
+        """The chosen group's key, None for all groups."""
         return self.group.key if self.group is not None else None
 
 

@@ -29,6 +29,7 @@ class WeekCount:
 
     @property
     def label(self) -> str:
+        """'W07'."""
         return f"W{self.week:02d}"
 
 

@@ -89,10 +89,12 @@ def key_figure_values(report: ReportFigures) -> list[tuple[str, str, Any, Any]]:
 
 
 def group_name(share: Share) -> str:
+    """The group's name, or a label for cases without a group yet."""
     return share.name or NO_GROUP
 
 
 def channel_name(key: Optional[str]) -> str:
+    """The Dutch name of a channel key ('web' -> 'Webformulier')."""
     return CHANNEL_NAMES.get(key or "", key or DASH)
 
 

@@ -15,10 +15,10 @@ from engine.db import db
 from handlers.groups import group_by_key
 from handlers.models import User
 from notifications.models import OutboxMessage
-from notifications.render import render_row
+from notifications.render import render_mail, render_row
 from notifications.sender import send_due
 from reports.delivery import Delivery, record_and_queue
-from reports.fortnightly import recipients
+from reports.fortnightly import figures_for, mail_data, recipients
 from reports.models import ReportRun
 from reports.periods import CITY_TZ, Quarter, days_period, parse_quarter
 from reports.scheduled import (
@@ -273,3 +273,24 @@ def test_two_workers_at_the_same_moment_send_the_report_once(data, app):
     assert sorted(d.sent for d in results) == [False, True]
     assert sorted(m.recipient for m in outbox("rapport_meldkamer")) == ["an@stad.example", "meldkamer@stad.example"]
     assert len(db.session.scalars(select(ReportRun)).all()) == 1
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_every_report_mail_renders_in_both_languages(data, app, language):
+    period = days_period(date(2026, 12, 1), date(2026, 12, 14))
+    samples = {"rapport_meldkamer": mail_data(figures_for(group_by_key("meldkamer"), period),
+                                              group_by_key("meldkamer"), language),
+               "rapport_groep": mail_data(figures_for(group_by_key("fietsteam"), period), group_by_key("fietsteam"),
+                                          language),
+               "rapport_kwartaal": {"quarter": "2026Q4", "quarter_name": "het vierde kwartaal van 2026",
+                                    "filename": "meldpunt-kwartaalrapport-2026Q4.docx", "created": 10}}
+    for template, sample in samples.items():
+        mail = render_mail(template, sample, language, "medewerker")
+        assert mail.language == language and mail.subject and "\n" not in mail.subject
+        for body in (mail.text, mail.html):
+            assert "{{" not in body and "{%" not in body and "None" not in body and "Undefined" not in body
+        assert mail.html.startswith("<!DOCTYPE html>") and f'<html lang="{language}">' in mail.html
+        if template != "rapport_kwartaal":
+            assert sample["dashboard_url"] in mail.text and sample["rows"][0][0] in mail.text
+    assert ("Reports received" if language == "en" else "Binnengekomen meldingen") in render_mail(
+        "rapport_groep", samples["rapport_groep"], language, "medewerker").text

@@ -15,6 +15,7 @@ from engine.db import db
 from handlers.groups import group_by_key
 from handlers.models import User
 from notifications.models import OutboxMessage
+from notifications.outbox import queue_mail
 from notifications.render import render_mail, render_row
 from notifications.sender import send_due
 from reports.delivery import Delivery, record_and_queue
@@ -294,3 +295,14 @@ def test_every_report_mail_renders_in_both_languages(data, app, language):
             assert sample["dashboard_url"] in mail.text and sample["rows"][0][0] in mail.text
     assert ("Reports received" if language == "en" else "Binnengekomen meldingen") in render_mail(
         "rapport_groep", samples["rapport_groep"], language, "medewerker").text
+
+
+def test_a_mail_whose_document_is_gone_fails_instead_of_going_out_without_it(app, smtp_server):
+    app.config.update(smtp_server.config())
+    queue_mail(None, "mteam@stad.example", "rapport_kwartaal", recipient_kind="medewerker",
+               data={"quarter": "2026Q4", "quarter_name": "het vierde kwartaal van 2026", "filename": "x.docx",
+                     "attachment_report_run": 999})
+    db.session.commit()
+    report = send_due()
+    assert (report.sent, report.failed) == (0, 1) and smtp_server.messages == []
+    assert "report run 999 has no document to attach" in outbox()[0].last_error

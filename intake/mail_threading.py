@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engine.db import db
 from engine.models import Case
@@ -77,7 +77,7 @@ def known_correspondent(case: Case, address: Optional[str]) -> bool:
     if case.reporter is not None and (case.reporter.email or "").lower() == address:
         return True
     mailed = db.session.scalar(select(OutboxMessage.id).where(
-        OutboxMessage.case_id == case.id, OutboxMessage.recipient.ilike(address)).limit(1))
+        OutboxMessage.case_id == case.id, func.lower(OutboxMessage.recipient) == address).limit(1))
     if mailed is not None:
         return True
     wrote = db.session.scalar(select(IncomingMail.id).where(

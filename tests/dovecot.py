@@ -36,8 +36,7 @@ state_dir = {base}/state
 instance_name = meldpunt-test-{port}
 log_path = {base}/dovecot.log
 info_log_path = {base}/dovecot.log
-# Plain-text login over the loopback interface, no certificates: this server only lives for one test.
-ssl = no
+{ssl_settings}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 # Dovecot refuses to run mail processes as root (uid 0 is below first_valid_uid, and it checks): the
@@ -65,7 +64,8 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {imaps_port}
   }}
 }}
 service stats {{
@@ -85,6 +85,15 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+PLAIN = """# Plain-text login over the loopback interface, no certificates: this server only lives for one test.
+ssl = no"""
+TLS = """# TLS with a throwaway self-signed certificate for 127.0.0.1 (the test trusts it through SSL_CERT_FILE);
+# plain-text login stays allowed so STARTTLS can be tested on the same server.
+ssl = yes
+ssl_cert = <{base}/cert.pem
+ssl_key = <{base}/key.pem"""
+
+
 @dataclass
 class DovecotServer:
     host: str
@@ -92,6 +101,8 @@ class DovecotServer:
     user: str
     password: str
     folder: str = "INBOX"
+    tls_port: int | None = None  # IMAPS, when started with tls=True
+    certificate: Path | None = None  # the self-signed certificate to trust, when started with tls=True
 
     def config(self) -> dict[str, object]:
         """The app settings that point Meldpunt's mailbox reader at this server."""
@@ -153,8 +164,16 @@ def _tail(log: Path) -> str:
     return log.read_text(errors="replace")[-2000:] if log.exists() else "(no log)"
 
 
+def _self_signed_certificate(base: Path) -> Path:
+    """A certificate and key for 127.0.0.1 made with openssl (a dependency of dovecot-core)."""
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+                    "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(base / "key.pem"),
+                    "-out", str(base / "cert.pem")], check=True, capture_output=True)
+    return base / "cert.pem"
+
+
 @contextmanager
-def running_dovecot() -> Iterator[DovecotServer]:
+def running_dovecot(tls: bool = False) -> Iterator[DovecotServer]:
     """Start Dovecot in the foreground with a configuration of its own; stop it and remove everything after."""
     if not os.path.exists(DOVECOT):
         pytest.fail("Dovecot is not installed: the mailbox tests need a real IMAP server. "
@@ -166,16 +185,21 @@ def running_dovecot() -> Iterator[DovecotServer]:
     base.chmod(0o755)
     (base / "mail").mkdir()
     os.chown(base / "mail", account.pw_uid, account.pw_gid)
-    port = _free_port()
+    port, tls_port = _free_port(), (_free_port() if tls else 0)
+    certificate = _self_signed_certificate(base) if tls else None
     conf = base / "dovecot.conf"
     conf.write_text(CONFIG.format(base=base, port=port, uid=account.pw_uid, gid=account.pw_gid,
-                                  user_name=account.pw_name, group_name=group_name, password=PASSWORD))
+                                  user_name=account.pw_name, group_name=group_name, password=PASSWORD,
+                                  imaps_port=tls_port, ssl_settings=(TLS if tls else PLAIN).format(base=base)))
     log = base / "dovecot.log"
     process = subprocess.Popen([DOVECOT, "-F", "-c", str(conf)], stdout=subprocess.DEVNULL,
                                stderr=open(log, "ab"))  # noqa: SIM115 (closed with the process)
     try:
         _wait_for_port(port, process, log)
-        yield DovecotServer(host="127.0.0.1", port=port, user=USER, password=PASSWORD)
+        if tls:
+            _wait_for_port(tls_port, process, log)
+        yield DovecotServer(host="127.0.0.1", port=port, user=USER, password=PASSWORD,
+                            tls_port=tls_port or None, certificate=certificate)
     finally:
         process.terminate()
         try:
@@ -190,4 +214,11 @@ def running_dovecot() -> Iterator[DovecotServer]:
 def dovecot_fixture():
     """A fresh Dovecot with an empty mailbox for one test."""
     with running_dovecot() as server:
+        yield server
+
+
+@pytest.fixture(name="dovecot_tls")
+def dovecot_tls_fixture():
+    """A fresh Dovecot that also speaks IMAPS and STARTTLS, with a self-signed certificate."""
+    with running_dovecot(tls=True) as server:
         yield server

@@ -15,7 +15,7 @@ from notifications.models import OutboxMessage
 from web.cli import main
 from web.scheduler import mailbox_poll, start_background_scheduler
 
-from .dovecot import dovecot_fixture  # noqa: F401 (registers the dovecot fixture)
+from .dovecot import dovecot_fixture, dovecot_tls_fixture  # noqa: F401 (register the dovecot fixtures)
 from .helpers import Browser, with_password
 
 DATA = Path(__file__).parent / "data" / "mail"
@@ -138,3 +138,22 @@ def test_a_failed_mail_shows_on_the_admin_page_and_can_be_processed_again(app, m
     assert "Verwerkt: nieuw dossier met ontvangstbevestiging" in after and case.reference in after
     db.session.expire_all()
     assert db.session.scalar(select(IncomingMail.outcome)) == "new_case"
+
+
+def test_the_mailbox_is_read_over_imaps_and_over_starttls(app, dovecot_tls, monkeypatch):
+    monkeypatch.setenv("SSL_CERT_FILE", str(dovecot_tls.certificate))  # trust the throwaway certificate
+    dovecot_tls.append((DATA / "vraag-html-nl.eml").read_bytes())
+    app.config.update(dovecot_tls.config() | {"MELDPUNT_IMAP_SSL": True, "MELDPUNT_IMAP_PORT": dovecot_tls.tls_port})
+    assert invoke(app, "mail", "poll").output.splitlines()[-1].startswith("1 message(s): 1 new case(s)")
+
+    dovecot_tls.append((DATA / "nieuwsbrief.eml").read_bytes())
+    app.config.update({"MELDPUNT_IMAP_SSL": False, "MELDPUNT_IMAP_STARTTLS": True,
+                       "MELDPUNT_IMAP_PORT": dovecot_tls.port})
+    assert invoke(app, "mail", "poll").output.splitlines()[-1].startswith("1 message(s): 1 new case(s)")
+
+
+def test_an_untrusted_certificate_stops_the_poll_with_a_clear_error(app, dovecot_tls):
+    app.config.update(dovecot_tls.config() | {"MELDPUNT_IMAP_SSL": True, "MELDPUNT_IMAP_PORT": dovecot_tls.tls_port})
+    result = invoke(app, "mail", "poll")
+    assert result.exit_code == 2 and "CERTIFICATE_VERIFY_FAILED" in result.output
+    assert db.session.query(IncomingMail).count() == 0

@@ -19,10 +19,16 @@ def mail_group() -> None:
 def import_command(files: tuple[Path, ...]) -> None:
     """Take in mails from .eml files (each file once; importing it again does nothing)."""
     from .mail_intake import take_in
+    from .mail_parse import looks_like_mail
 
     failed = 0
     for path in files:
-        result = take_in(path.read_bytes())
+        raw = path.read_bytes()
+        if not looks_like_mail(raw):
+            click.echo(f"{path}: not a mail message (no mail headers); nothing done")
+            failed += 1
+            continue
+        result = take_in(raw)
         failed += result.outcome == "failed" and not result.already
         click.echo(f"{path}: {result}")
     if failed:

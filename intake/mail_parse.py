@@ -302,6 +302,18 @@ def _raw_body(raw: bytes) -> str:
     return _strip_mime_lines(body.decode("utf-8", "replace")) if body else ""
 
 
+MAIL_HEADERS = ("from", "to", "subject", "date", "message-id", "received", "return-path", "mime-version")
+
+
+def looks_like_mail(raw: bytes) -> bool:
+    """Whether the bytes start with a mail header block (a .eml file), not a photo or a PDF."""
+    try:
+        message = parse_message(raw[:65536])
+    except Exception:
+        return False
+    return any(key.lower() in MAIL_HEADERS for key, _value in message.raw_items())
+
+
 def parse_message(raw: bytes) -> Message:
     """The parsed message (policy.default; compat32 when the modern parser gives up)."""
     data = raw.lstrip(b" \t\r\n")  # some stored mails start with a line of blanks
@@ -339,4 +351,5 @@ def parse_mail(raw: bytes) -> ParsedMail:
         problems=reader.problems)
 
 
-__all__ = ["Attachment", "ParsedMail", "parse_mail", "parse_message", "header_text", "html_to_text", "tidy"]
+__all__ = ["Attachment", "ParsedMail", "parse_mail", "parse_message", "header_text", "html_to_text", "tidy",
+           "looks_like_mail"]

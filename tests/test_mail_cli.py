@@ -46,9 +46,16 @@ def test_mail_import_prints_what_became_of_each_file_and_a_second_import_does_no
     assert db.session.query(OutboxMessage).filter(OutboxMessage.template == "ontvangstbevestiging_mail").count() == 1
 
 
-def test_mail_import_of_a_missing_file_says_so(app):
+def test_mail_import_of_a_missing_file_or_of_something_else_than_a_mail_says_so(app, tmp_path):
     result = invoke(app, "mail", "import", "/nonexistent/mail.eml")
     assert result.exit_code != 0 and "does not exist" in result.output
+    photo = tmp_path / "foto.jpg"
+    photo.write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(100))
+    result = invoke(app, "mail", "import", str(photo), str(DATA / "vraag-html-nl.eml"))
+    assert result.exit_code == 1
+    assert f"{photo}: not a mail message (no mail headers); nothing done" in result.output
+    assert "created: nieuw dossier" in result.output  # the real mail next to it was taken in
+    assert db.session.query(IncomingMail).count() == 1
 
 
 def test_mail_poll_reads_the_mailbox_once_and_prints_a_summary(app, dovecot):

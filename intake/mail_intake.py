@@ -208,7 +208,7 @@ def _new_case(mail: ParsedMail, row: IncomingMail, verdict: Verdict, refused: Op
         if mail.forwarded:
             notes.append(f"Bevat {mail.forwarded} doorgestuurd(e) bericht(en); het originele bericht is bijgevoegd")
         notes.insert(0, f"Mail ontvangen, onderwerp: {mail.subject or '(geen)'}")
-        add_event(case, "mail_received", actor=mail.from_address or "mailbox", note="\n".join(notes),
+        add_event(case, "mail_received", actor="melder" if mail.from_address else "mailbox", note="\n".join(notes),
                   data={"message_id": mail.message_id, "subject": mail.subject, "from": mail.from_address,
                         "attachments": [a.filename for a in mail.attachments], "verdict": verdict.kind})
 
@@ -231,7 +231,8 @@ def _start_with(finish: Callable[[Case], None], *, description: str, reporter, d
 
     db.session.info[_FINISH_KEY] = run_finish
     try:
-        return start_case(kind="mail", process_key="infomail", actor=data.get("from") or "mailbox",
+        # The actor is shown on the timeline to every role: the role name, not the address (contact data).
+        return start_case(kind="mail", process_key="infomail", actor="melder" if data.get("from") else "mailbox",
                           fields={"description": description, "channel": "mail", "reporter": reporter}, data=data)
     finally:
         _new_cases.reset(token)

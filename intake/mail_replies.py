@@ -55,6 +55,12 @@ def _working_group(case: Case) -> Optional[HandlerGroup]:
     return None
 
 
+def _actor(case: Case, mail: ParsedMail) -> str:
+    """Who wrote, as the timeline shows it to every role: 'melder', never the address (contact data)."""
+    reporter = (case.reporter.email or "").lower() if case.reporter is not None else ""
+    return "melder" if mail.from_address and mail.from_address == reporter else "correspondent"
+
+
 def _record(case: Case, mail: ParsedMail, verdict: Verdict, row: IncomingMail, via: str, text: str) -> None:
     """The row, the timeline event and the files: the part that is the same whatever follows."""
     row.outcome, row.case_id = "added_to_case", case.id
@@ -63,7 +69,7 @@ def _record(case: Case, mail: ParsedMail, verdict: Verdict, row: IncomingMail, v
     body = f"Mail ontvangen, onderwerp: {mail.subject or '(geen)'}\n\n{text}"
     if notes:
         body += f"\n\n[{'; '.join(notes)}]"
-    add_event(case, "mail_received", actor=mail.from_address or "mailbox", note=body,
+    add_event(case, "mail_received", actor=_actor(case, mail), note=body,
               data={"message_id": mail.message_id, "subject": mail.subject, "from": mail.from_address,
                     "attachments": [a.filename for a in mail.attachments], "via": via, "verdict": verdict.kind})
 
@@ -89,7 +95,7 @@ def add_to_case(case: Case, mail: ParsedMail, verdict: Verdict, row: IncomingMai
         row.reason = f"{via}; als reactie aan het proces bezorgd ({message})"
         _record(case, mail, verdict, row, via, text)
         try:
-            deliver_message(case_id, message, _payload(message, text, mail), actor=mail.from_address or "melder")
+            deliver_message(case_id, message, _payload(message, text, mail), actor=_actor(case, mail))
             return row.reason
         except EngineError as err:  # not waiting after all, or the model failed: the group still hears of it
             log.warning("mail for %s not delivered as %s: %s", case.reference, message, err)

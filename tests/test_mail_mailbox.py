@@ -222,6 +222,8 @@ def test_reply_to_our_question_lands_in_the_melding_and_answers_it(mailbox, app,
     assert reaction["payload"]["text"].startswith("Dag,\n\nDe lamp hangt aan de gevel van huisnummer 12")
     assert "Waar hangt de lamp precies?" not in reaction["payload"]["text"]  # the quoted question is left out
     assert "lamp.jpg" in [f.filename for f in files_of(stored)]
+    # The timeline names the role, not the address: every role reads it, not every role may see contact data.
+    assert [e.actor for e in events_of(stored, "mail_received")] == ["melder"]
     assert db.session.query(Case).filter(Case.kind == "mail").count() == 0 and acknowledgements() == []
 
 

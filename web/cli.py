@@ -30,10 +30,8 @@ def main() -> None:
     """Meldpunt: case management for meldingen, incoming post and the info mailbox."""
 
 
-main.add_command(mail_group)
-
-
 main.add_command(report_group)
+main.add_command(mail_group)
 
 
 def _configure_logging() -> None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Optional
 
 from flask import current_app
 from sqlalchemy import select
@@ -15,7 +16,7 @@ from notifications.outbox import queue_mail
 
 from .calendar import add_working_days
 from .groups import group_by_key, leads_and_desk
-from .models import Category
+from .models import MELDKAMER, Category
 
 DEFAULT_DEADLINE_DAYS = 10
 
@@ -65,19 +66,27 @@ def mark_duplicate(ctx: ServiceContext) -> None:
               note=f"Dubbele melding {ctx.case.reference} gekoppeld", data={"duplicate": ctx.case.reference})
 
 
-@registry.service("case.escalate")
-def escalate(ctx: ServiceContext) -> None:
-    """Tell the group's leads and the meldkamer that the deadline passed (once per deadline)."""
+def escalate_once(ctx: ServiceContext, template: str, desk_key: str, note: str,
+                  mail_data: Optional[dict] = None) -> None:
+    """Mail the group's leads and the desk that the deadline passed: once per deadline, noted on the timeline."""
     case, data = ctx.case, ctx.data
     if data.get("escalated_for") == data.get("deadline"):
         return
     data["escalated_for"] = data.get("deadline")
-    recipients = leads_and_desk(case.group)
+    recipients = leads_and_desk(case.group, desk_key)
     for address in recipients:
-        queue_mail(case, address, "escalatie", recipient_kind="medewerker",
-                   data={"deadline": data.get("deadline"), "group": case.group.name if case.group else None})
-    add_event(case, "escalated", actor="systeem", note="Afhandeltermijn verstreken: groepsverantwoordelijke en "
-              "meldkamer verwittigd", data={"deadline": data.get("deadline"), "to": recipients})
+        queue_mail(case, address, template, recipient_kind="medewerker",
+                   data={"deadline": data.get("deadline"), "group": case.group.name if case.group else None,
+                         **(mail_data or {})})
+    add_event(case, "escalated", actor="systeem", note=note, data={"deadline": data.get("deadline"),
+                                                                   "to": recipients})
+
+
+@registry.service("case.escalate")
+def escalate(ctx: ServiceContext) -> None:
+    """Tell the group's leads and the meldkamer that the deadline passed (once per deadline)."""
+    escalate_once(ctx, "escalatie", MELDKAMER,
+                  "Afhandeltermijn verstreken: groepsverantwoordelijke en meldkamer verwittigd")
 
 
 @registry.service("deadline.pause")

@@ -49,13 +49,13 @@ def queue_for_task(case: Case, lane: Optional[str], props: dict) -> Optional[int
     return case.group.id if case.group is not None else None
 
 
-def leads_and_desk(group: Optional[HandlerGroup]) -> list[str]:
-    """E-mail addresses for an escalation: the group's leads (or its own address) and the meldkamer."""
+def leads_and_desk(group: Optional[HandlerGroup], desk_key: str = MELDKAMER) -> list[str]:
+    """E-mail addresses for an escalation: the group's leads (or its own address) and the desk (meldkamer/onthaal)."""
     addresses: list[str] = []
     if group is not None:
         leads = [u.email for u in group.members if u.role == "groepsverantwoordelijke" and u.email and u.active]
         addresses += leads or ([group.email] if group.email else [])
-    desk = group_by_key(MELDKAMER)
+    desk = group_by_key(desk_key)
     if desk is not None and desk.email:
         addresses.append(desk.email)
     return list(dict.fromkeys(addresses))

@@ -22,11 +22,12 @@ from engine.runtime import start_case
 from engine.timeline import add_event
 from notifications.outbox import queue_mail, tracking_url
 
+from .actions import escalate_once
 from .calendar import add_working_days
 from .files import storage_root
 from .groups import group_by_key
-from .models import ONTHAAL, Category, HandlerGroup
-from .routing import RoutingSample, active_rules, evaluate_rules
+from .models import ONTHAAL, Category
+from .routing import RoutingSample, record_suggestion
 
 DEFAULT_ANSWER_DAYS = 10
 DEFAULT_REPLY_DAYS = 14
@@ -74,18 +75,9 @@ def register_mail(ctx: ServiceContext) -> None:
 @registry.service("mail.suggest_group")
 def suggest_group(ctx: ServiceContext) -> dict:
     """Suggest a group with the routing rules of meldingen, on the mail's subject and text, channel mail."""
-    case = ctx.case
-    sample = RoutingSample(description=f"{mail_subject(ctx.data)}\n{case.description or ''}",
-                           category=case.category, channel="mail")
-    decision = evaluate_rules(sample, active_rules())
-    case.suggested_group_id = decision.group.id if decision.group is not None else None
-    case.suggestion_reason = decision.reason if decision.group is not None else NO_GROUP_REASON
-    key = decision.group.key if decision.group is not None else None
-    rule = decision.rule
-    add_event(case, "suggested", actor=ctx.actor, note=case.suggestion_reason,
-              data={"group": key, "rule": rule.id if rule is not None else None,
-                    "rule_name": rule.name if rule is not None else None, "source": decision.source})
-    return {"group": key}
+    sample = RoutingSample(description=f"{mail_subject(ctx.data)}\n{ctx.case.description or ''}",
+                           category=ctx.case.category, channel="mail")
+    return record_suggestion(ctx, sample, NO_GROUP_REASON)
 
 
 @registry.service("mail.send_answer")
@@ -168,32 +160,12 @@ def route_to_group(ctx: ServiceContext) -> dict:
     return {"group": group.key, "deadline": deadline}
 
 
-def leads_and_onthaal(group: Optional[HandlerGroup]) -> list[str]:
-    """E-mail addresses for a mail escalation: the group's leads (or its own address) and the onthaal."""
-    addresses: list[str] = []
-    if group is not None:
-        leads = [u.email for u in group.members if u.role == "groepsverantwoordelijke" and u.email and u.active]
-        addresses += leads or ([group.email] if group.email else [])
-    desk = group_by_key(ONTHAAL)
-    if desk is not None and desk.email:
-        addresses.append(desk.email)
-    return list(dict.fromkeys(addresses))
-
-
 @registry.service("mail.escalate")
 def escalate(ctx: ServiceContext) -> None:
     """Tell the group's leads and the onthaal that the answer deadline passed (once per deadline)."""
-    case, data = ctx.case, ctx.data
-    if data.get("escalated_for") == data.get("deadline"):
-        return
-    data["escalated_for"] = data.get("deadline")
-    recipients = leads_and_onthaal(case.group)
-    for address in recipients:
-        queue_mail(case, address, "escalatie_mail", recipient_kind="medewerker",
-                   data={"deadline": data.get("deadline"), "group": case.group.name if case.group else None,
-                         "mail_subject": mail_subject(data)})
-    add_event(case, "escalated", actor="systeem", note="Antwoordtermijn verstreken: groepsverantwoordelijke en "
-              "onthaal verwittigd", data={"deadline": data.get("deadline"), "to": recipients})
+    escalate_once(ctx, "escalatie_mail", ONTHAAL,
+                  "Antwoordtermijn verstreken: groepsverantwoordelijke en onthaal verwittigd",
+                  {"mail_subject": mail_subject(ctx.data)})
 
 
 @registry.service("mail.send_back")

@@ -16,12 +16,12 @@ from engine.registry import ServiceContext
 from engine.timeline import add_event
 from notifications.outbox import queue_mail
 
+from .actions import escalate_once
 from .calendar import CITY_TZ
 from .files import store_file
 from .groups import group_by_key
 from .letters import make_reply, replies_of
-from .mail_actions import leads_and_onthaal
-from .models import HandlerGroup, User
+from .models import ONTHAAL, HandlerGroup, User
 from .post_models import PostLetter
 
 
@@ -121,17 +121,9 @@ def inform_group(ctx: ServiceContext) -> dict:
 @registry.service("post.escalate")
 def escalate_letter(ctx: ServiceContext) -> None:
     """The answer deadline passed: tell the group's leads and the onthaal (once per deadline)."""
-    case, data = ctx.case, ctx.data
-    if data.get("escalated_for") == data.get("deadline"):
-        return
-    data["escalated_for"] = data.get("deadline")
-    recipients = leads_and_onthaal(case.group)
-    for address in recipients:
-        queue_mail(case, address, "post_escalatie", recipient_kind="medewerker",
-                   data={"deadline": data.get("deadline"), "group": case.group.name if case.group else None,
-                         "letter_subject": _letter(ctx).subject})
-    add_event(case, "escalated", actor="systeem", note="Antwoordtermijn verstreken: groepsverantwoordelijke en "
-              "onthaal verwittigd", data={"deadline": data.get("deadline"), "to": recipients})
+    escalate_once(ctx, "post_escalatie", ONTHAAL,
+                  "Antwoordtermijn verstreken: groepsverantwoordelijke en onthaal verwittigd",
+                  {"letter_subject": _letter(ctx).subject})
 
 
 @registry.service("post.send_back")

@@ -271,19 +271,25 @@ def forget_rules() -> None:
     _snapshot.clear()
 
 
-@registry.service("routing.suggest")
-def suggest_group(ctx: ServiceContext) -> dict:
-    """Suggest a group by the routing rules, else the category's default group; store the reason."""
+def record_suggestion(ctx: ServiceContext, sample: RoutingSample, reason_without_group: Optional[str] = None) -> dict:
+    """Evaluate the rules for `sample`, keep the suggested group and its reason on the case and the timeline."""
     case = ctx.case
-    decision = evaluate_rules(RoutingSample.from_case(case), active_rules())
+    decision = evaluate_rules(sample, active_rules())
     case.suggested_group_id = decision.group.id if decision.group is not None else None
-    case.suggestion_reason = decision.reason
+    case.suggestion_reason = decision.reason if decision.group is not None or not reason_without_group \
+        else reason_without_group
     key = decision.group.key if decision.group is not None else None
     rule = decision.rule
     add_event(case, "suggested", actor=ctx.actor, note=case.suggestion_reason,
               data={"group": key, "rule": rule.id if rule is not None else None,
                     "rule_name": rule.name if rule is not None else None, "source": decision.source})
     return {"group": key}
+
+
+@registry.service("routing.suggest")
+def suggest_group(ctx: ServiceContext) -> dict:
+    """Suggest a group by the routing rules, else the category's default group; store the reason."""
+    return record_suggestion(ctx, RoutingSample.from_case(ctx.case))
 
 
 # ------------------------------------------------------------------------------------------ maintenance

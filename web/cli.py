@@ -57,12 +57,15 @@ def seed_command(demo: bool) -> None:
     db.session.commit()
     if demo:
         from intake.demo import create_demo_cases
+        from intake.demo_inbox import create_demo_letters, create_demo_mails
 
         tokens = seed_demo_users()
         seed_demo_routing_rules()
         db.session.commit()
         created = create_demo_cases()
         click.echo(f"demo cases: {created}")
+        click.echo(f"demo info mails taken in: {create_demo_mails()}")
+        click.echo(f"demo letters registered: {create_demo_letters()}")
         click.echo(f"demo staff log in at /werk/aanmelden with password '{DEMO_PASSWORD}'")
         click.echo("demo API tokens (shown once):")
         for username, token in tokens.items():

@@ -10,20 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
-from contextvars import ContextVar
 from dataclasses import dataclass
 from email.utils import getaddresses
 from typing import Optional
 
 from flask import current_app, has_app_context
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
 from engine.clock import utcnow
 from engine.db import db
 from engine.models import Case, Reporter
-from engine.runtime import start_case
+from engine.runtime import commit_or_explain, start_case
 from engine.timeline import add_event
 
 from .loop_guard import Verdict, bounce_report, classify
@@ -37,8 +34,6 @@ from .meldingen import find_or_create_reporter
 log = logging.getLogger(__name__)
 NO_TEXT = "(Deze mail bevat geen leesbare tekst.)"
 NO_TEXT_FILES = "(Deze mail bevat geen tekst; zie de bijlagen.)"
-_FINISH_KEY = "meldpunt_mail_new_case"
-_new_cases: ContextVar[Optional[list[Case]]] = ContextVar("meldpunt_mail_new_cases", default=None)
 
 
 @dataclass(frozen=True)
@@ -197,7 +192,6 @@ def _new_case(mail: ParsedMail, row: IncomingMail, verdict: Verdict, refused: Op
     db.session.add(row)
 
     def finish(case: Case) -> None:
-        # Runs inside start_case's commit: the row, the files and the notes go in the same transaction.
         row.case_id = case.id
         notes = store_mail_files(case, mail) + mail.problems
         if not acknowledge:
@@ -214,45 +208,14 @@ def _new_case(mail: ParsedMail, row: IncomingMail, verdict: Verdict, refused: Op
 
     data = {"subject": mail.subject, "acknowledge": acknowledge, "message_id": mail.message_id,
             "from": mail.from_address}
-    case = _start_with(finish, description=_description(mail), reporter=reporter, data=data)
+    # The actor is shown on the timeline to every role: the role name, not the address (contact data).
+    # commit=False: the mail's row, files and notes need the new case's id and go in the same commit.
+    case = start_case(kind="mail", process_key="infomail", actor="melder" if mail.from_address else "mailbox",
+                      fields={"description": _description(mail), "channel": "mail", "reporter": reporter},
+                      data=data, commit=False)
+    finish(case)
+    commit_or_explain(case.id)
     return IntakeResult("new_case", reason, case.reference, row.id)
-
-
-def _start_with(finish: Callable[[Case], None], *, description: str, reporter, data: dict) -> Case:
-    """start_case for an infomail, with `finish(case)` run just before its commit (see _finish_new_case)."""
-    sink: list[Case] = []
-    token = _new_cases.set(sink)
-
-    def run_finish() -> bool:
-        if not sink or sink[0].id is None:
-            return False
-        finish(sink[0])
-        return True
-
-    db.session.info[_FINISH_KEY] = run_finish
-    try:
-        # The actor is shown on the timeline to every role: the role name, not the address (contact data).
-        return start_case(kind="mail", process_key="infomail", actor="melder" if data.get("from") else "mailbox",
-                          fields={"description": description, "channel": "mail", "reporter": reporter}, data=data)
-    finally:
-        _new_cases.reset(token)
-        db.session.info.pop(_FINISH_KEY, None)
-
-
-@event.listens_for(Case, "init")
-def _remember_new_case(target: Case, _args, _kwargs) -> None:
-    sink = _new_cases.get()
-    if sink is not None:
-        sink.append(target)
-
-
-@event.listens_for(Session, "before_commit", insert=True)
-def _finish_new_case(session: Session) -> None:
-    # start_case creates and commits the case in one go; the mail's row, files and notes must be in
-    # that same commit, and need the new case's id. insert=True: before the timeline rows are written.
-    finish = session.info.get(_FINISH_KEY)
-    if finish is not None and finish():
-        session.info.pop(_FINISH_KEY, None)
 
 
 def _bounce(mail: ParsedMail, row: IncomingMail, verdict: Verdict) -> Optional[IntakeResult]:

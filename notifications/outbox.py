@@ -57,9 +57,12 @@ def notify_reporter(ctx: ServiceContext, template: str) -> dict:
         from handlers.feedback_links import feedback_url, make_token  # handlers import this module
 
         token = make_token(case)
-    sent = []
+    sent, failing = [], []
     for reporter in _followers(case, ctx.new_case):
         if not reporter.email:
+            continue
+        if reporter.email_failed_at is not None:  # a mail to it bounced: do not keep mailing a dead address
+            failing.append(reporter)
             continue
         data = {"tracking_url": tracking_url(case), "public_text": public_text, "name": reporter.name}
         if token is not None:
@@ -70,6 +73,18 @@ def notify_reporter(ctx: ServiceContext, template: str) -> dict:
     if sent:
         add_event(case, "mail_queued", note=f"Mail '{template}' klaargezet", data={"template": template,
                                                                                    "count": len(sent)})
-    else:
+    for reporter in failing:
+        add_event(case, "mail_skipped", note=failing_address_note(template, reporter, own=reporter is case.reporter),
+                  data={"template": template, "reason": "email_failed"})
+    if not sent and not failing:
         add_event(case, "mail_skipped", note=f"Mail '{template}' niet verstuurd: geen e-mailadres van de melder")
     return {"queued": len(sent)}
+
+
+def failing_address_note(template: str, reporter: Any, own: bool = True) -> str:
+    """The timeline note for a mail not sent because the address bounced (no address: every role reads it)."""
+    from handlers.calendar import CITY_TZ  # handlers import this module
+
+    day = reporter.email_failed_at.astimezone(CITY_TZ).strftime("%d/%m/%Y")
+    whose = "de melder" if own else "een melder van een dubbele melding"
+    return f"Mail '{template}' niet verstuurd aan {whose}: e-mailadres werkt niet (bounce op {day})"

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from engine.db import db
 
+from .categories import forget_categories
 from .models import MELDKAMER, ONTHAAL, Category, HandlerGroup, User
 
 GROUPS = [
@@ -76,6 +77,7 @@ def seed_reference_data() -> None:
                 db.session.add(Category(key=key, name=name, parent=main, default_group=groups[group],
                                         deadline_days=days, synonyms=synonyms))
     db.session.flush()
+    forget_categories()  # ids may be new (a fresh database)
 
 
 DEMO_USERS = [

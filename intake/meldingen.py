@@ -4,13 +4,12 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from engine.db import db
 from engine.errors import InvalidInput
 from engine.models import Case, Reporter
 from engine.runtime import start_case
-from handlers.models import Category
+from handlers.categories import active_category
 
 CHANNELS = ("web", "telefoon", "balie", "app", "mail", "brief", "sociale_media")
 
@@ -40,8 +39,7 @@ def register_melding(*, description: str, channel: str, category: Optional[str] 
     """Create a melding and start the melding process; the reporter gets the receipt mail via the outbox."""
     category_row = None
     if category:
-        category_row = db.session.scalar(select(Category).options(joinedload(Category.default_group))
-                                         .where(Category.key == category, Category.active.is_(True)))
+        category_row = active_category(category)
         if category_row is None:
             raise InvalidInput("unknown category", {"category": [f"no active category '{category}'"]})
     location = location or {}

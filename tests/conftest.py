@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, text
 
 from engine import deploy
 from engine.db import db
+from handlers.categories import forget_categories
 from handlers.groups import forget_group_ids
 from handlers.routing import forget_rules
 from handlers.seed import seed_reference_data
@@ -78,6 +79,7 @@ def app(request, database_urls, tmp_path):
         deploy.forget_cached_specs()
         forget_group_ids()
         forget_rules()
+        forget_categories()
         seed_reference_data()
         deploy.deploy_builtin()
         db.session.commit()
@@ -87,6 +89,7 @@ def app(request, database_urls, tmp_path):
         deploy.forget_cached_specs()
         forget_group_ids()
         forget_rules()
+        forget_categories()
         db.session.remove()
         db.engine.dispose()
 

@@ -97,3 +97,24 @@ def test_cases_created_at_the_same_time_get_distinct_references(app):
         t.join(60)
     assert errors == []
     assert len(references) == 20 and len(set(references)) == 20
+
+
+def test_the_cached_category_gives_every_new_case_its_category_and_default_group(app):
+    from handlers.categories import forget_categories
+    from handlers.models import Category
+
+    ids = []
+    for n in range(3):  # the first loads the category, the others reuse the cached copy in a new session
+        ids.append(register_melding(description=f"Lamp {n} kapot", channel="web", category="straatlamp-defect").id)
+        db.session.remove()
+    stored = [db.session.get(Case, i) for i in ids]
+    assert {c.category.key for c in stored} == {"straatlamp-defect"}
+    assert len({c.suggested_group.key for c in stored}) == 1 and stored[0].suggested_group is not None
+
+    db.session.scalar(select(Category).where(Category.key == "straatlamp-defect")).active = False
+    db.session.commit()
+    forget_categories()  # what a change of categories does
+    from engine.errors import InvalidInput
+
+    with pytest.raises(InvalidInput):
+        register_melding(description="Nog een lamp", channel="web", category="straatlamp-defect")

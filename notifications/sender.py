@@ -138,7 +138,9 @@ class _Settings:
                    starttls=_flag(_config("MELDPUNT_SMTP_STARTTLS", False)), user=_config("MELDPUNT_SMTP_USER"),
                    password=_config("MELDPUNT_SMTP_PASSWORD", ""),
                    timeout=float(_config("MELDPUNT_SMTP_TIMEOUT", DEFAULT_TIMEOUT)), mail_from=mail_from,
-                   envelope_from=addresses[0], reply_to=_config("MELDPUNT_MAIL_REPLY_TO"),
+                   envelope_from=addresses[0],
+                   # Replies should reach a mailbox Meldpunt reads, so they thread back into the case.
+                   reply_to=_config("MELDPUNT_MAIL_REPLY_TO") or _config("MELDPUNT_INFO_ADDRESS"),
                    max_attempts=max(1, int(_config("MELDPUNT_SMTP_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))))
 
     @property

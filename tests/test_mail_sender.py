@@ -110,6 +110,18 @@ def test_mail_from_setting_gives_sender_and_message_id_domain(app, staff, mail_t
     assert receipt_mail().message_id.endswith("@mechelen.example>")
 
 
+def test_replies_go_to_the_info_mailbox_meldpunt_reads_unless_another_reply_to_is_set(app, staff, mail_to):
+    app.config["MELDPUNT_INFO_ADDRESS"] = "info@mechelen.example"
+    staff.meldkamer.file_melding()
+    send_due()
+    app.config["MELDPUNT_MAIL_REPLY_TO"] = "balie@mechelen.example"
+    staff.meldkamer.file_melding()
+    send_due()
+
+    reply_to = sorted(str(m.message["Reply-To"]) for m in mail_to.messages)
+    assert reply_to == ["balie@mechelen.example", "info@mechelen.example"]
+
+
 def test_without_smtp_host_nothing_is_sent_and_the_mails_stay_pending(app, staff):
     staff.meldkamer.file_melding()
 

@@ -58,6 +58,7 @@ def notify_reporter(ctx: ServiceContext, template: str) -> dict:
 
         token = make_token(case)
     sent, failing = [], []
+    thread = mail_thread(ctx.data) if case.kind == "mail" else {}
     for reporter in _followers(case, ctx.new_case):
         if not reporter.email:
             continue
@@ -68,7 +69,7 @@ def notify_reporter(ctx: ServiceContext, template: str) -> dict:
         if token is not None:
             data["feedback_yes_url"] = feedback_url(token, True, reporter.language)
             data["feedback_no_url"] = feedback_url(token, False, reporter.language)
-        queue_mail(case, reporter.email, template, language=reporter.language, data=data)
+        queue_mail(case, reporter.email, template, language=reporter.language, data={**data, **thread})
         sent.append(reporter.email)
     if sent:
         add_event(case, "mail_queued", note=f"Mail '{template}' klaargezet", data={"template": template,
@@ -79,6 +80,16 @@ def notify_reporter(ctx: ServiceContext, template: str) -> dict:
     if not sent and not failing:
         add_event(case, "mail_skipped", note=f"Mail '{template}' niet verstuurd: geen e-mailadres van de melder")
     return {"queued": len(sent)}
+
+
+def mail_thread(data: dict[str, Any]) -> dict[str, Any]:
+    """For a case that came in by mail: send from the info address, in the citizen's thread (as its answers do)."""
+    thread = [i for i in data.get("thread_ids") or [data.get("message_id")] if i]
+    info = current_app.config.get("MELDPUNT_INFO_ADDRESS") if has_app_context() else None
+    result = {"in_reply_to": thread[-1] if thread else None, "references": " ".join(thread[-10:]) or None}
+    if info:  # without an info address the general sender (and its Reply-To) stays
+        result["from_address"] = info
+    return result
 
 
 def failing_address_note(template: str, reporter: Any, own: bool = True) -> str:

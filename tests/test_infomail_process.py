@@ -154,14 +154,15 @@ def test_onthaal_answer_reaches_the_citizen_from_the_info_address_in_the_thread(
     assert case["status"] == "beantwoord" and case["work_items"] == []
     assert answer in public_texts(case)
     assert send_due().sent == 2  # the acknowledgement and the answer
-    [mail] = [m for m in smtp_server.messages if m.message["In-Reply-To"]]
+    [mail] = [m for m in smtp_server.messages if answer in m.part("text/plain")]
     assert mail.message["From"] == INFO and mail.rcpt_tos == [SENDER]
     assert mail.message["In-Reply-To"] == MESSAGE_ID and mail.message["References"] == MESSAGE_ID
     assert mail.message["Subject"] == f"Re: Openingsuren containerpark [{ref}]"
     assert answer in mail.part("text/plain") and "/volg/" in mail.part("text/plain")
     assert mail.message["Auto-Submitted"] == "auto-generated"
-    ack = next(m for m in smtp_server.messages if not m.message["In-Reply-To"])
+    ack = next(m for m in smtp_server.messages if m is not mail)
     assert f"[{ref}]" in ack.message["Subject"]
+    assert ack.message["From"] == INFO and ack.message["In-Reply-To"] == MESSAGE_ID  # in the same thread
 
 
 def test_citizen_reply_goes_back_to_the_onthaal_that_answered_and_threads_the_next_answer(onthaal):

@@ -59,6 +59,10 @@ def test_seed_demo_gives_the_onthaal_mails_and_letters_once(app):
         assert case_page.status_code == 200 and letter.subject in case_page.get_data(as_text=True)
         assert scan is not None
     assert letters["vraag"].registered_by == "eva.onthaal"
+    bart = Browser(app, "bart.ood", DEMO_PASSWORD)  # the question waits in his group's queue
+    vraag = db.session.get(Case, letters["vraag"].case_id)
+    assert vraag.reference in bart.get("/werk/wachtrij/onderhoud-openbaar-domein").get_data(as_text=True)
+    assert db.session.get(Case, letters["ter_info"].case_id).closed_at is not None
 
     second = run(app, "seed", "--demo")
     assert "demo info mails taken in: 0" in second.output and "demo letters registered: 0" in second.output

@@ -9,18 +9,29 @@ What anonymising keeps and removes (decided per field):
   name is matched, not its parts: "Melder" or "Peeters" alone are ordinary words/names in descriptions.
   The address and coordinates are the location of the problem in public space and stay.
 * The reporter's own free texts are dropped entirely ("[verwijderd]"): payloads of their 'message' events
-  (reaction to a question, feedback) and the comment/answer of 'feedback' events.
+  (reaction to a question, feedback, reply to an infomail answer) and the comment/answer of 'feedback' events.
 * Other timeline texts and notes (written by staff) keep their wording, with e-mail, phone and name cut out
   as in the description.
 * Outbox rows addressed to the reporter: recipient and the `name`/`public_text` in their data scrubbed.
   Rows still *pending* are never touched; a reporter with a pending mail is deferred to a later run
   (counted as `deferred`), so nothing is sent to a blanked address and no row is missed.
-* Files the reporter uploaded (source 'melder'): deleted from disk and their rows removed (photos may
+* Files the reporter uploaded (source 'melder', and the sources other modules register: 'post' scans,
+  'mail' attachments and originals): deleted from disk after the commit and their rows removed (photos may
   show people or number plates). Staff and contractor files stay.
 * The serialized process state of a *completed* case: every string equal to or containing one of the
   reporter's known values (name, e-mail, phone, their reaction and feedback texts) is replaced. A case whose
   process still runs (closed but e.g. waiting on a timer) keeps its state; the event says so.
+* Other timeline data (e.g. the address an answer went to) and the data of the case's other sent mails (staff
+  mails about it): every known value of the reporter replaced, as in the process state above; the keys that
+  hold the correspondent's own address or words (OUTBOX_PERSONAL_KEYS) become "[verwijderd]". Pending rows
+  stay as they are.
 * An internal timeline event 'anonymised' per case: the marker that makes the job idempotent.
+
+Other parts of the application extend this through hooks, so this module imports none of them:
+`on_anonymise_case` (scrub their own rows of a case and name more known values, e.g. handlers/post_privacy.py
+for letters, intake/mail_privacy.py for the info mailbox), `on_anonymise_sweep` (rows without a case, once per
+run), `personal_file_source` (file sources that are the reporter's: deleted, and listed in the export),
+`on_export_case` and `on_export` (more in the export).
 
 Only cases that are closed (status in CLOSED, closed_at set) with closed_at older than the period are
 touched, and only when the reporter has no other case that is open or closed more recently.
@@ -31,6 +42,7 @@ import calendar
 import json
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -60,7 +72,10 @@ EMAIL_RE = re.compile(r"[\w.+%-]+@[\w-]+(?:\.[\w-]+)+")
 # A run of digits with spaces, dots, slashes or dashes between them; only replaced when it holds 9+ digits
 # (Belgian numbers have 9 or 10, +32 prefix included 11), so house numbers, postcodes and dates stay.
 PHONE_RE = re.compile(r"(?<![\w+])(?:\+|00)?\d[\d ./()-]{6,}\d(?!\w)")
-REPORTER_MESSAGES = ("reporter_reaction", "feedback")  # message names whose payload is the reporter's own text
+# Message names whose payload is the reporter's own text (citizen_reply: the answer to an infomail).
+REPORTER_MESSAGES = ("reporter_reaction", "feedback", "citizen_reply")
+# Keys of a staff mail's data that hold the correspondent's own words or address (handlers' templates).
+OUTBOX_PERSONAL_KEYS = ("sender", "mail_from", "mail_text")
 
 
 @dataclass
@@ -74,12 +89,79 @@ class AnonymiseReport:
     texts: int = 0  # descriptions, event texts/notes/payloads changed
     outbox: int = 0
     files: int = 0
+    mails: int = 0  # incoming mails without a case (ignored, failed) scrubbed after the period
     deferred: int = 0  # reporters skipped because a mail to them is still pending
     conflicts: int = 0  # reporters skipped because a case changed meanwhile (retried next run)
     file_errors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass
+class CaseScrub:
+    """One case being anonymised, as the hooks of other modules see it.
+
+    A hook scrubs its own rows of the case, adds the values it found to `names` (full names, cut out of
+    texts) and `known` (any value, replaced wherever it occurs in the case's event data, mails and process
+    state), deletes files with `delete_file` and returns how many texts it changed.
+    """
+
+    case: Case
+    names: list[str]
+    known: list[str]
+    to_delete: list[Path]
+    done: dict[str, int]
+
+    def delete_file(self, stored: CaseFile) -> None:
+        """Remove the file's row now and the file on disk after the commit."""
+        self.to_delete.append(storage_root() / stored.storage_key)
+        db.session.delete(stored)
+        self.done["files"] += 1
+
+
+_case_hooks: list[Callable[[CaseScrub], int]] = []
+_sweep_hooks: list[Callable[[datetime], int]] = []
+_case_export_hooks: list[Callable[[Case], dict[str, Any]]] = []
+_export_hooks: list[Callable[[list[str]], dict[str, Any]]] = []
+_file_sources: set[str] = {"melder"}
+
+
+def _register(hooks: list, hook: Callable) -> Callable:
+    if hook not in hooks:
+        hooks.append(hook)
+    return hook
+
+
+def on_anonymise_case(hook: Callable[[CaseScrub], int]) -> Callable[[CaseScrub], int]:
+    """Decorator: `hook(scrub)` runs for every case anonymised, before its texts, files and state."""
+    return _register(_case_hooks, hook)
+
+
+def on_anonymise_sweep(hook: Callable[[datetime], int]) -> Callable[[datetime], int]:
+    """Decorator: `hook(cutoff)` scrubs rows without a case older than the cutoff; returns how many."""
+    return _register(_sweep_hooks, hook)
+
+
+def on_export_case(hook: Callable[[Case], dict[str, Any]]) -> Callable[[Case], dict[str, Any]]:
+    """Decorator: `hook(case)` gives more keys for the case in the export ("files" adds to the file list)."""
+    return _register(_case_export_hooks, hook)
+
+
+def on_export(hook: Callable[[list[str]], dict[str, Any]]) -> Callable[[list[str]], dict[str, Any]]:
+    """Decorator: `hook(emails)` gives more top-level keys of the export for these (lowercase) addresses."""
+    return _register(_export_hooks, hook)
+
+
+def personal_file_source(source: str) -> None:
+    """Files of this CaseFile source are the reporter's: deleted on anonymisation and listed in the export."""
+    _file_sources.add(source)
+
+
+def file_row(stored: CaseFile) -> dict[str, Any]:
+    """A case file as the export lists it."""
+    return {"filename": stored.filename, "content_type": stored.content_type, "size": stored.size,
+            "source": stored.source, "created_at": _iso(stored.created_at)}
 
 
 def anonymise_months() -> int:
@@ -187,15 +269,22 @@ def anonymise_due(now: Optional[datetime] = None, months: Optional[int] = None, 
             continue
         for key, value in done.items():
             setattr(report, key, getattr(report, key) + value)
-        for path in to_delete:  # after the commit: a failed commit must not leave rows without their file
-            try:
-                path.unlink(missing_ok=True)
-            except OSError as err:
-                log.error("anonymise: could not delete %s: %s", path, err)
-                report.file_errors.append(str(path))
+        _delete_files(to_delete, report)
+    for sweep in _sweep_hooks:
+        report.mails += sweep(cutoff)
+        db.session.commit()
     if report.cases:
         log.info("anonymised %d case(s) of %d reporter(s)", report.cases, report.reporters)
     return report
+
+
+def _delete_files(to_delete: list[Path], report: AnonymiseReport) -> None:
+    for path in to_delete:  # after the commit: a failed commit must not leave rows without their file
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as err:
+            log.error("anonymise: could not delete %s: %s", path, err)
+            report.file_errors.append(str(path))
 
 
 def _anonymise_reporter(reporter: Reporter, cases: list[Case], done: dict[str, int], to_delete: list[Path]) -> None:
@@ -225,23 +314,12 @@ def _scrub_outbox(message: OutboxMessage, names: tuple[str, ...]) -> None:
 
 def _anonymise_cases(reporter: Optional[Reporter], cases: list[Case], names: tuple[str, ...], done: dict[str, int],
                      to_delete: list[Path], known: Optional[list[str]] = None) -> None:
-    root = storage_root()
     for case in cases:
-        known_here = list(known or [])
-        changed = 0
-        new_description = scrub_text(case.description, names)
-        if new_description != case.description:
-            case.description, changed = new_description, changed + 1
-        new_reason = scrub_text(case.suggestion_reason, names)
-        if new_reason != case.suggestion_reason:
-            case.suggestion_reason = new_reason
-        for event in db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)):
-            changed += _scrub_event(event, names, known_here)
-        for stored in db.session.scalars(select(CaseFile).where(CaseFile.case_id == case.id,
-                                                                CaseFile.source == "melder")):
-            to_delete.append(root / stored.storage_key)
-            db.session.delete(stored)
-            done["files"] += 1
+        scrub = CaseScrub(case, list(names), list(known or []), to_delete, done)
+        changed = sum(hook(scrub) for hook in _case_hooks)
+        names_here, known_here = tuple(dict.fromkeys(scrub.names)), scrub.known
+        changed += _scrub_case(scrub, names_here)
+        _scrub_case_outbox(case, names_here, known_here, done)
         state_note = "niet van toepassing"
         if case.state and case.completed:
             state_note = "opgeschoond" if _scrub_state(case, known_here) else "ongewijzigd"
@@ -251,6 +329,46 @@ def _anonymise_cases(reporter: Optional[Reporter], cases: list[Case], names: tup
                   data={"texts": changed, "process_data": state_note})
         done["texts"] += changed
         done["cases"] += 1
+
+
+def _scrub_case(scrub: CaseScrub, names: tuple[str, ...]) -> int:
+    """The case's own texts, its timeline and the reporter's files; returns how many texts changed."""
+    case, changed = scrub.case, 0
+    new_description = scrub_text(case.description, names)
+    if new_description != case.description:
+        case.description, changed = new_description, changed + 1
+    new_reason = scrub_text(case.suggestion_reason, names)
+    if new_reason != case.suggestion_reason:
+        case.suggestion_reason = new_reason
+    events = list(db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)))
+    for event in events:
+        changed += _scrub_event(event, names, scrub.known)
+    values = _known_values(scrub.known)
+    for event in events:  # after all events: the reporter's texts are known by now
+        if isinstance(event.data, dict):
+            cleaned = _replace_known(event.data, values)
+            if cleaned != event.data:
+                event.data = cleaned
+    for stored in db.session.scalars(select(CaseFile).where(CaseFile.case_id == case.id,
+                                                            CaseFile.source.in_(sorted(_file_sources)))):
+        scrub.delete_file(stored)
+    return changed
+
+
+def _scrub_case_outbox(case: Case, names: tuple[str, ...], known: list[str], done: dict[str, int]) -> None:
+    """The case's sent mails (to the reporter or to staff about them): personal keys dropped, known values out."""
+    values = _known_values(known)
+    for message in db.session.scalars(select(OutboxMessage).where(OutboxMessage.case_id == case.id,
+                                                                 OutboxMessage.status != "pending")):
+        data = dict(message.data or {})
+        for key in OUTBOX_PERSONAL_KEYS:
+            if data.get(key):
+                data[key] = SCRUBBED
+        data = {k: scrub_text(v, names) if isinstance(v, str) else v for k, v in _replace_known(data, values).items()}
+        recipient = SCRUBBED if message.recipient.lower() in {v.lower() for v in values} else message.recipient
+        if data != (message.data or {}) or recipient != message.recipient:
+            done["outbox"] += message.recipient != SCRUBBED  # not counted twice with _scrub_outbox
+            message.data, message.recipient = data, recipient
 
 
 def _scrub_event(event: CaseEvent, names: tuple[str, ...], known: list[str]) -> int:
@@ -285,31 +403,35 @@ def _scrub_event(event: CaseEvent, names: tuple[str, ...], known: list[str]) -> 
     return changed
 
 
+def _known_values(known: list[str]) -> list[str]:
+    """The known values worth replacing (3+ characters), longest first."""
+    return sorted({v for v in known if isinstance(v, str) and len(v.strip()) >= 3}, key=len, reverse=True)
+
+
+def _replace_known(node: Any, values: list[str]) -> Any:
+    """A copy of a JSON-like value with every string equal to or containing one of `values` scrubbed."""
+    if isinstance(node, dict):
+        return {k: _replace_known(v, values) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_replace_known(v, values) for v in node]
+    if isinstance(node, str) and values:
+        low = node.lower()
+        if low in (v.lower() for v in values):
+            return SCRUBBED
+        for value in values:
+            if value.lower() in low:
+                node = re.sub(re.escape(value), SCRUBBED, node, flags=re.IGNORECASE)
+                low = node.lower()
+    return node
+
+
 def _scrub_state(case: Case, known: list[str]) -> bool:
     """Replace the reporter's known values in a completed case's serialized process state."""
-    values = sorted({v for v in known if v and len(v.strip()) >= 3}, key=len, reverse=True)
+    values = _known_values(known)
     if not values:
         return False
-    lowered = [v.lower() for v in values]
-
-    def walk(node: Any) -> Any:
-        if isinstance(node, dict):
-            return {k: walk(v) for k, v in node.items()}
-        if isinstance(node, list):
-            return [walk(v) for v in node]
-        if isinstance(node, str):
-            low = node.lower()
-            if low in lowered:
-                return SCRUBBED
-            for value in values:
-                if value.lower() in low:
-                    node = re.sub(re.escape(value), SCRUBBED, node, flags=re.IGNORECASE)
-                    low = node.lower()
-            return node
-        return node
-
     state = json.loads(case.state)
-    cleaned = walk(state)
+    cleaned = _replace_known(state, values)
     if cleaned == state:
         return False
     case.state = json.dumps(cleaned)
@@ -338,7 +460,7 @@ def find_reporters(email_or_id: str | int) -> list[Reporter]:
 
 def _concerns_reporter(event: CaseEvent) -> bool:
     """Public entries (what they were told), their own messages and feedback, and the anonymisation."""
-    if event.public or event.kind in ("feedback", "anonymised"):
+    if event.public or event.kind in ("feedback", "anonymised", "mail_received", "citizen_reply"):
         return True
     return event.kind == "message" and isinstance(event.data, dict) and event.data.get("message") in REPORTER_MESSAGES
 
@@ -354,7 +476,7 @@ def _event_dict(event: CaseEvent) -> dict[str, Any]:
         row["comment"] = event.note
         row["satisfied"] = data.get("satisfied")
         row["answer"] = data.get("answer")
-    elif event.kind == "anonymised":
+    elif event.kind in ("anonymised", "mail_received", "citizen_reply"):
         row["note"] = event.note
     return row
 
@@ -371,17 +493,21 @@ def export_reporter(email_or_id: str | int) -> dict[str, Any]:
     for case in cases:
         events = db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id))
         files = db.session.scalars(select(CaseFile).where(CaseFile.case_id == case.id, or_(
-            CaseFile.source == "melder", CaseFile.public.is_(True))).order_by(CaseFile.id))
-        exported_cases.append({
+            CaseFile.source.in_(sorted(_file_sources)), CaseFile.public.is_(True))).order_by(CaseFile.id))
+        row = {
             "reference": case.reference, "kind": case.kind, "channel": case.channel, "status": case.status,
             "created_at": _iso(case.created_at), "closed_at": _iso(case.closed_at),
             "description": case.description, "address": case.address, "lat": case.lat, "lon": case.lon,
             "category": ({"key": case.category.key, "name": case.category.name} if case.category else None),
             "duplicate_of": case.duplicate_of.reference if case.duplicate_of else None,
             "timeline": [_event_dict(e) for e in events if _concerns_reporter(e)],
-            "files": [{"filename": f.filename, "content_type": f.content_type, "size": f.size,
-                       "source": f.source, "created_at": _iso(f.created_at)} for f in files],
-        })
+            "files": [file_row(f) for f in files],
+        }
+        for hook in _case_export_hooks:
+            extra = dict(hook(case))
+            row["files"] += extra.pop("files", [])
+            row.update(extra)
+        exported_cases.append(row)
     mails = []
     if emails:
         rows = db.session.scalars(select(OutboxMessage).where(func.lower(OutboxMessage.recipient).in_(emails))
@@ -389,10 +515,13 @@ def export_reporter(email_or_id: str | int) -> dict[str, Any]:
         mails = [{"template": m.template, "reference": (m.data or {}).get("reference"), "language": m.language,
                   "status": m.status, "created_at": _iso(m.created_at), "sent_at": _iso(m.sent_at),
                   "recipient": m.recipient} for m in rows]
-    return {
+    result = {
         "exported_at": _iso(utcnow()),
         "reporters": [{"id": r.id, "name": r.name, "email": r.email, "phone": r.phone, "language": r.language,
                        "created_at": _iso(r.created_at)} for r in reporters],
         "cases": exported_cases,
         "mails": mails,
     }
+    for hook in _export_hooks:
+        result.update(hook(emails))
+    return result

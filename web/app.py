@@ -30,7 +30,9 @@ def load_domain() -> None:
     import handlers.messages  # noqa: F401
     import handlers.post_actions  # noqa: F401
     import handlers.post_forms  # noqa: F401
+    import handlers.post_privacy  # noqa: F401
     import handlers.routing  # noqa: F401
+    import intake.mail_privacy  # noqa: F401
     import notifications.outbox  # noqa: F401
     import reports.models  # noqa: F401
 

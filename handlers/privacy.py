@@ -49,13 +49,12 @@ from pathlib import Path
 from typing import Any, Optional
 
 from flask import current_app
-from sqlalchemy import and_, exists, func, not_, or_, select
+from sqlalchemy import and_, exists, func, not_, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine.clock import as_utc, utcnow
 from engine.db import db
-from engine.errors import NotFound
 from engine.models import Case, CaseEvent, CaseFile, Reporter
 from engine.statuses import CLOSED
 from engine.timeline import add_event
@@ -153,6 +152,27 @@ def on_export(hook: Callable[[list[str]], dict[str, Any]]) -> Callable[[list[str
     return _register(_export_hooks, hook)
 
 
+def personal_file_sources() -> list[str]:
+    """The file sources that are the reporter's own (deleted on anonymising, listed in the export)."""
+    return sorted(_file_sources)
+
+
+def case_export_hooks() -> list[Callable[[Case], dict[str, Any]]]:
+    """The registered per-case export additions."""
+    return list(_case_export_hooks)
+
+
+def export_hooks() -> list[Callable[[list[str]], dict[str, Any]]]:
+    """The registered export additions per set of e-mail addresses."""
+    return list(_export_hooks)
+
+
+def iso(value: Optional[datetime]) -> Optional[str]:
+    """A timestamp as ISO 8601 in UTC, for the JSON reports and exports."""
+    value = as_utc(value)
+    return value.isoformat() if value else None
+
+
 def personal_file_source(source: str) -> None:
     """Files of this CaseFile source are the reporter's: deleted on anonymisation and listed in the export."""
     _file_sources.add(source)
@@ -161,7 +181,7 @@ def personal_file_source(source: str) -> None:
 def file_row(stored: CaseFile) -> dict[str, Any]:
     """A case file as the export lists it."""
     return {"filename": stored.filename, "content_type": stored.content_type, "size": stored.size,
-            "source": stored.source, "created_at": _iso(stored.created_at)}
+            "source": stored.source, "created_at": iso(stored.created_at)}
 
 
 def anonymise_months() -> int:
@@ -436,92 +456,3 @@ def _scrub_state(case: Case, known: list[str]) -> bool:
         return False
     case.state = json.dumps(cleaned)
     return True
-
-
-# -- export (GDPR art. 15) -------------------------------------------------------------------------------------
-
-
-def _iso(value: Optional[datetime]) -> Optional[str]:
-    value = as_utc(value)
-    return value.isoformat() if value else None
-
-
-def find_reporters(email_or_id: str | int) -> list[Reporter]:
-    """The reporter rows for an e-mail address (case-insensitive) or a reporter id."""
-    key = str(email_or_id).strip()
-    if not key:
-        return []
-    if key.isdigit():
-        reporter = db.session.get(Reporter, int(key))
-        return [reporter] if reporter is not None else []
-    return list(db.session.scalars(select(Reporter).where(func.lower(Reporter.email) == key.lower())
-                                   .order_by(Reporter.id)))
-
-
-def _concerns_reporter(event: CaseEvent) -> bool:
-    """Public entries (what they were told), their own messages and feedback, and the anonymisation."""
-    if event.public or event.kind in ("feedback", "anonymised", "mail_received", "citizen_reply"):
-        return True
-    return event.kind == "message" and isinstance(event.data, dict) and event.data.get("message") in REPORTER_MESSAGES
-
-
-def _event_dict(event: CaseEvent) -> dict[str, Any]:
-    row: dict[str, Any] = {"at": _iso(event.at), "kind": event.kind, "public": event.public,
-                           "status": event.status, "text": event.text}
-    data = event.data if isinstance(event.data, dict) else {}
-    if event.kind == "message":
-        row["message"] = data.get("message")
-        row["payload"] = data.get("payload")
-    elif event.kind == "feedback":
-        row["comment"] = event.note
-        row["satisfied"] = data.get("satisfied")
-        row["answer"] = data.get("answer")
-    elif event.kind in ("anonymised", "mail_received", "citizen_reply"):
-        row["note"] = event.note
-    return row
-
-
-def export_reporter(email_or_id: str | int) -> dict[str, Any]:
-    """Everything held about one reporter, JSON-serialisable; NotFound when nobody matches."""
-    reporters = find_reporters(email_or_id)
-    if not reporters:
-        raise NotFound("no reporter with this e-mail address or id")
-    ids = [r.id for r in reporters]
-    emails = sorted({r.email.lower() for r in reporters if r.email})
-    cases = list(db.session.scalars(select(Case).where(Case.reporter_id.in_(ids)).order_by(Case.id)))
-    exported_cases = []
-    for case in cases:
-        events = db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id))
-        files = db.session.scalars(select(CaseFile).where(CaseFile.case_id == case.id, or_(
-            CaseFile.source.in_(sorted(_file_sources)), CaseFile.public.is_(True))).order_by(CaseFile.id))
-        row = {
-            "reference": case.reference, "kind": case.kind, "channel": case.channel, "status": case.status,
-            "created_at": _iso(case.created_at), "closed_at": _iso(case.closed_at),
-            "description": case.description, "address": case.address, "lat": case.lat, "lon": case.lon,
-            "category": ({"key": case.category.key, "name": case.category.name} if case.category else None),
-            "duplicate_of": case.duplicate_of.reference if case.duplicate_of else None,
-            "timeline": [_event_dict(e) for e in events if _concerns_reporter(e)],
-            "files": [file_row(f) for f in files],
-        }
-        for hook in _case_export_hooks:
-            extra = dict(hook(case))
-            row["files"] += extra.pop("files", [])
-            row.update(extra)
-        exported_cases.append(row)
-    mails = []
-    if emails:
-        rows = db.session.scalars(select(OutboxMessage).where(func.lower(OutboxMessage.recipient).in_(emails))
-                                  .order_by(OutboxMessage.id))
-        mails = [{"template": m.template, "reference": (m.data or {}).get("reference"), "language": m.language,
-                  "status": m.status, "created_at": _iso(m.created_at), "sent_at": _iso(m.sent_at),
-                  "recipient": m.recipient} for m in rows]
-    result = {
-        "exported_at": _iso(utcnow()),
-        "reporters": [{"id": r.id, "name": r.name, "email": r.email, "phone": r.phone, "language": r.language,
-                       "created_at": _iso(r.created_at)} for r in reporters],
-        "cases": exported_cases,
-        "mails": mails,
-    }
-    for hook in _export_hooks:
-        result.update(hook(emails))
-    return result

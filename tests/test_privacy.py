@@ -13,7 +13,8 @@ from engine.clock import utcnow
 from engine.db import db
 from engine.models import Case, CaseEvent, CaseFile, Reporter
 from handlers.files import storage_root, store_file
-from handlers.privacy import SCRUBBED, anonymise_due, export_reporter, scrub_text
+from handlers.privacy import SCRUBBED, anonymise_due, scrub_text
+from handlers.privacy_export import export_reporter
 from notifications.models import OutboxMessage
 
 from .helpers import Browser, with_password

@@ -23,7 +23,8 @@ from handlers.files import storage_root
 from handlers.models import User
 from handlers.post_intake import local_today
 from handlers.post_models import PostLetter, PostReply
-from handlers.privacy import SCRUBBED, anonymise_due, export_reporter
+from handlers.privacy import SCRUBBED, anonymise_due
+from handlers.privacy_export import export_reporter
 from intake.mail_intake import take_in
 from intake.mail_models import IncomingMail
 

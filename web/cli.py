@@ -248,7 +248,7 @@ def privacy_anonymise_command(months: int | None) -> None:
 def privacy_export_command(email: str) -> None:
     """Print everything held about one reporter (e-mail address or reporter id) as JSON, for a data request."""
     from engine.errors import NotFound
-    from handlers.privacy import export_reporter
+    from handlers.privacy_export import export_reporter
 
     try:
         data = export_reporter(email)

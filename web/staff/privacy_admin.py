@@ -7,7 +7,8 @@ from flask import Response, render_template, request
 
 from engine.clock import utcnow
 from engine.errors import NotFound
-from handlers.privacy import anonymise_due, anonymise_months, export_reporter
+from handlers.privacy import anonymise_due, anonymise_months
+from handlers.privacy_export import export_reporter
 
 from ..auth import roles_required
 from ..i18n import translate

@@ -226,6 +226,8 @@ def test_admin_page_downloads_the_export_and_runs_the_job(app, staff, admin):
     db.session.commit()
     done = admin.post("/werk/beheer/privacy/anonimiseren", page="/werk/beheer/privacy")
     assert done.status_code == 200
+    html = done.get_data(as_text=True)
+    assert "<th>Dossiers</th><td>1</td>" in html and "<th>Inkomende mails</th><td>0</td>" in html
     fresh()
     assert reporter_of(ref).email is None
     assert admin.get(f"/werk/beheer/privacy/export?email={ELS['email']}").status_code == 404

@@ -19,7 +19,7 @@ from engine.workitems import complete_work_item
 from handlers.models import User
 from handlers.seed import seed_demo_users, seed_reference_data
 from intake.meldingen import register_melding
-from web.app import create_app
+from web.app import create_app, freeze_long_lived
 
 from .results import PhaseResult
 
@@ -46,6 +46,7 @@ def prepared_app(url: str) -> Iterator[Flask]:
             seed_demo_users()
             deploy.deploy_builtin()
             db.session.commit()
+            freeze_long_lived()  # as `meldpunt serve`, `meldpunt worker` and web/wsgi.py do after start-up
             try:
                 yield app
             finally:

@@ -19,11 +19,21 @@ def add_row(session: Session, model: type, row: dict[str, Any]) -> None:
     session.info.setdefault(KEY, {}).setdefault(model, []).append(row)
 
 
+_inserts: dict[type, Any] = {}
+
+
+def _insert_for(model: type):
+    # One statement object per table: SQLAlchemy then finds its compiled form without rebuilding the key.
+    if model not in _inserts:
+        _inserts[model] = model.__table__.insert()
+    return _inserts[model]
+
+
 @event.listens_for(Session, "before_commit")
 def _write_pending(session: Session) -> None:
     pending = session.info.pop(KEY, None)
     for model, rows in (pending or {}).items():
-        session.execute(model.__table__.insert(), rows)  # Core executemany: no per-row ORM work
+        session.execute(_insert_for(model), rows)  # Core executemany: no per-row ORM work
 
 
 @event.listens_for(Session, "after_rollback")

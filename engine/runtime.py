@@ -41,10 +41,14 @@ def task_properties(task) -> dict[str, str]:
     return task.task_spec.extensions.get("properties", {}) if hasattr(task.task_spec, "extensions") else {}
 
 
-def derive_status(workflow: BpmnWorkflow, previous: str) -> str:
+OPEN_STATES = TaskState.READY | TaskState.WAITING | TaskState.STARTED
+
+
+def derive_status(workflow: BpmnWorkflow, previous: str, open_tasks: Optional[list] = None) -> str:
     """The status of the newest waiting task that names one, or of the newest completed one at the end."""
-    waiting = [t for t in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED)
-               if task_properties(t).get("status")]
+    if open_tasks is None:
+        open_tasks = workflow.get_tasks(state=OPEN_STATES)
+    waiting = [t for t in open_tasks if task_properties(t).get("status")]
     pool = waiting or [t for t in workflow.get_tasks(state=TaskState.COMPLETED) if task_properties(t).get("status")]
     if not pool:
         return previous
@@ -115,7 +119,8 @@ class CaseRun:
         previous = case.status
         case.state = SERIALIZER.serialize_json(workflow)
         case.serializer_version = SERIALIZER_VERSION
-        case.status = derive_status(workflow, previous)
+        open_tasks = workflow.get_tasks(state=OPEN_STATES)  # one walk of the task tree for status and work
+        case.status = derive_status(workflow, previous, open_tasks)
         case.completed = workflow.is_completed()
         case.next_timer_at = None if case.completed else next_timer(workflow)
         case.updated_at = utcnow()
@@ -128,7 +133,8 @@ class CaseRun:
             add_event(case, "status", actor=self.scope.actor, user_id=self.scope.user_id, public=True,
                       text=statuses.label(case.status), data={"from": previous, "to": case.status})
         with db.session.no_autoflush:
-            sync_work_items(case, workflow, keep_with, new_case=self.new_case)
+            ready = [t for t in open_tasks if t.state == TaskState.READY and t.task_spec.manual]
+            sync_work_items(case, workflow, keep_with, new_case=self.new_case, ready_tasks=ready)
 
     def ready_manual_task(self, task_id: str):
         """The READY manual task with this id, or Conflict: SpiffWorkflow itself would run any task."""

@@ -28,13 +28,15 @@ class Actor(Protocol):
 
 
 def sync_work_items(case: Case, workflow, keep_with: Optional[tuple[Optional[int], int]] = None,
-                    new_case: bool = False) -> None:
+                    new_case: bool = False, ready_tasks: Optional[list] = None) -> None:
     """Make the open work items of `case` match its READY manual tasks (insert new, cancel gone).
 
     `keep_with` = (group id, user id): new work for that group stays with the person who did the
     previous step, so a case taken in handling does not fall back to "unassigned".
     """
-    ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
+    if ready_tasks is None:
+        ready_tasks = workflow.get_tasks(state=TaskState.READY, manual=True)
+    ready = {str(t.id): t for t in ready_tasks}
     existing = {} if new_case else {
         item.task_id: item for item in db.session.scalars(
             select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.status == "open"))

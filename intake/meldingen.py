@@ -25,11 +25,12 @@ def find_or_create_reporter(name: Optional[str], email: Optional[str], phone: Op
     if reporter is None:
         reporter = Reporter(email=email.lower() if email else None)
         db.session.add(reporter)
-    elif email:  # they gave the address again: it counts as confirmed, even if a mail to it bounced before
-        reporter.email_failed_at = None
-    reporter.name = name or reporter.name
-    reporter.phone = phone or reporter.phone
-    reporter.language = language
+    elif email and reporter.email_failed_at is not None:
+        reporter.email_failed_at = None  # they gave the address again: it counts as confirmed after a bounce
+    # Only what changes is set: an untouched reporter costs no flush at commit (most reporters come back).
+    for attr, value in (("name", name), ("phone", phone), ("language", language)):
+        if value and getattr(reporter, attr) != value:
+            setattr(reporter, attr, value)
     return reporter
 
 

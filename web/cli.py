@@ -18,7 +18,7 @@ from engine.models import ProcessDefinition
 from intake.mail_cli import mail_group
 from reports.cli import report_group
 
-from .app import create_app
+from .app import create_app, freeze_long_lived
 
 
 def _app_factory():
@@ -82,6 +82,7 @@ def serve_command(host: str, port: int, scheduler: bool) -> None:
     from waitress import serve
 
     app = create_app({"MELDPUNT_SCHEDULER": scheduler})
+    freeze_long_lived()
     _configure_logging()
     click.echo(f"Meldpunt on http://{host}:{port} (database: {app.config['SQLALCHEMY_DATABASE_URI']})")
     serve(app, host=host, port=port, threads=8)
@@ -93,7 +94,9 @@ def worker_command() -> None:
     from .scheduler import run_worker
 
     _configure_logging()
-    run_worker(create_app())
+    app = create_app()
+    freeze_long_lived()
+    run_worker(app)
 
 
 @main.group("user")

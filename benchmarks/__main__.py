@@ -1,10 +1,11 @@
 """`python -m benchmarks [--cases N] [--warmup N] [--no-postgres] [--postgres-url URL] [--profile]
-[--queues [--queue-cases N]] [--queues-only]`.
+[--queues [--queue-cases N]] [--queues-only] [--timers [--timer-cases N]] [--timers-only]`.
 
 Measures in one run: bare SpiffWorkflow (no database), our engine on a fresh SQLite file, and our
 engine on PostgreSQL in a dedicated schema when a server is reachable; prints rates, overhead ratios
 and PASS/FAIL against the targets. With --queues it then times the queue pages on N bulk-loaded
-cases in PostgreSQL (benchmarks/queues.py); --queues-only runs just that. The exit code is 0 even
+cases in PostgreSQL (benchmarks/queues.py); --queues-only runs just that. --timers times how the
+scheduler tick finds due timers among N waiting cases (benchmarks/timers.py). The exit code is 0 even
 when a target fails: this reports.
 """
 from __future__ import annotations
@@ -47,18 +48,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="cases to bulk-load for --figures (default 1000000)")
     parser.add_argument("--figure-reuse", action="store_true",
                         help="--figures: reuse the cases loaded by an earlier --figure-reuse run, and keep them")
+    parser.add_argument("--timers", action="store_true",
+                        help="afterwards, time how the timer tick finds the due cases among bulk-loaded waiting cases")
+    parser.add_argument("--timers-only", action="store_true",
+                        help="only the timer tick benchmark (implies --timers; combine with the other -only flags)")
+    parser.add_argument("--timer-cases", type=int, default=100_000,
+                        help="waiting cases (with a timer) for --timers (default 100000)")
     args = parser.parse_args(argv)
     if args.cases < 1 or args.warmup < 0:
         parser.error("--cases must be at least 1 and --warmup at least 0")
-    if args.queue_cases < 1 or args.figure_cases < 1:
-        parser.error("--queue-cases and --figure-cases must be at least 1")
+    if args.queue_cases < 1 or args.figure_cases < 1 or args.timer_cases < 1:
+        parser.error("--queue-cases, --figure-cases and --timer-cases must be at least 1")
     return args
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run every part asked for and print the results; always returns 0."""
     args = parse_args(argv)
-    if not args.queues_only and not args.figures_only:
+    if not args.queues_only and not args.figures_only and not args.timers_only:
         run_engine_parts(args)
     if args.queues or args.queues_only:
         if args.no_postgres:
@@ -74,6 +81,14 @@ def main(argv: list[str] | None = None) -> int:
 
             base, configured = postgres_base_url(args.postgres_url)
             run_report_figures(base, configured, args.figure_cases, reuse=args.figure_reuse)
+    if args.timers or args.timers_only:
+        if args.no_postgres:
+            print("\ntimer tick: SKIPPED, --no-postgres given (the benchmark needs PostgreSQL)", flush=True)
+        else:
+            from .timers import run_timers
+
+            base, configured = postgres_base_url(args.postgres_url)
+            run_timers(base, configured, args.timer_cases)
     return 0
 
 

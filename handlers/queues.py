@@ -14,7 +14,8 @@ from sqlalchemy.orm import contains_eager, joinedload
 
 from engine.clock import utcnow
 from engine.db import db
-from engine.models import Case, WorkItem
+from engine.deploy import latest_ref, spec_for
+from engine.models import Case, ProcessDefinition, WorkItem
 
 from .models import Category
 
@@ -26,7 +27,7 @@ class QueueFilter:
     """What the queue page filters on; every field is optional."""
 
     category: Optional[str] = None
-    task: Optional[str] = None
+    task: Optional[str] = None  # the task's title: task ids repeat across processes ("triage"), titles do not
     overdue: bool = False
     assignee_id: Optional[int] = None
     unassigned: bool = False
@@ -49,6 +50,18 @@ CASE_COLUMNS = (Case.id, Case.reference, Case.status, Case.created_at, Case.addr
 REFERENCE = re.compile(r"^[MPIZmpiz]\d{4}-\d{6}$")
 
 
+def task_choices(lanes: tuple[str, ...]) -> list[str]:
+    """Titles of the manual tasks in these lanes of the deployed processes: the queue's task filter."""
+    choices: dict[str, None] = {}
+    for key in sorted(db.session.scalars(select(ProcessDefinition.key).distinct())):
+        spec, subprocesses = spec_for(latest_ref(key).id)
+        for process in (spec, *subprocesses.values()):
+            for task in process.task_specs.values():
+                if getattr(task, "manual", False) and getattr(task, "lane", None) in lanes:
+                    choices.setdefault(task.bpmn_name or task.name)
+    return list(choices)
+
+
 def category_ids(key: str) -> list[int]:
     """The category with this key and its sub categories (a main category filters on all of them)."""
     rows = db.session.execute(select(Category.id, Category.key, Category.parent_id)).all()
@@ -68,7 +81,7 @@ def queue_page(group_id: int, filters: Optional[QueueFilter] = None, cursor: Opt
                       joinedload(WorkItem.assignee))
              .where(WorkItem.group_id == group_id, WorkItem.status == "open"))
     if filters.task:
-        query = query.where(WorkItem.task_name == filters.task)
+        query = query.where(WorkItem.title == filters.task)
     if filters.category:
         query = query.where(Case.category_id.in_(category_ids(filters.category)))
     if filters.overdue:

@@ -3,6 +3,7 @@ the triage and answer forms (errors keep what was typed), who may act, the navig
 from __future__ import annotations
 
 import html
+import re
 
 import pytest
 from sqlalchemy import select
@@ -158,3 +159,25 @@ def test_the_mail_pages_read_in_english(eva):
         assert english in text
     for dutch in ("Zelf beantwoorden", "Omzetten naar een melding", "Onderwerp", "Interne reden"):
         assert dutch not in text
+
+
+def _task_options(html_text: str) -> dict[str, str]:
+    select_html = html_text.split('name="taak"')[1].split("</select>")[0]
+    return dict(re.findall(r'<option value="([^"]+)"[^>]*>([^<]+)</option>', select_html))
+
+
+def test_queue_task_filter_offers_the_work_of_that_queue(eva, sam):
+    desk_actor, onthaal = eva
+    _, handler = sam
+    desk = _task_options(page(onthaal.get("/werk/wachtrij/onthaal")))
+    assert "Mail triëren" in desk.values() and "Melding behandelen" not in desk.values()
+
+    group = _task_options(page(handler.get(f"/werk/wachtrij/{SAMEN_LEVEN}")))
+    assert {"Melding behandelen", "Mail beantwoorden", "Brief beantwoorden"} <= set(group.values())
+    assert "Mail triëren" not in group.values()
+
+    ref = receive_mail()
+    route(desk_actor, ref, SAMEN_LEVEN)
+    only_mail = page(handler.get(f"/werk/wachtrij/{SAMEN_LEVEN}?taak=Mail+beantwoorden"))
+    assert ref in only_mail
+    assert ref not in page(handler.get(f"/werk/wachtrij/{SAMEN_LEVEN}?taak=Brief+beantwoorden"))

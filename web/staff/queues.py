@@ -9,9 +9,9 @@ from engine.clock import utcnow
 from engine.db import db
 from engine.models import WorkItem
 from handlers.groups import group_by_key
-from handlers.models import MELDKAMER, Category, ContractorOrder, HandlerGroup
+from handlers.models import MELDKAMER, ONTHAAL, Category, ContractorOrder, HandlerGroup
 from handlers.permissions import CONTACT_ROLES
-from handlers.queues import QueueFilter, queue_page
+from handlers.queues import QueueFilter, queue_page, task_choices
 
 from ..auth import roles_required
 from . import bp
@@ -36,8 +36,11 @@ def _render_queue(group: HandlerGroup, newest_first: bool, template: str):
     page = queue_page(group.id, _filters(), _cursor(), newest_first=newest_first)
     categories = db.session.scalars(select(Category).where(Category.parent_id.is_(None)).order_by(Category.name))
     members = sorted((u for u in group.members if u.active), key=lambda u: u.display_name)
+    # The desks' own lanes; every other group works the tasks of the handler-group lane of each process.
+    lanes = (group.key,) if group.key in (MELDKAMER, ONTHAAL) else ("behandelaarsgroep",)
     return render_template(template, group=group, page=page, now=utcnow(), categories=list(categories),
-                           members=members, show_names=current_user.role in CONTACT_ROLES, args=request.args)
+                           members=members, show_names=current_user.role in CONTACT_ROLES, args=request.args,
+                           tasks=task_choices(lanes))
 
 
 @bp.get("/")

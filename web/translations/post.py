@@ -23,8 +23,8 @@ EN = {
     "Standaardtermijnen": "Default deadlines",
     "ter informatie: geen antwoord, het dossier sluit na het doorsturen":
         "for information: no answer, the case closes once it has been passed on",
-    "Registreren en doorsturen": "Register and pass on", "Laatst geregistreerd": "Registered last",
-    "Nog geen brieven.": "No letters yet.",
+    "Registreren en doorsturen": "Register and pass on", "Laatst door u geregistreerd": "Your latest registrations",
+    "U registreerde nog geen brieven.": "You have not registered any letters yet.",
     "Brief geregistreerd als {reference} (scan van {pages} blz.) en doorgestuurd naar {group}.":
         "Letter registered as {reference} (scan of {pages} pages) and passed to {group}.",
     # the letter's facts on the case page

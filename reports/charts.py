@@ -33,25 +33,34 @@ def _empty(ax, text: str) -> None:
 
 def bar_chart(labels: Sequence[str], values: Sequence[float], title: str, *, decimals: int = 0,
               language: str = "nl", empty: str = "Geen gegevens in deze periode") -> bytes:
-    """A horizontal bar chart, biggest on top, each bar labelled with its value."""
+    """A horizontal bar chart as PNG, biggest on top, each bar labelled with its value."""
+    return _png(bar_figure(labels, values, title, decimals=decimals, language=language, empty=empty))
+
+
+def bar_figure(labels: Sequence[str], values: Sequence[float], title: str, *, decimals: int = 0,
+               language: str = "nl", empty: str = "Geen gegevens in deze periode") -> Figure:
+    """The figure of `bar_chart`."""
     height = 1.2 + 0.38 * max(len(labels), 2)
     figure = Figure(figsize=(WIDTH_INCHES, height))
     ax = figure.subplots()
     ax.set_title(title, fontsize=11, loc="left")
     if not labels:
         _empty(ax, empty)
-        return _png(figure)
+        return figure
     names = ["\n".join(textwrap.wrap(label, 32)) or "–" for label in labels]
     positions = list(range(len(labels)))[::-1]
     bars = ax.barh(positions, values, color=COLOR)
     ax.set_yticks(positions, names, fontsize=8)
     text = [integer(v, language) if decimals == 0 else decimal(v, decimals, language) for v in values]
     ax.bar_label(bars, labels=text, padding=3, fontsize=8)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=decimals == 0))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: decimal(v, 0, language)))
-    ax.set_xlim(0, max(max(values), 1) * 1.18)
+    top = max(max(values), 1) * 1.18
+    # Whole numbers on the axis, except for small decimal values (0,5 days), where they would repeat.
+    tick_decimals = 1 if decimals and top < 5 else 0
+    ax.xaxis.set_major_locator(MaxNLocator(integer=tick_decimals == 0, steps=[1, 2, 5, 10]))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: decimal(v, tick_decimals, language)))
+    ax.set_xlim(0, top)
     ax.spines[["top", "right"]].set_visible(False)
-    return _png(figure)
+    return figure
 
 
 def line_chart(labels: Sequence[str], values: Sequence[int], title: str, *, language: str = "nl",

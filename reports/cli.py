@@ -82,7 +82,7 @@ def quarterly_command(quarter, out: Optional[Path], send: bool) -> None:
     if out:
         document, report = quarterly_report(quarter, _progress)
         _write(out, document)
-        click.echo(f"{out}: kwartaalrapport {quarter}, {report.current.created} meldingen, {len(document):,} bytes")
+        click.echo(f"{out}: kwartaalrapport {quarter}, {report.current.created} dossiers, {len(document):,} bytes")
     if send:
         _report_delivery(send_quarterly(quarter, trigger="cli", progress=_progress),
                          f"Kwartaalrapport {quarter}")
@@ -103,7 +103,7 @@ def fortnight(start: Optional[date], end: Optional[date], today: date) -> Period
 
 
 @report_group.command("fortnightly")
-@click.option("--desk", is_flag=True, help="The meldkamer report (all meldingen).")
+@click.option("--desk", is_flag=True, help="The meldkamer report (all dossiers).")
 @click.option("--group", "group_key", metavar="KEY", help="The report of this handler group.")
 @click.option("--from", "start", callback=_date, help="First day (default: 14 days before yesterday).")
 @click.option("--to", "end", callback=_date, help="Last day (default: yesterday).")
@@ -130,10 +130,10 @@ def fortnightly_command(desk: bool, group_key: Optional[str], start: Optional[da
         return
     report = figures_for(group, period, _progress)
     title = "Tweewekelijks rapport" if period.days == 14 else "Rapport"
-    if group.key == "meldkamer":  # the desk's report covers every melding; a group's names the group itself
+    if group.key == "meldkamer":  # the desk's report covers every dossier; a group's names the group itself
         title += " meldkamer"
     titles = period_titles(title, period.days, period_phrase(period.first_day, period.last_day))
     document = build_document(report, titles, _progress)
     _write(out, document)
-    click.echo(f"{out}: {what.lower()}, {report.current.created} meldingen, {len(document):,} bytes")
+    click.echo(f"{out}: {what.lower()}, {report.current.created} dossiers, {len(document):,} bytes")
 

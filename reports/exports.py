@@ -24,10 +24,10 @@ from handlers.models import Category, HandlerGroup
 from .bundle import ReportFigures
 from .figures import _group_id
 from .periods import CITY_TZ, Period
-from .tables import NO_CATEGORY, NO_GROUP, breakdown_rows, channel_name, key_figure_values
+from .tables import NO_CATEGORY, NO_GROUP, breakdown_rows, channel_name, key_figure_values, kind_name
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CASE_COLUMNS = ["Referentie", "Aangemaakt", "Afgesloten", "Status", "Groep", "Hoofdcategorie", "Subcategorie",
+CASE_COLUMNS = ["Referentie", "Soort", "Aangemaakt", "Afgesloten", "Status", "Groep", "Hoofdcategorie", "Subcategorie",
                 "Kanaal", "Termijn", "Binnen termijn afgesloten", "Doorlooptijd (uren)"]
 BATCH = 2000
 
@@ -40,19 +40,20 @@ def case_rows(period: Period, group_key: Optional[str] = None) -> Iterator[list[
     """The cases created in the period (of one group or all), oldest first, as export rows with raw values."""
     group_id = _group_id(group_key)
     sub, main = aliased(Category), aliased(Category)
-    query = (select(Case.reference, Case.created_at, Case.closed_at, Case.status, HandlerGroup.name, main.name,
-                    sub.name, Case.channel, Case.deadline_at)
+    query = (select(Case.reference, Case.kind, Case.created_at, Case.closed_at, Case.status, HandlerGroup.name,
+                    main.name, sub.name, Case.channel, Case.deadline_at)
              .outerjoin(HandlerGroup, HandlerGroup.id == Case.group_id)
              .outerjoin(sub, sub.id == Case.category_id).outerjoin(main, main.id == sub.parent_id)
              .where(Case.created_at >= period.start, Case.created_at < period.end)
              .order_by(Case.created_at, Case.id).execution_options(yield_per=BATCH))
     if group_id is not None:
         query = query.where(Case.group_id == group_id)
-    for ref, created, closed, status, group, main_name, sub_name, channel, deadline in db.session.execute(query):
+    for ref, kind, created, closed, status, group, main_name, sub_name, channel, deadline in db.session.execute(query):
         on_time = None if closed is None or deadline is None else closed <= deadline
         hours = round((closed - created).total_seconds() / 3600, 1) if closed is not None else None
-        yield [ref, _local(created), _local(closed), status, group or NO_GROUP, main_name or sub_name or NO_CATEGORY,
-               sub_name if main_name else None, channel_name(channel), _local(deadline), on_time, hours]
+        yield [ref, kind_name(kind), _local(created), _local(closed), status, group or NO_GROUP,
+               main_name or sub_name or NO_CATEGORY, sub_name if main_name else None, channel_name(channel),
+               _local(deadline), on_time, hours]
 
 
 def _csv_value(value: Any) -> str:
@@ -108,13 +109,14 @@ def figure_sheets(report: ReportFigures) -> list[tuple[str, list[str], list[list
         ("Kerncijfers", ["Cijfer", "Soort", "Deze periode", "Vorige periode"],
          [[label, {"count": "aantal", "share": "aandeel", "hours": "uren"}[kind], now, before]
           for label, kind, now, before in key_figure_values(report)]),
-        ("Per groep", ["Groep", "Meldingen", "Aandeel", "Afgesloten", "Doorlooptijd mediaan (uren)"],
+        ("Per soort dossier", ["Soort dossier", "Dossiers", "Aandeel"], [list(r) for r in rows["kinds"]]),
+        ("Per groep", ["Groep", "Dossiers", "Aandeel", "Afgesloten", "Doorlooptijd mediaan (uren)"],
          [list(r) for r in rows["groups"]]),
-        ("Per hoofdcategorie", ["Hoofdcategorie", "Meldingen", "Aandeel"], [list(r) for r in rows["main"]]),
-        ("Per subcategorie", ["Hoofdcategorie", "Subcategorie", "Meldingen", "Aandeel"],
+        ("Meldingen per hoofdcategorie", ["Hoofdcategorie", "Meldingen", "Aandeel"], [list(r) for r in rows["main"]]),
+        ("Meldingen per subcategorie", ["Hoofdcategorie", "Subcategorie", "Meldingen", "Aandeel"],
          [list(r) for r in rows["sub"]]),
-        ("Per kanaal", ["Kanaal", "Meldingen", "Aandeel"], [list(r) for r in rows["channels"]]),
-        ("Per week", ["Jaar", "Week", "Maandag", "Meldingen"],
+        ("Per kanaal", ["Kanaal", "Dossiers", "Aandeel"], [list(r) for r in rows["channels"]]),
+        ("Per week", ["Jaar", "Week", "Maandag", "Dossiers"],
          [[w.year, w.week, w.monday, w.count] for w in report.weeks]),
     ]
 

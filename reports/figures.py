@@ -7,7 +7,10 @@ per case (a single float column) and Python takes the median/percentile of that 
 `statistics`, interpolating linearly between closest ranks (percentile_cont's definition).
 
 Definitions:
-- created: cases with start <= created_at < end.
+- created: cases (dossiers) of every kind with start <= created_at < end; by_kind splits them per Case.kind
+  (melding, mail, post); `meldingen` is the created cases of kind 'melding'.
+- categories: only meldingen have a category, so by_main_category/by_sub_category count meldingen only and
+  their shares are fractions of `meldingen` (not of every dossier).
 - closed in the period: cases with start <= closed_at < end.
 - open at period end: created_at < end and (closed_at is null or closed_at >= end).
 - overdue: open at period end with deadline_at < end.
@@ -36,6 +39,8 @@ from engine.models import Case, CaseEvent
 from handlers.models import Category, ContractorOrder, HandlerGroup
 
 IN_PROGRESS = "in_behandeling"
+MELDING = "melding"
+KINDS = (MELDING, "mail", "post")  # the kinds of case, in the order the reports show them
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,8 @@ class Figures:
     end: datetime
     group_key: Optional[str]
     created: int = 0
+    meldingen: int = 0
+    by_kind: list[Share] = field(default_factory=list)
     by_group: list[Share] = field(default_factory=list)
     by_main_category: list[Share] = field(default_factory=list)
     by_sub_category: list[Share] = field(default_factory=list)
@@ -162,17 +169,23 @@ def period_figures(start: datetime, end: datetime, group_key: Optional[str] = No
         select(HandlerGroup.key, HandlerGroup.name, func.count(Case.id))
         .select_from(Case).outerjoin(HandlerGroup, HandlerGroup.id == Case.group_id)
         .where(*created).group_by(HandlerGroup.key, HandlerGroup.name)), total)
+    per_kind = {kind: int(count) for kind, count in db.session.execute(
+        select(Case.kind, func.count(Case.id)).where(*created).group_by(Case.kind))}
+    figures.by_kind = [Share(kind, kind, per_kind.get(kind, 0), _ratio(per_kind.get(kind, 0), total))
+                       for kind in (*KINDS, *sorted(k for k in per_kind if k not in KINDS))]
+    figures.meldingen = per_kind.get(MELDING, 0)
+    meldingen = [*created, Case.kind == MELDING]
     sub = aliased(Category)
     main = aliased(Category)
     figures.by_sub_category = _breakdown(db.session.execute(
         select(sub.key, sub.name, func.count(Case.id))
         .select_from(Case).outerjoin(sub, sub.id == Case.category_id)
-        .where(*created).group_by(sub.key, sub.name)), total)
+        .where(*meldingen).group_by(sub.key, sub.name)), figures.meldingen)
     figures.by_main_category = _breakdown(db.session.execute(
         select(main.key, main.name, func.count(Case.id))
         .select_from(Case).outerjoin(sub, sub.id == Case.category_id)
         .outerjoin(main, main.id == func.coalesce(sub.parent_id, sub.id))
-        .where(*created).group_by(main.key, main.name)), total)
+        .where(*meldingen).group_by(main.key, main.name)), figures.meldingen)
     figures.by_channel = _breakdown(db.session.execute(
         select(Case.channel, Case.channel, func.count(Case.id)).where(*created).group_by(Case.channel)), total)
 

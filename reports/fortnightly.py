@@ -54,7 +54,7 @@ def kind_of(group: HandlerGroup) -> str:
 
 def figures_for(group: HandlerGroup, period: Period,
                 progress: Optional[Callable[[str], None]] = None) -> ReportFigures:
-    """The meldkamer sees every melding; a group its own."""
+    """The meldkamer sees every dossier; a group its own."""
     return gather(period, previous_of_equal_length(period), None if group.key == MELDKAMER else group.key,
                   progress=progress)
 
@@ -79,6 +79,8 @@ def mail_data(report: ReportFigures, group: HandlerGroup, language: str) -> dict
         else f"{report.period.first_day:%d/%m/%Y} – {report.period.last_day:%d/%m/%Y}",
         "rows": [[translate_label(label, language), now, before, diff]
                  for label, now, before, diff in key_figure_rows(report, language)],
+        "kinds": [[translate_label(name, language), integer(count, language), percent(share, language)]
+                  for name, count, share in rows["kinds"]],
         "categories": [[translate_label(main, language), translate_label(name, language), integer(count, language),
                         percent(share, language)] for main, name, count, share in rows["sub"][:TOP_ROWS]],
         "groups": [[translate_label(name, language), integer(count, language), percent(share, language)]

@@ -1,6 +1,6 @@
-"""The report as a Word document (python-docx): title, summary, key figures compared with the previous
-period, tables per group, category and channel, and charts. The quarterly report for the M-team and the
-college is this document for a calendar quarter."""
+"""The report as a Word document (python-docx): title, summary with the dossiers per kind, key figures
+compared with the previous period, tables per group, category (meldingen only) and channel, and charts.
+The quarterly report for the M-team and the college is this document for a calendar quarter."""
 from __future__ import annotations
 
 import io
@@ -46,7 +46,7 @@ def city_name() -> str:
 def quarter_titles(quarter: Quarter) -> Titles:
     """Titles of the quarterly report."""
     previous = quarter.previous()
-    return Titles(title=f"Kwartaalrapport meldingen – {quarter.dutch_name[4:]}", current=str(quarter),
+    return Titles(title=f"Kwartaalrapport dossiers – {quarter.dutch_name[4:]}", current=str(quarter),
                   previous=f"{previous} (vorig kwartaal)", period_phrase=f"In {quarter.dutch_name}",
                   previous_phrase="het vorige kwartaal")
 
@@ -76,7 +76,7 @@ def chart_images(report: ReportFigures) -> dict[str, bytes]:
         "categories": charts.bar_chart([s.name or "–" for s in f.by_main_category],
                                        [s.count for s in f.by_main_category], "Meldingen per hoofdcategorie"),
         "weeks": charts.line_chart([w.label for w in report.weeks], [w.count for w in report.weeks],
-                                   "Binnengekomen meldingen per week"),
+                                   "Binnengekomen dossiers per week"),
         "lead_times": charts.bar_chart([g.name or "(nog geen groep)" for g in report.per_group],
                                        [round((g.median_hours or 0) / 24, 1) for g in report.per_group],
                                        "Doorlooptijd tot afsluiten per groep (mediaan, dagen)", decimals=1),
@@ -108,23 +108,26 @@ def build_document(report: ReportFigures, titles: Titles,
 
     document.add_heading("Samenvatting", level=1)
     document.add_paragraph(summary(report, titles.period_phrase, titles.previous_phrase))
+    rows = display_rows(report)
+    _table(document, ["Soort dossier", "Dossiers", "Aandeel"], rows["kinds"])
 
     document.add_heading("Kerncijfers", level=1)
     _table(document, ["Cijfer", titles.current, titles.previous, "Verschil"], key_figure_rows(report))
     _picture(document, images["weeks"])
 
-    rows = display_rows(report)
     document.add_heading("Per behandelaarsgroep", level=1)
-    _table(document, ["Groep", "Meldingen", "Aandeel", "Afgesloten", "Doorlooptijd (mediaan, dagen)"], rows["groups"])
+    _table(document, ["Groep", "Dossiers", "Aandeel", "Afgesloten", "Doorlooptijd (mediaan, dagen)"], rows["groups"])
     _picture(document, images["lead_times"])
 
-    document.add_heading("Per categorie", level=1)
+    document.add_heading("Meldingen per categorie", level=1)
+    document.add_paragraph("Alleen meldingen hebben een categorie; e-mails en brieven tellen hier niet mee, "
+                           "de aandelen zijn delen van de meldingen.")
     _table(document, ["Hoofdcategorie", "Meldingen", "Aandeel"], rows["main"])
     _picture(document, images["categories"])
     _table(document, ["Hoofdcategorie", "Subcategorie", "Meldingen", "Aandeel"], rows["sub"], numeric_from=2)
 
     document.add_heading("Per kanaal", level=1)
-    _table(document, ["Kanaal", "Meldingen", "Aandeel"], rows["channels"])
+    _table(document, ["Kanaal", "Dossiers", "Aandeel"], rows["channels"])
 
     document.add_heading("Hoe de cijfers geteld worden", level=1)
     for text in DEFINITIONS:
@@ -135,13 +138,15 @@ def build_document(report: ReportFigures, titles: Titles,
 
 
 DEFINITIONS = (
-    "Binnengekomen: meldingen die in de periode geregistreerd werden; aandelen zijn delen van dat aantal.",
-    "Afgesloten: meldingen met hun afsluiting in de periode; de doorlooptijd loopt van registratie tot afsluiting.",
-    "Eerste reactie: tijd tot de melding voor het eerst in behandeling genomen werd.",
+    "Dossiers: alle soorten samen: meldingen, e-mails (de infomailbox) en brieven (aangetekende post).",
+    "Binnengekomen: dossiers die in de periode geregistreerd werden; aandelen zijn delen van dat aantal, "
+    "behalve per categorie: daar zijn het delen van de meldingen, want alleen meldingen hebben een categorie.",
+    "Afgesloten: dossiers met hun afsluiting in de periode; de doorlooptijd loopt van registratie tot afsluiting.",
+    "Eerste reactie: tijd tot het dossier voor het eerst in behandeling genomen werd.",
     "Binnen de termijn: afgesloten vóór de afhandeltermijn in werkdagen (weekends en feestdagen tellen niet); "
-    "meldingen zonder termijn tellen niet mee.",
+    "dossiers zonder termijn tellen niet mee.",
     "Open en over de termijn: de toestand op het einde van de periode.",
-    "Heropeningsgraad: meldingen die in de periode heropend werden, gedeeld door de afgesloten meldingen.",
+    "Heropeningsgraad: dossiers die in de periode heropend werden, gedeeld door de afgesloten dossiers.",
     "Tevredenheid: antwoorden op de vraag in de afsluitmail (tevreden of niet) die in de periode binnenkwamen.",
     "Aannemersopdrachten: opdrachten gegeven in de periode; doorlooptijd tot de aannemer uitvoering meldt.",
 )

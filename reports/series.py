@@ -1,5 +1,5 @@
-"""Figures for the charts, also by SQL aggregation: meldingen per ISO week, closing lead time per group,
-and the main category of each sub category (for the table of sub categories)."""
+"""Figures for the charts, also by SQL aggregation: dossiers (cases of every kind) per ISO week, closing lead
+time per group, and the main category of each sub category (for the table of sub categories)."""
 from __future__ import annotations
 
 import statistics
@@ -20,7 +20,7 @@ from .periods import CITY_TZ, Period
 
 @dataclass(frozen=True)
 class WeekCount:
-    """Meldingen created in one ISO week (only the days of the week inside the period count)."""
+    """Dossiers (cases of every kind) created in one ISO week (only the days of the week inside the period count)."""
 
     year: int
     week: int
@@ -56,7 +56,7 @@ def _as_utc_hour(value) -> datetime:
 
 
 def created_per_week(period: Period, group_key: Optional[str] = None) -> list[WeekCount]:
-    """Meldingen created per local ISO week of the period, weeks without meldingen included (count 0).
+    """Dossiers (every kind) created per local ISO week of the period, weeks without any included (count 0).
 
     The database counts per UTC hour (a few thousand rows for a quarter); Python moves each hour to the
     local date, so the weeks follow the city's calendar across daylight saving changes.

@@ -1,5 +1,6 @@
 """The rows of a report's tables, with Dutch labels: key figures (this period, the one before, change),
-breakdowns per group, category and channel. Raw values for exports, formatted text for documents."""
+breakdowns per kind of dossier, group, category (meldingen only) and channel.
+Raw values for exports, formatted text for documents."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -13,6 +14,8 @@ from .numbers import DASH, change, decimal, hours, integer, percent
 
 CHANNEL_NAMES = {"web": "Webformulier", "telefoon": "Telefoon", "balie": "Balie", "app": "App", "mail": "E-mail",
                  "email": "E-mail", "brief": "Brief", "sociale_media": "Sociale media", "open311": "Open311"}
+KIND_NAMES = {"melding": "Melding", "mail": "E-mail", "post": "Brief"}
+KIND_PLURALS = {"melding": ("melding", "meldingen"), "mail": ("e-mail", "e-mails"), "post": ("brief", "brieven")}
 NO_GROUP = "(nog geen groep)"
 NO_CATEGORY = "(geen categorie)"
 MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
@@ -29,8 +32,9 @@ class KeyFigure:
 
 
 KEY_FIGURES = [
-    KeyFigure("Binnengekomen meldingen", "count", lambda f: f.created),
-    KeyFigure("Afgesloten meldingen", "count", lambda f: f.closed),
+    KeyFigure("Binnengekomen dossiers", "count", lambda f: f.created),
+    KeyFigure("waarvan meldingen", "count", lambda f: f.meldingen),
+    KeyFigure("Afgesloten dossiers", "count", lambda f: f.closed),
     KeyFigure("Open op het einde van de periode", "count", lambda f: f.open_at_end),
     KeyFigure("waarvan over de termijn", "count", lambda f: f.overdue_at_end),
     KeyFigure("Binnen de termijn afgesloten", "share", lambda f: f.on_time_share),
@@ -38,7 +42,7 @@ KEY_FIGURES = [
     KeyFigure("Doorlooptijd tot afsluiten, 90e percentiel", "hours", lambda f: f.closing.p90_hours),
     KeyFigure("Eerste reactie (in behandeling), mediaan", "hours", lambda f: f.first_response.median_hours),
     KeyFigure("Eerste reactie (in behandeling), 90e percentiel", "hours", lambda f: f.first_response.p90_hours),
-    KeyFigure("Heropende meldingen", "count", lambda f: f.reopened),
+    KeyFigure("Heropende dossiers", "count", lambda f: f.reopened),
     KeyFigure("Heropeningsgraad", "share", lambda f: f.reopen_rate),
     KeyFigure("Antwoorden op de tevredenheidsvraag", "count", lambda f: f.feedback_answers),
     KeyFigure("Tevreden", "share", lambda f: f.satisfied_share),
@@ -93,19 +97,26 @@ def group_name(share: Share) -> str:
     return share.name or NO_GROUP
 
 
+def kind_name(key: Optional[str]) -> str:
+    """The Dutch name of a kind of case ('mail' -> 'E-mail')."""
+    return KIND_NAMES.get(key or "", key or DASH)
+
+
 def channel_name(key: Optional[str]) -> str:
     """The Dutch name of a channel key ('web' -> 'Webformulier')."""
     return CHANNEL_NAMES.get(key or "", key or DASH)
 
 
 def breakdown_rows(report: ReportFigures) -> dict[str, list[tuple[Any, ...]]]:
-    """Raw rows per breakdown: groups (name, count, share, closed, median hours), main categories,
-    sub categories (main, sub, count, share) and channels (name, count, share)."""
+    """Raw rows per breakdown: kinds of dossier (name, count, share), groups (name, count, share, closed,
+    median hours), main categories and sub categories (main, sub, count, share; meldingen only) and channels
+    (name, count, share)."""
     f = report.current
     lead = {g.key: g for g in report.per_group}
     groups = [(group_name(s), s.count, s.share, lead[s.key].closed if s.key in lead else 0,
                lead[s.key].median_hours if s.key in lead else None) for s in f.by_group]
     return {
+        "kinds": [(kind_name(s.key), s.count, s.share) for s in f.by_kind],
         "groups": groups,
         "main": [(s.name or NO_CATEGORY, s.count, s.share) for s in f.by_main_category],
         "sub": [(report.main_of.get(s.key or "", NO_CATEGORY), s.name or NO_CATEGORY, s.count, s.share)
@@ -129,19 +140,20 @@ def period_text(first: date, last: date, language: str = "nl") -> str:
 # English for the labels above, used by the mails (English readers) and merged into the UI's table
 # (web/translations/reports.py), so each label is translated once.
 LABELS_EN = {
-    "Binnengekomen meldingen": "Reports received", "Afgesloten meldingen": "Reports closed",
+    "Binnengekomen dossiers": "Cases received", "waarvan meldingen": "of which reports",
+    "Afgesloten dossiers": "Cases closed",
     "Open op het einde van de periode": "Open at the end of the period", "waarvan over de termijn": "of which overdue",
     "Binnen de termijn afgesloten": "Closed within the deadline",
     "Doorlooptijd tot afsluiten, mediaan": "Time to close, median",
     "Doorlooptijd tot afsluiten, 90e percentiel": "Time to close, 90th percentile",
     "Eerste reactie (in behandeling), mediaan": "First response (taken into handling), median",
     "Eerste reactie (in behandeling), 90e percentiel": "First response (taken into handling), 90th percentile",
-    "Heropende meldingen": "Reports reopened", "Heropeningsgraad": "Reopen rate",
+    "Heropende dossiers": "Cases reopened", "Heropeningsgraad": "Reopen rate",
     "Antwoorden op de tevredenheidsvraag": "Answers to the satisfaction question", "Tevreden": "Satisfied",
     "Aannemersopdrachten": "Contractor orders", "waarvan uitgevoerd": "of which done",
     "Doorlooptijd aannemer, mediaan": "Contractor turnaround, median",
     NO_GROUP: "(no group yet)", NO_CATEGORY: "(no category)", "Webformulier": "Web form", "Telefoon": "Phone",
-    "Balie": "Desk", "E-mail": "Email", "Brief": "Letter", "Sociale media": "Social media",
+    "Balie": "Desk", "E-mail": "E-mail", "Brief": "Letter", "Melding": "Report", "Sociale media": "Social media",
 }
 
 
@@ -151,7 +163,8 @@ def translate_label(text: str, language: str) -> str:
 
 
 def display_rows(report: ReportFigures, language: str = "nl") -> dict[str, list[tuple[str, ...]]]:
-    """The breakdowns as text: groups (name, count, share, closed, median days), main categories
+    """The breakdowns as text: kinds (name, count, share), groups (name, count, share, closed, median days),
+    main categories
     (name, count, share), sub categories (main, sub, count, share), channels (name, count, share)."""
     rows = breakdown_rows(report)
 
@@ -159,6 +172,8 @@ def display_rows(report: ReportFigures, language: str = "nl") -> dict[str, list[
         return decimal(median / 24 if median is not None else None, 1, language)
 
     return {
+        "kinds": [(translate_label(name, language), integer(count, language), percent(share, language))
+                  for name, count, share in rows["kinds"]],
         "groups": [(translate_label(name, language), integer(count, language), percent(share, language),
                     integer(closed, language), days(median)) for name, count, share, closed, median in rows["groups"]],
         "main": [(translate_label(name, language), integer(count, language), percent(share, language))

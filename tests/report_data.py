@@ -30,20 +30,23 @@ def _ids(model, *keys: str) -> dict[str, int]:
 
 @pytest.fixture(name="data")
 def report_data_fixture(app):
-    """10 cases created in December 2026 over 3 groups, 4 sub/3 main categories and 4 channels;
+    """12 dossiers created in December 2026: 10 meldingen over 3 groups, 4 sub/3 main categories and 4 channels,
+    plus one mail (infomailbox) and one post case (a letter), both open, for the fietsteam, without category;
     6 closed in December (4 of the 5 with a deadline on time, one across Christmas), one reopened,
     3 feedback answers (2 satisfied), 2 contractor orders; plus cases and events just outside the period."""
     definition_id = deploy.latest_definition("melding").id
+    other_definitions = {"mail": deploy.latest_definition("infomail").id, "post": deploy.latest_definition("post").id}
     groups = _ids(HandlerGroup, "onderhoud-openbaar-domein", "openbare-netheid", "fietsteam", "aannemer-wegenwerken")
     cats = _ids(Category, "wegdek-put", "vuilbak-vol", "fietspad", "straatlamp-defect")
 
-    def make(name, created, group, category, channel, deadline_days=None, closed=None, **extra):
+    def make(name, created, group, category, channel, deadline_days=None, closed=None, kind="melding", **extra):
         deadline = extra.pop("deadline", None)
         if deadline_days is not None:
             deadline = add_working_days(created, deadline_days)
-        case = Case(definition_id=definition_id, tracking_token=secrets.token_urlsafe(24), reference=name,
+        case = Case(definition_id=other_definitions.get(kind, definition_id), kind=kind,
+                    tracking_token=secrets.token_urlsafe(24), reference=name,
                     status="afgesloten" if closed else "in_behandeling", completed=bool(closed),
-                    group_id=groups[group], category_id=cats[category], channel=channel,
+                    group_id=groups[group], category_id=cats[category] if category else None, channel=channel,
                     created_at=created, updated_at=created, closed_at=closed, deadline_at=deadline)
         db.session.add(case)
         db.session.flush()
@@ -57,13 +60,15 @@ def report_data_fixture(app):
     c2 = make("c2", at(12, 2, 9), ood, "wegdek-put", "web", 10, closed=at(12, 4, 9))             # 48 h, on time
     c3 = make("c3", at(12, 23, 9), net, "vuilbak-vol", "telefoon", 2, closed=at(12, 28, 8))      # 119 h, on time
     c4 = make("c4", at(12, 7, 10), net, "vuilbak-vol", "web", 2, closed=at(12, 10, 10))          # 72 h, late
-    c5 = make("c5", at(12, 8, 10), fiets, "fietspad", "email", closed=at(12, 12, 10))            # 96 h, no deadline
+    c5 = make("c5", at(12, 8, 10), fiets, "fietspad", "mail", closed=at(12, 12, 10))            # 96 h, no deadline
     c6 = make("c6", at(12, 10, 8), ood, "straatlamp-defect", "web", 5, closed=at(12, 14, 8))     # 96 h, on time
     c7 = make("c7", at(12, 15, 8), ood, "wegdek-put", "web", 10)                                 # open, overdue
     make("c8", at(12, 20, 8), fiets, "fietspad", "telefoon", deadline=at(1, 5, 8, year=2027))    # open
     make("c9", at(12, 30, 8), net, "vuilbak-vol", "balie")                                       # open
-    make("c10", at(12, 31, 23), ood, "straatlamp-defect", "email", deadline=at(12, 31, 23, 30),
+    make("c10", at(12, 31, 23), ood, "straatlamp-defect", "mail", deadline=at(12, 31, 23, 30),
          closed=END)                                                                             # open at end, overdue
+    make("m1", at(12, 11, 9), fiets, None, "mail", kind="mail")                                  # mail, open
+    make("p1", at(12, 17, 9), fiets, None, "brief", kind="post")                                 # letter, open
     old = make("old", at(11, 20, 8), ood, "wegdek-put", "web", deadline=at(11, 25, 8))           # before: open, overdue
     make("next", END, ood, "wegdek-put", "web")                                                  # after the period
 

@@ -14,22 +14,25 @@ def _table(shares):
 
 def test_period_figures_for_all_groups(data):
     f = period_figures(START, END)
-    assert f.created == 10
+    assert (f.created, f.meldingen) == (12, 10)  # 10 meldingen, 1 mail, 1 letter
+    assert [(s.key, s.count, s.share) for s in f.by_kind] == [
+        ("melding", 10, 0.8333), ("mail", 1, 0.0833), ("post", 1, 0.0833)]
     assert _table(f.by_group) == {
-        "onderhoud-openbaar-domein": ("Onderhoud openbaar domein", 5, 0.5),
-        "openbare-netheid": ("Openbare netheid", 3, 0.3),
-        "fietsteam": ("Fietsteam", 2, 0.2),
+        "onderhoud-openbaar-domein": ("Onderhoud openbaar domein", 5, 0.4167),
+        "fietsteam": ("Fietsteam", 4, 0.3333),  # c5, c8, the mail and the letter
+        "openbare-netheid": ("Openbare netheid", 3, 0.25),
     }
-    assert [s.key for s in f.by_group] == ["onderhoud-openbaar-domein", "openbare-netheid", "fietsteam"]
+    assert [s.key for s in f.by_group] == ["onderhoud-openbaar-domein", "fietsteam", "openbare-netheid"]
+    # Categories count meldingen only: shares of the 10 meldingen, and no '(geen categorie)' for mail/letter.
     assert {k: v[1:] for k, v in _table(f.by_main_category).items()} == {
         "wegen": (5, 0.5), "netheid": (3, 0.3), "verlichting": (2, 0.2)}
     assert {k: v[1:] for k, v in _table(f.by_sub_category).items()} == {
         "wegdek-put": (3, 0.3), "vuilbak-vol": (3, 0.3), "fietspad": (2, 0.2), "straatlamp-defect": (2, 0.2)}
     assert {k: v[1:] for k, v in _table(f.by_channel).items()} == {
-        "web": (5, 0.5), "telefoon": (2, 0.2), "email": (2, 0.2), "balie": (1, 0.1)}
+        "web": (5, 0.4167), "mail": (3, 0.25), "telefoon": (2, 0.1667), "balie": (1, 0.0833), "brief": (1, 0.0833)}
 
     assert f.closed == 6
-    assert f.open_at_end == 5          # c7, c8, c9, c10 (closed exactly at the end) and the November case
+    assert f.open_at_end == 7          # c7, c8, c9, c10 (closed exactly at the end), m1, p1 and the November case
     assert f.overdue_at_end == 3       # c7, c10, the November case
     assert f.closing == LeadTime(6, 84.0, 107.5)           # 24 48 72 96 96 119
     assert f.first_response == LeadTime(5, 3.0, 5.2)       # 1 2 3 4 6
@@ -41,7 +44,8 @@ def test_period_figures_for_all_groups(data):
 
 def test_period_figures_for_one_group(data):
     f = period_figures(START, END, "openbare-netheid")
-    assert f.created == 3
+    assert (f.created, f.meldingen) == (3, 3)
+    assert [(s.key, s.count) for s in f.by_kind] == [("melding", 3), ("mail", 0), ("post", 0)]
     assert _table(f.by_group) == {"openbare-netheid": ("Openbare netheid", 3, 1.0)}
     assert {k: v[1:] for k, v in _table(f.by_channel).items()} == {
         "telefoon": (1, 0.3333), "web": (1, 0.3333), "balie": (1, 0.3333)}
@@ -54,18 +58,27 @@ def test_period_figures_for_one_group(data):
     assert (f.contractor_orders, f.contractor_orders_done, f.contractor_turnaround_median_hours) == (0, 0, None)
 
 
+def test_category_shares_of_a_group_count_its_meldingen_only(data):
+    f = period_figures(START, END, "fietsteam")
+    assert (f.created, f.meldingen) == (4, 2)
+    assert [(s.key, s.count, s.share) for s in f.by_kind] == [("melding", 2, 0.5), ("mail", 1, 0.25), ("post", 1, 0.25)]
+    assert _table(f.by_sub_category) == {"fietspad": ("Fietspad beschadigd", 2, 1.0)}
+
+
 def test_unknown_group_and_empty_period(data):
     with pytest.raises(LookupError):
         period_figures(START, END, "bestaat-niet")
     f = period_figures(at(6, 1), at(7, 1))
-    assert (f.created, f.closed, f.open_at_end, f.by_group) == (0, 0, 0, [])
+    assert (f.created, f.closed, f.open_at_end, f.by_group, f.by_main_category) == (0, 0, 0, [], [])
+    assert [(s.key, s.count, s.share) for s in f.by_kind] == [
+        ("melding", 0, None), ("mail", 0, None), ("post", 0, None)]
     assert f.closing == LeadTime(0, None, None)
     assert (f.on_time_share, f.reopen_rate, f.satisfied_share) == (None, None, None)
 
 
 def test_compare_with_previous_period_of_equal_length(data):
     comparison = compare_with_previous(START, END)
-    assert comparison.current.created == 10
+    assert comparison.current.created == 12
     previous = comparison.previous
     assert (previous.start, previous.end) == (START - (END - START), START)
     assert (previous.created, previous.closed, previous.open_at_end, previous.overdue_at_end) == (1, 0, 1, 1)

@@ -114,17 +114,24 @@ def test_fortnightly_jobs_send_each_report_once(data, app):
     dutch = render_row(next(m for m in mails if m.recipient == "an@stad.example"))
     assert dutch.subject == "Tweewekelijks rapport meldkamer: 21 december 2026 – 3 januari 2027"
     # created 21/12-3/1 Mechelen time: c3, c9, c10 (31/12 23:00 UTC) and the case of 1/1 00:00 UTC
-    # and 7/12-20/12 before: c4, c5, c6, c7, c8
-    assert "- Binnengekomen meldingen: 4 / 5 / −20%" in dutch.text
-    assert "Van 21 december 2026 tot en met 3 januari 2027 kwamen 4 meldingen binnen, 20% minder dan de 14 " \
-           "dagen ervoor; 50% ging over netheid;" in dutch.text
+    # and 7/12-20/12 before: c4, c5, c6, c7, c8, the mail m1 and the letter p1
+    assert "- Binnengekomen dossiers: 4 / 7 / −43%" in dutch.text
+    assert "- waarvan meldingen: 4 / 5 / −20%" in dutch.text
+    assert "Van 21 december 2026 tot en met 3 januari 2027 kwamen 4 dossiers binnen, allemaal meldingen. Dat is " \
+           "43% minder dan de 14 dagen ervoor; 50% van de meldingen ging over netheid;" in dutch.text
+    assert "over alle dossiers (meldingen, e-mails en brieven)" in dutch.text
+    assert "Per soort dossier:\n- Melding: 4 (100%)\n- E-mail: 0 (0%)\n- Brief: 0 (0%)" in dutch.text
+    assert "Meest gemelde categorieën (alleen meldingen):" in dutch.text
     assert "Het enige antwoord op de tevredenheidsvraag was niet tevreden." in dutch.text  # c4, 11 December
     assert "- Openbare netheid: 2 (50%)" in dutch.text
     assert "https://meldpunt.stad.example/werk/rapporten?van=2026-12-21&tot=2027-01-03" in dutch.text
-    assert "<table" in dutch.html and "Binnengekomen meldingen" in dutch.html
+    assert "<table" in dutch.html and "Binnengekomen dossiers" in dutch.html and "Per soort dossier" in dutch.html
+    assert "Binnengekomen meldingen" not in dutch.text + dutch.html
     english = render_row(next(m for m in mails if m.recipient == "anne@stad.example"))
     assert english.subject == "Fortnightly dispatch desk report: 21/12/2026 – 03/01/2027"
-    assert "- Reports received: 4 / 5 / −20%" in english.text
+    assert "- Cases received: 4 / 7 / −43%" in english.text and "- of which reports: 4 / 5 / −20%" in english.text
+    assert "Per kind of case:\n- Report: 4 (100%)\n- E-mail: 0 (0%)\n- Letter: 0 (0%)" in english.text
+    assert "Most reported categories (reports only):" in english.text
 
     with freeze_time(local("2027-01-11", 9)):  # week 2: every handler group
         sent = fortnightly_job(app)
@@ -139,7 +146,7 @@ def test_fortnightly_jobs_send_each_report_once(data, app):
     assert by_group["Fietsteam"] == ["fietsteam@stad.example"]
     netheid = render_row(next(m for m in group_mails if m.recipient == "dina@stad.example"))
     assert netheid.subject == "Tweewekelijks rapport Openbare netheid: 28 december 2026 – 10 januari 2027"
-    assert "- Binnengekomen meldingen: 1 /" in netheid.text  # c9 (30 December)
+    assert "- Binnengekomen dossiers: 1 /" in netheid.text  # c9 (30 December)
     assert "groep=openbare-netheid" in netheid.text
     assert db.session.scalar(select(ReportRun).where(ReportRun.kind == "meldkamer")).recipients == 3
 
@@ -174,15 +181,17 @@ def test_quarterly_job_mails_the_docx_to_the_management_over_smtp(data, app, smt
     assert (report.sent, report.failed) == (2, 0)
     assert sorted(m.rcpt_tos[0] for m in smtp_server.messages) == ["college@stad.example", "mteam@stad.example"]
     mail = smtp_server.messages[0].message
-    assert mail["Subject"] == "Kwartaalrapport meldingen 2026Q4" and mail.get_content_type() == "multipart/mixed"
+    assert mail["Subject"] == "Kwartaalrapport dossiers 2026Q4" and mail.get_content_type() == "multipart/mixed"
     assert "In de bijlage vindt u het kwartaalrapport" in mail.get_body(("plain",)).get_content()
     attachments = list(mail.iter_attachments())
     assert [a.get_filename() for a in attachments] == ["meldpunt-kwartaalrapport-2026Q4.docx"]
     assert attachments[0].get_content_type().endswith("wordprocessingml.document")
     document = Document(io.BytesIO(attachments[0].get_content()))
-    assert document.paragraphs[1].text == "Kwartaalrapport meldingen – vierde kwartaal van 2026"
-    key = {row.cells[0].text: row.cells[1].text for row in document.tables[0].rows}
-    assert key["Binnengekomen meldingen"] == "10" and key["Afgesloten meldingen"] == "6"
+    assert document.paragraphs[1].text == "Kwartaalrapport dossiers – vierde kwartaal van 2026"
+    kinds = {row.cells[0].text: row.cells[1].text for row in document.tables[0].rows}
+    assert kinds == {"Soort dossier": "Dossiers", "Melding": "10", "E-mail": "1", "Brief": "1"}
+    key = {row.cells[0].text: row.cells[1].text for row in document.tables[1].rows}
+    assert key["Binnengekomen dossiers"] == "12" and key["Afgesloten dossiers"] == "6"
 
 
 def test_fortnightly_mail_over_smtp_is_text_and_html(data, app, smtp_server):
@@ -194,7 +203,15 @@ def test_fortnightly_mail_over_smtp_is_text_and_html(data, app, smtp_server):
     received = next(m for m in smtp_server.messages if m.rcpt_tos == ["dina@stad.example"])
     assert received.message.get_content_type() == "multipart/alternative"
     assert "Tweewekelijks rapport Openbare netheid: 7 december 2026 – 20 december 2026" == received.message["Subject"]
-    assert "Binnengekomen meldingen" in received.part("text/html") and "<table" in received.part("text/html")
+    assert "Binnengekomen dossiers" in received.part("text/html") and "<table" in received.part("text/html")
+    # The fietsteam's fortnight 7/12-20/12: the meldingen c5 and c8, the mail m1 and the letter p1.
+    fiets = next(m for m in smtp_server.messages if m.rcpt_tos == ["fietsteam@stad.example"])
+    plain = fiets.part("text/plain")
+    assert "kwamen 4 dossiers binnen: 2 meldingen, 1 e-mail en 1 brief." in " ".join(plain.split())
+    assert "- Melding: 2 (50%)" in plain and "- E-mail: 1 (25%)" in plain and "- Brief: 1 (25%)" in plain
+    assert "- Weg, voetpad of plein – Fietspad beschadigd: 2 (100%)" in plain  # shares of the 2 meldingen
+    assert "geen categorie" not in plain and "<th" in fiets.part("text/html")
+    assert "Per soort dossier" in fiets.part("text/html")
 
 
 def test_no_recipients_means_no_quarterly_report_recorded(data, app):
@@ -224,9 +241,10 @@ def test_cli_fortnightly_on_demand(data, app, tmp_path):
     assert "figuren berekenen..." in result.stderr and "document schrijven..." in result.stderr
     document = Document(str(out))
     assert document.paragraphs[1].text == "Rapport – Openbare netheid"
-    assert "Van 1 december 2026 tot en met 31 december 2026 kwamen 3 meldingen binnen" in document.paragraphs[4].text
-    key = {row.cells[0].text: row.cells[1].text for row in document.tables[0].rows}
-    assert key["Binnengekomen meldingen"] == "3"
+    assert "Van 1 december 2026 tot en met 31 december 2026 kwamen 3 dossiers binnen, allemaal meldingen." \
+           in document.paragraphs[4].text
+    key = {row.cells[0].text: row.cells[1].text for row in document.tables[1].rows}
+    assert key["Binnengekomen dossiers"] == "3" and key["waarvan meldingen"] == "3"
 
     add_user("an", "meldkamer")
     sent = invoke(app, "report", "fortnightly", "--desk", "--from", "2026-12-14", "--to", "2026-12-27", "--send")
@@ -293,7 +311,7 @@ def test_every_report_mail_renders_in_both_languages(data, app, language):
         assert mail.html.startswith("<!DOCTYPE html>") and f'<html lang="{language}">' in mail.html
         if template != "rapport_kwartaal":
             assert sample["dashboard_url"] in mail.text and sample["rows"][0][0] in mail.text
-    assert ("Reports received" if language == "en" else "Binnengekomen meldingen") in render_mail(
+    assert ("Cases received" if language == "en" else "Binnengekomen dossiers") in render_mail(
         "rapport_groep", samples["rapport_groep"], language, "medewerker").text
 
 

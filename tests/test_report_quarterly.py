@@ -43,7 +43,10 @@ def test_numbers_are_written_the_dutch_way():
 
 
 def test_summary_sentence_from_the_figures():
-    current = Figures(start=START, end=END, group_key=None, created=1234, closed=1180, on_time_share=0.8712,
+    current = Figures(start=START, end=END, group_key=None, created=1234, meldingen=1000, closed=1180,
+                      on_time_share=0.8712,
+                      by_kind=[Share("melding", "melding", 1000, 0.8104), Share("mail", "mail", 150, 0.1216),
+                               Share("post", "post", 84, 0.0681)],
                       by_main_category=[Share("wegen", "Weg, voetpad of plein", 531, 0.4303),
                                         Share("netheid", "Netheid", 400, 0.3241)],
                       closing=LeadTime(1180, 84.0, 200.0), open_at_end=57, overdue_at_end=9,
@@ -52,15 +55,26 @@ def test_summary_sentence_from_the_figures():
     report = ReportFigures(DECEMBER, NOVEMBER_EQUAL_LENGTH, None, None, current, before, [], [], {})
     text = summary(report, "In het derde kwartaal van 2026", "het vorige kwartaal")
     assert text == (
-        "In het derde kwartaal van 2026 kwamen 1.234 meldingen binnen, 12% meer dan het vorige kwartaal; "
-        "43% ging over weg, voetpad of plein; 87% werd binnen de termijn afgesloten. "
-        "Er werden 1.180 meldingen afgesloten, de helft binnen 84,0 uur (3,5 dagen). "
-        "Op het einde van de periode stonden nog 57 meldingen open, waarvan 9 over de termijn. "
+        "In het derde kwartaal van 2026 kwamen 1.234 dossiers binnen: 1.000 meldingen, 150 e-mails en 84 brieven. "
+        "Dat is 12% meer dan het vorige kwartaal; 43% van de meldingen ging over weg, voetpad of plein; "
+        "87% van de afgesloten dossiers werd binnen de termijn afgesloten. "
+        "Er werden 1.180 dossiers afgesloten, de helft binnen 84,0 uur (3,5 dagen). "
+        "Op het einde van de periode stonden nog 57 dossiers open, waarvan 9 over de termijn. "
         "Van de 210 antwoorden op de tevredenheidsvraag was 81% tevreden.")
 
-    fewer = ReportFigures(DECEMBER, NOVEMBER_EQUAL_LENGTH, None, None,
-                          Figures(start=START, end=END, group_key=None, created=1), before, [], [], {})
-    assert summary(fewer, "Vandaag", "gisteren") == "Vandaag kwam 1 melding binnen, 100% minder dan gisteren."
+    one = Figures(start=START, end=END, group_key=None, created=1,
+                  by_kind=[Share("melding", "melding", 0, 0.0), Share("mail", "mail", 1, 1.0)])
+    fewer = ReportFigures(DECEMBER, NOVEMBER_EQUAL_LENGTH, None, None, one, before, [], [], {})
+    assert summary(fewer, "Vandaag", "gisteren") == ("Vandaag kwam 1 dossier binnen, een e-mail. "
+                                                     "Dat is 100% minder dan gisteren.")
+    letters = Figures(start=START, end=END, group_key=None, created=3,
+                      by_kind=[Share("melding", "melding", 0, 0.0), Share("post", "post", 3, 1.0)])
+    assert summary(ReportFigures(DECEMBER, NOVEMBER_EQUAL_LENGTH, None, None, letters, letters, [], [], {}),
+                   "Vandaag", "gisteren") == "Vandaag kwamen 3 dossiers binnen, allemaal brieven. Dat is evenveel " \
+                                             "als gisteren."
+    none = ReportFigures(DECEMBER, NOVEMBER_EQUAL_LENGTH, None, None,
+                         Figures(start=START, end=END, group_key=None), before, [], [], {})
+    assert summary(none, "Vandaag", "gisteren") == "Vandaag kwamen 0 dossiers binnen, 100% minder dan gisteren."
 
 
 def test_document_tables_hold_the_known_figures(data):
@@ -72,29 +86,43 @@ def test_document_tables_hold_the_known_figures(data):
     assert texts[0] == "Meldpunt Stad" and document.paragraphs[0].style.name == "Title"
     assert texts[2].startswith("Periode: 1 december 2026") and "Opgemaakt op" in texts[2]
     assert texts[texts.index("Samenvatting") + 1].startswith(
-        "Van 1 tot en met 31 december 2026 kwamen 10 meldingen binnen, 900% meer dan de 31 dagen ervoor; "
-        "50% ging over weg, voetpad of plein; 80% werd binnen de termijn afgesloten.")
+        "Van 1 tot en met 31 december 2026 kwamen 12 dossiers binnen: 10 meldingen, 1 e-mail en 1 brief. "
+        "Dat is 1.100% meer dan de 31 dagen ervoor; 50% van de meldingen ging over weg, voetpad of plein; "
+        "80% van de afgesloten dossiers werd binnen de termijn afgesloten.")
+    headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
+    assert headings == ["Samenvatting", "Kerncijfers", "Per behandelaarsgroep", "Meldingen per categorie",
+                        "Per kanaal", "Hoe de cijfers geteld worden"]
+    assert texts[texts.index("Meldingen per categorie") + 1].startswith("Alleen meldingen hebben een categorie")
 
     found = tables(document)
+    # The small table in the summary, right after the summary sentence.
+    assert document.tables[0].rows[0].cells[0].text == "Soort dossier"
+    assert found["Soort dossier"] == [["Soort dossier", "Dossiers", "Aandeel"], ["Melding", "10", "83%"],
+                                      ["E-mail", "1", "8,3%"], ["Brief", "1", "8,3%"]]
     key = {row[0]: row[1:] for row in found["Cijfer"][1:]}
     assert found["Cijfer"][0] == ["Cijfer", "Deze periode", "De periode ervoor", "Verschil"]
-    assert key["Binnengekomen meldingen"] == ["10", "1", "+900%"]
-    assert key["Afgesloten meldingen"] == ["6", "0", "–"]
-    assert key["Open op het einde van de periode"][0] == "5" and key["waarvan over de termijn"][0] == "3"
+    assert key["Binnengekomen dossiers"] == ["12", "1", "+1.100%"]
+    assert key["waarvan meldingen"] == ["10", "1", "+900%"]
+    assert key["Afgesloten dossiers"] == ["6", "0", "–"]
+    assert not any("meldingen" in label.lower() and label != "waarvan meldingen" for label in key)
+    assert key["Open op het einde van de periode"][0] == "7" and key["waarvan over de termijn"][0] == "3"
     assert key["Binnen de termijn afgesloten"][0] == "80%"
     assert key["Doorlooptijd tot afsluiten, mediaan"][0] == "84,0 uur (3,5 dagen)"
     assert key["Doorlooptijd tot afsluiten, 90e percentiel"][0] == "107,5 uur (4,5 dagen)"
     assert key["Eerste reactie (in behandeling), mediaan"][0] == "3,0 uur"
     assert key["Eerste reactie (in behandeling), 90e percentiel"][0] == "5,2 uur"
-    assert key["Heropende meldingen"][:2] == ["1", "1"] and key["Heropeningsgraad"][0] == "17%"
+    assert key["Heropende dossiers"][:2] == ["1", "1"] and key["Heropeningsgraad"][0] == "17%"
     assert key["Antwoorden op de tevredenheidsvraag"][0] == "3" and key["Tevreden"][0] == "67%"
     assert key["Aannemersopdrachten"][:2] == ["2", "1"] and key["waarvan uitgevoerd"][0] == "1"
     assert key["Doorlooptijd aannemer, mediaan"][:2] == ["20,0 uur", "24,0 uur (1,0 dagen)"]
 
     # closed per group in December: OOD c1 24 h, c2 48 h, c6 96 h; netheid c3 119 h, c4 72 h; fietsteam c5 96 h
-    assert found["Groep"][1:] == [["Onderhoud openbaar domein", "5", "50%", "3", "2,0"],
-                                  ["Openbare netheid", "3", "30%", "2", "4,0"],
-                                  ["Fietsteam", "2", "20%", "1", "4,0"]]
+    assert found["Groep"][0][:3] == ["Groep", "Dossiers", "Aandeel"]
+    assert found["Groep"][1:] == [["Onderhoud openbaar domein", "5", "42%", "3", "2,0"],
+                                  ["Fietsteam", "4", "33%", "1", "4,0"],
+                                  ["Openbare netheid", "3", "25%", "2", "4,0"]]
+    # Shares of the 10 meldingen; the mail and the letter have no category and are not counted here.
+    assert found["Hoofdcategorie"][0] == ["Hoofdcategorie", "Meldingen", "Aandeel"]
     assert found["Hoofdcategorie"][1:] == [["Weg, voetpad of plein", "5", "50%"], ["Netheid", "3", "30%"],
                                            ["Openbare verlichting", "2", "20%"]]
     assert sorted(found["Hoofdcategorie/Subcategorie"][1:]) == sorted([
@@ -102,8 +130,9 @@ def test_document_tables_hold_the_known_figures(data):
         ["Netheid", "Volle openbare vuilbak", "3", "30%"],
         ["Weg, voetpad of plein", "Fietspad beschadigd", "2", "20%"],
         ["Openbare verlichting", "Straatlamp kapot", "2", "20%"]])
-    assert found["Kanaal"][1:] == [["Webformulier", "5", "50%"], ["E-mail", "2", "20%"], ["Telefoon", "2", "20%"],
-                                   ["Balie", "1", "10%"]]
+    assert found["Kanaal"][0] == ["Kanaal", "Dossiers", "Aandeel"]
+    assert found["Kanaal"][1:] == [["Webformulier", "5", "42%"], ["E-mail", "3", "25%"], ["Telefoon", "2", "17%"],
+                                   ["Balie", "1", "8,3%"], ["Brief", "1", "8,3%"]]
 
     images = pictures(document)
     assert len(images) == 3 and all(image.startswith(b"\x89PNG\r\n\x1a\n") for image in images)
@@ -116,19 +145,20 @@ def test_quarter_follows_the_city_calendar(data, app):
     app.config["MELDPUNT_CITY_NAME"] = "Mechelen"
     content, report = quarterly_report(parse_quarter("2026Q4"))
     f = report.current
-    assert (f.created, f.closed, f.open_at_end, f.overdue_at_end) == (10, 6, 4, 2)
+    assert (f.created, f.meldingen, f.closed, f.open_at_end, f.overdue_at_end) == (12, 10, 6, 6, 2)
     assert (f.reopened, f.contractor_orders, f.contractor_orders_done) == (2, 3, 2)
     assert report.before.created == 0
     assert [w.label for w in report.weeks][0] == "W40" and [w.label for w in report.weeks][-1] == "W53"
-    assert sum(w.count for w in report.weeks) == 10
+    assert sum(w.count for w in report.weeks) == 12
 
     document = Document(io.BytesIO(content))
     assert document.paragraphs[0].text == "Meldpunt Mechelen"
-    assert document.paragraphs[1].text == "Kwartaalrapport meldingen – vierde kwartaal van 2026"
+    assert document.paragraphs[1].text == "Kwartaalrapport dossiers – vierde kwartaal van 2026"
     assert tables(document)["Cijfer"][0] == ["Cijfer", "2026Q4", "2026Q3 (vorig kwartaal)", "Verschil"]
     summary_text = [p.text for p in document.paragraphs if p.text.startswith("In het vierde kwartaal")][0]
-    assert summary_text.startswith("In het vierde kwartaal van 2026 kwamen 10 meldingen binnen (het vorige "
-                                   "kwartaal: geen); 60% ging over weg, voetpad of plein;")
+    assert summary_text.startswith("In het vierde kwartaal van 2026 kwamen 12 dossiers binnen: 10 meldingen, 1 e-mail "
+                                   "en 1 brief. Het vorige kwartaal kwam er geen binnen; 60% van de meldingen ging "
+                                   "over weg, voetpad of plein;")
 
 
 def invoke(app, *args: str):
@@ -142,9 +172,9 @@ def test_cli_writes_the_quarterly_report_with_progress(data, app, tmp_path):
     assert ["figuren berekenen...", "grafieken...", "document schrijven..."] == [
         line for line in result.stderr.splitlines() if line in ("figuren berekenen...", "grafieken...",
                                                                   "document schrijven...")]
-    assert f"{out}: kwartaalrapport 2026Q4, 10 meldingen" in result.stdout
+    assert f"{out}: kwartaalrapport 2026Q4, 12 dossiers" in result.stdout
     document = Document(str(out))
-    assert tables(document)["Cijfer"][1] == ["Binnengekomen meldingen", "10", "0", "–"]
+    assert tables(document)["Cijfer"][1] == ["Binnengekomen dossiers", "12", "0", "–"]
 
 
 @pytest.mark.parametrize("quarter", ["2026Q5", "Q3", "2026-3", "derde"])

@@ -96,12 +96,12 @@ def dashboard():
 @bp.get("/rapporten/dossiers.xlsx", defaults={"fmt": "xlsx"})
 @roles_required(*DASHBOARD_ROLES)
 def export_cases(fmt: str):
-    """The cases created in the period as CSV or XLSX, without personal data of reporters."""
+    """The dossiers (cases of every kind) created in the period as CSV or XLSX, without personal data of reporters."""
     try:
         selection = _selection()
     except SelectionError as err:
         return _error(err)
-    name = _filename(selection, "meldingen", fmt)
+    name = _filename(selection, "dossiers", fmt)
     if fmt == "csv":
         lines = cases_csv(selection.period, selection.group_key)
         return _download(stream_with_context(lines), "text/csv; charset=utf-8", name)

@@ -8,15 +8,21 @@ EN = {
     "laatste 14 dagen": "last 14 days", "Vergeleken met {period}.": "Compared with {period}.",
     "Kerncijfers": "Key figures", "Cijfer": "Figure", "Deze periode": "This period",
     "De periode ervoor": "The period before", "Verschil": "Change",
-    "Binnengekomen meldingen per week": "Reports received per week",
+    "Binnengekomen dossiers per week": "Cases received per week",
+    "Soort dossier": "Kind of case", "Dossiers": "Cases",
+    "Meldingen per categorie": "Reports per category",
+    "Alleen meldingen hebben een categorie: e-mails en brieven tellen hier niet mee, de aandelen zijn delen van "
+    "de meldingen.": "Only reports have a category: e-mails and letters are not counted here, the shares are shares "
+    "of the reports.",
+    "Meldingen per hoofdcategorie": "Reports per main category",
     "Per behandelaarsgroep": "Per handler group", "Meldingen": "Reports", "Aandeel": "Share",
     "Afgesloten": "Closed", "Doorlooptijd (mediaan, dagen)": "Time to close (median, days)",
     "Doorlooptijd tot afsluiten per groep": "Time to close per group", "Per kanaal": "Per channel",
-    "Kanaal": "Channel", "Per categorie": "Per category", "Hoofdcategorie": "Main category",
-    "Subcategorie": "Sub category", "Meldingen per hoofdcategorie": "Reports per main category",
+    "Kanaal": "Channel", "Hoofdcategorie": "Main category",
+    "Subcategorie": "Sub category",
     "Exporteren": "Export",
-    "Meldingen van deze periode (zonder persoonsgegevens van melders):":
-    "Reports of this period (without personal data of reporters):",
+    "Dossiers van deze periode (zonder persoonsgegevens van melders):":
+    "Cases of this period (without personal data of reporters):",
     "De cijfers van deze pagina:": "The figures on this page:",
     "Rapport van deze periode nu mailen aan {who}": "Mail the report of this period to {who} now",
     "de meldkamer": "the dispatch desk", "Kwartaalrapport": "Quarterly report", "Kwartaal": "Quarter",

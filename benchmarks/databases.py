@@ -69,3 +69,12 @@ def redact(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
+
+
+def fresh_schema_or_skip(base_url: str, schema: str, label: str, configured: bool) -> Optional[str]:
+    """A freshly created schema's URL, or None after printing why `label` is skipped (no PostgreSQL)."""
+    url, why = reset_postgres_schema(base_url, schema)
+    if url is None:
+        note = " (the URL was configured explicitly!)" if configured else ""
+        print(f"{label}: SKIPPED, PostgreSQL not reachable at {redact(base_url)}: {why}{note}", flush=True)
+    return url

@@ -30,7 +30,7 @@ from handlers.queues import QueueFilter, queue_page
 from web.auth import set_password
 
 from .bulk_load import bulk_load, describe
-from .databases import drop_postgres_schema, redact, reset_postgres_schema
+from .databases import drop_postgres_schema, fresh_schema_or_skip, redact
 from .engine_rates import prepared_app
 
 QUEUE_SCHEMA = "meldpunt_bench_queues"
@@ -252,10 +252,8 @@ def print_timings(title: str, timings: list[Timing]) -> None:
 def run_queues(base_url: str, configured: bool, cases: int, requests: int = 200, warmup: int = 20) -> bool:
     """The whole queue benchmark; prints everything and returns True when every first page passed."""
     print(f"\nqueue pages: {cases:,} bulk-loaded cases in PostgreSQL schema {QUEUE_SCHEMA} ...", flush=True)
-    url, why = reset_postgres_schema(base_url, QUEUE_SCHEMA)
+    url = fresh_schema_or_skip(base_url, QUEUE_SCHEMA, "queue pages", configured)
     if url is None:
-        note = " (the URL was configured explicitly!)" if configured else ""
-        print(f"queue pages: SKIPPED, PostgreSQL not reachable at {redact(base_url)}: {why}{note}", flush=True)
         return True
     try:
         with prepared_app(url) as app:

@@ -26,7 +26,7 @@ from engine.db import db
 from engine.models import Case
 
 from .bulk_load import bulk_load, describe, libpq_url
-from .databases import drop_postgres_schema, redact, reset_postgres_schema, with_search_path
+from .databases import drop_postgres_schema, fresh_schema_or_skip, redact, with_search_path
 from .engine_rates import prepared_app
 
 SCHEMA = "meldpunt_bench_reports"
@@ -110,10 +110,8 @@ def run_report_figures(base_url: str, configured: bool, cases: int, reuse: bool 
     if present:
         print(f"  reusing the {present:,} cases already loaded in {SCHEMA} (--figure-reuse)", flush=True)
     else:
-        url, why = reset_postgres_schema(base_url, SCHEMA)
+        url = fresh_schema_or_skip(base_url, SCHEMA, "quarterly figures", configured)
         if url is None:
-            note = " (the URL was configured explicitly!)" if configured else ""
-            print(f"quarterly figures: SKIPPED, PostgreSQL not reachable at {redact(base_url)}: {why}{note}")
             return True
     try:
         with prepared_app(url) as app:

@@ -30,7 +30,7 @@ from engine.db import db
 from engine.timers import due_case_ids
 
 from .bulk_load import bulk_load, describe, libpq_url
-from .databases import drop_postgres_schema, redact, reset_postgres_schema
+from .databases import drop_postgres_schema, fresh_schema_or_skip, redact
 from .engine_rates import prepared_app
 
 SCHEMA = "meldpunt_bench_timers"
@@ -97,10 +97,8 @@ def run_timers(base_url: str, configured: bool, waiting: int) -> bool:
     """The whole timer benchmark; prints everything and returns True when the tick's query passed."""
     print(f"\ntimer tick: {waiting:,} waiting cases in PostgreSQL schema {SCHEMA} (PostgreSQL only: the bulk "
           f"loader does not support SQLite) ...", flush=True)
-    url, why = reset_postgres_schema(base_url, SCHEMA)
+    url = fresh_schema_or_skip(base_url, SCHEMA, "timer tick", configured)
     if url is None:
-        note = " (the URL was configured explicitly!)" if configured else ""
-        print(f"timer tick: SKIPPED, PostgreSQL not reachable at {redact(base_url)}: {why}{note}", flush=True)
         return True
     try:
         with prepared_app(url) as app:

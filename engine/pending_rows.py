@@ -1,15 +1,18 @@
-"""Rows that only ever get inserted (timeline events, outbox mails) are written in one batch at commit.
+"""Rows nothing reads back before the commit (timeline events, outbox mails, a new case) go out at commit.
 
-They are append-only and nothing reads them back inside the transaction that makes them, so they
-skip the ORM's per-object bookkeeping: each becomes a dict, and all of one table go out in a single
-bulk INSERT just before the commit. A rollback drops them with everything else.
+They skip the ORM's per-object bookkeeping: each becomes a dict, and just before the commit all of
+them are inserted through the driver (engine/raw_rows.py), parents before children, on PostgreSQL in
+one round trip. A rollback drops them with everything else.
 """
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+
+from .raw_rows import insert_rows
 
 KEY = "meldpunt_pending_rows"
 
@@ -19,21 +22,18 @@ def add_row(session: Session, model: type, row: dict[str, Any]) -> None:
     session.info.setdefault(KEY, {}).setdefault(model, []).append(row)
 
 
-_inserts: dict[type, Any] = {}
-
-
-def _insert_for(model: type):
-    # One statement object per table: SQLAlchemy then finds its compiled form without rebuilding the key.
-    if model not in _inserts:
-        _inserts[model] = model.__table__.insert()
-    return _inserts[model]
+@cache
+def _dependency_rank(model: type) -> int:
+    """Position of the model's table in the metadata's dependency order: referenced tables first."""
+    return model.metadata.sorted_tables.index(model.__table__)
 
 
 @event.listens_for(Session, "before_commit")
 def _write_pending(session: Session) -> None:
     pending = session.info.pop(KEY, None)
-    for model, rows in (pending or {}).items():
-        session.execute(_insert_for(model), rows)  # Core executemany: no per-row ORM work
+    if pending:
+        ordered = sorted(pending.items(), key=lambda item: _dependency_rank(item[0]))
+        insert_rows(session, [(model.__table__, rows) for model, rows in ordered])
 
 
 @event.listens_for(Session, "after_rollback")

@@ -191,11 +191,13 @@ def run_guarded(case_id: int, actor: str, action) -> Any:
 
 
 def start_case(*, kind: str, process_key: str, fields: dict[str, Any], data: Optional[dict[str, Any]] = None,
-               actor: str = "systeem", user_id: Optional[int] = None, commit: bool = True) -> Case:
+               actor: str = "systeem", user_id: Optional[int] = None, commit: bool = True,
+               case_id: Optional[int] = None) -> Case:
     """Create a case with the given column values, start its process and run it until it waits.
 
     `commit=False` leaves the commit to the caller: a service task that starts another case (an
-    infomail turned into a melding) keeps both cases in its own transaction.
+    infomail turned into a melding) keeps both cases in its own transaction. `case_id` is an id the
+    caller reserved already (engine.new_case_row.reserve_case_id).
     """
     definition = latest_ref(process_key)
     spec, deps = spec_for(definition.id)
@@ -203,7 +205,7 @@ def start_case(*, kind: str, process_key: str, fields: dict[str, Any], data: Opt
     now = utcnow()
     case = Case(kind=kind, definition_id=definition.id, tracking_token=secrets.token_urlsafe(24),
                 status="ontvangen", created_at=now, updated_at=now, **fields)
-    allocate_case_id(case)
+    allocate_case_id(case, case_id)
     case.reference = new_reference(kind, case.id, now.year)
     workflow = BpmnWorkflow(spec, deps, script_engine=ENGINE)
     start = workflow.get_next_task(state=TaskState.READY)
@@ -221,7 +223,7 @@ def start_case(*, kind: str, process_key: str, fields: dict[str, Any], data: Opt
         db.session.rollback()
         raise
     run.save()
-    values = write_new_case(case)
+    values = write_new_case(case, at_commit=commit)
     if commit:
         commit_or_explain(case.id)
     attach_as_loaded(case, values)

@@ -8,20 +8,31 @@ from sqlalchemy import select
 from engine.db import db
 from engine.errors import InvalidInput
 from engine.models import Case, Reporter
+from engine.new_case_row import known_reporter, reserve_case_id
 from engine.runtime import start_case
 from handlers.categories import active_category
 
 CHANNELS = ("web", "telefoon", "balie", "app", "mail", "brief", "sociale_media")
 
 
+_NOT_LOOKED_UP = object()
+
+
 def find_or_create_reporter(name: Optional[str], email: Optional[str], phone: Optional[str],
-                            language: str = "nl") -> Optional[Reporter]:
-    """Reuse the reporter with this e-mail address (so their cases form one history), else create one."""
+                            language: str = "nl", *, stored: Any = _NOT_LOOKED_UP) -> Optional[Reporter]:
+    """Reuse the reporter with this e-mail address (so their cases form one history), else create one.
+
+    `stored`: the caller looked the address up already (engine.new_case_row.reserve_case_id): the
+    stored reporter's column values, or None when there is none.
+    """
     if not (name or email or phone):
         return None
     reporter = None
-    if email:
-        reporter = db.session.scalar(select(Reporter).where(Reporter.email == email.lower()).limit(1))
+    if stored is not _NOT_LOOKED_UP:
+        reporter = known_reporter(stored) if stored is not None else None
+    elif email:
+        reporter = db.session.scalar(select(Reporter).where(Reporter.email == email.lower())
+                                     .order_by(Reporter.id).limit(1))
     if reporter is None:
         reporter = Reporter(email=email.lower() if email else None)
         db.session.add(reporter)
@@ -45,9 +56,12 @@ def register_melding(*, description: str, channel: str, category: Optional[str] 
             raise InvalidInput("unknown category", {"category": [f"no active category '{category}'"]})
     location = location or {}
     reporter_data = reporter or {}
-    person = find_or_create_reporter(reporter_data.get("name"), reporter_data.get("email"),
-                                     reporter_data.get("phone"), reporter_data.get("language") or "nl")
+    email = (reporter_data.get("email") or "").lower() or None
+    case_id, stored = reserve_case_id(reporter_email=email)  # on PostgreSQL: one query for both
+    person = find_or_create_reporter(reporter_data.get("name"), email, reporter_data.get("phone"),
+                                     reporter_data.get("language") or "nl", stored=stored)
     fields = {"description": description, "channel": channel, "category": category_row,
               "address": location.get("address"), "lat": location.get("lat"), "lon": location.get("lon"),
               "reporter": person}
-    return start_case(kind="melding", process_key="melding", fields=fields, actor=actor, user_id=user_id)
+    return start_case(kind="melding", process_key="melding", fields=fields, actor=actor, user_id=user_id,
+                      case_id=case_id)

@@ -33,7 +33,10 @@ def _write_pending(session: Session) -> None:
     pending = session.info.pop(KEY, None)
     if pending:
         ordered = sorted(pending.items(), key=lambda item: _dependency_rank(item[0]))
-        insert_rows(session, [(model.__table__, rows) for model, rows in ordered])
+        # When the ORM has nothing left to flush (so for a new case, usually), the COMMIT can travel with
+        # the rows; a savepoint's release fires this event too, and must not commit the whole transaction.
+        last = not (session.in_nested_transaction() or session.new or session.deleted or session.dirty)
+        insert_rows(session, [(model.__table__, rows) for model, rows in ordered], and_commit=last)
 
 
 @event.listens_for(Session, "after_rollback")

@@ -74,8 +74,14 @@ def plan_for(dialect: Dialect, table: Table, row_keys: Sequence[str]) -> InsertP
     return plan
 
 
-def insert_rows(session: Session, batches: Sequence[tuple[Table, list[dict[str, Any]]]]) -> None:
-    """INSERT every batch (table, rows with the same keys) in order, in the session's transaction."""
+def insert_rows(session: Session, batches: Sequence[tuple[Table, list[dict[str, Any]]]],
+                and_commit: bool = False) -> None:
+    """INSERT every batch (table, rows with the same keys) in order, in the session's transaction.
+
+    `and_commit` (used at the session's commit, when these rows are all that is left to write): on
+    PostgreSQL the COMMIT goes in the same pipeline, and SQLAlchemy's own commit afterwards finds the
+    driver's transaction closed (psycopg then sends nothing). Elsewhere SQLAlchemy commits as usual.
+    """
     batches = [(table, rows) for table, rows in batches if rows]
     if not batches:
         return
@@ -96,6 +102,8 @@ def insert_rows(session: Session, batches: Sequence[tuple[Table, list[dict[str, 
             with driver.pipeline():  # every statement sent at once, results read at the end: one round trip
                 for current, params in work:
                     cursor.executemany(current.sql, params)
+                if and_commit:
+                    driver.commit()
         else:
             for current, params in work:
                 cursor.executemany(current.sql, params)

@@ -1,17 +1,20 @@
 """Rows inserted through the driver (engine/raw_rows.py) must read back exactly as the ORM would have written them."""
 from __future__ import annotations
 
+import json
 import secrets
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import exc, func, select
+from sqlalchemy import exc, func, select, text
 
 from engine.db import db
 from engine.deploy import latest_ref
 from engine.models import Case, CaseEvent
 from engine.raw_rows import insert_rows
 from intake.meldingen import register_melding
+
+from .conftest import POSTGRES_URL
 
 
 def _case_row(**values) -> dict:
@@ -72,3 +75,77 @@ def test_rows_of_one_table_must_share_their_columns(app):
     with pytest.raises(ValueError, match="no column"):
         insert_rows(db.session, [(CaseEvent.__table__, [{**event, "colour": "red"}])])
     db.session.rollback()
+
+
+def _count_elsewhere(app, model, **where) -> int:
+    """Rows as another connection sees them: only what was really committed."""
+    with db.engine.connect() as other:
+        query = select(func.count()).select_from(model.__table__)
+        for column, value in where.items():
+            query = query.where(model.__table__.c[column] == value)
+        return other.scalar(query)
+
+
+def test_a_new_case_is_committed_when_register_returns(app):
+    case = register_melding(description="Put in het fietspad", channel="web", category="wegdek-put",
+                            reporter={"email": "fiets@example.org"})
+    assert _count_elsewhere(app, Case, id=case.id) == 1
+    assert _count_elsewhere(app, CaseEvent, case_id=case.id) >= 1
+    # The session carries on normally after a commit that travelled with the rows.
+    case.description = "Put in het fietspad, 20 cm diep"
+    db.session.commit()
+    assert db.session.get(Case, case.id).lock_version == 2
+
+
+def test_rows_and_orm_changes_of_one_commit_land_together(app):
+    from engine.models import Reporter
+
+    case = register_melding(description="Graffiti op de brug", channel="web", category="sluikstort",
+                            reporter={"email": "brug@example.org"})
+    case_id, reporter_id = case.id, case.reporter_id
+    db.session.get(Reporter, reporter_id).name = "Bram Brug"  # an ORM change ...
+    from engine.timeline import add_event
+
+    add_event(case, "note", note="Telefonisch nagevraagd")  # ... and a row written through the driver
+    db.session.commit()
+    db.session.remove()
+    assert db.session.get(Reporter, reporter_id).name == "Bram Brug"
+    assert _count_elsewhere(app, CaseEvent, case_id=case_id, kind="note") == 1
+
+
+def test_the_commit_travels_with_the_rows_only_when_nothing_else_is_left(app, monkeypatch):
+    """The COMMIT joins the rows' round trip only at the real commit with a clean session: never at a
+    savepoint's release (which would commit the whole transaction) nor before the ORM's own writes."""
+    from engine import pending_rows
+    from engine.models import Reporter
+    from engine.timeline import add_event
+
+    seen: list[bool] = []
+    real = pending_rows.insert_rows
+    monkeypatch.setattr(pending_rows, "insert_rows",
+                        lambda session, batches, and_commit=False: seen.append(and_commit) or real(session, batches,
+                                                                                              and_commit))
+    case = register_melding(description="Zwerfvuil aan de Vaart", channel="web", category="sluikstort",
+                            reporter={"email": "vaart@example.org"})
+    assert seen == [True]  # a new case: its rows and the COMMIT in one go
+    add_event(case, "note", note="Gewone notitie")
+    db.session.commit()
+    db.session.get(Reporter, case.reporter_id).name = "Vera Vaart"
+    add_event(case, "note", note="Met een wijziging van de melder")
+    db.session.commit()
+    nested = db.session.begin_nested()
+    add_event(case, "note", note="Binnen een savepoint")
+    nested.commit()
+    db.session.commit()
+    assert seen == [True, True, False, False]
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="needs MELDPUNT_TEST_POSTGRES_URL (TOAST compression is PostgreSQL's)")
+@pytest.mark.parametrize("app", ["postgresql"], indirect=True)
+def test_postgresql_compresses_stored_instances_with_lz4_where_the_server_has_it(app):
+    case = register_melding(description="Lamp kapot", channel="web", category="straatlamp-defect")
+    has_lz4 = db.session.scalar(text("SELECT 'lz4' = ANY (enumvals) FROM pg_settings "
+                                     "WHERE name = 'default_toast_compression'"))
+    method = db.session.scalar(text("SELECT pg_column_compression(state) FROM cases WHERE id = :id"), {"id": case.id})
+    assert method == ("lz4" if has_lz4 else "pglz")
+    assert json.loads(db.session.get(Case, case.id).state)  # and it reads back whole

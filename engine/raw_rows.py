@@ -20,27 +20,29 @@ from sqlalchemy import Table, bindparam, exc
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
+MAX_ROWS_PER_STATEMENT = 50  # well under SQLite's limit of bound parameters per statement
+
 
 @dataclass(frozen=True)
 class InsertPlan:
-    """One compiled INSERT: its SQL, the parameter keys in order and a converter per key."""
+    """One compiled INSERT of `rows` rows: its SQL and, in the driver's order, (row, key, converter)."""
 
     sql: str
-    keys: tuple[str, ...]
-    converters: tuple[Optional[Callable[[Any], Any]], ...]
+    slots: tuple[tuple[int, str, str, Optional[Callable[[Any], Any]]], ...]  # (row, key, parameter name, convert)
     defaults: tuple[tuple[str, Callable[[], Any]], ...]  # columns the rows leave out, with their Python default
     positional: bool
 
-    def parameters(self, row: dict[str, Any]) -> Any:
-        """The driver parameters for one row (a tuple for qmark, a dict for pyformat)."""
+    def parameters(self, rows: Sequence[dict[str, Any]]) -> Any:
+        """The driver parameters for these rows (a tuple for qmark, a dict for pyformat)."""
         if self.defaults:
-            row = {**{key: make() for key, make in self.defaults if key not in row}, **row}
-        values = [row[key] if convert is None else convert(row[key])
-                  for key, convert in zip(self.keys, self.converters, strict=True)]
-        return tuple(values) if self.positional else dict(zip(self.keys, values, strict=True))
+            rows = [{**{key: make() for key, make in self.defaults if key not in row}, **row} for row in rows]
+        values = [rows[i][key] if convert is None else convert(rows[i][key]) for i, key, _, convert in self.slots]
+        if self.positional:
+            return tuple(values)
+        return {name: value for (_, _, name, _), value in zip(self.slots, values, strict=True)}
 
 
-_plans: dict[tuple[str, Table, tuple[str, ...]], InsertPlan] = {}
+_plans: dict[tuple[str, Table, tuple[str, ...], int], InsertPlan] = {}
 
 
 def _default_maker(column) -> Optional[Callable[[], Any]]:
@@ -54,9 +56,9 @@ def _default_maker(column) -> Optional[Callable[[], Any]]:
     return None  # SQL-expression defaults stay with the database
 
 
-def plan_for(dialect: Dialect, table: Table, row_keys: Sequence[str]) -> InsertPlan:
-    """The compiled INSERT of `table` for rows with these keys (plus columns with a Python default)."""
-    cache_key = (dialect.name, table, tuple(row_keys))
+def plan_for(dialect: Dialect, table: Table, row_keys: Sequence[str], rows: int = 1) -> InsertPlan:
+    """The compiled INSERT of `rows` rows of `table` with these keys (plus columns with a Python default)."""
+    cache_key = (dialect.name, table, tuple(row_keys), rows)
     plan = _plans.get(cache_key)
     if plan is not None:
         return plan
@@ -66,10 +68,14 @@ def plan_for(dialect: Dialect, table: Table, row_keys: Sequence[str]) -> InsertP
     defaults = tuple((column.key, maker) for column in table.c
                      if column.key not in row_keys and (maker := _default_maker(column)) is not None)
     keys = tuple(row_keys) + tuple(key for key, _ in defaults)
-    compiled = table.insert().values({key: bindparam(key) for key in keys}).compile(dialect=dialect)
-    order = tuple(compiled.positiontup) if compiled.positional else keys
-    converters = tuple(table.c[key].type.dialect_impl(dialect).bind_processor(dialect) for key in order)
-    plan = InsertPlan(compiled.string, order, converters, defaults, compiled.positional)
+    names = {f"r{i}_{key}": (i, key) for i in range(rows) for key in keys}
+    values = [{key: bindparam(f"r{i}_{key}") for key in keys} for i in range(rows)]
+    # inline(): no RETURNING of the new ids, which nothing here would read
+    compiled = table.insert().values(values).inline().compile(dialect=dialect)
+    order = tuple(compiled.positiontup) if compiled.positional else tuple(names)
+    slots = tuple((*names[name], name, table.c[names[name][1]].type.dialect_impl(dialect).bind_processor(dialect))
+                  for name in order)
+    plan = InsertPlan(compiled.string, slots, defaults, compiled.positional)
     _plans[cache_key] = plan
     return plan
 
@@ -92,8 +98,10 @@ def insert_rows(session: Session, batches: Sequence[tuple[Table, list[dict[str, 
         keys = tuple(rows[0])
         if any(tuple(row) != keys for row in rows[1:]):
             raise ValueError(f"rows for {table.name} differ in their keys")
-        plan = plan_for(dialect, table, keys)
-        work.append((plan, [plan.parameters(row) for row in rows]))
+        for start in range(0, len(rows), MAX_ROWS_PER_STATEMENT):  # several rows, one statement
+            part = rows[start:start + MAX_ROWS_PER_STATEMENT]
+            plan = plan_for(dialect, table, keys, len(part))
+            work.append((plan, plan.parameters(part)))
     driver = connection.connection.driver_connection
     cursor = driver.cursor()
     current = None
@@ -101,12 +109,12 @@ def insert_rows(session: Session, batches: Sequence[tuple[Table, list[dict[str, 
         if dialect.name == "postgresql":
             with driver.pipeline():  # every statement sent at once, results read at the end: one round trip
                 for current, params in work:
-                    cursor.executemany(current.sql, params)
+                    cursor.execute(current.sql, params)
                 if and_commit:
                     driver.commit()
         else:
             for current, params in work:
-                cursor.executemany(current.sql, params)
+                cursor.execute(current.sql, params)
     except dialect.loaded_dbapi.Error as err:
         raise exc.DBAPIError.instance(current.sql if current else "", None, err, dialect.loaded_dbapi.Error,
                                       dialect=dialect) from err

@@ -149,3 +149,18 @@ def test_postgresql_compresses_stored_instances_with_lz4_where_the_server_has_it
     method = db.session.scalar(text("SELECT pg_column_compression(state) FROM cases WHERE id = :id"), {"id": case.id})
     assert method == ("lz4" if has_lz4 else "pglz")
     assert json.loads(db.session.get(Case, case.id).state)  # and it reads back whole
+
+
+def test_many_rows_of_one_table_arrive_whole_and_in_order(app):
+    from engine.raw_rows import MAX_ROWS_PER_STATEMENT
+
+    case = register_melding(description="Veel notities", channel="web", category="sluikstort")
+    count = 2 * MAX_ROWS_PER_STATEMENT + 7  # more than one statement's worth
+    rows = [{"case_id": case.id, "at": datetime.now(UTC), "kind": "note", "actor": f"actor {n}", "user_id": None,
+             "public": n % 2 == 0, "status": None, "text": None, "note": f"notitie {n}", "data": {"n": n}}
+            for n in range(count)]
+    insert_rows(db.session, [(CaseEvent.__table__, rows)])
+    db.session.commit()
+    stored = db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.kind == "note")
+                                .order_by(CaseEvent.id)).all()
+    assert [(e.note, e.public, e.data) for e in stored] == [(f"notitie {n}", n % 2 == 0, {"n": n}) for n in range(count)]

@@ -28,15 +28,28 @@ def _dependency_rank(model: type) -> int:
     return model.metadata.sorted_tables.index(model.__table__)
 
 
+@cache
+def _is_referenced(model: type) -> bool:
+    """Whether any table has a foreign key to this model's table (a new case's row is; timeline rows are not)."""
+    return any(fk.column.table is model.__table__ for table in model.metadata.sorted_tables
+               for fk in table.foreign_keys)
+
+
 @event.listens_for(Session, "before_commit")
 def _write_pending(session: Session) -> None:
     pending = session.info.pop(KEY, None)
-    if pending:
-        ordered = sorted(pending.items(), key=lambda item: _dependency_rank(item[0]))
-        # When the ORM has nothing left to flush (so for a new case, usually), the COMMIT can travel with
-        # the rows; a savepoint's release fires this event too, and must not commit the whole transaction.
-        last = not (session.in_nested_transaction() or session.new or session.deleted or session.dirty)
-        insert_rows(session, [(model.__table__, rows) for model, rows in ordered], and_commit=last)
+    if not pending:
+        return
+    ordered = sorted(pending.items(), key=lambda item: _dependency_rank(item[0]))
+    nested = session.in_nested_transaction()
+    if not nested and not any(_is_referenced(model) for model in pending):
+        # No ORM row of this commit can refer to these rows, so the ORM's changes (the case's new state,
+        # say) may go first, and the rows then bring the COMMIT along.
+        session.flush()
+    # A new case's row must precede the ORM rows that refer to it: then the ORM flushes after the rows
+    # and SQLAlchemy commits. A savepoint's release fires this event too, and must not commit at all.
+    last = not (nested or session.new or session.deleted or session.dirty)
+    insert_rows(session, [(model.__table__, rows) for model, rows in ordered], and_commit=last)
 
 
 @event.listens_for(Session, "after_rollback")

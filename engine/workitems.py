@@ -55,11 +55,9 @@ def sync_work_items(case: Case, workflow, keep_with: Optional[tuple[Optional[int
         row = dict(case_id=case.id, task_id=task_id, task_name=task.task_spec.name,
                    title=task.task_spec.bpmn_name or task.task_spec.name, lane=lane, form_key=props.get("form"),
                    group_id=group_id, assignee_id=assignee, due_at=case.deadline_at if lane != "meldkamer" else None)
-        if new_case:
-            # Nothing reads a new case's items back in the transaction that makes them: one bulk INSERT at commit.
-            add_row(db.session, WorkItem, {**row, "status": "open", "created_at": utcnow()})
-        else:
-            db.session.add(WorkItem(**row))
+        # Every save is followed by its commit and nothing reads new items back in between: they go out
+        # with the commit's other rows (engine/pending_rows.py).
+        add_row(db.session, WorkItem, {**row, "status": "open", "created_at": utcnow()})
 
 
 def validate_form(form_key: Optional[str], form_data: Any) -> dict[str, Any]:

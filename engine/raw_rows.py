@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, Optional
 
 from sqlalchemy import Table, bindparam, exc
@@ -56,6 +57,14 @@ def _default_maker(column) -> Optional[Callable[[], Any]]:
     return None  # SQL-expression defaults stay with the database
 
 
+@cache
+def _positional(dialect: Dialect) -> Dialect:
+    """The dialect compiling with positional parameters (%s for psycopg): a tuple is cheaper to pass than a dict."""
+    if dialect.positional or dialect.name != "postgresql":
+        return dialect
+    return type(dialect)(paramstyle="format")
+
+
 def plan_for(dialect: Dialect, table: Table, row_keys: Sequence[str], rows: int = 1) -> InsertPlan:
     """The compiled INSERT of `rows` rows of `table` with these keys (plus columns with a Python default)."""
     cache_key = (dialect.name, table, tuple(row_keys), rows)
@@ -71,7 +80,7 @@ def plan_for(dialect: Dialect, table: Table, row_keys: Sequence[str], rows: int 
     names = {f"r{i}_{key}": (i, key) for i in range(rows) for key in keys}
     values = [{key: bindparam(f"r{i}_{key}") for key in keys} for i in range(rows)]
     # inline(): no RETURNING of the new ids, which nothing here would read
-    compiled = table.insert().values(values).inline().compile(dialect=dialect)
+    compiled = table.insert().values(values).inline().compile(dialect=_positional(dialect))
     order = tuple(compiled.positiontup) if compiled.positional else tuple(names)
     slots = tuple((*names[name], name, table.c[names[name][1]].type.dialect_impl(dialect).bind_processor(dialect))
                   for name in order)

@@ -21,7 +21,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 # Every speed target in one run: engine rates, then the queue, report-figure and timer benchmarks on
-# bulk-loaded PostgreSQL data (about ten minutes). BENCH_ARGS= runs the engine rates alone.
+# bulk-loaded PostgreSQL data (about twelve minutes). BENCH_ARGS= runs the engine rates alone.
 BENCH_ARGS ?= --queues --figures --timers
 
 bench: $(STAMP)

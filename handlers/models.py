@@ -57,6 +57,10 @@ class User(db.Model):
     language: Mapped[str] = mapped_column(String(2), default="nl")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # Every web session stores the version it was made under; raising it ends all of them (handlers/staff_sessions.py).
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Set when too many wrong passwords locked the account (handlers/login_throttle.py); an admin can lift it.
+    locked_until: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 
     groups = relationship(HandlerGroup, secondary=memberships, back_populates="members")
 

@@ -12,6 +12,7 @@ from engine.errors import InvalidInput
 
 from .groups import forget_group_ids
 from .models import GROUP_KINDS, ROLES, HandlerGroup, User
+from .staff_sessions import end_all_sessions
 
 USERNAME = re.compile(r"^[a-z0-9._-]{2,80}$")
 KEY = re.compile(r"^[a-z0-9-]{2,60}$")
@@ -19,8 +20,13 @@ MIN_PASSWORD = 10
 
 
 def save_user(user: Optional[User], *, username: str, display_name: str, email: str, role: str,
-              group_keys: list[str], active: bool, password: str = "") -> User:
-    """Create or update a staff user; every problem is reported per field, nothing is half-saved."""
+              group_keys: list[str], active: bool, password: str = "", actor: Optional[str] = None,
+              ip: Optional[str] = None) -> User:
+    """Create or update a staff user; every problem is reported per field, nothing is half-saved.
+
+    A new password or a deactivation ends every web session of an existing user (handlers/staff_sessions.py);
+    `actor` and `ip` say who did it, for the security log.
+    """
     errors: dict[str, list[str]] = {}
     username = username.strip().lower()
     if user is None:
@@ -41,6 +47,10 @@ def save_user(user: Optional[User], *, username: str, display_name: str, email: 
         errors["groups"] = ["onbekende groep"]
     if errors:
         raise InvalidInput("de gebruiker kon niet bewaard worden", errors)
+    if user is not None and user.active and not active:
+        end_all_sessions(user, "deactivated", actor=actor, ip=ip)
+    elif user is not None and password:
+        end_all_sessions(user, "password", actor=actor, ip=ip)
     if user is None:
         user = User(username=username)
         db.session.add(user)

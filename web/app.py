@@ -33,7 +33,9 @@ def load_domain() -> None:
     import handlers.post_forms  # noqa: F401
     import handlers.post_privacy  # noqa: F401
     import handlers.routing  # noqa: F401
+    import handlers.security_events  # noqa: F401
     import intake.mail_privacy  # noqa: F401
+    import intake.rate_limit_db  # noqa: F401
     import notifications.outbox  # noqa: F401
     import reports.models  # noqa: F401
 

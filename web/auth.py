@@ -1,6 +1,12 @@
-"""Staff login with Flask-Login: hashed passwords, CSRF-protected forms, an idle session timeout, roles."""
+"""Staff login with Flask-Login: hashed passwords, CSRF-protected forms, an idle session timeout, roles.
+
+A session is only as good as its user's `session_version` (handlers/staff_sessions.py): logging out ends
+every session of the user, copies of the cookie included. Logins are throttled per account and per client
+(handlers/login_throttle.py).
+"""
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
@@ -16,9 +22,15 @@ from wtforms.validators import DataRequired, Length
 
 from engine.clock import utcnow
 from engine.db import db
+from handlers.login_throttle import Refusal
 from handlers.models import User
+from handlers.staff_sessions import end_all_sessions
 
 from .i18n import LANGUAGES, translate
+from .rate_limits import client, login_throttle, minutes
+
+log = logging.getLogger("meldpunt.security")
+SESSION_VERSION = "sv"  # the session key holding the user's session_version at login
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -33,8 +45,11 @@ _DUMMY_HASH = generate_password_hash("not-a-password")
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
+    """The session's user, if still active and the session was made under the user's current session version."""
     user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
+    if user is None or not user.active or session.get(SESSION_VERSION) != user.session_version:
+        return None
+    return user
 
 
 def set_password(user: User, password: str) -> None:
@@ -54,29 +69,59 @@ def _safe_next(target: str | None) -> str:
     return url_for("staff.home")
 
 
+REFUSED = {
+    "account": "Te veel mislukte aanmeldpogingen voor deze gebruikersnaam. Probeer het opnieuw over {minutes} "
+               "minuten, of vraag de beheerder om het account te ontgrendelen.",
+    "client": "Te veel mislukte aanmeldpogingen vanaf deze verbinding. Probeer het opnieuw over {minutes} minuten.",
+}
+
+
+def _refused(form: LoginForm, refusal: Refusal):
+    """The login page with why no login is tried now (never whether the account exists)."""
+    error = translate(REFUSED[refusal.reason], minutes=minutes(refusal.retry_after))
+    return (render_template("staff/login.html", form=form, error=error), 429,
+            {"Retry-After": str(refusal.retry_after)})
+
+
 @bp.route("/aanmelden", methods=["GET", "POST"])
 def login():
-    """Log in with username and password."""
+    """Log in with username and password (throttled per account and per client)."""
     form = LoginForm()
     error = None
     if form.validate_on_submit():
-        user = db.session.scalar(select(User).where(User.username == form.username.data.strip()))
+        username, ip, throttle = form.username.data.strip(), client(), login_throttle()
+        user = db.session.scalar(select(User).where(User.username == username))
+        refusal = throttle.refusal(username, ip, user)
+        if refusal is not None:  # not even the right password logs in now
+            log.info("login refused (%s): user=%s ip=%s", refusal.reason, username.lower(), ip)
+            return _refused(form, refusal)
         ok = check_password_hash(user.password_hash if user and user.password_hash else _DUMMY_HASH,
                                  form.password.data)
         if user is not None and user.active and user.password_hash and ok:
+            throttle.succeeded(username)
             session.clear()
             login_user(user)
+            session[SESSION_VERSION] = user.session_version
             session.permanent = True
             user.last_login_at = utcnow()
             db.session.commit()
             return redirect(_safe_next(request.args.get("next")))
+        refusal = throttle.failed(username, ip, user)
+        db.session.commit()  # the lock and the security log
+        if refusal is not None:
+            return _refused(form, refusal)
         error = translate("Onbekende gebruiker of fout wachtwoord.")
     return render_template("staff/login.html", form=form, error=error), (401 if error else 200)
 
 
 @bp.post("/afmelden")
 def logout():
-    """Log out and forget the session."""
+    """Log out: this session and every other session of the same user (other browsers, copied cookies)."""
+    if current_user.is_authenticated:
+        user = db.session.get(User, current_user.id)
+        end_all_sessions(user, "logout")
+        db.session.commit()
+        log.info("logout: user=%s ip=%s (all sessions ended)", user.username, client())
     logout_user()
     session.clear()
     flash(translate("Je bent afgemeld."))
@@ -94,7 +139,8 @@ def set_language(lang: str):
     # The page sends its own path: pages with Referrer-Policy no-referrer (tracking, portal) send no Referer.
     back = request.form.get("next") or (request.referrer and urlsplit(request.referrer).path)
     response = redirect(_safe_next(back))
-    response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="Lax")
+    response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="Lax",
+                        secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
     return response
 
 
@@ -137,7 +183,10 @@ def init_auth(app) -> None:
     """Wire Flask-Login and the idle timeout into the app."""
     login_manager.init_app(app)
     app.permanent_session_lifetime = timedelta(minutes=app.config.get("MELDPUNT_SESSION_MINUTES", 60))
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    # Flask's own defaults (SameSite unset, never Secure) would win over setdefault, so these are set outright.
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    # A cookie marked Secure never travels over plain HTTP: only when the site is served over HTTPS.
+    app.config["SESSION_COOKIE_SECURE"] = str(app.config.get("MELDPUNT_BASE_URL") or "").lower().startswith("https://")
     app.config["SESSION_REFRESH_EACH_REQUEST"] = True  # the cookie's lifetime counts from the last request
     app.before_request(_enforce_idle_timeout)

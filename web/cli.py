@@ -121,6 +121,7 @@ def user_add(username: str, role: str, groups: tuple[str, ...], name: str | None
     from handlers.models import User
 
     user = db.session.scalar(select(User).where(User.username == username))
+    existing = user is not None
     if user is None:
         user = User(username=username, display_name=name or username, role=role, email=email)
         db.session.add(user)
@@ -138,6 +139,10 @@ def user_add(username: str, role: str, groups: tuple[str, ...], name: str | None
         if len(secret) < 10:
             raise click.BadParameter("use at least 10 characters", param_hint="--password")
         set_password(user, secret)
+        if existing:  # a new password ends every web session of the user
+            from handlers.staff_sessions import end_all_sessions
+
+            end_all_sessions(user, "password", actor="cli")
     issued = user.issue_api_token() if token else None
     db.session.commit()
     click.echo(f"user {username}: role {role}, groups {', '.join(sorted(g.key for g in user.groups)) or '-'}")

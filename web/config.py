@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import os
-import secrets
 from pathlib import Path
+
+from .secret_key import secret_key
+from .security_config import security_settings
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -18,7 +20,7 @@ class Config:
         default_db = f"sqlite:///{Path(instance_path) / 'meldpunt.sqlite'}"
         self.SQLALCHEMY_DATABASE_URI = normalise_db_url(_env("DATABASE_URL", default_db))
         self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(self.SQLALCHEMY_DATABASE_URI)
-        self.SECRET_KEY = _env("SECRET_KEY") or _instance_secret(instance_path)
+        self.SECRET_KEY = secret_key(_env("SECRET_KEY"), instance_path, _env("ENV"))
         self.MELDPUNT_BASE_URL = _env("BASE_URL", "http://127.0.0.1:5000")
         self.MELDPUNT_STORAGE_PATH = _env("STORAGE_PATH", str(Path(instance_path) / "files"))
         self.MELDPUNT_SCHEDULER = _env("SCHEDULER", "off") == "on"
@@ -64,6 +66,8 @@ class Config:
         self.MELDPUNT_IMAP_SECONDS = int(_env("IMAP_SECONDS", "60"))
         self.JSON_SORT_KEYS = False
         self.MAX_CONTENT_LENGTH = 1024 * 1024
+        # Rate limits, Redis, the reverse proxy, MELDPUNT_ENV (web/security_config.py).
+        vars(self).update(security_settings())
 
 
 def normalise_db_url(url: str) -> str:
@@ -81,11 +85,3 @@ def engine_options(url: str) -> dict:
     # Recycle instead of pinging before every checkout: one round trip less per transaction.
     return {"pool_recycle": 1800, "pool_size": 10, "max_overflow": 10}
 
-
-def _instance_secret(instance_path: str) -> str:
-    """A random key kept in the instance folder, so sessions survive restarts without configuration."""
-    path = Path(instance_path) / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
-    return path.read_text().strip()

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from email_validator import EmailNotValidError, validate_email
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -24,10 +24,10 @@ from handlers.files import MAX_BYTES, sniff, store_file
 from handlers.models import Category
 from intake.category_search import active_sub_categories, search
 from intake.meldingen import register_melding
-from intake.rate_limit import RateLimiter, parse_rate
 from notifications.outbox import tracking_url
 
 from .i18n import current_language, translate
+from .rate_limits import count_request, minutes, undo
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,6 @@ MIN_DESCRIPTION, MAX_DESCRIPTION = 10, 5000
 MAX_ADDRESS, MAX_NAME, MAX_EMAIL, MAX_SEARCH = 300, 200, 254, 200
 # Phone photos are far larger than the app-wide request limit (1 MB); only this form's POST may send them.
 MAX_UPLOAD = MAX_PHOTOS * MAX_BYTES + 1024 * 1024
-DEFAULT_RATE = "5/600"
 NO_CATEGORY = "geen"
 FIELDS = ("categorie", "address", "lat", "lon", "description", "name", "email", "phone")
 PHONE = re.compile(r"^\+?[0-9 ()./-]{6,30}$")
@@ -88,10 +87,10 @@ def all_categories() -> list[tuple[str, list[Category]]]:
 
 
 def render_form(chosen: Chosen, *, values: Optional[dict] = None, errors: Optional[dict] = None,
-                photos_lost: bool = False, status: int = 200):
+                photos_lost: bool = False, status: int = 200, too_many: Optional[dict] = None):
     return render_template("report/form.html", chosen=chosen, values=values or {}, errors=errors or {},
                            photos_lost=photos_lost, max_photos=MAX_PHOTOS, min_description=MIN_DESCRIPTION,
-                           max_description=MAX_DESCRIPTION, no_category=NO_CATEGORY), status
+                           max_description=MAX_DESCRIPTION, no_category=NO_CATEGORY, too_many=too_many), status
 
 
 @bp.get("/melden")
@@ -203,24 +202,21 @@ def parse_form() -> tuple[dict[str, Any], list[tuple[bytes, str]], dict[str, lis
     return data, photos, errors, values
 
 
-def _limiter() -> RateLimiter:
-    return current_app.extensions.setdefault("meldpunt_report_limiter", RateLimiter())
-
-
-def _rate() -> tuple[int, int]:
-    return parse_rate(current_app.config.get("MELDPUNT_REPORT_RATE") or DEFAULT_RATE)
+def _too_many(wait: int, limit: int):
+    """429: the form again with everything typed (photos cannot be given back), and when to try again."""
+    chosen = chosen_category(request.form.get("categorie", "").strip()) or Chosen(None, None, None)
+    values = {name: request.form.get(name, "").strip() for name in FIELDS}
+    body, status = render_form(chosen, values=values, photos_lost=any(u.filename for u in request.files.getlist(
+        "photos")), status=429, too_many={"count": limit, "minutes": minutes(wait)})
+    return body, status, {"Retry-After": str(wait)}
 
 
 @bp.post("/melden")
 def submit():
     """Check the form; on errors give it back (422) with what was typed; else register and confirm."""
-    limiter, (limit, window), client = _limiter(), _rate(), request.remote_addr or "?"
-    stamp = limiter.hit(client, limit, window)
-    if stamp is None:
-        wait = limiter.retry_after(client, limit, window)
-        minutes = max(1, (wait + 59) // 60)
-        return (render_template("report/too_many.html", count=limit, minutes=minutes), 429,
-                {"Retry-After": str(wait)})
+    hit = count_request("report", "MELDPUNT_REPORT_RATE")  # shared by every process (web/rate_limits.py)
+    if not hit.allowed:
+        return _too_many(hit.retry_after, hit.count)
     chosen = chosen_category(request.form.get("categorie", "").strip())
     data, photos, errors, values = parse_form()
     if chosen is None:
@@ -236,7 +232,7 @@ def submit():
             errors["_form"] = [translate("Uw melding kon niet verwerkt worden. Controleer uw gegevens en "
                                          "probeer opnieuw.")]
     if errors:
-        limiter.undo(client, stamp)  # only meldingen that were made count towards the limit
+        undo("report", hit)  # only meldingen that were made count towards the limit
         sent_photos = any(u.filename for u in request.files.getlist("photos"))
         return render_form(chosen, values=values, errors=errors, photos_lost=sent_photos, status=422)
     for content, name in photos:  # already checked, so this only writes them

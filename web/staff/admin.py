@@ -1,17 +1,20 @@
 """Administration: staff users and their groups, handler groups and contractors, the outbox."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user
 from sqlalchemy import select
 
 from engine.db import db
 from engine.errors import InvalidInput
+from handlers.login_throttle import locked_users
 from handlers.models import GROUP_KINDS, ROLES, HandlerGroup, User
 from handlers.people import save_group, save_user
 from notifications.models import OutboxMessage
 
-from ..auth import roles_required
+from ..auth import SESSION_VERSION, roles_required
 from ..i18n import translate
+from ..rate_limits import client
 from . import bp
 
 
@@ -35,7 +38,9 @@ def admin_users(user_id: int | None = None):
             saved = save_user(user, username=form.get("username", ""), display_name=form.get("display_name", ""),
                               email=form.get("email", ""), role=form.get("role", ""),
                               group_keys=form.getlist("groups"), active=form.get("active") == "on",
-                              password=form.get("password", ""))
+                              password=form.get("password", ""), actor=current_user.username, ip=client())
+            if saved.id == current_user.id:  # a new password of one's own ends the other sessions, not this one
+                session[SESSION_VERSION] = saved.session_version
             flash(translate("Gebruiker {name} bewaard.", name=saved.username))
             return redirect(url_for("staff.admin_users"))
         except InvalidInput as err:
@@ -43,7 +48,7 @@ def admin_users(user_id: int | None = None):
             errors = err.fields
     users = db.session.scalars(select(User).order_by(User.username)).all()
     return render_template("staff/admin_users.html", users=users, user=user, groups=_groups(), roles=ROLES,
-                           errors=errors, values=values), (422 if errors else 200)
+                           errors=errors, values=values, locked=locked_users()), (422 if errors else 200)
 
 
 @bp.route("/beheer/groepen", methods=["GET", "POST"])

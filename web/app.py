@@ -85,9 +85,11 @@ def create_app(test_config: Optional[dict[str, Any]] = None) -> Flask:
     from .portal import bp as portal_bp
     from .public import bp as public_bp
     from .public_form import bp as report_bp
+    from .security import init_security
     from .staff import bp as staff_bp
     from .templating import init_templating
 
+    init_security(app)
     init_auth(app)
     csrf.init_app(app)
     csrf.exempt(api_bp)  # the API authenticates every call with a bearer token, not a cookie

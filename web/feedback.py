@@ -20,6 +20,7 @@ from handlers import feedback_links
 from handlers.feedback_links import FeedbackLink, FeedbackLinkError, FeedbackLinkInvalid
 
 from .i18n import LANGUAGES, current_language, translate
+from .rate_limits import count_request, too_many_text
 
 bp = Blueprint("feedback", __name__)
 
@@ -167,6 +168,10 @@ def parse_feedback(values: dict[str, str]) -> tuple[dict[str, Any], dict[str, li
 def submit(token: str):
     """Deliver the reporter's answer to the waiting case and say thank you."""
     link = feedback_links.read_token(token)
+    hit = count_request("public-post", "MELDPUNT_PUBLIC_POST_RATE")
+    if not hit.allowed:  # the form again, with what was typed
+        body, status = render_form(link, _typed(), {"_form": [too_many_text(hit)]}, status=429)
+        return body, status, {"Retry-After": str(hit.retry_after)}
     case_id = link.case.id
     state = feedback_links.feedback_state(link.case)
     if state != "open":

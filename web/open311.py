@@ -17,6 +17,8 @@ from engine.errors import EngineError
 from handlers.files import open_file
 from intake import open311
 
+from .rate_limits import count_request
+
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 
 FORMATS = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
@@ -127,6 +129,12 @@ def requests_list(fmt: str):
 @bp.post("/requests.<fmt>")
 def requests_create(fmt: str):
     _fmt(fmt)
+    hit = count_request("open311", "MELDPUNT_OPEN311_RATE")
+    if not hit.allowed:
+        response = render(fmt, "errors", [{"code": 429, "description": "too many service requests from this "
+                                           f"client; try again in {hit.retry_after} seconds"}], 429)
+        response.headers["Retry-After"] = str(hit.retry_after)
+        return response
     api_key = request.form.get("api_key") or request.args.get("api_key")
     created = open311.create_request(request.form, api_key)
     return render(fmt, "service_requests", [created])

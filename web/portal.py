@@ -19,6 +19,7 @@ from handlers.files import MAX_BYTES, sniff
 from handlers.models import ContractorOrder
 
 from .i18n import translate
+from .rate_limits import count_request, too_many_text
 
 bp = Blueprint("portal", __name__)
 
@@ -190,6 +191,15 @@ def parse_report(action: str) -> tuple[dict[str, Any], list[Photo], dict[str, li
 def report(token: str):
     """Record the contractor's report (planned with a date, done with photos, refused with a reason)."""
     order = contractor_links.read_token(token)
+    hit = count_request("public-post", "MELDPUNT_PUBLIC_POST_RATE")
+    if not hit.allowed:  # the form again, with what was typed (photos must be chosen again)
+        action = request.form.get("result")
+        action = action if action in RESULTS else None
+        again = " " + translate("Kies de foto's opnieuw.") if action == "done" else ""
+        values = {name: request.form.get(name, "").strip() for name in ("planned_for", "note")}
+        body, status = render_order(order, action=action, errors={"_form": [too_many_text(hit) + again]},
+                                    values=values, status=429)
+        return body, status, {"Retry-After": str(hit.retry_after)}
     if not contractor_links.is_current(order):
         return render_order(order, notice="closed", status=409)
     action = request.form.get("result", "")

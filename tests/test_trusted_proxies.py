@@ -9,8 +9,8 @@ import pytest
 
 from web.app import create_app
 from web.proxy import TrustedProxies
-from web.security_config import trusted_proxies
 from web.secret_key import ConfigError
+from web.security_config import trusted_proxies
 
 VALID = {"categorie": "straatlamp-defect", "address": "Bruul 12, 2800 Mechelen",
          "description": "De straatlamp aan paal 12 brandt al een week niet.", "email": "els@voorbeeld.example"}

@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_gunicorn_entry_builds_the_app_and_freezes_start_up_objects(tmp_path):
     env = {**os.environ, "MELDPUNT_DATABASE_URL": f"sqlite:///{tmp_path / 'wsgi.sqlite'}",
-           "MELDPUNT_SECRET_KEY": "test-secret"}
+           "MELDPUNT_SECRET_KEY": "test-secret-of-thirty-two-chars"}
     probe = ("import gc; from web.wsgi import app; "
              "print(app.name, app.config['MELDPUNT_SCHEDULER'], gc.get_freeze_count() > 1000)")
     done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True,

@@ -19,10 +19,16 @@ from intake.mail_cli import mail_group
 from reports.cli import report_group
 
 from .app import create_app, freeze_long_lived
+from .secret_key import ConfigError
 
 
-def _app_factory():
-    return create_app()
+def _app_factory(test_config: dict | None = None):
+    """The app, or one line naming the setting that keeps it from starting (exit code 2), not a traceback."""
+    try:
+        return create_app(test_config)
+    except ConfigError as err:
+        click.echo(f"Error: {err}", err=True)
+        sys.exit(2)
 
 
 @click.group(cls=FlaskGroup, create_app=_app_factory, add_default_commands=False, add_version_option=False)
@@ -81,7 +87,7 @@ def serve_command(host: str, port: int, scheduler: bool) -> None:
     """Serve the web app with waitress (and the scheduler in-process)."""
     from waitress import serve
 
-    app = create_app({"MELDPUNT_SCHEDULER": scheduler})
+    app = _app_factory({"MELDPUNT_SCHEDULER": scheduler})
     freeze_long_lived()
     _configure_logging()
     click.echo(f"Meldpunt on http://{host}:{port} (database: {app.config['SQLALCHEMY_DATABASE_URI']})")
@@ -94,7 +100,7 @@ def worker_command() -> None:
     from .scheduler import run_worker
 
     _configure_logging()
-    app = create_app()
+    app = _app_factory()
     freeze_long_lived()
     run_worker(app)
 

@@ -1,5 +1,11 @@
 """The WSGI entry for production servers: `gunicorn -w 4 -b 0.0.0.0:8000 web.wsgi:app`."""
-from .app import create_app, freeze_long_lived
+import sys
 
-app = create_app()
+from .app import create_app, freeze_long_lived
+from .secret_key import ConfigError
+
+try:
+    app = create_app()
+except ConfigError as err:  # one line naming the setting, not a traceback in every worker's log
+    sys.exit(f"Error: {err}")
 freeze_long_lived()

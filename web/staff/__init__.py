@@ -3,5 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("staff", __name__)
 
-from . import admin, cases, dashboard, mail_admin, post, privacy_admin, queues, routing_admin  # noqa: E402,F401
-from . import security_admin  # noqa: E402,F401
+from . import admin, cases, dashboard, mail_admin, post, privacy_admin, queues, routing_admin, security_admin  # noqa: E402,F401

@@ -5,7 +5,7 @@ synonyms for search, each sub category with a default group and a deadline in wo
 """
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engine.db import db
 
@@ -91,6 +91,32 @@ DEMO_USERS = [
 
 
 DEMO_PASSWORD = "meldpunt-demo"
+
+
+def not_the_demos() -> list[str]:
+    """What keeps this database from getting the demo: its users that are not demo staff, its cases.
+
+    The demo adds staff with a known password, so it only goes where nothing real is: a database whose only
+    users are the demo staff with the demo password (its cases, however many, are then demo play), or one
+    with no users and no cases at all. A real account called `admin` has another password, so it counts.
+    """
+    from werkzeug.security import check_password_hash
+
+    from engine.models import Case
+
+    demo_names = {username for username, *_rest in DEMO_USERS}
+    users = list(db.session.scalars(select(User).order_by(User.username)))
+    foreign = [u.username for u in users if u.username not in demo_names or not u.password_hash
+               or not check_password_hash(u.password_hash, DEMO_PASSWORD)]
+    found = []
+    if foreign:
+        shown = ", ".join(foreign[:8]) + (f" and {len(foreign) - 8} more" if len(foreign) > 8 else "")
+        found.append(f"users: {shown}")
+    if not users:
+        cases = db.session.scalar(select(func.count()).select_from(Case))
+        if cases:
+            found.append(f"{cases} case(s)")
+    return found
 
 
 def seed_demo_users() -> dict[str, str]:

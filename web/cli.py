@@ -52,11 +52,24 @@ def _fail(err: EngineError) -> None:
 
 @main.command("seed")
 @click.option("--demo", is_flag=True, help="Also create demo staff (printing their API tokens) and demo cases.")
+@click.option("--force", is_flag=True, help="With --demo: also on a database that holds real users or cases.")
 @with_appcontext
-def seed_command(demo: bool) -> None:
+def seed_command(demo: bool, force: bool) -> None:
     """Deploy the built-in BPMN models and create groups and categories (idempotent)."""
-    from handlers.seed import DEMO_PASSWORD, seed_demo_routing_rules, seed_demo_users, seed_reference_data
+    from handlers.seed import (
+        DEMO_PASSWORD,
+        not_the_demos,
+        seed_demo_routing_rules,
+        seed_demo_users,
+        seed_reference_data,
+    )
 
+    found = not_the_demos() if demo and not force else []
+    if found:
+        click.echo(f"Error: this database holds data that is not the demo's ({'; '.join(found)}): seed --demo would "
+                   f"add staff with the known password '{DEMO_PASSWORD}'. Use a database of its own, or add --force.",
+                   err=True)
+        sys.exit(2)
     seed_reference_data()
     for definition, created in deployment.deploy_builtin():
         click.echo(f"{'deployed' if created else 'unchanged'}: {definition.key} v{definition.version}")

@@ -64,8 +64,9 @@ class LoginThrottle:
         if wait:
             return Refusal("client", wait)
         wait = self.store.retry_after(lock, 1, self.lock_seconds)
-        if user is not None and user.locked_until is not None and user.locked_until > utcnow():
-            wait = max(wait, math.ceil((user.locked_until - utcnow()).total_seconds()))
+        if not wait and user is not None and user.locked_until is not None and user.locked_until > utcnow():
+            # The row outlives the store's counts (a Redis restart, an outage counted in the database).
+            wait = math.ceil((user.locked_until - utcnow()).total_seconds())
         return Refusal("account", wait) if wait else None
 
     def failed(self, username: str, ip: str, user: Optional[User]) -> Optional[Refusal]:

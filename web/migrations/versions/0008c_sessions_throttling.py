@@ -1,5 +1,4 @@
-"""staff sessions and login throttling: users.session_version and locked_until, the security log, shared
-rate-limit counters
+"""staff sessions and login throttling: users.session_version and locked_until, security_events, rate_limits
 
 Revision ID: 0008c
 Revises: 0007

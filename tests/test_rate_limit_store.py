@@ -231,6 +231,17 @@ def test_a_bad_rate_stops_the_start_naming_the_variable(monkeypatch, variable, v
         create_app({"TESTING": True})
 
 
+@pytest.mark.parametrize("variable, value, message", [
+    ("MELDPUNT_REDIS_URL", "127.0.0.1:6379", "^MELDPUNT_REDIS_URL must start with redis://"),
+    ("MELDPUNT_ENV", "prod", "^MELDPUNT_ENV must be production, development or unset"),
+])
+def test_a_bad_redis_url_or_environment_stops_the_start(monkeypatch, variable, value, message):
+    monkeypatch.setenv(variable, value)
+    monkeypatch.setenv("MELDPUNT_SECRET_KEY", "een-lange-willekeurige-sleutel")
+    with pytest.raises(ConfigError, match=message):
+        create_app({"TESTING": True})
+
+
 def test_parse_rate_reads_count_per_seconds():
     assert parse_rate("5/600") == (5, 600) and parse_rate(" 20/900 ") == (20, 900)
     for bad in ("vijf", "5", "5/0", "-1/60", "1.5/60"):

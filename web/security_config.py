@@ -50,12 +50,28 @@ def trusted_proxies(value: str | None) -> tuple[ipaddress.IPv4Network | ipaddres
     return tuple(networks)
 
 
+ENVIRONMENTS = ("", "development", "production")
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+
+
+def redis_url(value: str | None) -> str | None:
+    """MELDPUNT_REDIS_URL, when it is a URL redis-py can open (checked now, not at the first login)."""
+    if not value or not value.strip():
+        return None
+    if not value.strip().lower().startswith(REDIS_SCHEMES):
+        raise ConfigError(f"MELDPUNT_REDIS_URL must start with redis://, rediss:// or unix:// (like "
+                          f"redis://127.0.0.1:6379/0), not {value.strip()!r}")
+    return value.strip()
+
+
 def security_settings() -> dict[str, Any]:
     """The MELDPUNT_* settings of this area, checked."""
     settings: dict[str, Any] = {f"MELDPUNT_{name}": checked_rate(name, _env(name, default) or "")
                                 for name, default in RATES.items()}
     settings["MELDPUNT_ENV"] = (_env("ENV", "") or "").strip().lower()
-    settings["MELDPUNT_REDIS_URL"] = _env("REDIS_URL") or None
+    if settings["MELDPUNT_ENV"] not in ENVIRONMENTS:
+        raise ConfigError(f"MELDPUNT_ENV must be production, development or unset, not {_env('ENV')!r}")
+    settings["MELDPUNT_REDIS_URL"] = redis_url(_env("REDIS_URL"))
     settings["MELDPUNT_REDIS_PREFIX"] = _env("REDIS_PREFIX", "meldpunt:rate:")
     settings["MELDPUNT_TRUSTED_PROXIES"] = trusted_proxies(_env("TRUSTED_PROXIES"))
     return settings

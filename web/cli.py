@@ -16,6 +16,7 @@ from engine.db import db
 from engine.errors import EngineError
 from engine.models import ProcessDefinition
 from intake.mail_cli import mail_group
+from intake.open311_cli import open311_group
 from reports.cli import report_group
 
 from .app import create_app, freeze_long_lived
@@ -32,6 +33,7 @@ def main() -> None:
 
 main.add_command(report_group)
 main.add_command(mail_group)
+main.add_command(open311_group)
 
 
 def _configure_logging() -> None:

@@ -5,7 +5,7 @@ import secrets
 from datetime import datetime
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .clock import utcnow
@@ -168,4 +168,4 @@ class CaseFile(db.Model):
     uploaded_by: Mapped[str] = mapped_column(String(200), default="systeem")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     public_token: Mapped[str] = mapped_column(String(43), unique=True, default=new_file_token)
-    stripped: Mapped[bool] = mapped_column(Boolean, default=False)
+    stripped: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

@@ -26,7 +26,7 @@ def _backfill_tokens() -> None:
     bind = op.get_bind()
     files = sa.table("case_files", sa.column("id", sa.BigInteger), sa.column("public_token", sa.String))
     while True:
-        ids = bind.execute(sa.select(files.c.id).where(files.c.public_token.is_(None)).limit(BATCH)).scalars().all()
+        ids = bind.execute(sa.select(files.c.id).where(files.c.public_token == "").limit(BATCH)).scalars().all()
         if not ids:
             break
         bind.execute(files.update().where(files.c.id == sa.bindparam("file_id"))
@@ -35,17 +35,20 @@ def _backfill_tokens() -> None:
 
 
 def upgrade():
-    with op.batch_alter_table('cases', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('public_description', sa.Text(), nullable=True))
-    with op.batch_alter_table('case_files', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('public_token', sa.String(length=43), nullable=True))
-        batch_op.add_column(sa.Column('stripped', sa.Boolean(), nullable=False, server_default=sa.false()))
+    # Only operations SQLite does in place: rebuilding cases or case_files would trip the foreign keys of the
+    # rows that refer to them (letters, events), which SQLite enforces here (PRAGMA foreign_keys=ON).
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    op.add_column('cases', sa.Column('public_description', sa.Text(), nullable=True))
+    op.add_column('case_files', sa.Column('public_token', sa.String(length=43), nullable=False, server_default=''))
+    op.add_column('case_files', sa.Column('stripped', sa.Boolean(), nullable=False, server_default='0'))
     _backfill_tokens()
     files = sa.table("case_files", sa.column("public", sa.Boolean), sa.column("source", sa.String))
     op.execute(files.update().where(files.c.source == "melder").values(public=False))
-    with op.batch_alter_table('case_files', schema=None) as batch_op:
-        batch_op.alter_column('public_token', existing_type=sa.String(length=43), nullable=False)
-        batch_op.create_unique_constraint(batch_op.f('uq_case_files_public_token'), ['public_token'])
+    if sqlite:  # a unique index is SQLite's unique constraint; the '' default stays (never used: the app sets one)
+        op.create_index('uq_case_files_public_token', 'case_files', ['public_token'], unique=True)
+    else:
+        op.alter_column('case_files', 'public_token', existing_type=sa.String(length=43), server_default=None)
+        op.create_unique_constraint(op.f('uq_case_files_public_token'), 'case_files', ['public_token'])
     op.create_table('open311_keys',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=80), nullable=False),
@@ -58,18 +61,17 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_open311_keys')),
     sa.UniqueConstraint('key_hash', name=op.f('uq_open311_keys_key_hash'))
     )
-    with op.batch_alter_table('open311_keys', schema=None) as batch_op:
-        batch_op.create_index('ix_open311_keys_active_name', ['name'], unique=True,
-                              postgresql_where=sa.text(ACTIVE_KEY), sqlite_where=sa.text(ACTIVE_KEY))
+    op.create_index('ix_open311_keys_active_name', 'open311_keys', ['name'], unique=True,
+                    postgresql_where=sa.text(ACTIVE_KEY), sqlite_where=sa.text(ACTIVE_KEY))
 
 
 def downgrade():
-    with op.batch_alter_table('open311_keys', schema=None) as batch_op:
-        batch_op.drop_index('ix_open311_keys_active_name')
+    op.drop_index('ix_open311_keys_active_name', table_name='open311_keys')
     op.drop_table('open311_keys')
-    with op.batch_alter_table('case_files', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('uq_case_files_public_token'), type_='unique')
-        batch_op.drop_column('stripped')
-        batch_op.drop_column('public_token')
-    with op.batch_alter_table('cases', schema=None) as batch_op:
-        batch_op.drop_column('public_description')
+    if op.get_bind().dialect.name == "sqlite":
+        op.drop_index('uq_case_files_public_token', table_name='case_files')
+    else:
+        op.drop_constraint(op.f('uq_case_files_public_token'), 'case_files', type_='unique')
+    op.drop_column('case_files', 'stripped')  # ALTER TABLE ... DROP COLUMN: SQLite 3.35 and later
+    op.drop_column('case_files', 'public_token')
+    op.drop_column('cases', 'public_description')

@@ -8,6 +8,7 @@ import re
 import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from engine import deploy
 from engine.db import db
@@ -77,7 +78,7 @@ def test_existing_files_get_tokens_and_form_photos_stop_being_public(fresh_app):
     assert db.session.execute(text("SELECT count(*) FROM post_letters WHERE scan_file_id IS NOT NULL")).scalar() == 1
     assert db.session.execute(text("SELECT public_description FROM cases")).scalar() is None
     db.session.remove()
-    with pytest.raises(Exception):  # the tokens are unique
+    with pytest.raises(IntegrityError):  # the tokens are unique
         db.session.execute(text("UPDATE case_files SET public_token = 'dezelfde'"))
         db.session.commit()
     db.session.rollback()

@@ -96,7 +96,8 @@ def _pixels_only(image: Image.Image) -> tuple[Image.Image, dict]:
     """The upright image in a mode its format can store, and the save options that carry no metadata."""
     fmt = image.format
     transparency = image.info.get("transparency") if fmt == "PNG" else None
-    upright = ImageOps.exif_transpose(image)  # decodes the pixels; applies and drops the orientation
+    ImageOps.exif_transpose(image, in_place=True)  # decodes the pixels, turns them upright; no second copy
+    upright = image
     if fmt == "JPEG":
         if upright.mode not in ("RGB", "L"):
             upright = upright.convert("RGB")  # CMYK, YCCK and the like

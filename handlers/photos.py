@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from flask import current_app, has_app_context
-from PIL import Image, ImageOps, JpegImagePlugin, PngImagePlugin, UnidentifiedImageError
+from PIL import Image, ImageOps, JpegImagePlugin, PngImagePlugin
 
 from engine.errors import InvalidInput
 
@@ -62,7 +62,7 @@ def _header_size(content: bytes) -> tuple[int, int]:
     for plugin in (PngImagePlugin.PngImageFile, JpegImagePlugin.JpegImageFile):
         try:
             return plugin(io.BytesIO(content)).size
-        except (OSError, ValueError, SyntaxError):
+        except Exception:  # noqa: BLE001 - not this format
             continue
     return 0, 0
 
@@ -80,7 +80,7 @@ def _open_checked(content: bytes, limit: int, field: str) -> Image.Image:
             image = Image.open(io.BytesIO(content), formats=tuple(FORMATS))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise _too_many(*_header_size(content), limit, field) from None
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+    except Exception:  # noqa: BLE001 - whatever a malformed upload makes the parser raise, it is unreadable
         raise PhotoRefused("unreadable", "the image cannot be read", field=field) from None
     width, height = image.size
     if image.format not in FORMATS:
@@ -119,13 +119,14 @@ def clean_image(content: bytes, *, limit: Optional[int] = None, field: str = "fi
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
+            warnings.simplefilter("ignore", UserWarning)  # "Corrupt EXIF data": it is dropped anyway
             pixels, options = _pixels_only(image)
             pixels.info = {}  # Pillow writes some of these (comment, XMP, ICC profile) unless told otherwise
             out = io.BytesIO()
             pixels.save(out, **options)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise _too_many(*image.size, limit, field) from None
-    except (OSError, ValueError, SyntaxError, EOFError):
+    except Exception:  # noqa: BLE001 - truncated data, a broken stream, a parser's own bug: unreadable
         raise PhotoRefused("unreadable", "the image cannot be read (damaged or incomplete)", field=field) from None
     finally:
         image.close()

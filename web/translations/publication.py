@@ -24,6 +24,10 @@ EN = {
     "Foto {name} is publiek.": "Photo {name} is published.",
     "Foto {name} is niet meer publiek.": "Photo {name} is no longer published.",
     # the public form and the contractor portal: photo checks
+    "De stad bewaart uw foto's zonder de gegevens die uw toestel erin opslaat, zoals de plaats en het toestel. "
+    "Ze worden niet gepubliceerd, tenzij een medewerker ze daarvoor uitkiest.":
+        "The city keeps your photos without the details your device stores in them, such as the place and the "
+        "device. They are not published unless a member of staff selects them for that.",
     "{name}: de foto heeft te veel pixels ({width} x {height}), maximaal {megapixels} megapixel. Verklein de foto "
     "of kies een andere.":
         "{name}: the photo has too many pixels ({width} x {height}), at most {megapixels} megapixels. Make the "

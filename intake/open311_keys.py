@@ -65,6 +65,15 @@ def create_key(name: str, created_by: str) -> tuple[Open311Key, str]:
     return row, secret
 
 
+def replace_key(name: str, created_by: str) -> tuple[Open311Key, str]:
+    """Revoke the app's active key (if any) and give it a new one: the demo app gets a fresh key per seed."""
+    existing = _active_named(name)
+    if existing is not None:
+        _revoke(existing, created_by)
+        db.session.flush()  # the active-name index must see the old key revoked first
+    return create_key(name, created_by)
+
+
 def list_keys() -> list[Open311Key]:
     """Every key, active ones first, newest first."""
     return list(db.session.scalars(select(Open311Key).order_by(Open311Key.revoked_at.is_not(None),

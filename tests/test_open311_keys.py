@@ -192,3 +192,16 @@ def test_the_cli_creates_lists_and_revokes_keys(app, client):
     assert "revoked" in cli("list").output
     missing = cli("revoke", "Buurtapp")
     assert missing.exit_code != 0 and "no active Open311 key" in missing.output
+
+
+def test_the_demo_seed_prints_a_fresh_open311_key_each_time(app, client):
+    def seed() -> str:
+        result = app.test_cli_runner().invoke(main, ["seed", "--demo"], obj=ScriptInfo(create_app=lambda: app))
+        assert result.exit_code == 0, result.output
+        return re.search(r"demo Open311 key of the app 'Demo-app'.*: (o311_[A-Za-z0-9_-]+)", result.output).group(1)
+
+    first = seed()
+    assert client.post(f"{API}/requests.json", data={**FIELDS, "api_key": first}).status_code == 200
+    second = seed()
+    assert client.post(f"{API}/requests.json", data={**FIELDS, "api_key": second}).status_code == 200
+    assert client.post(f"{API}/requests.json", data={**FIELDS, "api_key": first}).status_code == 403

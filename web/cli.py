@@ -72,6 +72,12 @@ def seed_command(demo: bool) -> None:
         click.echo("demo API tokens (shown once):")
         for username, token in tokens.items():
             click.echo(f"  {username:14} {token}")
+        from intake.open311_keys import replace_key
+
+        _app, open311_key = replace_key("Demo-app", "seed --demo")
+        db.session.commit()
+        click.echo(f"demo Open311 key of the app 'Demo-app' (shown once; send it as api_key in the POST body): "
+                   f"{open311_key}")
 
 
 @main.command("serve")

@@ -23,6 +23,7 @@ from handlers.groups import group_by_key
 from handlers.letters import replies_of
 from handlers.models import User
 from intake.mail_intake import take_in
+from reports.periods import local_today, quarter_of
 
 from .helpers import Browser, with_password
 from .images import png
@@ -149,7 +150,9 @@ def _texts_of_office_file(content: bytes) -> str:
 def test_rapportage_sees_no_reporter_data_anywhere_it_can_go(app, world):
     rita = login(app, "rapportage")
     refs = world["references"]
+    quarter = quarter_of(local_today(utcnow()))
     pages = {"/werk/": None, "/werk/rapporten": None, "/werk/rapporten/dossiers.csv": None,
+             f"/werk/rapporten/kwartaalrapport?kwartaal={quarter}": "office",
              "/werk/rapporten/cijfers.csv": None, "/werk/rapporten/dossiers.xlsx": "office",
              "/werk/rapporten/cijfers.xlsx": "office", **{f"/werk/dossier/{r}": None for r in refs.values()},
              **{f"/werk/wachtrij/{key}": None for key in (OWN, "meldkamer", "onthaal")}}

@@ -1,10 +1,11 @@
 """Tables of the case engine: deployed definitions, cases, reporters, work items, the case timeline."""
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .clock import utcnow
@@ -78,6 +79,8 @@ class Case(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # What the city publishes about the case (Open311 feed), written by staff; empty: nothing is published.
+    public_description: Mapped[Optional[str]] = mapped_column(Text)
 
     definition: Mapped[ProcessDefinition] = relationship()
     reporter: Mapped[Optional[Reporter]] = relationship()
@@ -138,8 +141,18 @@ class CaseEvent(db.Model):
     data: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
 
 
+def new_file_token() -> str:
+    """The unguessable key of a file in public URLs (192 bits), never its sequential id."""
+    return secrets.token_urlsafe(24)
+
+
 class CaseFile(db.Model):
-    """A file attached to a case (photo, scan, attachment), kept in the storage folder, never in process data."""
+    """A file attached to a case (photo, scan, attachment), kept in the storage folder, never in process data.
+
+    `public` is staff's decision to show a photo on the tracking page and in the Open311 feed; public URLs
+    name the file by `public_token`. `stripped` says the stored bytes are a re-encoded image without
+    metadata (handlers/photos.py); an image that is not, is re-encoded before it can be made public.
+    """
 
     __tablename__ = "case_files"
 
@@ -154,3 +167,5 @@ class CaseFile(db.Model):
     source: Mapped[str] = mapped_column(String(40), default="medewerker")  # melder, medewerker, aannemer, mail
     uploaded_by: Mapped[str] = mapped_column(String(200), default="systeem")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    public_token: Mapped[str] = mapped_column(String(43), unique=True, default=new_file_token)
+    stripped: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 from flask import current_app
 from itsdangerous import URLSafeTimedSerializer
@@ -22,6 +22,7 @@ from engine.timeline import add_event, events_of
 
 from .files import storage_root, store_file
 from .models import ContractorOrder
+from .photos import CleanImage
 from .signed_links import LinkError, LinkExpired, LinkInvalid, load_signed, serializer  # noqa: F401 (re-exported)
 
 SALT = "contractor-order"
@@ -128,9 +129,10 @@ def description_for_contractor(case: Case) -> str:
 
 @dataclass
 class Photo:
-    """One uploaded photo as received: its bytes and the name the contractor's device gave it."""
+    """One uploaded photo: its bytes (or the image already re-encoded) and the name the contractor's device
+    gave it."""
 
-    content: bytes
+    content: Union[bytes, CleanImage]
     filename: str
 
 

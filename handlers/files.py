@@ -1,15 +1,21 @@
-"""Case files in the storage folder: type checked from the content, size limited, never in process data."""
+"""Case files in the storage folder: type checked from the content, size limited, never in process data.
+
+Images are never kept as uploaded: store_file re-encodes them without metadata (handlers/photos.py).
+"""
 from __future__ import annotations
 
 import hashlib
 import secrets
 from pathlib import Path
+from typing import Union
 
 from flask import current_app
 
 from engine.db import db
 from engine.errors import InvalidInput
 from engine.models import Case, CaseFile
+
+from .photos import CleanImage, clean_image
 
 MAX_BYTES = 10 * 1024 * 1024
 # What a file really is, read from its first bytes: a renamed .exe stays an .exe.
@@ -31,18 +37,32 @@ def storage_root() -> Path:
     return root
 
 
-def store_file(case: Case, content: bytes, filename: str, *, source: str, uploaded_by: str,
+def store_file(case: Case, content: Union[bytes, CleanImage], filename: str, *, source: str, uploaded_by: str,
                public: bool = False, allowed: tuple[str, ...] = ("image/jpeg", "image/png", "application/pdf"),
                field: str = "file") -> CaseFile:
-    """Check and save one file for a case; the row is added to the current transaction."""
-    if not content:
-        raise InvalidInput("the file is empty", {field: ["empty file"]})
-    if len(content) > MAX_BYTES:
-        raise InvalidInput("the file is too large", {field: [f"at most {MAX_BYTES // (1024 * 1024)} MB"]})
-    kind = sniff(content)
-    if kind is None or kind[0] not in allowed:
-        raise InvalidInput("this file type is not accepted", {field: ["only " + ", ".join(allowed)]})
-    content_type, ext = kind
+    """Check and save one file for a case; the row is added to the current transaction.
+
+    An image is stored re-encoded without metadata; pass a CleanImage when the caller cleaned it already
+    (to report a refused photo before anything was created). PhotoRefused (an InvalidInput) when an image
+    has too many pixels or cannot be read.
+    """
+    if isinstance(content, CleanImage):
+        cleaned = content
+    else:
+        if not content:
+            raise InvalidInput("the file is empty", {field: ["empty file"]})
+        if len(content) > MAX_BYTES:
+            raise InvalidInput("the file is too large", {field: [f"at most {MAX_BYTES // (1024 * 1024)} MB"]})
+        kind = sniff(content)
+        if kind is None or kind[0] not in allowed:
+            raise InvalidInput("this file type is not accepted", {field: ["only " + ", ".join(allowed)]})
+        cleaned = clean_image(content, field=field) if kind[0].startswith("image/") else None
+    if cleaned is not None:
+        if cleaned.content_type not in allowed:
+            raise InvalidInput("this file type is not accepted", {field: ["only " + ", ".join(allowed)]})
+        content, content_type, ext = cleaned.content, cleaned.content_type, cleaned.ext
+    else:
+        content_type, ext = kind
     key = f"{case.id}/{secrets.token_hex(16)}{ext}"
     path = storage_root() / key
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -50,9 +70,23 @@ def store_file(case: Case, content: bytes, filename: str, *, source: str, upload
     safe_name = Path(filename or f"bestand{ext}").name[:200] or f"bestand{ext}"
     stored = CaseFile(case_id=case.id, filename=safe_name, content_type=content_type, size=len(content),
                       storage_key=key, sha256=hashlib.sha256(content).hexdigest(), public=public, source=source,
-                      uploaded_by=uploaded_by)
+                      uploaded_by=uploaded_by, stripped=cleaned is not None)
     db.session.add(stored)
     return stored
+
+
+def replace_content(stored: CaseFile, cleaned: CleanImage) -> Path:
+    """Store the re-encoded image as a new file for this row (added to the transaction); returns the old
+    path, for the caller to delete once the transaction committed."""
+    old = storage_root() / stored.storage_key
+    key = f"{stored.case_id}/{secrets.token_hex(16)}{cleaned.ext}"
+    path = storage_root() / key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(cleaned.content)
+    stored.storage_key, stored.content_type = key, cleaned.content_type
+    stored.size, stored.sha256 = len(cleaned.content), hashlib.sha256(cleaned.content).hexdigest()
+    stored.stripped = True
+    return old
 
 
 def open_file(stored: CaseFile):

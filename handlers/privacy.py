@@ -11,7 +11,7 @@ What anonymising keeps and removes (decided per field):
 * The reporter's own free texts are dropped entirely ("[verwijderd]"): payloads of their 'message' events
   (reaction to a question, feedback, reply to an infomail answer) and the comment/answer of 'feedback' events.
 * Other timeline texts and notes (written by staff) keep their wording, with e-mail, phone and name cut out
-  as in the description.
+  as in the description; so does the public description staff wrote for the Open311 feed.
 * Outbox rows addressed to the reporter: recipient and the `name`/`public_text` in their data scrubbed.
   Rows still *pending* are never touched; a reporter with a pending mail is deferred to a later run
   (counted as `deferred`), so nothing is sent to a blanked address and no row is missed.
@@ -181,7 +181,7 @@ def personal_file_source(source: str) -> None:
 def file_row(stored: CaseFile) -> dict[str, Any]:
     """A case file as the export lists it."""
     return {"filename": stored.filename, "content_type": stored.content_type, "size": stored.size,
-            "source": stored.source, "created_at": iso(stored.created_at)}
+            "source": stored.source, "public": stored.public, "created_at": iso(stored.created_at)}
 
 
 def anonymise_months() -> int:
@@ -360,6 +360,9 @@ def _scrub_case(scrub: CaseScrub, names: tuple[str, ...]) -> int:
     new_reason = scrub_text(case.suggestion_reason, names)
     if new_reason != case.suggestion_reason:
         case.suggestion_reason = new_reason
+    new_public = scrub_text(case.public_description, names)  # staff wrote it, but may have named the reporter
+    if new_public != case.public_description:
+        case.public_description, changed = new_public, changed + 1
     events = list(db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)))
     for event in events:
         changed += _scrub_event(event, names, scrub.known)

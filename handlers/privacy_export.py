@@ -70,7 +70,8 @@ def export_reporter(email_or_id: str | int) -> dict[str, Any]:
         row = {
             "reference": case.reference, "kind": case.kind, "channel": case.channel, "status": case.status,
             "created_at": iso(case.created_at), "closed_at": iso(case.closed_at),
-            "description": case.description, "address": case.address, "lat": case.lat, "lon": case.lon,
+            "description": case.description, "public_description": case.public_description,
+            "address": case.address, "lat": case.lat, "lon": case.lon,
             "category": ({"key": case.category.key, "name": case.category.name} if case.category else None),
             "duplicate_of": case.duplicate_of.reference if case.duplicate_of else None,
             "timeline": [_event_dict(e) for e in events if _concerns_reporter(e)],

@@ -32,6 +32,7 @@ class QueueFilter:
     assignee_id: Optional[int] = None
     unassigned: bool = False
     search: Optional[str] = None
+    search_texts: bool = True  # False: the search looks at references and addresses, not the reporter's text
 
 
 @dataclass
@@ -96,8 +97,8 @@ def queue_page(group_id: int, filters: Optional[QueueFilter] = None, cursor: Opt
             query = query.where(Case.reference == text.upper())
         else:
             term = f"%{text}%"
-            query = query.where(or_(Case.reference.ilike(term), Case.description.ilike(term),
-                                    Case.address.ilike(term)))
+            searched = [Case.reference, Case.address] + ([Case.description] if filters.search_texts else [])
+            query = query.where(or_(*(column.ilike(term) for column in searched)))
     if cursor:
         query = query.where(WorkItem.id < cursor if newest_first else WorkItem.id > cursor)
     query = query.order_by(WorkItem.id.desc() if newest_first else WorkItem.id).limit(limit + 1)

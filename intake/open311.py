@@ -1,9 +1,13 @@
 """Open311 GeoReport v2 on top of the case engine: services, service definitions and service requests.
 
 A service is an active sub category (service_code = category key); a service request is a melding case
-(service_request_id = case reference). Creating a request needs an api_key, which is the API token of an
-active staff user with the role 'onthaal' or 'admin' (issue one with User.issue_api_token()); reading is
-public and never shows personal data (reporter, internal notes, internal files).
+(service_request_id = case reference). Creating a request needs an api_key: the key of an Open311 client
+app (intake/open311_keys.py), sent in the POST body; every request names the app on its timeline.
+
+Reading is public and shows only what the city chose to publish: category, status, staff's public texts
+(status_notes), the place, the dates, the description staff wrote for the public (`public_description`;
+empty: none) and photos staff published (under an unguessable token). Never what the reporter typed or
+sent as such: their text can hold their name, phone number or e-mail address.
 
 The extra questions of a service (Open311 "attributes") are defined here per category; the answers are
 kept in the case description under "Extra informatie:" because the case has no column for them.
@@ -24,13 +28,16 @@ from engine import statuses
 from engine.clock import utcnow
 from engine.db import db
 from engine.models import Case, CaseEvent, CaseFile
-from handlers.models import Category, User, hash_token
+from engine.timeline import add_event
+from handlers.models import Category
+from handlers.privacy import scrub_text
+from handlers.reporter_view import reporter_names
 
 from .meldingen import register_melding
+from .open311_keys import Open311Key, app_for_key
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-01-01T00:00:00Z"
-API_KEY_ROLES = ("onthaal", "admin")
 DEFAULT_SPAN = timedelta(days=90)
 MAX_RESULTS = 1000
 MAX_DESCRIPTION = 4000  # the GeoReport v2 limit
@@ -94,8 +101,8 @@ def _keywords(synonyms: str) -> str:
 def discovery(base_url: str) -> dict[str, Any]:
     """The discovery document: one production endpoint in both formats."""
     return {"changeset": CHANGESET, "contact": "Meldpunt van de stad",
-            "key_service": "Een api_key is het API-token van een medewerker met de rol onthaal of beheerder; "
-                           "vraag het aan bij de beheerder van Meldpunt.",
+            "key_service": "Elke app krijgt een eigen api_key: vraag ze aan bij de beheerder van Meldpunt. "
+                           "Stuur de api_key mee in de POST body (een formulierveld), nooit in de URL.",
             "endpoints": [{"specification": SPECIFICATION, "url": base_url.rstrip("/"), "changeset": CHANGESET,
                            "type": "production", "formats": ["text/xml", "application/json"]}]}
 
@@ -141,14 +148,13 @@ def service_definition(code: str) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- creating a request
 
-def user_for_api_key(api_key: Optional[str]) -> User:
-    """The active 'onthaal' or 'admin' user whose API token this is, or a 403."""
-    user = None
-    if api_key and api_key.strip():
-        user = db.session.scalar(select(User).where(User.api_token_hash == hash_token(api_key.strip())))
-    if user is None or not user.active or user.role not in API_KEY_ROLES:
-        raise Open311Error(403, "invalid api_key: send the API token of a staff user with the role onthaal or admin")
-    return user
+def app_for_api_key(api_key: Optional[str]) -> Open311Key:
+    """The Open311 app whose active key this is, or a 403 (staff API tokens are no Open311 keys)."""
+    app = app_for_key(api_key)
+    if app is None:
+        raise Open311Error(403, "invalid api_key: send the key of your Open311 app (the city's Meldpunt "
+                                "administrator gives each app its own)")
+    return app
 
 
 ATTRIBUTE_KEY = re.compile(r"^attribute\[([^\[\]]+)\](\[\])?$")
@@ -231,7 +237,7 @@ def _check_inputs(form: Any) -> None:
 
 def create_request(form: Any, api_key: Optional[str]) -> dict[str, Any]:
     """Register a melding from a GeoReport POST (form fields as in the spec); returns the RequestResponse."""
-    user = user_for_api_key(api_key)
+    app = app_for_api_key(api_key)
     _check_inputs(form)
     code = (form.get("service_code") or "").strip()
     if not code:
@@ -264,10 +270,14 @@ def create_request(form: Any, api_key: Optional[str]) -> dict[str, Any]:
         text += "\n\nExtra informatie:\n" + "\n".join(f"- {q}: {a}" for q, a in answers)
     if media_url:
         text += f"\n\nFoto of media (link van de melder, niet opgehaald): {media_url}"
+    actor = f"Open311-app {app.name}"
     case = register_melding(description=text, channel="app", category=category.key,
                             location={"address": address, "lat": lat, "lon": lon},
                             reporter={"name": name, "email": email.lower() if email else None, "phone": phone},
-                            actor=f"Open311 ({user.username})", user_id=user.id)
+                            actor=actor, commit=False)
+    add_event(case, "open311_app", actor=actor, note=f"via {actor}", data={"app": app.name, "key_id": app.id})
+    app.last_used_at = utcnow()
+    db.session.commit()
     notice = (f"Uw melding is geregistreerd als {case.reference}. "
               f"We streven ernaar ze binnen {category.deadline_days} werkdagen af te handelen.")
     return {"service_request_id": case.reference, "service_notice": notice, "account_id": None}
@@ -314,7 +324,7 @@ def _date_range(args: Any) -> tuple[datetime, Optional[datetime]]:
 
 def _visible() -> Any:
     """Cases Open311 shows: meldingen with a service (category)."""
-    return select(Case).options(joinedload(Case.category), joinedload(Case.group)).where(
+    return select(Case).options(joinedload(Case.category), joinedload(Case.group), joinedload(Case.reporter)).where(
         Case.kind == "melding", Case.category_id.is_not(None), Case.reference.is_not(None))
 
 
@@ -356,11 +366,13 @@ def find_request(reference: str) -> dict[str, Any]:
     return request_dicts([case])[0]
 
 
-def public_photo(reference: str, file_id: int) -> CaseFile:
-    """A photo marked public of a visible case (the target of media_url), or a 404."""
-    photo = db.session.scalar(select(CaseFile).join(Case, Case.id == CaseFile.case_id).where(
-        Case.reference == reference, Case.kind == "melding", CaseFile.id == file_id, CaseFile.public.is_(True),
-        CaseFile.content_type.like("image/%")))
+def public_photo(reference: str, token: str) -> CaseFile:
+    """A photo staff published of a visible case, by its public token (the target of media_url), or a 404."""
+    photo = None
+    if reference and token and len(reference) <= 30 and len(token) <= 64:
+        photo = db.session.scalar(select(CaseFile).join(Case, Case.id == CaseFile.case_id).where(
+            Case.reference == reference, Case.kind == "melding", CaseFile.public_token == token,
+            CaseFile.public.is_(True), CaseFile.content_type.like("image/%")))
     if photo is None:
         raise Open311Error(404, "no such public photo")
     return photo
@@ -391,36 +403,40 @@ def _latest_public_texts(case_ids: Iterable[int]) -> dict[int, str]:
     return notes
 
 
-def _first_public_photos(case_ids: Iterable[int]) -> dict[int, int]:
-    photos: dict[int, int] = {}
-    rows = db.session.execute(select(CaseFile.case_id, CaseFile.id).where(
+def _first_public_photos(case_ids: Iterable[int]) -> dict[int, str]:
+    """Per case, the public token of its first published photo."""
+    photos: dict[int, str] = {}
+    rows = db.session.execute(select(CaseFile.case_id, CaseFile.public_token).where(
         CaseFile.case_id.in_(list(case_ids)), CaseFile.public.is_(True), CaseFile.content_type.like("image/%"))
         .order_by(CaseFile.id))
-    for case_id, file_id in rows:
-        photos.setdefault(case_id, file_id)
+    for case_id, token in rows:
+        photos.setdefault(case_id, token)
     return photos
 
 
-def media_path(reference: str, file_id: int) -> str:
-    return f"/requests/{reference}/media/{file_id}"
+def media_path(reference: str, token: str) -> str:
+    return f"/requests/{reference}/media/{token}"
 
 
 def request_dicts(cases: list[Case]) -> list[dict[str, Any]]:
-    """GeoReport Request objects; no reporter data, internal notes or internal files."""
+    """GeoReport Request objects with only what the city publishes: never the reporter's own text or data,
+    internal notes or unpublished files."""
     ids = [c.id for c in cases]
     notes = _latest_public_texts(ids) if ids else {}
     photos = _first_public_photos(ids) if ids else {}
     result = []
     for case in cases:
+        # Staff write public texts to the reporter and sometimes greet them by name: never in the feed.
+        names = reporter_names(case)
         closed = case.status in statuses.CLOSED
         updated = (case.closed_at or case.updated_at) if closed else case.updated_at
         result.append({
             "service_request_id": case.reference,
             "status": "closed" if closed else "open",
-            "status_notes": notes.get(case.id),
+            "status_notes": scrub_text(notes.get(case.id), names),
             "service_name": case.category.name,
             "service_code": case.category.key,
-            "description": case.description,
+            "description": scrub_text(case.public_description, names),  # staff's text; None: no element
             "agency_responsible": case.group.name if case.group else None,
             "service_notice": None,
             "requested_datetime": w3c(case.created_at),

@@ -57,7 +57,8 @@ def test_citizen_reports_on_a_phone_follows_it_and_asks_to_reopen(tmp_path, smtp
         with app.app_context():
             case = db.session.scalar(select(Case).where(Case.reference == reference))
             assert case.channel == "web" and case.category.key == "straatlamp-defect"
-            assert db.session.scalar(select(CaseFile).where(CaseFile.case_id == case.id)).public
+            photo = db.session.scalar(select(CaseFile).where(CaseFile.case_id == case.id))
+            assert not photo.public and photo.stripped  # kept without metadata; public only once staff decide
             tracking = f"{base}/volg/{case.tracking_token}"
             db.session.remove()
         assert page.locator("#tracking-link").get_attribute("href") == tracking
@@ -65,6 +66,7 @@ def test_citizen_reports_on_a_phone_follows_it_and_asks_to_reopen(tmp_path, smtp
         page.locator("#tracking-link").click()
         tracking_text = page.locator("body").inner_text()
         assert reference in tracking_text and "Ontvangen" in tracking_text
+        assert page.locator("#photos img").count() == 0
 
         with app.app_context():  # the receipt mail over SMTP
             report = send_due()

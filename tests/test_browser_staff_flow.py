@@ -8,6 +8,7 @@ import base64
 from sqlalchemy import select
 
 from engine.db import db
+from engine.models import Case
 from intake.meldingen import register_melding
 from notifications.models import OutboxMessage
 
@@ -87,3 +88,17 @@ def test_dispatch_take_over_contractor_and_close_in_chromium(tmp_path):
         for step in ("Doorgestuurd naar Onderhoud openbaar domein", "Overgenomen van Bart Janssens",
                      "De aannemer meldt dat de werken zijn uitgevoerd.", "De lamp werd vervangen."):
             assert step in timeline, step
+
+        # The contractor's photo stays off the citizen's tracking page until the group publishes it.
+        with app.app_context():
+            token = db.session.scalar(select(Case.tracking_token).where(Case.reference == ref))
+            db.session.remove()
+        citizen = browser.new_context().new_page()
+        citizen.goto(f"{base}/volg/{token}")
+        assert citizen.locator("#photos img").count() == 0
+        chris.locator("#files").get_by_role("button", name="Publiek maken").click()
+        assert "Foto paal12.jpg is publiek." in chris.locator("body").inner_text()
+        assert "Foto paal12.jpg publiek gemaakt" in chris.locator("#timeline").inner_text()
+        citizen.reload()
+        citizen.wait_for_function("document.querySelector('#photos img') && "
+                                  "document.querySelector('#photos img').naturalWidth === 1")

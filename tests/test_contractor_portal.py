@@ -23,9 +23,10 @@ from handlers.models import ContractorOrder
 from notifications.models import OutboxMessage
 
 from .helpers import CSRF, timeline_kinds
+from .images import phone_jpeg, png
 
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01" + b"\x00" * 200 + b"\xff\xd9"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
+JPEG = phone_jpeg()  # real images: the portal decodes and re-encodes every photo
+PNG = png()
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
 REPORTER = {"name": "Els Melder", "email": "melder@voorbeeld.example", "phone": "0470 12 34 56"}
 

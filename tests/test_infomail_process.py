@@ -24,9 +24,10 @@ from engine.runtime import start_case
 from engine.timeline import add_event
 from engine.workitems import validate_form
 from handlers.calendar import CITY_TZ
-from handlers.files import open_file, store_file
+from handlers.files import open_file
 from handlers.groups import group_by_key
 from handlers.models import RoutingRule, User
+from intake.mail_files import store_mail_file
 from intake.meldingen import find_or_create_reporter
 from notifications.models import OutboxMessage
 from notifications.sender import send_due
@@ -53,8 +54,8 @@ def receive_mail(text: str = QUESTION, subject: str = SUBJECT, sender: Optional[
                       data={"subject": subject, "acknowledge": acknowledge, "message_id": message_id,
                             "from": sender})
     case = db.session.get(Case, case.id)
-    for name, content in files:
-        store_file(case, content, name, source="mail", uploaded_by="mailbox")
+    for name, content in files:  # as the mail intake keeps them (intake/mail_files.py)
+        store_mail_file(case, content, name, "image/png" if content.startswith(b"\x89PNG") else "")
     add_event(case, "mail_received", actor=sender or "mailbox",
               data={"message_id": message_id, "subject": subject, "from": sender,
                     "attachments": [name for name, _ in files]})

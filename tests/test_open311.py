@@ -11,26 +11,24 @@ from sqlalchemy import select
 
 from engine.clock import utcnow
 from engine.db import db
-from engine.models import Case, Reporter
-from handlers.files import store_file
-from handlers.models import User
+from engine.models import Case, CaseEvent, Reporter
+from handlers.files import open_file, store_file
+from intake.open311_keys import create_key
 
+from .images import png
 from .live_server import live_app
 
 API = "/open311/v2"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 REPORTER = {"email": "els.melder@voorbeeld.example", "first_name": "Els", "last_name": "Melder",
             "phone": "+32470123456"}
 
 
 @pytest.fixture
 def api_key(app) -> str:
-    """The API token of a front-office (onthaal) user: what an Open311 api_key is."""
-    user = User(username="onthaal", display_name="Onthaal", role="onthaal", email="onthaal@stad.example")
-    db.session.add(user)
-    token = user.issue_api_token()
+    """The key of an Open311 client app, made by the admin: what an Open311 api_key is."""
+    _row, key = create_key("Testapp", "test")
     db.session.commit()
-    return token
+    return key
 
 
 def xml(response) -> ET.Element:
@@ -53,6 +51,10 @@ def create(client, api_key, **fields) -> str:
 
 def case_row(reference: str) -> Case:
     return db.session.scalar(select(Case).where(Case.reference == reference))
+
+
+def case_events(reference: str) -> list[CaseEvent]:
+    return list(db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_row(reference).id)))
 
 
 def assert_error(response, code: int, fmt: str = "json", words: str = "") -> str:
@@ -167,8 +169,10 @@ def test_post_creates_a_melding_visible_through_get(client, api_key, app):
     assert item["service_code"] == "straatlamp-defect" and item["service_name"] == "Straatlamp kapot"
     assert item["lat"] == 51.0275 and item["long"] == 4.4778
     assert item["requested_datetime"].endswith("Z") and item["status_notes"] == "Ontvangen"
-    assert "PL-4711" in item["description"]
+    assert "description" not in item  # the reporter's text is never published; staff may write a public one
     assert "media_url" not in item  # no public photo yet; the reporter's link is not fetched
+    app_events = [e for e in case_events(ref) if e.kind == "open311_app"]
+    assert [e.note for e in app_events] == ["via Open311-app Testapp"]
 
 
 def test_post_in_xml_with_an_address(client, api_key):
@@ -191,8 +195,9 @@ def test_post_in_xml_with_an_address(client, api_key):
     assert request.findtext("service_code") == "sluikstort"
 
 
-def test_admin_token_is_an_api_key_too_but_other_roles_are_not(client, staff):
-    assert post(client, staff.admin.token).status_code == 200
+def test_staff_api_tokens_are_no_api_keys(client, staff):
+    """Open311 apps get keys of their own (tests/test_open311_keys.py); a staff token opens the staff API only."""
+    assert_error(post(client, staff.admin.token), 403, words="api_key")
     assert_error(post(client, staff.meldkamer.token), 403, words="api_key")
     assert_error(post(client, staff.ood.token, "xml"), 403, "xml", "api_key")
 
@@ -204,8 +209,10 @@ def test_missing_or_invalid_api_key_is_403(client, api_key, fmt, key):
     assert db.session.scalar(select(Case.id)) is None
 
 
-def test_deactivated_user_key_is_403(client, api_key):
-    db.session.scalar(select(User).where(User.username == "onthaal")).active = False
+def test_revoked_key_is_403(client, api_key):
+    from intake.open311_keys import revoke_key
+
+    revoke_key("Testapp", "test")
     db.session.commit()
     assert_error(post(client, api_key), 403)
 
@@ -365,17 +372,18 @@ def test_post_and_mail_cases_are_not_service_requests(client, api_key):
 def test_public_photo_is_the_media_url(client, api_key):
     ref = create(client, api_key)
     case = case_row(ref)
-    hidden = store_file(case, PNG, "intern.png", source="medewerker", uploaded_by="test")
+    hidden = store_file(case, png(), "intern.png", source="medewerker", uploaded_by="test")
     db.session.commit()
     assert "media_url" not in client.get(f"{API}/requests/{ref}.json").get_json()[0]
-    assert client.get(f"{API}/requests/{ref}/media/{hidden.id}").status_code == 404
-    shown = store_file(case, PNG, "lamp.png", source="medewerker", uploaded_by="test", public=True)
+    assert client.get(f"{API}/requests/{ref}/media/{hidden.public_token}").status_code == 404
+    shown = store_file(case, png(), "lamp.png", source="medewerker", uploaded_by="test", public=True)
     db.session.commit()
-    url = f"https://meldpunt.stad.example/open311/v2/requests/{ref}/media/{shown.id}"
+    url = f"https://meldpunt.stad.example/open311/v2/requests/{ref}/media/{shown.public_token}"
     assert client.get(f"{API}/requests/{ref}.json").get_json()[0]["media_url"] == url
     assert xml(client.get(f"{API}/requests.xml")).findtext("request/media_url") == url
     photo = client.get(url.removeprefix("https://meldpunt.stad.example"))
-    assert photo.status_code == 200 and photo.data == PNG and photo.content_type == "image/png"
+    with open_file(shown) as stored:
+        assert photo.status_code == 200 and photo.data == stored.read() and photo.content_type == "image/png"
 
 
 def test_reporter_is_reused_by_email(client, api_key):
@@ -394,8 +402,7 @@ def test_georeport_client_against_a_live_server(tmp_path, monkeypatch):
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")  # georeport calls requests.get itself
     with live_app(tmp_path) as (app, base):
         with app.app_context():
-            user = db.session.scalar(select(User).where(User.username == "admin"))
-            token = user.issue_api_token()
+            _row, token = create_key("Georeport-test", "test")
             db.session.commit()
             db.session.remove()
         root = f"{base}/open311/v2"
@@ -419,7 +426,7 @@ def test_georeport_client_against_a_live_server(tmp_path, monkeypatch):
             assert attribute["code"] == "soort_afval"
             one = client.get_service_request(ref)
             assert one["service_request_id"] == ref and one["status"] == "open"
-            assert one["service_code"] == "sluikstort" and "Bouw- of sloopafval" in one["description"]
+            assert one["service_code"] == "sluikstort" and "description" not in one
             many = client.get_service_requests(service_code="sluikstort", status="open")
             many = [many] if isinstance(many, dict) else many  # xmltodict: one <request> is not a list
             assert [r["service_request_id"] for r in many] == [ref]

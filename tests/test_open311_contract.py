@@ -26,8 +26,8 @@ from xml.etree import ElementTree as ET
 import pytest
 
 from engine.db import db
-from handlers.models import User
 from intake.open311 import services
+from intake.open311_keys import create_key
 
 from .conftest import SHARED
 
@@ -108,9 +108,7 @@ def fixed_contract(raw: dict, api_key: str, service_codes: list[str]) -> dict:
 
 @pytest.fixture
 def contract(app, tmp_path) -> dict:
-    user = User(username="open311-app", display_name="Open311 app", role="onthaal")
-    db.session.add(user)
-    api_key = user.issue_api_token()
+    _row, api_key = create_key("Contracttest", "test")
     db.session.commit()
     doc = fixed_contract(json.loads(CONTRACT.read_text()), api_key, [s["service_code"] for s in services()])
     doc["basePath"] = "/open311/v2"

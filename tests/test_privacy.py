@@ -18,8 +18,9 @@ from handlers.privacy_export import export_reporter
 from notifications.models import OutboxMessage
 
 from .helpers import Browser, with_password
+from .images import png
 
-PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
+PNG = png()
 ELS = {"name": "Els Peeters", "email": "els.peeters@voorbeeld.example", "phone": "0470 12 34 56"}
 BRAM = {"name": "Bram Janssens", "email": "bram.janssens@voorbeeld.example", "phone": "015 20 30 40"}
 DESCRIPTION = ("Straatlamp brandt niet aan Bruul 12, 2800 Mechelen. Bel mij gerust op 0470/12.34.56 of mail "
@@ -241,3 +242,19 @@ def test_non_admin_gets_403(app, staff):
     with app.app_context():
         response = desk.client.post("/werk/beheer/privacy/anonimiseren", data={"csrf_token": token})
     assert response.status_code == 403
+
+
+def test_the_public_description_is_exported_and_anonymised_like_staff_texts(app, staff):
+    """Staff write it for the Open311 feed; if they named the reporter there, the anonymisation cuts it out."""
+    from handlers.publication import set_public_description
+
+    ref = close_with_everything(staff)
+    set_public_description(case_row(ref).id, staff.ood.user, "Lamp aan de Bruul, gemeld door Els Peeters")
+    fresh()
+    exported = export_reporter(ELS["email"])
+    assert exported["cases"][0]["public_description"] == "Lamp aan de Bruul, gemeld door Els Peeters"
+    closed_at = case_row(ref).closed_at
+    with freeze_time(closed_at + timedelta(days=13 * 31)):
+        anonymise_due()
+    fresh()
+    assert case_row(ref).public_description == "Lamp aan de Bruul, gemeld door [naam verwijderd]"

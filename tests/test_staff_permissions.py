@@ -30,6 +30,7 @@ from handlers.groups import group_by_key
 from handlers.models import MELDKAMER, HandlerGroup, RoutingRule, User
 
 from .helpers import Browser, Staff
+from .images import png
 
 OOD = "onderhoud-openbaar-domein"
 NETHEID = "openbare-netheid"
@@ -37,7 +38,7 @@ PASSWORD = "correct-horse-battery"
 LOGIN_PATH = "/werk/aanmelden"
 EMAIL_A = "els.melder@voorbeeld.example"  # reporter of case A and case C
 EMAIL_B = "bram.melder@voorbeeld.example"  # reporter of case B (in triage)
-PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
+PNG = png()  # a real image: stored re-encoded, which for a plain Pillow PNG gives the same bytes
 
 # persona -> (role, group the persona is a member of)
 PERSONAS: dict[str, tuple[str, Optional[str]]] = {
@@ -117,12 +118,14 @@ TABLE: list[Target] = [
     Target("case A (ood)", "GET", "/werk/dossier/<reference>", "/werk/dossier/{a}", where(SEES_A)),
     Target("case B (in triage)", "GET", "/werk/dossier/<reference>", "/werk/dossier/{b}", where(SEES_B)),
     Target("case C (netheid)", "GET", "/werk/dossier/<reference>", "/werk/dossier/{c}", where(SEES_C)),
+    # Case files are the reporter's data: the reporting role reads cases but opens none of their files (the
+    # table over every kind of file is tests/test_rapportage_privacy.py).
     Target("file of case A", "GET", "/werk/dossier/<reference>/bestand/<int:file_id>",
-           "/werk/dossier/{a}/bestand/{a_file}", where(SEES_A)),
+           "/werk/dossier/{a}/bestand/{a_file}", where(SEES_A - {"rapportage"})),
     Target("file of case C", "GET", "/werk/dossier/<reference>/bestand/<int:file_id>",
-           "/werk/dossier/{c}/bestand/{c_file}", where(SEES_C)),
+           "/werk/dossier/{c}/bestand/{c_file}", where(SEES_C - {"rapportage"})),
     Target("file of case A through the URL of case C", "GET", "/werk/dossier/<reference>/bestand/<int:file_id>",
-           "/werk/dossier/{c}/bestand/{a_file}", where(SEES_C, NOT_FOUND)),
+           "/werk/dossier/{c}/bestand/{a_file}", where(SEES_C - {"rapportage"}, NOT_FOUND)),
     # -- administration ---------------------------------------------------------------------------------------
     Target("users", "GET", "/werk/beheer/gebruikers", "/werk/beheer/gebruikers", where(frozenset({"admin"}))),
     Target("one user", "GET", "/werk/beheer/gebruikers/<int:user_id>", "/werk/beheer/gebruikers/{user_id}",
@@ -160,6 +163,13 @@ TABLE: list[Target] = [
            data=(("decision", "dispatch"), ("group", OOD)), case="B"),
     Target("complete A's take_in_handling", "POST", "/werk/dossier/<reference>/taak/<int:item_id>",
            "/werk/dossier/{a}/taak/{a_take}", where(ACTS_A, REDIRECT), case="A"),
+    # What the city publishes about A (Open311 feed, tracking page): decided by those who may handle A.
+    Target("publish A's photo", "POST", "/werk/dossier/<reference>/bestand/<int:file_id>/publiek",
+           "/werk/dossier/{a}/bestand/{a_file}/publiek", where(ACTS_A, REDIRECT), data=(("publiek", "1"),),
+           case="A"),
+    Target("write A's public description", "POST", "/werk/dossier/<reference>/publieke-omschrijving",
+           "/werk/dossier/{a}/publieke-omschrijving", where(ACTS_A, REDIRECT),
+           data=(("public_description", "Straatlamp defect"),), case="A"),
     Target("hand A over to fietsteam", "POST", "/werk/dossier/<reference>/overdragen", "/werk/dossier/{a}/overdragen",
            where(ACTS_A, REDIRECT), data=(("group", "fietsteam"), ("note", "Hoort bij het fietsteam")), case="A"),
     # -- reports: the dashboard and its exports for the reporting role, the desk, the admin and group leads;

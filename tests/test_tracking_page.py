@@ -60,9 +60,10 @@ def test_public_photos_show_on_the_tracking_page_and_private_ones_do_not(app, st
     db.session.commit()
     path = _path(created)
     html = client.get(path).get_data(as_text=True)
-    assert f"{path}/foto/{public.id}" in html and f"/foto/{private.id}" not in html
-    photo = client.get(f"{path}/foto/{public.id}")
-    assert photo.status_code == 200 and photo.mimetype == "image/jpeg" and photo.data == JPEG
-    assert client.get(f"{path}/foto/{private.id}").status_code == 404
+    assert f"{path}/foto/{public.public_token}" in html and f"/foto/{private.public_token}" not in html
+    photo = client.get(f"{path}/foto/{public.public_token}")
+    assert photo.status_code == 200 and photo.mimetype == "image/jpeg" and photo.data[:3] == b"\xff\xd8\xff"
+    assert client.get(f"{path}/foto/{private.public_token}").status_code == 404
+    assert client.get(f"{path}/foto/{public.id}").status_code == 404
     other = staff.meldkamer.file_melding()
-    assert client.get(f"{_path(other)}/foto/{public.id}").status_code == 404
+    assert client.get(f"{_path(other)}/foto/{public.public_token}").status_code == 404

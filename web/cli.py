@@ -16,6 +16,7 @@ from engine.db import db
 from engine.errors import EngineError
 from engine.models import ProcessDefinition
 from intake.mail_cli import mail_group
+from intake.open311_cli import open311_group
 from reports.cli import report_group
 
 from .app import create_app, freeze_long_lived
@@ -38,6 +39,7 @@ def main() -> None:
 
 main.add_command(report_group)
 main.add_command(mail_group)
+main.add_command(open311_group)
 
 
 def _configure_logging() -> None:
@@ -89,6 +91,12 @@ def seed_command(demo: bool, force: bool) -> None:
         click.echo("demo API tokens (shown once):")
         for username, token in tokens.items():
             click.echo(f"  {username:14} {token}")
+        from intake.open311_keys import replace_key
+
+        _app, open311_key = replace_key("Demo-app", "seed --demo")
+        db.session.commit()
+        click.echo(f"demo Open311 key of the app 'Demo-app' (shown once; send it as api_key in the POST body): "
+                   f"{open311_key}")
 
 
 @main.command("serve")

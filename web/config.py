@@ -54,6 +54,8 @@ class Config:
         self.MELDPUNT_MAIL_REPLY_DAYS = int(_env("MAIL_REPLY_DAYS", "14"))
         self.MELDPUNT_ANONYMISE_MONTHS = int(_env("ANONYMISE_MONTHS", "12"))
         self.MELDPUNT_CONTRACTOR_LINK_DAYS = int(_env("CONTRACTOR_LINK_DAYS", "30"))
+        # Uploaded images with more pixels are refused before they are decoded (handlers/photos.py).
+        self.MELDPUNT_PHOTO_MAX_PIXELS = int(_env("PHOTO_MAX_PIXELS", "40000000"))
         # The info mailbox (intake/mailbox.py): polled only when MELDPUNT_IMAP_HOST is set.
         self.MELDPUNT_INFO_ADDRESS = _env("INFO_ADDRESS")
         self.MELDPUNT_IMAP_HOST = _env("IMAP_HOST")

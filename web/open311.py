@@ -1,8 +1,8 @@
 """Open311 GeoReport v2 at /open311/v2, in JSON and XML (the format is the URL's extension).
 
-Reading is public; POST /requests needs `api_key`: the API token of a staff user with the role onthaal or
-admin (see intake/open311.py). Errors use the spec's format: [{"code", "description"}] or
-<errors><error><code/><description/></error></errors>.
+Reading is public; POST /requests needs `api_key` in the POST body: the key of an Open311 client app (see
+intake/open311_keys.py). A key in the URL is refused, valid or not: URLs end up in access logs and proxies.
+Errors use the spec's format: [{"code", "description"}] or <errors><error><code/><description/></error></errors>.
 """
 from __future__ import annotations
 
@@ -135,8 +135,11 @@ def requests_create(fmt: str):
                                            f"client; try again in {hit.retry_after} seconds"}], 429)
         response.headers["Retry-After"] = str(hit.retry_after)
         return response
-    api_key = request.form.get("api_key") or request.args.get("api_key")
-    created = open311.create_request(request.form, api_key)
+    if "api_key" in request.args:
+        raise open311.Open311Error(400, "api_key is not accepted in the URL: send it in the POST body (form field "
+                                        "api_key). A key that was in a URL may be in access logs now; ask the "
+                                        "administrator for a new one.")
+    created = open311.create_request(request.form, request.form.get("api_key"))
     return render(fmt, "service_requests", [created])
 
 
@@ -146,10 +149,10 @@ def request_one(reference: str, fmt: str):
     return render(fmt, "service_requests", _absolute_media([open311.find_request(reference)]))
 
 
-@bp.get("/requests/<reference>/media/<int:file_id>")
-def request_media(reference: str, file_id: int):
-    """A photo of the request that staff marked public (what media_url points to)."""
-    photo = open311.public_photo(reference, file_id)
+@bp.get("/requests/<reference>/media/<token>")
+def request_media(reference: str, token: str):
+    """A photo of the request that staff published, by its unguessable token (what media_url points to)."""
+    photo = open311.public_photo(reference, token)
     return send_file(open_file(photo), mimetype=photo.content_type, max_age=0)
 
 

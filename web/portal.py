@@ -15,11 +15,12 @@ from engine.workitems import validate_form
 from handlers import contractor_links
 from handlers.calendar import CITY_TZ
 from handlers.contractor_links import LinkError, Photo
-from handlers.files import MAX_BYTES, sniff
+from handlers.files import MAX_BYTES
 from handlers.models import ContractorOrder
 
 from .i18n import translate
 from .rate_limits import count_request, too_many_text
+from .photo_upload import checked_photo
 
 bp = Blueprint("portal", __name__)
 
@@ -137,27 +138,21 @@ def _parse_date(text: str) -> date | None:
 
 
 def _read_photos(errors: dict[str, list[str]]) -> list[Photo]:
-    """The chosen photos; a wrong type or size is reported by file name, before anything is stored."""
-    photos = []
-    for upload in request.files.getlist("photos"):
-        content = upload.read()
-        if not content and not upload.filename:
-            continue  # the empty part a browser sends when no file was chosen
-        name = upload.filename or "foto"
-        if not content:
-            errors.setdefault("photos", []).append(translate("{name}: het bestand is leeg.", name=name))
-        elif len(content) > MAX_BYTES:
-            errors.setdefault("photos", []).append(translate(
-                "{name}: de foto is te groot (maximaal {megabytes} MB).", name=name,
-                megabytes=MAX_BYTES // (1024 * 1024)))
-        elif (sniff(content) or ("",))[0] not in contractor_links.PHOTO_TYPES:
-            errors.setdefault("photos", []).append(
-                translate("{name}: dit is geen foto. Alleen JPEG of PNG is toegelaten.", name=name))
-        else:
-            photos.append(Photo(content, name))
-    if len(photos) > MAX_PHOTOS:
+    """The chosen photos, re-encoded without metadata (GPS, camera); a wrong type, size or pixel count is
+    reported by file name, before anything is stored."""
+    uploads = [(upload.read(), upload.filename or "foto") for upload in request.files.getlist("photos")]
+    uploads = [(content, name) for content, name in uploads if content or name != "foto"]  # a browser's empty part
+    if len(uploads) > MAX_PHOTOS:  # before decoding any of them
         errors.setdefault("photos", []).append(translate("U kunt maximaal {count} foto's meesturen.",
                                                          count=MAX_PHOTOS))
+        return []
+    photos = []
+    for content, name in uploads:
+        photo = checked_photo(content, name)
+        if isinstance(photo, str):
+            errors.setdefault("photos", []).append(photo)
+        else:
+            photos.append(Photo(photo, name))
     return photos
 
 

@@ -49,11 +49,12 @@ def track(token: str):
     return response, 200, PRIVATE_HEADERS
 
 
-@bp.get("/volg/<token>/foto/<int:file_id>")
-def tracked_photo(token: str, file_id: int):
-    """A photo of the case that was marked public (only through the case's own tracking token)."""
+@bp.get("/volg/<token>/foto/<photo>")
+def tracked_photo(token: str, photo: str):
+    """A photo of the case that staff published, named by its own unguessable token (only through the case's
+    own tracking token: another case's photo token is not found here)."""
     case = _tracked_case(token)
-    photo = next((p for p in _public_photos(case) if p.id == file_id), None)
+    photo = next((p for p in _public_photos(case) if p.public_token == photo), None)
     if photo is None:
         abort(404)
     return send_file(open_file(photo), mimetype=photo.content_type, max_age=0), 200, PRIVATE_HEADERS

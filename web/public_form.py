@@ -20,21 +20,22 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from engine.db import db
 from engine.errors import InvalidInput
 from engine.models import Case, CaseFile
-from handlers.files import MAX_BYTES, sniff, store_file
+from handlers.files import MAX_BYTES, store_file
 from handlers.models import Category
+from handlers.photos import CleanImage
 from intake.category_search import active_sub_categories, search
 from intake.meldingen import register_melding
 from notifications.outbox import tracking_url
 
 from .i18n import current_language, translate
 from .rate_limits import count_request, minutes, undo
+from .photo_upload import PHOTO_TYPES, checked_photo
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("report", __name__)
 
 MAX_PHOTOS = 3
-PHOTO_TYPES = ("image/jpeg", "image/png")
 MIN_DESCRIPTION, MAX_DESCRIPTION = 10, 5000
 MAX_ADDRESS, MAX_NAME, MAX_EMAIL, MAX_SEARCH = 300, 200, 254, 200
 # Phone photos are far larger than the app-wide request limit (1 MB); only this form's POST may send them.
@@ -124,31 +125,27 @@ def _parse_coordinate(text: str, limit: int, label: str, errors: dict, field: st
     return value
 
 
-def _read_photos(errors: dict[str, list[str]]) -> list[tuple[bytes, str]]:
-    """The chosen photos, each checked by its content and size; problems are reported by file name."""
-    photos: list[tuple[bytes, str]] = []
+def _read_photos(errors: dict[str, list[str]]) -> list[tuple[CleanImage, str]]:
+    """The chosen photos, checked by their content, size and pixels and re-encoded without metadata;
+    problems are reported by file name."""
+    photos: list[tuple[CleanImage, str]] = []
     problems: list[str] = []
     uploads = [u for u in request.files.getlist("photos") if u.filename]  # a browser sends an empty part
     if len(uploads) > MAX_PHOTOS:
         problems.append(translate("U kunt maximaal {count} foto's meesturen.", count=MAX_PHOTOS))
     for upload in uploads[:MAX_PHOTOS]:
-        content = upload.read(MAX_BYTES + 1)
         name = upload.filename or "foto"
-        if not content:
-            problems.append(translate("{name}: het bestand is leeg.", name=name))
-        elif len(content) > MAX_BYTES:
-            problems.append(translate("{name}: de foto is te groot (maximaal {megabytes} MB).", name=name,
-                                      megabytes=MAX_BYTES // (1024 * 1024)))
-        elif (sniff(content) or ("",))[0] not in PHOTO_TYPES:
-            problems.append(translate("{name}: dit is geen foto. Alleen JPEG of PNG is toegelaten.", name=name))
+        photo = checked_photo(upload.read(MAX_BYTES + 1), name)
+        if isinstance(photo, str):
+            problems.append(photo)
         else:
-            photos.append((content, name))
+            photos.append((photo, name))
     if problems:
         errors["photos"] = problems
     return photos
 
 
-def parse_form() -> tuple[dict[str, Any], list[tuple[bytes, str]], dict[str, list[str]], dict[str, str]]:
+def parse_form() -> tuple[dict[str, Any], list[tuple[CleanImage, str]], dict[str, list[str]], dict[str, str]]:
     """The melding's data, the photos, Dutch field errors and what was typed (to give back)."""
     values = {name: request.form.get(name, "").strip() for name in FIELDS}
     errors: dict[str, list[str]] = {}
@@ -235,8 +232,9 @@ def submit():
         undo("report", hit)  # only meldingen that were made count towards the limit
         sent_photos = any(u.filename for u in request.files.getlist("photos"))
         return render_form(chosen, values=values, errors=errors, photos_lost=sent_photos, status=422)
-    for content, name in photos:  # already checked, so this only writes them
-        store_file(case, content, name, source="melder", uploaded_by="melder", public=True,
+    for photo, name in photos:  # already checked and cleaned, so this only writes them
+        # Not public: staff publish a photo on the case page when it shows nobody and nothing private.
+        store_file(case, photo, name, source="melder", uploaded_by="melder", public=False,
                    allowed=PHOTO_TYPES, field="photos")
     db.session.commit()
     return redirect(url_for(".confirmation", token=case.tracking_token), 303)

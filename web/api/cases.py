@@ -11,7 +11,8 @@ from engine.messages import deliver_message
 from engine.models import Case, WorkItem
 from engine.timeline import events_of
 from engine.workitems import validate_form
-from handlers.permissions import may_see_case, may_see_contact
+from handlers.permissions import may_see_case, may_see_contact, sees_reporter_data
+from handlers.reporter_view import reporter_names, without_reporter_data
 from intake.meldingen import register_melding
 from notifications.outbox import tracking_url
 
@@ -41,8 +42,12 @@ def case_view(case: Case, user) -> dict:
     if case.reporter is not None and may_see_contact(user, case):
         reporter = {"name": case.reporter.name, "email": case.reporter.email, "phone": case.reporter.phone}
     shown = {name: getattr(case, name) for name in CaseOut().fields if hasattr(Case, name)}
+    timeline = events_of(case.id)
+    if not sees_reporter_data(user):  # the reporting role: facts and course only
+        shown |= {"description": None, "suggestion_reason": None}
+        timeline = without_reporter_data(timeline, reporter_names(case))
     shown |= {
-        "status_label": statuses.label(case.status), "reporter": reporter, "timeline": events_of(case.id),
+        "status_label": statuses.label(case.status), "reporter": reporter, "timeline": timeline,
         "work_items": list(items), "process": f"{case.definition.key} v{case.definition.version}",
         "category": case.category, "group": case.group, "suggested_group": case.suggested_group}
     return CaseOut().dump(shown)

@@ -81,7 +81,8 @@ class CaseOut(Schema):
     channel = fields.String()
     status = fields.String()
     status_label = fields.String()
-    description = fields.String()
+    description = fields.String(allow_none=True)  # null for the reporting role: it is the reporter's text
+    public_description = fields.String(allow_none=True)
     category = fields.String(attribute="category.key", allow_none=True)
     group = fields.String(attribute="group.key", allow_none=True)
     suggested_group = fields.String(attribute="suggested_group.key", allow_none=True)

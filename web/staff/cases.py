@@ -17,7 +17,8 @@ from handlers import assignment
 from handlers.files import open_file
 from handlers.groups import assignable_users
 from handlers.models import Category, HandlerGroup
-from handlers.permissions import may_see_case, may_see_contact
+from handlers.permissions import may_handle_case, may_open_case_files, may_see_case, may_see_contact, sees_reporter_data
+from handlers.reporter_view import reporter_names, without_reporter_data
 
 from ..auth import roles_required
 from ..i18n import translate
@@ -62,8 +63,12 @@ def render_case(case: Case, errors: dict | None = None, values: dict | None = No
     files = db.session.scalars(select(CaseFile).where(CaseFile.case_id == case.id).order_by(CaseFile.id)).all()
     categories = db.session.scalars(select(Category).where(Category.parent_id.is_not(None))
                                     .order_by(Category.name)).all()
+    # The reporting role sees the facts and the public timeline only: no reporter texts, notes or files.
+    reporter_data = sees_reporter_data(current_user)
     return render_template(
-        "staff/case.html", case=case, items=items, events=events_of(case.id), files=files, label=statuses.label,
+        "staff/case.html", case=case, items=items, files=files if reporter_data else [],
+        events=events_of(case.id) if reporter_data else without_reporter_data(events_of(case.id), reporter_names(case)),
+        label=statuses.label, show_reporter_data=reporter_data, may_publish=may_handle_case(current_user, case),
         show_contact=may_see_contact(current_user, case), other_cases=other_cases, errors=errors or {},
         values=values or {}, internal_groups=[g for g in groups if g.kind == "internal"],
         contractors=[g for g in groups if g.kind == "external"], categories=categories,
@@ -171,8 +176,10 @@ def hand_over(reference: str):
 @bp.get("/dossier/<reference>/bestand/<int:file_id>")
 @roles_required()
 def case_file(reference: str, file_id: int):
-    """Download a file of the case (only for staff who may see the case)."""
+    """Download a file of the case (only for staff who may see the case, and never for the reporting role)."""
     case = _case_or_404(reference)
+    if not may_open_case_files(current_user, case):
+        abort(403)
     stored = db.session.get(CaseFile, file_id)
     if stored is None or stored.case_id != case.id:
         abort(404)

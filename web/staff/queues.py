@@ -10,7 +10,7 @@ from engine.db import db
 from engine.models import WorkItem
 from handlers.groups import group_by_key
 from handlers.models import MELDKAMER, ONTHAAL, Category, ContractorOrder, HandlerGroup
-from handlers.permissions import CONTACT_ROLES
+from handlers.permissions import CONTACT_ROLES, sees_reporter_data
 from handlers.queues import QueueFilter, queue_page, task_choices
 
 from ..auth import roles_required
@@ -24,7 +24,8 @@ def _filters() -> QueueFilter:
     mine = args.get("van") == "mij"
     return QueueFilter(category=args.get("categorie") or None, task=args.get("taak") or None,
                        overdue=args.get("te_laat") == "1", assignee_id=current_user.id if mine else None,
-                       unassigned=args.get("van") == "niemand", search=(args.get("q") or "").strip()[:100] or None)
+                       unassigned=args.get("van") == "niemand", search=(args.get("q") or "").strip()[:100] or None,
+                       search_texts=sees_reporter_data(current_user))
 
 
 def _cursor() -> int | None:
@@ -40,6 +41,7 @@ def _render_queue(group: HandlerGroup, newest_first: bool, template: str):
     lanes = (group.key,) if group.key in (MELDKAMER, ONTHAAL) else ("behandelaarsgroep",)
     return render_template(template, group=group, page=page, now=utcnow(), categories=list(categories),
                            members=members, show_names=current_user.role in CONTACT_ROLES, args=request.args,
+                           show_texts=sees_reporter_data(current_user),
                            tasks=task_choices(lanes))
 
 

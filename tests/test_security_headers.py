@@ -13,8 +13,9 @@ from handlers.files import store_file
 from web.app import create_app
 
 from .helpers import Browser, with_password
+from .images import png
 
-PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
+PNG = png()
 DIRECTIVES = ["default-src 'self'", "script-src 'self'", "frame-ancestors 'none'", "form-action 'self'",
               "base-uri 'none'", "object-src 'none'", "img-src 'self' data:"]
 
@@ -45,7 +46,7 @@ def melding(app, staff):
     case = db.session.scalar(select(Case).where(Case.reference == reference))
     photo = store_file(case, PNG, "lamp.png", source="melder", uploaded_by="melder", public=True)
     db.session.commit()
-    return {"reference": reference, "token": case.tracking_token, "file": photo.id}
+    return {"reference": reference, "token": case.tracking_token, "file": photo.id, "photo": photo.public_token}
 
 
 def test_every_kind_of_response_carries_the_security_headers(app, staff, melding):
@@ -53,7 +54,7 @@ def test_every_kind_of_response_carries_the_security_headers(app, staff, melding
     anonymous = app.test_client()
     urls = {
         "/": anonymous, "/melden": anonymous, "/melden?categorie=straatlamp-defect": anonymous,
-        f"/volg/{melding['token']}": anonymous, f"/volg/{melding['token']}/foto/{melding['file']}": anonymous,
+        f"/volg/{melding['token']}": anonymous, f"/volg/{melding['token']}/foto/{melding['photo']}": anonymous,
         "/static/public.css": anonymous, "/static/staff.css": anonymous, "/bestaat-niet": anonymous,
         "/werk/aanmelden": anonymous, "/werk/meldkamer": anonymous, "/api/v1/work-items": anonymous,
         "/api/openapi.json": anonymous, "/open311/v2/services.json": anonymous,
@@ -88,7 +89,7 @@ def test_staff_pages_files_and_the_api_are_not_stored_in_caches(app, staff, meld
     api = staff.meldkamer.get(f"/api/v1/cases/{melding['reference']}")
     assert api.status_code == 200 and api.headers.get("Cache-Control") == "no-store"
     assert app.test_client().get("/api/v1/work-items").headers.get("Cache-Control") == "no-store"  # the 401 too
-    tracked = app.test_client().get(f"/volg/{melding['token']}/foto/{melding['file']}")
+    tracked = app.test_client().get(f"/volg/{melding['token']}/foto/{melding['photo']}")
     assert tracked.headers.get("Cache-Control") == "no-store"
 
 

@@ -6,7 +6,7 @@ decision: they become not public, and staff publish them again on the case page 
 without metadata first).
 
 Revision ID: 0008b
-Revises: 0007
+Revises: 0008c
 """
 import secrets
 
@@ -14,7 +14,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "0008b"
-down_revision = "0007"
+down_revision = "0008c"
 branch_labels = None
 depends_on = None
 

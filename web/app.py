@@ -13,6 +13,7 @@ from sqlalchemy import event
 from engine.db import db
 
 from .config import Config, engine_options
+from .url_ids import init_url_ids
 
 MIGRATIONS = str(Path(__file__).resolve().parent / "migrations")
 migrate = Migrate(directory=MIGRATIONS)
@@ -62,6 +63,7 @@ def freeze_long_lived() -> None:
 def create_app(test_config: Optional[dict[str, Any]] = None) -> Flask:
     """Build the app from the environment (MELDPUNT_*), or from `test_config` in tests."""
     app = Flask(__name__, instance_relative_config=True)
+    init_url_ids(app)  # before any blueprint: every <int:...> route is bounded to the BIGINT range
     app.config.from_mapping(vars(Config(app.instance_path)))
     if test_config:
         app.config.update(test_config)

@@ -17,6 +17,14 @@ PAGE_TEXT = {404: "Deze pagina bestaat niet.", 405: "Deze actie is hier niet mog
              500: "Er ging iets mis aan onze kant. Probeer het later opnieuw."}
 
 
+def open311_error(code: int, description: str):
+    """An error in the GeoReport v2 format, XML when the path ends in .xml."""
+    from .open311 import render
+
+    fmt = "xml" if request.path.endswith(".xml") else "json"
+    return render(fmt, "errors", [{"code": code, "description": description}], code)
+
+
 def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
@@ -43,6 +51,8 @@ def register_error_handlers(app: Flask) -> None:
             log.error("unexpected error", exc_info=original)
         if _wants_json():
             return jsonify({"error": err.name, "message": err.description}), err.code
+        if request.path.startswith("/open311/"):  # e.g. an id past the BIGINT range: no route matched
+            return open311_error(err.code, err.description)
         text = translate(PAGE_TEXT[err.code]) if err.code in PAGE_TEXT else err.description
         return render_template("error.html", message=text, code=err.code), err.code
 

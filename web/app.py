@@ -81,6 +81,7 @@ def create_app(test_config: Optional[dict[str, Any]] = None) -> Flask:
     from .auth import init_auth
     from .errors import register_error_handlers
     from .feedback import bp as feedback_bp
+    from .input_guard import init_input_guard
     from .open311 import bp as open311_bp
     from .portal import bp as portal_bp
     from .public import bp as public_bp
@@ -89,6 +90,7 @@ def create_app(test_config: Optional[dict[str, Any]] = None) -> Flask:
     from .templating import init_templating
 
     init_auth(app)
+    init_input_guard(app)  # before the CSRF check: NUL and lone surrogates never reach a query
     csrf.init_app(app)
     csrf.exempt(api_bp)  # the API authenticates every call with a bearer token, not a cookie
     csrf.exempt(open311_bp)  # Open311 POSTs authenticate with api_key, not a cookie

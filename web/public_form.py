@@ -28,6 +28,7 @@ from intake.rate_limit import RateLimiter, parse_rate
 from notifications.outbox import tracking_url
 
 from .i18n import current_language, translate
+from .input_guard import UnstorableText, cleaned, unstorable_response
 
 log = logging.getLogger(__name__)
 
@@ -268,6 +269,21 @@ def _csrf_error(_err: CSRFError):
     values = {name: request.form.get(name, "").strip() for name in FIELDS}
     errors = {"_form": [translate("Het formulier was verlopen of onvolledig; er werd niets opgeslagen. Controleer "
                                   "uw gegevens en verstuur opnieuw.")]}
+    return render_form(chosen, values=values, errors=errors,
+                       photos_lost=any(u.filename for u in request.files.getlist("photos")), status=400)
+
+
+@bp.errorhandler(UnstorableText)
+def _unstorable(err: UnstorableText):
+    # A NUL character (pasted, or sent by a script): give the form back without it, the field marked.
+    if request.method != "POST":
+        return unstorable_response(err)
+    chosen = chosen_category(cleaned(request.form.get("categorie", "")).strip()) or Chosen(None, None, None)
+    values = {name: cleaned(request.form.get(name, "")).strip() for name in FIELDS}
+    text = translate("Dit veld bevatte een teken dat we niet kunnen bewaren (een nul-teken); we hebben het "
+                     "weggelaten. Controleer de tekst en verstuur opnieuw.")
+    errors = {name if name in FIELDS and name != "categorie" else "photos" if name == "photos" else "_form": [text]
+              for name in err.fields}
     return render_form(chosen, values=values, errors=errors,
                        photos_lost=any(u.filename for u in request.files.getlist("photos")), status=400)
 

@@ -6,4 +6,10 @@ EN = {
                                                                     "whole number.",
     "De parameter '{name}' in de link moet tussen {low} en {high} liggen.": "The parameter '{name}' in the link "
                                                                             "must be between {low} and {high}.",
+    "Wat u verstuurde bevat een teken dat we niet kunnen bewaren (een nul-teken). Ga terug, verwijder het teken en "
+    "verstuur opnieuw.": "What you sent contains a character we cannot store (a NUL character). Go back, remove it "
+                         "and send again.",
+    "Dit veld bevatte een teken dat we niet kunnen bewaren (een nul-teken); we hebben het weggelaten. Controleer de "
+    "tekst en verstuur opnieuw.": "This field contained a character we cannot store (a NUL character); we left it "
+                                  "out. Check the text and send again.",
 }

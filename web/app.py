@@ -83,6 +83,7 @@ def create_app(test_config: Optional[dict[str, Any]] = None) -> Flask:
     from .feedback import bp as feedback_bp
     from .input_guard import init_input_guard
     from .open311 import bp as open311_bp
+    from .outage import init_outage
     from .portal import bp as portal_bp
     from .public import bp as public_bp
     from .public_form import bp as report_bp
@@ -104,6 +105,7 @@ def create_app(test_config: Optional[dict[str, Any]] = None) -> Flask:
     app.register_blueprint(feedback_bp)
     app.register_blueprint(open311_bp)
     register_error_handlers(app)
+    init_outage(app)
 
     if app.config.get("MELDPUNT_SCHEDULER"):
         from .scheduler import start_background_scheduler

@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 from engine.errors import EngineError
 
 from .i18n import translate
+from .outage import is_outage, outage_response
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(EngineError)
     def engine_error(err: EngineError):
+        if err.status_code >= 500 and is_outage(err):
+            return outage_response(err)
         if err.status_code >= 500:
             log.error("case processing failed: %s", err.message)
         body = {"error": type(err).__name__, "message": err.message}
@@ -58,6 +61,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(err: Exception):
+        if is_outage(err):  # the database is away: 503 with Retry-After, not a 500
+            return outage_response(err)
         log.exception("unexpected error")
         if _wants_json():
             return jsonify({"error": "Internal Server Error", "message": "an unexpected error occurred; "

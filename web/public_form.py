@@ -29,6 +29,7 @@ from notifications.outbox import tracking_url
 
 from .i18n import current_language, translate
 from .input_guard import UnstorableText, cleaned, unstorable_response
+from .outage import give_back_on_outage
 
 log = logging.getLogger(__name__)
 
@@ -271,6 +272,19 @@ def _csrf_error(_err: CSRFError):
                                   "uw gegevens en verstuur opnieuw.")]}
     return render_form(chosen, values=values, errors=errors,
                        photos_lost=any(u.filename for u in request.files.getlist("photos")), status=400)
+
+
+@give_back_on_outage("report.submit")
+def _form_during_outage():
+    # The database is away (web/outage.py answers 503): show the form again with what was typed. The
+    # category's name cannot be looked up now, so its key stands in for it.
+    key = request.form.get("categorie", "").strip()
+    chosen = Chosen(key, key, None) if key and key != NO_CATEGORY else Chosen(None, None, None)
+    values = {name: request.form.get(name, "").strip() for name in FIELDS}
+    errors = {"_form": [translate("De databank is even niet bereikbaar; uw melding werd nog niet bewaard. "
+                                  "Verstuur het formulier over een minuut opnieuw.")]}
+    return render_form(chosen, values=values, errors=errors,
+                       photos_lost=any(u.filename for u in request.files.getlist("photos")), status=503)
 
 
 @bp.errorhandler(UnstorableText)

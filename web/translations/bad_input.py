@@ -12,4 +12,9 @@ EN = {
     "Dit veld bevatte een teken dat we niet kunnen bewaren (een nul-teken); we hebben het weggelaten. Controleer de "
     "tekst en verstuur opnieuw.": "This field contained a character we cannot store (a NUL character); we left it "
                                   "out. Check the text and send again.",
+    "De databank is even niet bereikbaar. Probeer het over een minuut opnieuw.":
+        "The database cannot be reached right now. Please try again in a minute.",
+    "De databank is even niet bereikbaar; uw melding werd nog niet bewaard. Verstuur het formulier over een minuut "
+    "opnieuw.": "The database cannot be reached right now; your report was not saved yet. Send the form again in "
+                "a minute.",
 }

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import BadRequest
 
 from .i18n import translate
 
@@ -77,7 +78,11 @@ def check_request() -> None:
             fields += [cleaned(key) or "file" for key, upload in request.files.items(multi=True)
                        if unstorable(key) or unstorable(upload.filename or "")]
         elif request.is_json:
-            fields += _json_paths(request.get_json(silent=True), "")
+            try:
+                body = request.get_json(silent=True)
+            except RecursionError:  # the json module gives up on deep nesting with this, not a ValueError
+                raise BadRequest("the JSON body is nested too deeply") from None
+            fields += _json_paths(body, "")
     if fields:
         raise UnstorableText(list(dict.fromkeys(fields)))
 

@@ -161,7 +161,8 @@ def test_dutch_accents_and_emoji_are_stored_as_sent(client, staff):
     assert db.session.scalar(select(Case).where(Case.description == text).order_by(Case.id.desc()).limit(1))
 
 
-@pytest.mark.parametrize("body", ["[" * 100000 + "]" * 100000, '{"a":' * 50000 + "1" + "}" * 50000])
+@pytest.mark.parametrize("body", ["[" * 100000 + "]" * 100000, '{"a":' * 50000 + "1" + "}" * 50000,
+                                  '{"description": ' + "[" * 100 + "]" * 100 + "}"])
 def test_json_nested_too_deeply_is_a_400(staff, body):
     response = staff.meldkamer.post("/api/v1/meldingen", data=body, content_type="application/json")
     assert response.status_code == 400

@@ -27,7 +27,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from .db import db
 from .models import Case, Reporter
 from .pending_rows import add_row
-from .raw_rows import insert_rows
+from .raw_rows import insert_rows, raise_driver_error
 
 _REPORTER_COLUMNS = tuple(column.key for column in Reporter.__table__.c)
 _REPORTER_LOOKUP = (f"SELECT {', '.join(_REPORTER_COLUMNS)} FROM reporters WHERE email = {{p}} "
@@ -72,22 +72,25 @@ def reserve_case_id(reporter_email: Optional[str] = None) -> tuple[int, Optional
     connection = db.session.connection()
     dialect = connection.dialect
     cursor = connection.connection.driver_connection.cursor()
+    statement = None
     try:
         if dialect.name == "postgresql":
             if reporter_email is None:
-                cursor.execute(_PG_NEXT_ID)
+                cursor.execute(statement := _PG_NEXT_ID)
                 return cursor.fetchone()[0], None
-            cursor.execute(_PG_NEXT_ID_AND_REPORTER, (reporter_email,))
+            cursor.execute(statement := _PG_NEXT_ID_AND_REPORTER, (reporter_email,))
             row = cursor.fetchone()
             return row[0], _reporter_values(dialect, row[1:])
-        cursor.execute(_SQLITE_NEXT_ID)
+        cursor.execute(statement := _SQLITE_NEXT_ID)
         counted = cursor.fetchone()
         if counted is None:
             raise RuntimeError("table case_id_counter has no row; run `meldpunt db upgrade`")
         if reporter_email is None:
             return counted[0], None
-        cursor.execute(_REPORTER_LOOKUP.format(p="?"), (reporter_email,))
+        cursor.execute(statement := _REPORTER_LOOKUP.format(p="?"), (reporter_email,))
         return counted[0], _reporter_values(dialect, cursor.fetchone())
+    except dialect.loaded_dbapi.Error as err:  # a lost connection is invalidated, as by SQLAlchemy's execute
+        raise_driver_error(connection, err, statement or "", None, cursor)
     finally:
         cursor.close()
 

@@ -8,17 +8,18 @@ booleans), but the statements then go to the session's DBAPI connection directly
 session's transaction: on PostgreSQL all of them in one psycopg pipeline, so one round trip.
 
 Only for rows nothing reads back before the commit; a failing statement raises SQLAlchemy's own
-DBAPIError subclass (IntegrityError, ...) as an ordinary execute would, and the transaction rolls back.
+DBAPIError subclass (IntegrityError, ...) as an ordinary execute would, a lost connection is invalidated
+as an ordinary execute would (`raise_driver_error`), and the transaction rolls back.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Optional
+from typing import Any, NoReturn, Optional
 
-from sqlalchemy import Table, bindparam, exc
-from sqlalchemy.engine import Dialect
+from sqlalchemy import Table, bindparam
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.orm import Session
 
 MAX_ROWS_PER_STATEMENT = 50  # well under SQLite's limit of bound parameters per statement
@@ -125,7 +126,21 @@ def insert_rows(session: Session, batches: Sequence[tuple[Table, list[dict[str, 
             for current, params in work:
                 cursor.execute(current.sql, params)
     except dialect.loaded_dbapi.Error as err:
-        raise exc.DBAPIError.instance(current.sql if current else "", None, err, dialect.loaded_dbapi.Error,
-                                      dialect=dialect) from err
+        raise_driver_error(connection, err, current.sql if current else "", None, cursor)
     finally:
         cursor.close()
+
+
+def raise_driver_error(connection: Connection, err: Exception, statement: str, parameters: Any,
+                       cursor: Any) -> NoReturn:
+    """Raise an error of a raw driver cursor exactly as SQLAlchemy's own execute would have.
+
+    Wrapped in SQLAlchemy's DBAPIError subclass (IntegrityError, OperationalError, ...), and on a lost
+    connection (a restarted or unreachable server) with the connection invalidated and the pool's other
+    connections of before marked stale: the session's rollback and the request's teardown then leave the
+    dead connection alone instead of failing on it, and the next request gets a fresh one. A raw cursor
+    bypasses the execute that would do this, so it hands the error to the same handler (a private method
+    of SQLAlchemy 2.0, pinned in setup.cfg; tests/test_database_outage.py covers it).
+    """
+    connection._handle_dbapi_exception(err, statement, parameters, cursor, None)
+    raise AssertionError("unreachable: SQLAlchemy re-raises the driver error")  # pragma: no cover

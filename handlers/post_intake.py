@@ -17,6 +17,7 @@ from pypdf import PdfReader
 
 from engine.clock import utcnow
 from engine.errors import InvalidInput
+from engine.ids import parse_id
 from engine.models import Case
 from engine.runtime import start_case
 from intake.meldingen import find_or_create_reporter
@@ -151,7 +152,7 @@ def _check_term(values: dict[str, str], kind: str, errors: dict[str, list[str]])
     days_text = values.get("deadline_days", "")
     if not days_text:
         return default if unit == default.unit else Term(default.days, unit)
-    if not days_text.isdigit() or not 0 < int(days_text) <= MAX_DAYS:
+    if parse_id(days_text) is None or not 0 < int(days_text) <= MAX_DAYS:
         errors["deadline_days"] = [MSG["days"]]
         return None
     return Term(int(days_text), unit)

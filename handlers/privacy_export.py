@@ -12,6 +12,7 @@ from sqlalchemy import func, or_, select
 from engine.clock import utcnow
 from engine.db import db
 from engine.errors import NotFound
+from engine.ids import parse_id
 from engine.models import Case, CaseEvent, CaseFile, Reporter
 from notifications.models import OutboxMessage
 
@@ -25,7 +26,8 @@ def find_reporters(email_or_id: str | int) -> list[Reporter]:
     if not key:
         return []
     if key.isdigit():
-        reporter = db.session.get(Reporter, int(key))
+        reporter_id = parse_id(key)  # None past the BIGINT range (or for digits such as "²")
+        reporter = db.session.get(Reporter, reporter_id) if reporter_id is not None else None
         return [reporter] if reporter is not None else []
     return list(db.session.scalars(select(Reporter).where(func.lower(Reporter.email) == key.lower())
                                    .order_by(Reporter.id)))

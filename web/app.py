@@ -13,6 +13,7 @@ from sqlalchemy import event
 from engine.db import db
 
 from .config import Config, engine_options
+from .url_ids import init_url_ids
 
 MIGRATIONS = str(Path(__file__).resolve().parent / "migrations")
 migrate = Migrate(directory=MIGRATIONS)
@@ -64,6 +65,7 @@ def freeze_long_lived() -> None:
 def create_app(test_config: Optional[dict[str, Any]] = None) -> Flask:
     """Build the app from the environment (MELDPUNT_*), or from `test_config` in tests."""
     app = Flask(__name__, instance_relative_config=True)
+    init_url_ids(app)  # before any blueprint: every <int:...> route is bounded to the BIGINT range
     app.config.from_mapping(vars(Config(app.instance_path)))
     if test_config:
         app.config.update(test_config)
@@ -81,7 +83,9 @@ def create_app(test_config: Optional[dict[str, Any]] = None) -> Flask:
     from .auth import init_auth
     from .errors import register_error_handlers
     from .feedback import bp as feedback_bp
+    from .input_guard import init_input_guard
     from .open311 import bp as open311_bp
+    from .outage import init_outage
     from .portal import bp as portal_bp
     from .public import bp as public_bp
     from .public_form import bp as report_bp
@@ -91,6 +95,7 @@ def create_app(test_config: Optional[dict[str, Any]] = None) -> Flask:
 
     init_security(app)
     init_auth(app)
+    init_input_guard(app)  # before the CSRF check: NUL and lone surrogates never reach a query
     csrf.init_app(app)
     csrf.exempt(api_bp)  # the API authenticates every call with a bearer token, not a cookie
     csrf.exempt(open311_bp)  # Open311 POSTs authenticate with api_key, not a cookie
@@ -104,6 +109,7 @@ def create_app(test_config: Optional[dict[str, Any]] = None) -> Flask:
     app.register_blueprint(feedback_bp)
     app.register_blueprint(open311_bp)
     register_error_handlers(app)
+    init_outage(app)
 
     if app.config.get("MELDPUNT_SCHEDULER"):
         from .scheduler import start_background_scheduler

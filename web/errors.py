@@ -9,12 +9,21 @@ from werkzeug.exceptions import HTTPException
 from engine.errors import EngineError
 
 from .i18n import translate
+from .outage import is_outage, outage_response
 
 log = logging.getLogger(__name__)
 
 PAGE_TEXT = {404: "Deze pagina bestaat niet.", 405: "Deze actie is hier niet mogelijk.",
              413: "Het verstuurde bestand is te groot.", 429: "Te veel aanvragen; probeer het straks opnieuw.",
              500: "Er ging iets mis aan onze kant. Probeer het later opnieuw."}
+
+
+def open311_error(code: int, description: str):
+    """An error in the GeoReport v2 format, XML when the path ends in .xml."""
+    from .open311 import render
+
+    fmt = "xml" if request.path.endswith(".xml") else "json"
+    return render(fmt, "errors", [{"code": code, "description": description}], code)
 
 
 def _wants_json() -> bool:
@@ -26,6 +35,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(EngineError)
     def engine_error(err: EngineError):
+        if err.status_code >= 500 and is_outage(err):
+            return outage_response(err)
         if err.status_code >= 500:
             log.error("case processing failed: %s", err.message)
         body = {"error": type(err).__name__, "message": err.message}
@@ -43,11 +54,15 @@ def register_error_handlers(app: Flask) -> None:
             log.error("unexpected error", exc_info=original)
         if _wants_json():
             return jsonify({"error": err.name, "message": err.description}), err.code
+        if request.path.startswith("/open311/"):  # e.g. an id past the BIGINT range: no route matched
+            return open311_error(err.code, err.description)
         text = translate(PAGE_TEXT[err.code]) if err.code in PAGE_TEXT else err.description
         return render_template("error.html", message=text, code=err.code), err.code
 
     @app.errorhandler(Exception)
     def unexpected(err: Exception):
+        if is_outage(err):  # the database is away: 503 with Retry-After, not a 500
+            return outage_response(err)
         log.exception("unexpected error")
         if _wants_json():
             return jsonify({"error": "Internal Server Error", "message": "an unexpected error occurred; "

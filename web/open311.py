@@ -17,6 +17,7 @@ from engine.errors import EngineError
 from handlers.files import open_file
 from intake import open311
 
+from .outage import is_outage, outage_response
 from .rate_limits import count_request
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
@@ -84,6 +85,8 @@ def _open311_error(err: open311.Open311Error):
 
 @bp.errorhandler(EngineError)
 def _engine_error(err: EngineError):
+    if is_outage(err):
+        return outage_response(err)
     db.session.rollback()
     status = err.status_code if err.status_code in (403, 404) else 400
     if err.status_code >= 500:

@@ -19,8 +19,8 @@ from handlers.files import MAX_BYTES
 from handlers.models import ContractorOrder
 
 from .i18n import translate
-from .rate_limits import count_request, too_many_text
 from .photo_upload import checked_photo
+from .rate_limits import count_request, too_many_text
 
 bp = Blueprint("portal", __name__)
 

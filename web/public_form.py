@@ -28,8 +28,10 @@ from intake.meldingen import register_melding
 from notifications.outbox import tracking_url
 
 from .i18n import current_language, translate
-from .rate_limits import count_request, minutes, undo
+from .input_guard import UnstorableText, cleaned, unstorable_response
+from .outage import give_back_on_outage
 from .photo_upload import PHOTO_TYPES, checked_photo
+from .rate_limits import count_request, minutes, undo
 
 log = logging.getLogger(__name__)
 
@@ -262,6 +264,34 @@ def _csrf_error(_err: CSRFError):
     values = {name: request.form.get(name, "").strip() for name in FIELDS}
     errors = {"_form": [translate("Het formulier was verlopen of onvolledig; er werd niets opgeslagen. Controleer "
                                   "uw gegevens en verstuur opnieuw.")]}
+    return render_form(chosen, values=values, errors=errors,
+                       photos_lost=any(u.filename for u in request.files.getlist("photos")), status=400)
+
+
+@give_back_on_outage("report.submit")
+def _form_during_outage():
+    # The database is away (web/outage.py answers 503): show the form again with what was typed. The
+    # category's name cannot be looked up now, so its key stands in for it.
+    key = request.form.get("categorie", "").strip()
+    chosen = Chosen(key, key, None) if key and key != NO_CATEGORY else Chosen(None, None, None)
+    values = {name: request.form.get(name, "").strip() for name in FIELDS}
+    errors = {"_form": [translate("De databank is even niet bereikbaar; uw melding werd nog niet bewaard. "
+                                  "Verstuur het formulier over een minuut opnieuw.")]}
+    return render_form(chosen, values=values, errors=errors,
+                       photos_lost=any(u.filename for u in request.files.getlist("photos")), status=503)
+
+
+@bp.errorhandler(UnstorableText)
+def _unstorable(err: UnstorableText):
+    # A NUL character (pasted, or sent by a script): give the form back without it, the field marked.
+    if request.method != "POST":
+        return unstorable_response(err)
+    chosen = chosen_category(cleaned(request.form.get("categorie", "")).strip()) or Chosen(None, None, None)
+    values = {name: cleaned(request.form.get(name, "")).strip() for name in FIELDS}
+    text = translate("Dit veld bevatte een teken dat we niet kunnen bewaren (een nul-teken); we hebben het "
+                     "weggelaten. Controleer de tekst en verstuur opnieuw.")
+    errors = {name if name in FIELDS and name != "categorie" else "photos" if name == "photos" else "_form": [text]
+              for name in err.fields}
     return render_form(chosen, values=values, errors=errors,
                        photos_lost=any(u.filename for u in request.files.getlist("photos")), status=400)
 

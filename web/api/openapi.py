@@ -26,9 +26,19 @@ def _json(schema: str) -> dict:
 
 
 def _errors(*codes: int) -> dict:
-    words = {400: "Request body is not JSON", 401: "Missing or invalid API token", 403: "Not allowed for your role "
-             "or group", 404: "Not found", 409: "No longer open, or changed by someone else", 422: "Field errors"}
-    return {str(code): {"description": words[code], **_json("Error")} for code in codes}
+    """The documented error answers; every operation can also answer 400 (a query parameter out of range, or
+    text no database can store: NUL, a lone surrogate) and 503 (the database cannot be reached right now)."""
+    words = {400: "Bad request: the body is not JSON, a parameter is out of range, or text holds a NUL character",
+             401: "Missing or invalid API token", 403: "Not allowed for your role or group", 404: "Not found",
+             409: "No longer open, or changed by someone else", 422: "Field errors",
+             503: "The database cannot be reached right now; retry after the Retry-After header's seconds"}
+    answers = {str(code): {"description": words[code], **_json("Error")} for code in sorted({*codes, 400, 503})}
+    answers["503"]["headers"] = {"Retry-After": {"description": "Seconds to wait before trying again",
+                                                 "schema": {"type": "integer"}}}
+    return answers
+
+
+BIGINT_MAX = 2**63 - 1
 
 
 @lru_cache(maxsize=1)
@@ -43,7 +53,8 @@ def build_spec() -> dict:
                          ("MeldingCreated", MeldingCreated), ("Case", CaseOut), ("WorkItemPage", WorkItemPage),
                          ("MessageIn", MessageIn), ("OutboxMessage", OutboxOut), ("Error", Error)]:
         spec.components.schema(name, schema=schema)
-    ref = {"in": "path", "name": "reference", "required": True, "schema": {"type": "string"}}
+    ref = {"in": "path", "name": "reference", "required": True,
+           "schema": {"type": "string", "pattern": "^[A-Z][0-9]{4}-[0-9]{6,}$", "example": "M2026-000042"}}
     spec.path("/api/v1/meldingen", operations={"post": {
         "summary": "Register a melding", "requestBody": {"required": True, **_json("MeldingIn")},
         "responses": {"201": {"description": "Created", **_json("MeldingCreated")}, **_errors(400, 401, 403, 422)}}})
@@ -56,20 +67,26 @@ def build_spec() -> dict:
         "responses": {"200": {"description": "The case", **_json("Case")}, **_errors(400, 401, 403, 404, 409, 422)}}})
     spec.path("/api/v1/work-items", operations={"get": {
         "summary": "A queue of work items (keyset pagination)",
-        "parameters": [{"in": "query", "name": n, "schema": {"type": t}} for n, t in
-                       [("group", "string"), ("status", "string"), ("after", "integer"), ("limit", "integer")]],
+        "parameters": [{"in": "query", "name": "group", "schema": {"type": "string"}},
+                       {"in": "query", "name": "status", "schema": {"type": "string",
+                                                                    "enum": ["open", "completed", "cancelled"]}},
+                       {"in": "query", "name": "after", "schema": {"type": "integer", "format": "int64", "minimum": 0,
+                                                                   "maximum": BIGINT_MAX}},
+                       {"in": "query", "name": "limit", "schema": {"type": "integer", "minimum": 0,
+                                                                   "maximum": BIGINT_MAX}}],
         "responses": {"200": {"description": "One page", **_json("WorkItemPage")}, **_errors(401, 403, 422)}}})
     spec.path("/api/v1/work-items/{id}/complete", operations={"post": {
         "summary": "Complete a work item with its form data",
-        "parameters": [{"in": "path", "name": "id", "required": True, "schema": {"type": "integer"}}],
+        "parameters": [{"in": "path", "name": "id", "required": True,
+                        "schema": {"type": "integer", "format": "int64", "minimum": 1, "maximum": BIGINT_MAX}}],
         "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
         "responses": {"200": {"description": "The case", **_json("Case")},
                       **_errors(400, 401, 403, 404, 409, 422)}}})
     spec.path("/api/v1/outbox", operations={"get": {
-        "summary": "Outbox rows (admin)", "parameters": [{"in": "query", "name": "status",
-                                                          "schema": {"type": "string"}}],
+        "summary": "Outbox rows (admin)", "parameters": [{"in": "query", "name": "status", "schema": {
+            "type": "string", "enum": ["pending", "sent", "failed"]}}],
         "responses": {"200": {"description": "Rows", "content": {"application/json": {"schema": {
-            "type": "array", "items": {"$ref": "#/components/schemas/OutboxMessage"}}}}}, **_errors(401, 403)}}})
+            "type": "array", "items": {"$ref": "#/components/schemas/OutboxMessage"}}}}}, **_errors(401, 403, 422)}}})
     document = spec.to_dict()
     document["security"] = [{"bearer": []}]
     return document

@@ -10,6 +10,7 @@ from engine.models import WorkItem
 from engine.workitems import complete_work_item
 from handlers.groups import group_by_key
 
+from ..url_ids import query_int
 from . import bp
 from .auth import token_required
 from .cases import case_view
@@ -17,19 +18,6 @@ from .common import json_body
 from .schemas import WorkItemPage
 
 PAGE_MAX = 200
-
-
-def _int_arg(name: str, default: int | None) -> int | None:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise InvalidInput(f"'{name}' must be a whole number", {name: ["not a whole number"]}) from None
-    if value < 0:
-        raise InvalidInput(f"'{name}' must not be negative", {name: ["negative"]})
-    return value
 
 
 @bp.get("/v1/work-items")
@@ -41,8 +29,8 @@ def list_work_items():
     status = request.args.get("status", "open")
     if status not in ("open", "completed", "cancelled"):
         raise InvalidInput("unknown status", {"status": ["use open, completed or cancelled"]})
-    after = _int_arg("after", 0)
-    limit = min(_int_arg("limit", 50) or 50, PAGE_MAX)
+    after = query_int("after", 0)
+    limit = min(query_int("limit", 50) or 50, PAGE_MAX)
     query = select(WorkItem).where(WorkItem.status == status)
     if group_key:
         group = group_by_key(group_key)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from engine import registry, statuses
 from engine.db import db
 from engine.errors import Conflict, EngineError, Forbidden, InvalidInput
+from engine.ids import parse_id
 from engine.models import Case, CaseFile, WorkItem
 from engine.timeline import events_of
 from engine.workitems import complete_work_item
@@ -143,11 +144,11 @@ def assign(item_id: int):
         abort(404)
     if not current_user.may_act_for(item.group.key if item.group else None):
         abort(403)
-    raw = request.form.get("assignee", "")
-    if not raw.isdigit():
+    assignee_id = parse_id(request.form.get("assignee", ""))
+    if assignee_id is None:
         flash(translate("Kies een collega."), "error")
         return _back(item.case.reference)
-    return _assignment_action(item_id, assignment.assign, int(raw))
+    return _assignment_action(item_id, assignment.assign, assignee_id)
 
 
 @bp.post("/dossier/<reference>/overdragen")

@@ -5,6 +5,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from sqlalchemy import select
 
 from engine.db import db
+from engine.ids import parse_id
 from intake.mail_intake import retry_failed
 from intake.mail_models import OUTCOMES, IncomingMail
 
@@ -33,12 +34,12 @@ def admin_incoming_mail():
 @roles_required("admin")
 def admin_incoming_mail_retry():
     """Process a failed mail again (after the cause was fixed); the mail is named in the form."""
-    raw_id = request.form.get("mail_id", "")
-    if not raw_id.isdigit() or db.session.get(IncomingMail, int(raw_id)) is None:
+    mail_id = parse_id(request.form.get("mail_id", ""))
+    if mail_id is None or db.session.get(IncomingMail, mail_id) is None:
         flash(translate("Onbekende inkomende mail."), "error")
         return redirect(url_for("staff.admin_incoming_mail"))
     try:
-        result = retry_failed(int(raw_id))
+        result = retry_failed(mail_id)
     except ValueError:
         flash(translate("Alleen een mislukte mail kan opnieuw verwerkt worden."), "error")
         return redirect(url_for("staff.admin_incoming_mail"))

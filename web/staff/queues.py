@@ -14,6 +14,7 @@ from handlers.permissions import CONTACT_ROLES, sees_reporter_data
 from handlers.queues import QueueFilter, queue_page, task_choices
 
 from ..auth import roles_required
+from ..url_ids import query_int
 from . import bp
 
 DESK_ROLES = ("meldkamer",)
@@ -29,8 +30,7 @@ def _filters() -> QueueFilter:
 
 
 def _cursor() -> int | None:
-    raw = request.args.get("na", "")
-    return int(raw) if raw.isdigit() else None
+    return query_int("na", None)
 
 
 def _render_queue(group: HandlerGroup, newest_first: bool, template: str):

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from engine.db import db
 from engine.errors import InvalidInput, NotFound
+from engine.ids import parse_id
 from handlers.models import Category, HandlerGroup, RoutingRule
 from handlers.routing import (
     RULE_FIELDS,
@@ -169,8 +170,8 @@ def admin_routing_test():
     sample_values = {k: form.get(k, "") for k in SAMPLE_FIELDS}
     sample, errors = _sample(form)
     existing = None
-    if form.get("rule_id", "").isdigit():
-        existing = db.session.get(RoutingRule, int(form["rule_id"]))
+    if (rule_id := parse_id(form.get("rule_id", ""))) is not None:
+        existing = db.session.get(RoutingRule, rule_id)
     with_draft = any(form.get(name, "").strip() for name in DRAFT_MARKERS)
     draft = None
     if with_draft:

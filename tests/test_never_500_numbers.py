@@ -42,13 +42,21 @@ def url_for_rule(rule, number: str, reference: str, token: str) -> str:
 def test_the_url_map_has_the_int_routes_we_expect(app):
     # The routes of issue #11; a new one is covered by the tests below without being listed here.
     found = {rule.rule for rule in int_rules(app)}
-    assert {"/open311/v2/requests/<reference>/media/<int:file_id>", "/volg/<token>/foto/<int:file_id>",
-            "/api/v1/work-items/<int:item_id>/complete", "/werk/dossier/<reference>/bestand/<int:file_id>",
+    assert {"/api/v1/work-items/<int:item_id>/complete", "/werk/dossier/<reference>/bestand/<int:file_id>",
             "/werk/taak/<int:item_id>/opnemen", "/werk/beheer/gebruikers/<int:user_id>"} <= found
     for rule in int_rules(app):
         for conv in rule._converters.values():
             if isinstance(conv, IntegerConverter):
                 assert isinstance(conv, DatabaseIdConverter), rule.rule
+
+
+@pytest.mark.parametrize("number", [HUGE, JUST_PAST, "1" + "0" * 5000])
+def test_public_media_urls_answer_404_to_a_huge_number(client, staff, number):
+    # Public photos are named by an unguessable token now, not an id; a number there is simply not found.
+    created = staff.meldkamer.file_melding()
+    tracking = created["tracking_url"].rsplit("/", 1)[-1]
+    assert client.get(f"/open311/v2/requests/{created['reference']}/media/{number}").status_code == 404
+    assert client.get(f"/volg/{tracking}/foto/{number}").status_code == 404
 
 
 @pytest.mark.parametrize("number", [HUGE, JUST_PAST, "1" + "0" * 5000])

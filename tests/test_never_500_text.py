@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from engine.db import db
 from engine.models import Case
-from handlers.models import User
+from intake.open311_keys import create_key
 
 from .helpers import CSRF, with_password
 from .test_public_form import JPEG, VALID, csrf_token
@@ -104,9 +104,7 @@ def test_nul_in_the_login_name_or_password(app, client, staff):
 
 
 def test_nul_in_open311_form_fields(app, client):
-    user = User(username="open311-app", display_name="Open311 app", role="onthaal")
-    db.session.add(user)
-    api_key = user.issue_api_token()
+    _key, api_key = create_key("Open311-app", created_by="test")
     db.session.commit()
     base = {"api_key": api_key, "service_code": "straatlamp-defect", "lat": "51.03", "long": "4.48",
             "description": "Lamp brandt niet"}

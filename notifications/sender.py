@@ -270,9 +270,16 @@ class _Run:
         return True
 
     def _drop(self, not_sent: set[int]) -> None:
-        """Rows marked failed meanwhile (their address was refused) are not sent from this batch either."""
-        if not_sent:
+        """Rows marked failed meanwhile (their address was refused) are not sent from this batch either;
+        the attempt this sender's claim counted for them is taken back (they were never tried)."""
+        dropped = [row for row in self.held if row.id in not_sent]
+        if dropped:
             self.held = [row for row in self.held if row.id not in not_sent]
+            db.session.execute(
+                update(_table).where(_table.c.id == bindparam("row_id"), _table.c.attempts == bindparam("held_attempts"))
+                .values(attempts=bindparam("earlier_attempts")),
+                [{"row_id": r.id, "held_attempts": r.attempts, "earlier_attempts": r.attempts - 1} for r in dropped])
+            db.session.commit()
 
     def _keep_lease(self) -> None:
         """Renew the lease on the rows still held when half of it has passed (a slow server, a big batch)."""
@@ -400,7 +407,8 @@ def _record_sent(row: _Claimed, report: SendReport) -> None:
 
 def _record_retry(row: _Claimed, error: str, now: datetime, max_attempts: int, report: SendReport) -> set[int]:
     if row.attempts >= max_attempts:
-        return _record_failure(row, f"gave up after {row.attempts} attempts: {error}", report, smtp_reply=error)
+        return _record_failure(row, f"gave up after {row.attempts} attempts: {error}", report,
+                               smtp_reply=f"{error} (na {row.attempts} pogingen)")
     db.session.execute(update(_table).where(_table.c.id == row.id)
                        .values(next_attempt_at=now + backoff(row.attempts), last_error=error[:2000]))
     db.session.commit()

@@ -149,7 +149,7 @@ def test_an_admin_sends_a_failed_mail_again_from_the_outbox_page(app, staff, smt
                           page="/werk/beheer/uitgaand?status=failed")
     assert response.status_code == 302
     assert "1 mail(s) opnieuw klaargezet" in admin.get(response.location).get_data(as_text=True)
-    assert f"Mail 'ontvangen' aan de melder opnieuw klaargezet door root" in notes(staff, ref)
+    assert "Mail 'ontvangen' aan de melder opnieuw klaargezet door root" in notes(staff, ref)
     assert reporter().email_failed_at is None
 
     assert send_due().sent == 1
@@ -188,3 +188,24 @@ def test_all_failed_mails_are_sent_again_from_the_page_and_the_cli(app, staff, s
     response = admin.post("/werk/beheer/uitgaand/opnieuw", {"alle": "1"}, page="/werk/beheer/uitgaand")
     assert "1 mail(s) opnieuw klaargezet" in admin.get(response.location).get_data(as_text=True)
     assert [m.status for m in mails("ontvangen")] == ["sent", "sent", "sent", "pending"]
+
+
+def test_an_infomail_answer_is_not_mailed_to_a_refused_address_but_stays_on_the_tracking_page(app, client,
+                                                                                             smtp_server):
+    from .helpers import public_texts
+    from .test_infomail_process import INFO, SENDER, make_actor, receive_mail
+
+    app.config.update(smtp_server.config(), MELDPUNT_INFO_ADDRESS=INFO)
+    onthaal = make_actor(client, "eva", "onthaal", "onthaal")
+    ref = receive_mail()
+    smtp_server.refuse[SENDER] = "550 5.1.1 No such mailbox"
+    assert send_due().failed == 1  # the acknowledgement is refused
+
+    answer = "Het containerpark is op zaterdag open van 9 tot 16 uur."
+    onthaal.complete(ref, "triage", {"decision": "answer", "answer_text": answer})
+
+    assert mails("antwoord_mail") == []
+    case = onthaal.case(ref)
+    assert any(n.startswith("Antwoord niet gemaild: e-mailadres werkt niet") for n in
+               [e.get("note") or "" for e in case["timeline"]])
+    assert answer in public_texts(case)

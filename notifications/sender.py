@@ -38,7 +38,7 @@ from email.utils import getaddresses, make_msgid
 from typing import Any, Optional
 
 from flask import current_app
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, select, text, update
 
 from engine.clock import utcnow
 from engine.db import db
@@ -61,6 +61,7 @@ BACKOFF_MINUTES = (1, 5, 15, 60, 240)  # a recipient's 4xx: wait after attempt 1
 BATCH = 100  # rows claimed per transaction
 
 _table = OutboxMessage.__table__
+_ASYNC_COMMIT = text("SET LOCAL synchronous_commit TO OFF")
 _WIRE = compat32.clone(linesep="\r\n")  # SMTP lines end in CRLF; sendmail() sends bytes as they are
 
 
@@ -276,7 +277,8 @@ class _Run:
         if dropped:
             self.held = [row for row in self.held if row.id not in not_sent]
             db.session.execute(
-                update(_table).where(_table.c.id == bindparam("row_id"), _table.c.attempts == bindparam("held_attempts"))
+                update(_table)
+                .where(_table.c.id == bindparam("row_id"), _table.c.attempts == bindparam("held_attempts"))
                 .values(attempts=bindparam("earlier_attempts")),
                 [{"row_id": r.id, "held_attempts": r.attempts, "earlier_attempts": r.attempts - 1} for r in dropped])
             db.session.commit()
@@ -399,6 +401,11 @@ def _deliver(connection: smtplib.SMTP, message: Any, recipient: str, settings: _
 
 
 def _record_sent(row: _Claimed, report: SendReport) -> None:
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Not waiting for the WAL flush makes this commit ten times cheaper (a flush per mail capped the
+        # sender at ~80 mails/s on a busy disk). Only a crash of the database server itself within
+        # ~0.6 s (3 x wal_writer_delay) can lose the mark; that mail is then sent again, same Message-ID.
+        db.session.execute(_ASYNC_COMMIT)
     db.session.execute(update(_table).where(_table.c.id == row.id)
                        .values(status="sent", sent_at=utcnow(), last_error=None))
     db.session.commit()

@@ -1,20 +1,22 @@
 """The MIME message of one outbox row, built cheaply: the sender builds one per mail, hundreds a second.
 
-The legacy (compat32) `email.mime` classes write headers as given, where `EmailMessage` parses every
-header into objects first: 0.5 ms a mail against 2.4 ms, for the same bytes a mail client sees
-(multipart/alternative, text and HTML in UTF-8 quoted-printable, RFC 2047 headers). A recipient
-address with non-ASCII characters needs SMTPUTF8 and goes through `EmailMessage` with its UTF-8 policy.
+`EmailMessage` parses every header into objects and its generator re-folds them and scans each part
+for the boundary: 2.4 ms a mail, more than sending it. The message here is written out directly, for
+the same bytes a mail client sees (multipart/alternative, text and HTML in UTF-8 quoted-printable,
+RFC 2047 headers), in about a tenth of that. A recipient address with non-ASCII characters needs
+SMTPUTF8 and goes through `EmailMessage` with its UTF-8 policy.
 """
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from email.charset import QP, Charset
 from email.encoders import encode_base64
 from email.header import Header
-from email.message import EmailMessage, Message
+from email.message import EmailMessage
 from email.mime.base import MIMEBase
-from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
+from email.policy import compat32
+from email.quoprimime import body_encode
 from email.utils import format_datetime, formataddr, getaddresses
 from typing import Any
 
@@ -25,6 +27,8 @@ from .render import RenderedMail
 _UTF8_QP = Charset("utf-8")
 _UTF8_QP.body_encoding = QP  # quoted-printable keeps the message 7-bit clean for servers without 8BITMIME
 _UTF8_QP.header_encoding = QP
+CRLF = "\r\n"
+_WIRE = compat32.clone(linesep=CRLF)
 
 # Attachments: an outbox row's data names one as {"attachment_<kind>": id}; the package that owns the
 # document registers a loader returning (filename, MIME type, bytes). A row naming an attachment that
@@ -67,7 +71,7 @@ def _headers(row: Any, mail: RenderedMail, mail_from: str, reply_to: Any) -> lis
     data = row.data or {}
     # An answer to a citizen's mail leaves from the address they wrote to, and replies go back there.
     headers = [("Subject", mail.subject), ("From", one_line(data.get("from_address")) or mail_from),
-               ("To", row.recipient)]
+               ("To", one_line(row.recipient))]
     if reply_to and not data.get("from_address"):
         headers.append(("Reply-To", reply_to))
     headers += [("Date", format_datetime(utcnow())), ("Message-ID", row.message_id)]
@@ -80,34 +84,64 @@ def _headers(row: Any, mail: RenderedMail, mail_from: str, reply_to: Any) -> lis
     return headers
 
 
-def build_message(row: Any, mail: RenderedMail, settings: Any) -> Message:
-    """The MIME message: multipart/alternative text + HTML in UTF-8, marked as automatic (`.as_bytes()`)."""
+class WireMessage:
+    """A finished message as the bytes that go over SMTP (CRLF line ends), with `as_bytes()` like a Message."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def as_bytes(self, policy: Any = None) -> bytes:
+        return self.data
+
+
+def build_message(row: Any, mail: RenderedMail, settings: Any) -> Any:
+    """The MIME message: multipart/alternative text + HTML in UTF-8, marked as automatic (`.as_bytes()`).
+
+    Written out directly: the parts are quoted-printable (so the boundary, which starts with "=_", can
+    never occur in them, RFC 2045 5.1.1) and the headers are folded by `email.header` only when they
+    need encoding; `email.generator` would re-fold every header and scan every part for the boundary.
+    """
     attachments = _attachments(row.data or {})
     if not row.recipient.isascii():
         return _utf8_message(row, mail, settings, attachments)
-    body = MIMEMultipart("alternative")
-    body.attach(MIMEText(mail.text, "plain", _UTF8_QP))
-    body.attach(MIMEText(mail.html, "html", _UTF8_QP))
-    message = body
-    if attachments:
-        message = MIMEMultipart("mixed")
-        message.attach(body)
-        for filename, mime_type, content in attachments:
-            maintype, _, subtype = mime_type.partition("/")
-            part = MIMEBase(maintype or "application", subtype or "octet-stream")
-            part.set_payload(content)
-            encode_base64(part)
-            part.add_header("Content-Disposition", "attachment", filename=("utf-8", "", filename)
-                            if not filename.isascii() else filename)
-            message.attach(part)
+    boundary = f"=_alt_{secrets.token_hex(12)}"
+    lines = []
     for name, value in _headers(row, mail, settings.mail_from, settings.reply_to):
         if name in ("From", "Reply-To"):
-            message[name] = _address_header(value)
+            value = _address_header(value)
         elif name == "Subject":
-            message[name] = _text_header(value)
-        else:
-            message[name] = value
-    return message
+            value = _text_header(value)
+            value = value.encode(maxlinelen=76, linesep=CRLF) if isinstance(value, Header) else value
+        lines.append(f"{name}: {value}")
+    lines.append("MIME-Version: 1.0")
+    alternative = _alternative(mail, boundary)
+    if not attachments:
+        lines.append(f'Content-Type: multipart/alternative; boundary="{boundary}"')
+        return WireMessage((CRLF.join(lines) + CRLF + CRLF).encode("ascii") + alternative)
+    mixed = f"=_mix_{secrets.token_hex(12)}"
+    lines.append(f'Content-Type: multipart/mixed; boundary="{mixed}"')
+    body = [(CRLF.join(lines) + CRLF + CRLF + f"--{mixed}{CRLF}"
+             f'Content-Type: multipart/alternative; boundary="{boundary}"{CRLF}{CRLF}').encode("ascii") + alternative]
+    for filename, mime_type, content in attachments:
+        maintype, _, subtype = mime_type.partition("/")
+        part = MIMEBase(maintype or "application", subtype or "octet-stream")
+        part.set_payload(content)
+        encode_base64(part)
+        part.add_header("Content-Disposition", "attachment",
+                        filename=filename if filename.isascii() else ("utf-8", "", filename))
+        body.append(f"{CRLF}--{mixed}{CRLF}".encode("ascii") + part.as_bytes(policy=_WIRE))
+    body.append(f"{CRLF}--{mixed}--{CRLF}".encode("ascii"))
+    return WireMessage(b"".join(body))
+
+
+def _alternative(mail: RenderedMail, boundary: str) -> bytes:
+    """The body of the multipart/alternative part: the text and the HTML, each UTF-8 quoted-printable."""
+    parts = []
+    for subtype, content in (("plain", mail.text), ("html", mail.html)):
+        encoded = body_encode(content.encode("utf-8").decode("latin-1"), maxlinelen=76, eol=CRLF)
+        parts.append(f"--{boundary}{CRLF}Content-Type: text/{subtype}; charset=\"utf-8\"{CRLF}"
+                     f"Content-Transfer-Encoding: quoted-printable{CRLF}{CRLF}{encoded}{CRLF}")
+    return ("".join(parts) + f"--{boundary}--{CRLF}").encode("ascii")
 
 
 def _utf8_message(row: Any, mail: RenderedMail, settings: Any,

@@ -19,7 +19,7 @@ from engine.clock import utcnow
 from engine.db import db
 from notifications.models import OutboxMessage
 from notifications.sender import send_due
-from web.scheduler import outbox_send
+from web.scheduler import outbox_send, start_background_scheduler
 
 from .helpers import Browser, with_password
 from .smtp_server import free_port, smtp_server_fixture  # noqa: F401 (registers the smtp_server fixture)
@@ -231,3 +231,21 @@ def admin_page(app, path: str) -> str:
 
     user = db.session.scalar(select(User).where(User.username == "root"))  # the admin of tests/helpers.Staff
     return Browser(app, "root", with_password(user)).get(path).get_data(as_text=True)
+
+
+def test_an_outbox_run_that_starts_late_in_a_busy_web_process_still_sends(app, staff, smtp_server):
+    """`meldpunt serve` runs the sender in its scheduler's threads beside the web threads; when they keep the
+    process busy the scheduler wakes late, and a late run must still send, not be skipped as missed."""
+    app.config.update(smtp_server.config())
+    app.config["MELDPUNT_OUTBOX_SECONDS"] = 30
+    staff.meldkamer.file_melding()
+    db.session.commit()
+    with freeze_time(utcnow(), tick=True) as clock:
+        scheduler = start_background_scheduler(app)
+        try:
+            clock.tick(timedelta(seconds=45))  # the run due after 30 s starts 15 s late
+            scheduler.wakeup()
+            wait_until(lambda: len(smtp_server.messages) == 1, 10, "the late run to send the mail")
+        finally:
+            scheduler.shutdown(wait=True)
+    assert [r.status for r in rows()] == ["sent"]

@@ -15,7 +15,9 @@ How a row is never sent twice (statuses are only pending / sent / failed):
 The window left is a process killed (SIGKILL, power cut) or a database lost between the server's
 "250 accepted" and step 3's commit, a millisecond per mail: SMTP has no two-phase commit, so that
 one mail is sent again once the lease has run out, as the very same message with the same
-Message-ID, which mail systems treat as one message. The rest of a killed sender's batch was never
+Message-ID, which mail systems treat as one message. (On PostgreSQL the "sent" commit does not wait
+for the WAL flush, so a crash of the database server itself can also lose the marks of the last
+~0.6 s of mails: they too go out again, with their Message-IDs.) The rest of a killed sender's batch was never
 sent: it goes out, once, after the lease. SIGTERM and SIGINT do not leave this window: the sender
 finishes the mail in flight, records it, hands back the rest of the batch and stops
 (notifications/stopping.py).

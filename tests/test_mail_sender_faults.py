@@ -249,3 +249,25 @@ def test_an_outbox_run_that_starts_late_in_a_busy_web_process_still_sends(app, s
         finally:
             scheduler.shutdown(wait=True)
     assert [r.status for r in rows()] == ["sent"]
+
+
+def test_serve_sends_mail_from_a_process_of_its_own_and_starts_it_again_when_it_dies(app, staff, smtp_server,
+                                                                                      tmp_path):
+    """The web threads of `meldpunt serve` cannot starve a sender that has its own interpreter; and a sender
+    that dies (killed, out of memory) does not leave the mails waiting for good."""
+    import re
+
+    serve = SenderProcess(app, smtp_server, tmp_path, "serve")
+    started = re.compile(r"outbox sender process (\d+) started")
+    wait_until(lambda: started.search(serve.output()), 60, "the sender process", serve.process, serve.log)
+    first = int(started.search(serve.output()).group(1))
+    assert first != serve.process.pid
+    os.kill(first, signal.SIGKILL)
+
+    file_meldingen(staff, 2)
+
+    wait_until(lambda: len(smtp_server.messages) == 2, 60, "the mails, from a new sender process", serve.process,
+               serve.log)
+    assert f"outbox sender process {first} ended" in serve.output()
+    assert serve.stop() == 0
+    assert [r.status for r in rows()] == ["sent", "sent"]

@@ -85,18 +85,21 @@ def serve_command(host: str, port: int, scheduler: bool) -> None:
     from .graceful_stop import install_stop_handlers
     from .scheduler import stop_scheduler
 
-    app = create_app({"MELDPUNT_SCHEDULER": scheduler})
-    freeze_long_lived()
     _configure_logging()
+    app = create_app({"MELDPUNT_SCHEDULER": scheduler, "MELDPUNT_OUTBOX_PROCESS": scheduler})
+    freeze_long_lived()
     server = create_server(app, host=host, port=port, threads=8)
     install_stop_handlers(interrupt_main=True)  # waitress ends its loop on KeyboardInterrupt
     click.echo(f"Meldpunt on http://{host}:{port} (database: {app.config['SQLALCHEMY_DATABASE_URI']})")
     try:
         server.run()
     finally:
+        request_stop()
+        sender = app.extensions.get("meldpunt_outbox_process")
+        if sender is not None:
+            sender.stop()  # it finishes and records its mail in flight
         running = app.extensions.get("meldpunt_scheduler")
         if running is not None:
-            request_stop()
             stop_scheduler(running)
 
 

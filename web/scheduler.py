@@ -85,8 +85,13 @@ def _add_jobs(scheduler, app: Flask) -> None:
                           args=[app], id="mailbox_poll", max_instances=1, coalesce=True, misfire_grace_time=None)
     scheduler.add_job(timer_tick, "interval", seconds=app.config["MELDPUNT_TICK_SECONDS"], args=[app],
                       id="timer_tick", max_instances=1, coalesce=True, misfire_grace_time=None)
-    scheduler.add_job(outbox_send, "interval", seconds=app.config["MELDPUNT_OUTBOX_SECONDS"], args=[app],
-                      id="outbox_send", max_instances=1, coalesce=True, misfire_grace_time=None)
+    sender = app.extensions.get("meldpunt_outbox_process")
+    if sender is not None:  # `meldpunt serve`: the sender runs in a child process (web/outbox_process.py)
+        scheduler.add_job(sender.ensure_running, "interval", seconds=app.config["MELDPUNT_OUTBOX_SECONDS"],
+                          id="outbox_process", max_instances=1, coalesce=True, misfire_grace_time=None)
+    else:
+        scheduler.add_job(outbox_send, "interval", seconds=app.config["MELDPUNT_OUTBOX_SECONDS"], args=[app],
+                          id="outbox_send", max_instances=1, coalesce=True, misfire_grace_time=None)
     scheduler.add_job(privacy_anonymise, "cron", hour=3, minute=30, args=[app], id="privacy_anonymise",
                       max_instances=1, coalesce=True)
     from reports.scheduled import fortnightly_job, quarterly_job  # hourly: each sends what is due, once
@@ -98,10 +103,20 @@ def _add_jobs(scheduler, app: Flask) -> None:
 
 
 def start_background_scheduler(app: Flask) -> BackgroundScheduler:
-    """The in-process scheduler of `make run` (one process serves the web and runs the jobs)."""
+    """The in-process scheduler of `make run` (one process serves the web and runs the jobs).
+
+    With MELDPUNT_OUTBOX_PROCESS (set by `meldpunt serve`) the outbox is sent by a child process instead
+    of a thread of this one, so web load cannot starve it (web/outbox_process.py)."""
     scheduler = BackgroundScheduler(timezone="UTC")
+    if app.config.get("MELDPUNT_OUTBOX_PROCESS") and "meldpunt_outbox_process" not in app.extensions:
+        from .outbox_process import OutboxProcess
+
+        app.extensions["meldpunt_outbox_process"] = OutboxProcess()
     _add_jobs(scheduler, app)
     scheduler.start()
+    sender = app.extensions.get("meldpunt_outbox_process")
+    if sender is not None:
+        sender.ensure_running()
     app.extensions["meldpunt_scheduler"] = scheduler
     return scheduler
 

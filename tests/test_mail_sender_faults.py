@@ -56,6 +56,20 @@ def wait_until(predicate, timeout: float, what: str, process: subprocess.Popen |
     raise AssertionError(f"timed out waiting for {what}\n{tail}")
 
 
+_started: list[subprocess.Popen] = []
+
+
+@pytest.fixture(autouse=True)
+def _no_process_left_behind():
+    """A test that fails half-way still ends the processes it started."""
+    yield
+    while _started:
+        process = _started.pop()
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)  # its own session: serve's sender child goes with it
+            process.wait(10)
+
+
 class SenderProcess:
     """`meldpunt worker` or `meldpunt serve` in a process of its own, on the test's database and SMTP server."""
 
@@ -72,7 +86,9 @@ class SenderProcess:
         if command == "serve":
             args += ["--host", "127.0.0.1", "--port", str(free_port())]
         with self.log.open("wb") as out:
-            self.process = subprocess.Popen(args, cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(args, cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                            start_new_session=True)
+        _started.append(self.process)
 
     def output(self) -> str:
         return self.log.read_text()

@@ -2,8 +2,9 @@
 [--queues [--queue-cases N]] [--queues-only] [--timers [--timer-cases N]] [--timers-only]`.
 
 Measures in one run: bare SpiffWorkflow (no database), our engine on a fresh SQLite file, and our
-engine on PostgreSQL in a dedicated schema when a server is reachable; prints rates, overhead ratios
-and PASS/FAIL against the targets. With --queues it then times the queue pages on N bulk-loaded
+engine on PostgreSQL in a dedicated schema when a server is reachable, each followed by sending the
+mails its intake queued to a local SMTP server; prints rates, overhead ratios and PASS/FAIL against
+the targets, and whether mail sending keeps up with intake. With --queues it then times the queue pages on N bulk-loaded
 cases in PostgreSQL (benchmarks/queues.py); --queues-only runs just that. --timers times how the
 scheduler tick finds due timers among N waiting cases (benchmarks/timers.py). The exit code is 0 even
 when a target fails: this reports.
@@ -107,7 +108,7 @@ def run_engine_once(args: argparse.Namespace, rss: dict[str, float]) -> tuple[li
 
     with tempfile.TemporaryDirectory(prefix="meldpunt-bench-") as tmp:
         print(f"engine on SQLite ({Path(tmp) / 'bench.sqlite'}) ...", flush=True)
-        results += run_engine(sqlite_url(Path(tmp)), "sqlite", args.cases, args.warmup)
+        results += run_engine(sqlite_url(Path(tmp)), "sqlite", args.cases, args.warmup, mail=True)
     rss.setdefault("sqlite", peak_rss_mb())
     gc.collect()
 
@@ -125,7 +126,7 @@ def run_engine_once(args: argparse.Namespace, rss: dict[str, float]) -> tuple[li
         else:
             print(f"engine on PostgreSQL ({redact(pg_url)}) ...", flush=True)
             try:
-                results += run_engine(pg_url, "postgresql", args.cases, args.warmup)
+                results += run_engine(pg_url, "postgresql", args.cases, args.warmup, mail=True)
                 rss.setdefault("postgresql", peak_rss_mb())
             finally:
                 drop_postgres_schema(base)

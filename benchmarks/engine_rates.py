@@ -21,6 +21,7 @@ from handlers.seed import seed_demo_users, seed_reference_data
 from intake.meldingen import register_melding
 from web.app import create_app, freeze_long_lived
 
+from .mail_rates import time_mail
 from .results import PhaseResult
 
 CATEGORY = "straatlamp-defect"
@@ -108,13 +109,14 @@ def verify(case_ids: list[int]) -> None:
 
 
 def run_engine(url: str, backend: str, cases: int, warmup: int,
-               profilers: Optional[dict[str, Any]] = None) -> tuple[PhaseResult, PhaseResult]:
-    """Time `cases` registrations and `cases` triage completions on `url` (after `warmup` untimed).
+               profilers: Optional[dict[str, Any]] = None, mail: bool = False) -> tuple[PhaseResult, ...]:
+    """Time `cases` registrations and `cases` triage completions on `url` (after `warmup` untimed);
+    with `mail`, then the sending of the receipt mails they queued (benchmarks/mail_rates.py).
 
     `profilers` may map "create" / "complete" to a cProfile.Profile that records that phase.
     """
     profilers = profilers or {}
-    with prepared_app(url):
+    with prepared_app(url) as app:
         user_id = db.session.scalar(select(User.id).where(User.username == MELDKAMER_USER))
 
         def complete(item_id: int) -> None:
@@ -137,5 +139,6 @@ def run_engine(url: str, backend: str, cases: int, warmup: int,
         _, complete_seconds, complete_cpu = timed(complete, items, profilers.get("complete"))
         done_bytes = mean_state_bytes(case_ids)
         verify(case_ids)
+        mailed = (time_mail(app, backend),) if mail else ()
     return (PhaseResult(backend, "create", cases, create_seconds, create_bytes, create_cpu),
-            PhaseResult(backend, "complete", cases, complete_seconds, done_bytes, complete_cpu))
+            PhaseResult(backend, "complete", cases, complete_seconds, done_bytes, complete_cpu)) + mailed

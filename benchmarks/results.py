@@ -93,7 +93,26 @@ def judge(results: list[PhaseResult]) -> list[Verdict]:
         floor = MIN_CASES_PER_SECOND[backend]
         verdicts.append(Verdict(f"{backend}: new meldingen per second", f"{create.rate:.0f}/s",
                                 f">= {floor:.0f}/s", create.rate >= floor))
+        mail = by_key.get((backend, "mail"))
+        if mail is not None:  # "mail sending keeps up with intake": at least the intake target
+            verdicts.append(Verdict(f"{backend}: mails sent per second", f"{mail.rate:.0f}/s", f">= {floor:.0f}/s",
+                                    mail.rate >= floor))
     return verdicts
+
+
+def mail_lines(results: list[PhaseResult]) -> list[str]:
+    """Per backend: does mail sending keep up with intake (its target, and the intake measured here)?"""
+    by_key = {(r.backend, r.phase): r for r in results}
+    lines = []
+    for backend, floor in MIN_CASES_PER_SECOND.items():
+        mail, create = by_key.get((backend, "mail")), by_key.get((backend, "create"))
+        if mail is None or create is None:
+            continue
+        keeps_up = mail.rate >= floor
+        lines.append(f"{backend}: mail keeps up with intake: {'yes' if keeps_up else 'no'} ({mail.rate:.0f} mails/s, "
+                     f"intake target {floor:.0f}/s; intake measured here {create.rate:.0f}/s, which mail "
+                     f"{'also keeps up with' if mail.rate >= create.rate else 'does not reach'})")
+    return lines
 
 
 def _row(cells: list[str], widths: list[int]) -> str:
@@ -104,7 +123,8 @@ def print_table(results: list[PhaseResult], verdicts: list[Verdict], rss: dict[s
                 skipped: Optional[str], loads: tuple[float, float], repetitions: Optional[list[str]] = None) -> None:
     """Print the rates, the targets with PASS/FAIL, memory, and the final summary line."""
     header = ["phase", "ops", "seconds", "ops/s", "ms/op", "cpu ms/op", "JSON bytes/case"]
-    names = {"create": "create case (to triage)", "complete": "complete triage (dispatch)"}
+    names = {"create": "create case (to triage)", "complete": "complete triage (dispatch)",
+             "mail": "send its mail (SMTP)"}
     rows = [[f"{r.backend:<10} {names[r.phase]}", str(r.count), f"{r.seconds:.3f}", f"{r.rate:.1f}",
              f"{r.ms_per_op:.3f}", f"{1000.0 * r.cpu_seconds / r.count:.3f}", f"{r.json_bytes:,.0f}"]
             for r in results]
@@ -129,6 +149,8 @@ def print_table(results: list[PhaseResult], verdicts: list[Verdict], rss: dict[s
     label_width = max([len(v.label) for v in verdicts] + [10])
     for v in verdicts:
         print(f"{'PASS' if v.passed else 'FAIL'}  {v.label.ljust(label_width)}  {v.measured:>9}  (target {v.target})")
+    for text in mail_lines(results):
+        print(text)
     print()
     print("peak RSS: " + ", ".join(f"after {k} {v:.0f} MB" for k, v in rss.items()))
     print(f"1-minute load average: {loads[0]:.2f} at start, {loads[1]:.2f} at end "

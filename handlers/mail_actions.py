@@ -23,7 +23,7 @@ from engine.timeline import add_event
 from notifications.outbox import queue_mail, tracking_url
 
 from .actions import escalate_once
-from .calendar import add_working_days
+from .calendar import CITY_TZ, add_working_days
 from .files import storage_root
 from .groups import group_by_key
 from .models import ONTHAAL, Category
@@ -91,7 +91,12 @@ def send_answer(ctx: ServiceContext, by: str) -> dict:
     address = (reporter.email if reporter is not None else None) or data.get("from")
     language = reporter.language if reporter is not None else "nl"
     thread = [i for i in data.get("thread_ids") or [] if i]
-    if address:
+    failing = reporter is not None and reporter.email_failed_at is not None and address == reporter.email
+    if failing:  # the address was refused or bounced: the answer stays on the tracking page only
+        day = reporter.email_failed_at.astimezone(CITY_TZ).strftime("%d/%m/%Y")
+        add_event(case, "mail_skipped", note=f"Antwoord niet gemaild: e-mailadres werkt niet (bounce op {day})",
+                  data={"template": "antwoord_mail", "reason": "email_failed"})
+    elif address:
         queue_mail(case, address, "antwoord_mail", language=language, data={
             "mail_subject": clean_subject(mail_subject(data)), "answer_text": text, "tracking_url": tracking_url(case),
             "name": reporter.name if reporter is not None else None, "from_address": info_address(),

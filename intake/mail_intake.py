@@ -15,7 +15,7 @@ from email.utils import getaddresses
 from typing import Optional
 
 from flask import current_app, has_app_context
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from engine.clock import utcnow
 from engine.db import db
@@ -24,6 +24,7 @@ from engine.runtime import commit_or_explain, start_case
 from engine.timeline import add_event
 
 from .loop_guard import Verdict, bounce_report, classify
+from .mail_dedup import content_sha256
 from .mail_files import store_mail_file, store_mail_files
 from .mail_models import IMPORT_FOLDER, IncomingMail
 from .mail_parse import ParsedMail, parse_mail
@@ -73,16 +74,19 @@ def take_in(raw: bytes, *, folder: str = IMPORT_FOLDER, uidvalidity: Optional[in
             IncomingMail.folder == folder, IncomingMail.uidvalidity == uidvalidity, IncomingMail.uid == uid))
         if seen is not None:
             return _already(seen)
-    sha = hashlib.sha256(raw).hexdigest()
-    # Deduplicated by the exact bytes, not by Message-ID alone: senders reuse Message-IDs for different
-    # mails (and a stranger could reuse a citizen's to make their mail disappear).
-    earlier = db.session.scalar(select(IncomingMail).where(IncomingMail.sha256 == sha, IncomingMail.outcome != "failed")
+    sha, content = hashlib.sha256(raw).hexdigest(), content_sha256(raw)
+    # Deduplicated by the content (line endings aside: intake/mail_dedup.py), not by Message-ID alone:
+    # senders reuse Message-IDs for different mails (and a stranger could reuse a citizen's to make their
+    # mail disappear). The exact hash still finds rows from before content_sha256 was kept.
+    same = or_(IncomingMail.content_sha256 == content, IncomingMail.sha256 == sha)
+    earlier = db.session.scalar(select(IncomingMail).where(same, IncomingMail.outcome != "failed")
                                 .order_by(IncomingMail.id).limit(1))
     if earlier is not None and uid is None:
         return _already(earlier)
-    row = db.session.scalar(select(IncomingMail).where(IncomingMail.sha256 == sha, IncomingMail.outcome == "failed",
-                                                       IncomingMail.uid.is_(None))) if uid is None else None
-    row = row or IncomingMail(folder=folder, uidvalidity=uidvalidity, uid=uid, sha256=sha, received_at=utcnow())
+    row = db.session.scalar(select(IncomingMail).where(same, IncomingMail.outcome == "failed",
+                                                       IncomingMail.uid.is_(None)).limit(1)) if uid is None else None
+    row = row or IncomingMail(folder=folder, uidvalidity=uidvalidity, uid=uid, sha256=sha, content_sha256=content,
+                              received_at=utcnow())
     if earlier is not None:  # the mailbox was renumbered (new UIDVALIDITY) or the mail was copied
         row.outcome, row.case_id = "ignored", earlier.case_id
         row.reason = f"zelfde bericht als inkomende mail #{earlier.id} (al verwerkt)"
@@ -125,7 +129,8 @@ def process(raw: bytes, row: IncomingMail) -> IntakeResult:
         log.exception("incoming mail could not be processed")
         failed = db.session.get(IncomingMail, row_id) if row_id else None
         if failed is None:
-            failed = IncomingMail(folder=folder, uidvalidity=uidvalidity, uid=uid, sha256=sha, received_at=utcnow())
+            failed = IncomingMail(folder=folder, uidvalidity=uidvalidity, uid=uid, sha256=sha,
+                                  content_sha256=content_sha256(raw), received_at=utcnow())
             db.session.add(failed)
         failed.outcome, failed.case_id, failed.raw = "failed", None, raw
         failed.reason = f"{type(err).__name__}: {err}"[:2000]
@@ -146,7 +151,7 @@ def _taken_in_meanwhile(folder: str, uidvalidity: Optional[int], uid: Optional[i
         return db.session.scalar(select(IncomingMail).where(
             IncomingMail.folder == folder, IncomingMail.uidvalidity == uidvalidity, IncomingMail.uid == uid))
     return db.session.scalar(select(IncomingMail).where(IncomingMail.sha256 == sha, IncomingMail.outcome != "failed")
-                             .limit(1))
+                             .limit(1))  # `sha` of these very bytes: the row another worker made for them
 
 
 def _decide(mail: ParsedMail, row: IncomingMail, verdict: Verdict) -> IntakeResult:

@@ -32,7 +32,9 @@ class IncomingMail(db.Model):
     uidvalidity: Mapped[Optional[int]] = mapped_column(BigInteger)  # 32-bit unsigned in IMAP
     uid: Mapped[Optional[int]] = mapped_column(BigInteger)
     message_id: Mapped[Optional[str]] = mapped_column(String(500), index=True)
-    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)  # of the bytes exactly as read
+    # of the bytes with CRLF line ends made LF and trailing line ends cut (intake/mail_dedup.py)
+    content_sha256: Mapped[Optional[str]] = mapped_column(String(64), index=True)
     sender: Mapped[Optional[str]] = mapped_column(String(254))
     subject: Mapped[Optional[str]] = mapped_column(String(500))
     outcome: Mapped[str] = mapped_column(String(20))

@@ -31,3 +31,23 @@ class OutboxMessage(db.Model):
     sent_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     last_error: Mapped[Optional[str]] = mapped_column(Text)
     message_id: Mapped[Optional[str]] = mapped_column(String(200))
+
+
+class SenderState(db.Model):
+    """The SMTP sender as a whole: is the mail server reachable, and since when not (one row, name "smtp").
+
+    Kept in the database so every worker and a restarted one back off together, and so the admin page
+    (and a future /metrics) can read it: `outage_since` and `consecutive_failures` are gauges,
+    `outages_total` a counter.
+    """
+
+    __tablename__ = "sender_state"
+
+    name: Mapped[str] = mapped_column(String(20), primary_key=True)
+    outage_since: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)  # None: the server answers
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    retry_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)  # no connection attempt before this
+    last_error: Mapped[Optional[str]] = mapped_column(Text)
+    last_success_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)  # last session that worked
+    outages_total: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, default=utcnow)

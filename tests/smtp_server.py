@@ -3,9 +3,13 @@
 Use the `smtp_server` fixture (import `smtp_server_fixture` into the test module to register it), or
 `running_smtp_server()` as a context manager. `server.refuse[address] = "451 4.3.0 Try again later"`
 (or a 550) makes the server answer RCPT TO for that recipient with the given reply, until removed.
+`server.delay = 0.5` makes it wait that long before answering each message's DATA (the message counts
+as received before the wait, as a real server has taken it before its reply reaches the sender);
+`server.stop()` and `server.start()` take it off its port and back (a mail server outage).
 """
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -46,6 +50,7 @@ class CollectingHandler:
 
     messages: list[Received] = field(default_factory=list)
     refuse: dict[str, str] = field(default_factory=dict)  # lower-case address -> SMTP reply line
+    delay: float = 0.0  # seconds to wait before answering DATA
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         reply = self.refuse.get(address.lower())
@@ -58,6 +63,8 @@ class CollectingHandler:
         raw = envelope.original_content or envelope.content
         self.messages.append(Received(mail_from=envelope.mail_from, rcpt_tos=list(envelope.rcpt_tos), raw=raw,
                                       message=message_from_bytes(raw, policy=policy.default)))
+        if self.delay:
+            await asyncio.sleep(self.delay)
         return "250 Message accepted for delivery"
 
 
@@ -66,6 +73,7 @@ class SmtpServer:
     host: str
     port: int
     handler: CollectingHandler
+    controller: Controller | None = None
 
     @property
     def messages(self) -> list[Received]:
@@ -74,6 +82,30 @@ class SmtpServer:
     @property
     def refuse(self) -> dict[str, str]:
         return self.handler.refuse
+
+    @property
+    def delay(self) -> float:
+        return self.handler.delay
+
+    @delay.setter
+    def delay(self, seconds: float) -> None:
+        self.handler.delay = seconds
+
+    def message_ids(self) -> list[str]:
+        """The Message-ID of every message received, in order (a duplicate shows twice)."""
+        return [str(m.message["Message-ID"]) for m in self.messages]
+
+    def stop(self) -> None:
+        """Take the server off its port: connections are refused until start()."""
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    def start(self) -> None:
+        """Listen on the same port again, with the same handler (what it received so far is kept)."""
+        if self.controller is None:
+            self.controller = Controller(self.handler, hostname=self.host, port=self.port, ready_timeout=10)
+            self.controller.start()
 
     def config(self) -> dict[str, object]:
         """The app settings that point Meldpunt's sender at this server."""
@@ -87,10 +119,11 @@ def running_smtp_server() -> Iterator[SmtpServer]:
     handler = CollectingHandler()
     controller = Controller(handler, hostname="127.0.0.1", port=free_port(), ready_timeout=10)
     controller.start()
+    server = SmtpServer(host="127.0.0.1", port=controller.port, handler=handler, controller=controller)
     try:
-        yield SmtpServer(host="127.0.0.1", port=controller.port, handler=handler)
+        yield server
     finally:
-        controller.stop()
+        server.stop()
 
 
 @pytest.fixture(name="smtp_server")

@@ -31,3 +31,16 @@ def test_every_repetition_is_shown_with_its_own_ratio():
     lines = repetition_lines([_run(1.0, 3.5), _run(0.9, 2.5)])
     assert lines[0].startswith("repetition 1:") and "postgresql create 3.500 (3.50x)" in lines[0]
     assert "postgresql create 2.500 (2.78x)" in lines[1]
+
+
+def test_mail_sending_is_judged_against_the_intake_target_and_said_in_words():
+    from benchmarks.results import mail_lines
+
+    results = _run(1.0, 2.5) + [PhaseResult("postgresql", "mail", 1000, 4.0, 0.0)]
+    verdicts = {v.label: v for v in judge(results)}
+    assert verdicts["postgresql: mails sent per second"].measured == "250/s"
+    assert verdicts["postgresql: mails sent per second"].passed
+    assert mail_lines(results) == ["postgresql: mail keeps up with intake: yes (250 mails/s, intake target 200/s; "
+                                   "intake measured here 400/s, which mail does not reach)"]
+    slow = _run(1.0, 2.5) + [PhaseResult("postgresql", "mail", 1000, 10.0, 0.0)]
+    assert mail_lines(slow)[0].startswith("postgresql: mail keeps up with intake: no (100 mails/s")

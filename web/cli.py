@@ -17,6 +17,7 @@ from engine.errors import EngineError
 from engine.models import ProcessDefinition
 from intake.mail_cli import mail_group
 from intake.open311_cli import open311_group
+from notifications.stopping import request_stop
 from reports.cli import report_group
 
 from .app import create_app, freeze_long_lived
@@ -105,14 +106,28 @@ def seed_command(demo: bool, force: bool) -> None:
 @click.option("--scheduler/--no-scheduler", default=True, show_default=True,
               help="Run the timer tick in this process (the embedded mode; use `meldpunt worker` otherwise).")
 def serve_command(host: str, port: int, scheduler: bool) -> None:
-    """Serve the web app with waitress (and the scheduler in-process)."""
-    from waitress import serve
+    """Serve the web app with waitress (and the scheduler in-process); SIGTERM/SIGINT stop it cleanly."""
+    from waitress.server import create_server
 
-    app = _app_factory({"MELDPUNT_SCHEDULER": scheduler})
-    freeze_long_lived()
+    from .graceful_stop import install_stop_handlers
+    from .scheduler import stop_scheduler
+
     _configure_logging()
+    app = _app_factory({"MELDPUNT_SCHEDULER": scheduler, "MELDPUNT_OUTBOX_PROCESS": scheduler})
+    freeze_long_lived()
+    server = create_server(app, host=host, port=port, threads=8)
+    install_stop_handlers(interrupt_main=True)  # waitress ends its loop on KeyboardInterrupt
     click.echo(f"Meldpunt on http://{host}:{port} (database: {app.config['SQLALCHEMY_DATABASE_URI']})")
-    serve(app, host=host, port=port, threads=8)
+    try:
+        server.run()
+    finally:
+        request_stop()
+        sender = app.extensions.get("meldpunt_outbox_process")
+        if sender is not None:
+            sender.stop()  # it finishes and records its mail in flight
+        running = app.extensions.get("meldpunt_scheduler")
+        if running is not None:
+            stop_scheduler(running)
 
 
 @main.command("worker")
@@ -248,9 +263,10 @@ def outbox_list(status: str | None, limit: int) -> None:
 
 
 @outbox_group.command("send")
-@click.option("--limit", default=50, show_default=True, help="At most this many mails in this batch.")
+@click.option("--limit", default=None, type=click.IntRange(min=1),
+              help="At most this many mails (default: every due mail).")
 @with_appcontext
-def outbox_send_command(limit: int) -> None:
+def outbox_send_command(limit: int | None) -> None:
     """Send the due mails now over SMTP (what the worker does on its interval)."""
     from notifications.sender import send_due
 
@@ -260,6 +276,26 @@ def outbox_send_command(limit: int) -> None:
         click.echo(f"  {error}", err=True)
     if report.skipped:
         sys.exit(1)
+
+
+@outbox_group.command("retry")
+@click.argument("ids", nargs=-1, type=int)
+@click.option("--all-failed", is_flag=True, help="Every failed mail.")
+@with_appcontext
+def outbox_retry_command(ids: tuple[int, ...], all_failed: bool) -> None:
+    """Queue failed mails again (same Message-ID); the next send delivers them. Noted on each case's timeline."""
+    import getpass
+
+    from notifications.resend import resend_failed
+
+    if bool(ids) == all_failed:
+        raise click.UsageError("give the ids of failed mails, or --all-failed (not both)")
+    result = resend_failed(list(ids), all_failed=all_failed, actor=f"cli:{getpass.getuser()}")
+    click.echo(f"{len(result.queued)} mail(s) queued again" + (f": {', '.join(map(str, result.queued))}"
+                                                               if result.queued else ""))
+    if result.refused:
+        click.echo(f"not a failed mail: {', '.join(map(str, result.refused))}", err=True)
+        sys.exit(2)
 
 
 @main.group("privacy")

@@ -36,6 +36,8 @@ class Config:
         self.MELDPUNT_SMTP_PASSWORD = _env("SMTP_PASSWORD")
         self.MELDPUNT_SMTP_TIMEOUT = int(_env("SMTP_TIMEOUT", "30"))
         self.MELDPUNT_SMTP_MAX_ATTEMPTS = int(_env("SMTP_MAX_ATTEMPTS", "6"))
+        # How long a sender holds the mails it claimed: after a crash they wait this long (notifications/sender.py).
+        self.MELDPUNT_SMTP_CLAIM_SECONDS = int(_env("SMTP_CLAIM_SECONDS", "300"))
         self.MELDPUNT_MAIL_FROM = _env("MAIL_FROM", "Meldpunt <meldpunt@localhost>")
         self.MELDPUNT_MAIL_REPLY_TO = _env("MAIL_REPLY_TO")
         self.MELDPUNT_CITY_NAME = _env("CITY_NAME")

@@ -1,19 +1,22 @@
 """APScheduler jobs: the timer tick and sending the outbox.
 
 The database column `next_timer_at` is the source of truth; the scheduler keeps no state of its own,
-so a restart or a second worker re-arms nothing and loses nothing.
+so a restart or a second worker re-arms nothing and loses nothing. The jobs run in the scheduler's
+thread pool; a run that starts late (a busy web process holding the GIL) still runs (no misfire
+grace limit), and a job still running when the next run is due is not started twice (max_instances 1).
+On SIGTERM or SIGINT (web/graceful_stop.py) the loops finish what they hold and the process exits.
 """
 from __future__ import annotations
 
 import logging
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
 from engine import timers
 from engine.db import db
 from notifications.sender import send_due
+from notifications.stopping import stop_requested, wait_for_stop
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +26,7 @@ def timer_tick(app: Flask) -> int:
     total = 0
     with app.app_context():
         try:
-            while True:
+            while not stop_requested():
                 fired = timers.tick(limit=200)
                 total += fired
                 if fired < 200:
@@ -36,15 +39,10 @@ def timer_tick(app: Flask) -> int:
 
 
 def outbox_send(app: Flask) -> int:
-    """Send due outbox mails in batches until none are left due (or the server is unusable)."""
-    total = 0
+    """Send due outbox mails until none are left due (or the server is unusable, or the process stops)."""
     with app.app_context():
         try:
-            while True:
-                report = send_due(limit=50)
-                total += report.sent
-                if report.skipped or report.stopped or report.sent + report.retrying + report.failed < 50:
-                    break
+            total = send_due().sent
         finally:
             db.session.remove()
     if total:
@@ -80,13 +78,20 @@ def mailbox_poll(app: Flask) -> int:
 
 
 def _add_jobs(scheduler, app: Flask) -> None:
+    # misfire_grace_time=None: APScheduler's default (1 s) silently skips a run that starts late, which a
+    # busy `meldpunt serve` makes happen; coalesce makes the late runs one.
     if app.config.get("MELDPUNT_IMAP_HOST"):
         scheduler.add_job(mailbox_poll, "interval", seconds=app.config.get("MELDPUNT_IMAP_SECONDS") or 60,
-                          args=[app], id="mailbox_poll", max_instances=1, coalesce=True)
+                          args=[app], id="mailbox_poll", max_instances=1, coalesce=True, misfire_grace_time=None)
     scheduler.add_job(timer_tick, "interval", seconds=app.config["MELDPUNT_TICK_SECONDS"], args=[app],
-                      id="timer_tick", max_instances=1, coalesce=True)
-    scheduler.add_job(outbox_send, "interval", seconds=app.config["MELDPUNT_OUTBOX_SECONDS"], args=[app],
-                      id="outbox_send", max_instances=1, coalesce=True)
+                      id="timer_tick", max_instances=1, coalesce=True, misfire_grace_time=None)
+    sender = app.extensions.get("meldpunt_outbox_process")
+    if sender is not None:  # `meldpunt serve`: the sender runs in a child process (web/outbox_process.py)
+        scheduler.add_job(sender.ensure_running, "interval", seconds=app.config["MELDPUNT_OUTBOX_SECONDS"],
+                          id="outbox_process", max_instances=1, coalesce=True, misfire_grace_time=None)
+    else:
+        scheduler.add_job(outbox_send, "interval", seconds=app.config["MELDPUNT_OUTBOX_SECONDS"], args=[app],
+                          id="outbox_send", max_instances=1, coalesce=True, misfire_grace_time=None)
     scheduler.add_job(privacy_anonymise, "cron", hour=3, minute=30, args=[app], id="privacy_anonymise",
                       max_instances=1, coalesce=True)
     from reports.scheduled import fortnightly_job, quarterly_job  # hourly: each sends what is due, once
@@ -98,20 +103,45 @@ def _add_jobs(scheduler, app: Flask) -> None:
 
 
 def start_background_scheduler(app: Flask) -> BackgroundScheduler:
-    """The in-process scheduler of `make run` (one process serves the web and runs the jobs)."""
+    """The in-process scheduler of `make run` (one process serves the web and runs the jobs).
+
+    With MELDPUNT_OUTBOX_PROCESS (set by `meldpunt serve`) the outbox is sent by a child process instead
+    of a thread of this one, so web load cannot starve it (web/outbox_process.py)."""
     scheduler = BackgroundScheduler(timezone="UTC")
+    if app.config.get("MELDPUNT_OUTBOX_PROCESS") and "meldpunt_outbox_process" not in app.extensions:
+        from .outbox_process import OutboxProcess
+
+        app.extensions["meldpunt_outbox_process"] = OutboxProcess()
     _add_jobs(scheduler, app)
     scheduler.start()
+    sender = app.extensions.get("meldpunt_outbox_process")
+    if sender is not None:
+        sender.ensure_running()
     app.extensions["meldpunt_scheduler"] = scheduler
     return scheduler
 
 
 def run_worker(app: Flask) -> None:
-    """`meldpunt worker`: run the jobs in the foreground until interrupted."""
-    scheduler = BlockingScheduler(timezone="UTC")
+    """`meldpunt worker`: run the jobs until SIGTERM or SIGINT, then let the running ones finish and return."""
+    from .graceful_stop import install_stop_handlers
+
+    install_stop_handlers()
+    scheduler = BackgroundScheduler(timezone="UTC")
     _add_jobs(scheduler, app)
     log.info("worker started: timer tick every %ss, outbox every %ss", app.config["MELDPUNT_TICK_SECONDS"],
              app.config["MELDPUNT_OUTBOX_SECONDS"])
     timer_tick(app)  # catch up at once after a restart
     outbox_send(app)
-    scheduler.start()
+    if not stop_requested():
+        scheduler.start()
+    while not wait_for_stop(1.0):
+        pass
+    stop_scheduler(scheduler)
+
+
+def stop_scheduler(scheduler: BackgroundScheduler) -> None:
+    """Wait for the running jobs (each finishes what it holds, the stop flag being up), then shut down."""
+    if scheduler.running:
+        log.info("stopping: waiting for the running jobs to finish")
+        scheduler.shutdown(wait=True)
+    log.info("stopped")

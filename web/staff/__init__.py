@@ -3,6 +3,7 @@ from flask import Blueprint
 
 bp = Blueprint("staff", __name__)
 
-from . import admin, cases, dashboard, mail_admin, post, privacy_admin, queues, routing_admin, security_admin  # noqa: E402,F401
+from . import admin, cases, dashboard, mail_admin, outbox_admin, post, privacy_admin, queues, routing_admin  # noqa: E402,F401,I001
+from . import security_admin  # noqa: E402,F401  # isort: skip
 
 from . import open311_admin, publication  # noqa: E402,F401  # isort: skip

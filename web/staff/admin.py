@@ -1,4 +1,4 @@
-"""Administration: staff users and their groups, handler groups and contractors, the outbox."""
+"""Administration: staff users and their groups, handler groups and contractors (the outbox: outbox_admin.py)."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
@@ -10,7 +10,6 @@ from engine.errors import InvalidInput
 from handlers.login_throttle import locked_users
 from handlers.models import GROUP_KINDS, ROLES, HandlerGroup, User
 from handlers.people import save_group, save_user
-from notifications.models import OutboxMessage
 
 from ..auth import SESSION_VERSION, roles_required
 from ..i18n import translate
@@ -73,14 +72,3 @@ def admin_groups(group_id: int | None = None):
             errors = err.fields
     return render_template("staff/admin_groups.html", groups=_groups(), group=group, kinds=GROUP_KINDS,
                            errors=errors, values=values), (422 if errors else 200)
-
-
-@bp.get("/beheer/uitgaand")
-@roles_required("admin")
-def outbox():
-    """The newest outbox rows: what was queued for sending, sent, or failed."""
-    status = request.args.get("status")
-    query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(200)
-    if status in ("pending", "sent", "failed"):
-        query = query.where(OutboxMessage.status == status)
-    return render_template("staff/outbox.html", messages=db.session.scalars(query).all(), status=status)

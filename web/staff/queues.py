@@ -84,4 +84,6 @@ def contractor_orders():
     """Open contractor orders with their age, oldest first, so none drops out of sight."""
     orders = db.session.scalars(select(ContractorOrder).where(ContractorOrder.status.in_(("open", "planned")))
                                 .order_by(ContractorOrder.created_at).limit(500)).all()
-    return render_template("staff/contractor_orders.html", orders=orders, now=utcnow())
+    from notifications.undeliverable import refused_orders
+
+    return render_template("staff/contractor_orders.html", orders=orders, now=utcnow(), refused=refused_orders(orders))

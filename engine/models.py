@@ -113,6 +113,9 @@ class WorkItem(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     completed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     completed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    # Set when the work came back because an answer arrived (the reporter's reaction, a contractor's report),
+    # until the person it went to opens the case or someone takes it: the queue shows "antwoord ontvangen".
+    returned_reason: Mapped[Optional[str]] = mapped_column(String(40))
 
     case: Mapped[Case] = relationship()
     group = relationship("HandlerGroup")

@@ -168,8 +168,9 @@ def record_feedback(ctx: ServiceContext) -> None:
     if feedback.get("from_duplicate"):
         # The reporter of a merged melding: their answer is on their own case (handlers/feedback_giving.py);
         # here only that someone was not satisfied, without saying who.
+        answer = f" ({feedback['answer']})" if feedback.get("answer") else ""
         add_event(ctx.case, "duplicate_feedback", actor="melder van een dubbele melding",
-                  note="Een melder van een dubbele melding is niet tevreden over de afhandeling: "
+                  note=f"Een melder van een dubbele melding is niet tevreden over de afhandeling{answer}: "
                        "verzoek tot heropenen.", data={"satisfied": satisfied, "answer": feedback.get("answer")})
         return
     add_event(ctx.case, "feedback", actor="melder", note=feedback.get("comment"),

@@ -127,8 +127,9 @@ def _note_on_original(duplicate: Case, original_id: int, answer: Any) -> str:
     else:
         outcome, why = "passed_on", ("de feedbacktermijn van deze melding is voorbij, er kan geen verzoek tot "
                                      "heropenen meer komen; de groep werd verwittigd.")
+    said = f" ({answer})" if answer else ""
     add_event(original, "duplicate_feedback", actor=MERGED_ACTOR,
-              note=f"Een melder van een dubbele melding is niet tevreden over de afhandeling; {why}",
+              note=f"Een melder van een dubbele melding is niet tevreden over de afhandeling{said}; {why}",
               data={"satisfied": False, "answer": answer, "reopen_requested": False})
     if outcome == "passed_on":
         _tell_the_group(original, duplicate, answer)

@@ -10,11 +10,14 @@ from __future__ import annotations
 import secrets
 from datetime import date
 from email.message import EmailMessage
+from email.utils import format_datetime
 from typing import Optional
 from urllib.parse import urlsplit
 
+from flask import current_app
 from sqlalchemy import select
 
+from engine.clock import utcnow
 from engine.db import db
 from intake.mail_intake import IntakeResult, take_in
 from notifications.models import OutboxMessage
@@ -38,8 +41,9 @@ class _Browser:
     """A citizen's or contractor's browser: every request in a fresh app context, as in production (the
     test's own context would share `g`, and with it the CSRF token cached for another browser's session)."""
 
-    def __init__(self, app) -> None:
-        self.app, self.client = app, app.test_client()
+    def __init__(self, app=None) -> None:
+        self.app = app or current_app._get_current_object()  # the tests run inside the app's context
+        self.client = self.app.test_client()
 
     def get(self, path: str):
         with self.app.app_context():
@@ -79,6 +83,7 @@ def reply_by_mail(reference: str, text: str, sender: str = "melder@voorbeeld.exa
     message["To"] = "info@stad.example"
     message["Subject"] = f"Re: Uw melding {reference}: we hebben meer informatie nodig"
     message["Message-ID"] = f"<reply.{secrets.token_hex(6)}@voorbeeld.example>"
+    message["Date"] = format_datetime(utcnow())
     if question.message_id:
         message["In-Reply-To"] = question.message_id
     message.set_content(text)

@@ -72,7 +72,7 @@ class Case(db.Model):
     lat: Mapped[Optional[float]] = mapped_column()
     lon: Mapped[Optional[float]] = mapped_column()
     reporter_id: Mapped[Optional[int]] = mapped_column(ForeignKey("reporters.id"), index=True)
-    duplicate_of_id: Mapped[Optional[int]] = mapped_column(ForeignKey("cases.id"))
+    duplicate_of_id: Mapped[Optional[int]] = mapped_column(ForeignKey("cases.id"), index=True)
     tracking_token: Mapped[str] = mapped_column(String(64), unique=True)
     deadline_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -64,20 +64,22 @@ def sync_work_items(case: Case, workflow, keep_with: Optional[tuple[Optional[int
         add_row(db.session, WorkItem, {**row, "status": "open", "created_at": utcnow()})
 
 
-# The case whose task a form is being validated for: forms whose checks depend on the case (a case
-# cannot be its own duplicate; "the suggested group" is this case's) read it with form_case().
-_form_case: ContextVar[Optional[Case]] = ContextVar("form_case", default=None)
+# The id of the case whose task a form is being validated for: forms whose checks depend on the case (a
+# case cannot be its own duplicate; "the suggested group" is this case's) read it with form_case().
+_form_case_id: ContextVar[Optional[int]] = ContextVar("form_case_id", default=None)
 
 
 def form_case() -> Optional[Case]:
-    """The case of the task whose form is being validated (None when validated without one)."""
-    return _form_case.get()
+    """The case of the task whose form is being validated (None when validated without one); loaded only
+    by the forms that ask, so completing any other task costs no extra query."""
+    case_id = _form_case_id.get()
+    return db.session.get(Case, case_id) if case_id is not None else None
 
 
-def validate_form(form_key: Optional[str], form_data: Any, case: Optional[Case] = None) -> dict[str, Any]:
+def validate_form(form_key: Optional[str], form_data: Any, case_id: Optional[int] = None) -> dict[str, Any]:
     """Validate submitted data against the task's registered form; keys starting with '_' are refused.
 
-    `case` is the case the task belongs to: checks that a service task would otherwise only make while
+    `case_id` is the case the task belongs to: checks that a service task would otherwise only make while
     the process runs (and fail there, leaving a process error) are made here, before anything changes.
     """
     if not isinstance(form_data, dict):
@@ -90,14 +92,14 @@ def validate_form(form_key: Optional[str], form_data: Any, case: Optional[Case] 
         if form_data:
             raise InvalidInput("this task takes no form data", {k: ["unknown field"] for k in form_data})
         return {}
-    token = _form_case.set(case)
+    token = _form_case_id.set(case_id)
     try:
         return schema.load(form_data)
     except ValidationError as err:
         fields = err.messages if isinstance(err.messages, dict) else {"_schema": err.messages}
         raise InvalidInput("the form has errors", fields) from err
     finally:
-        _form_case.reset(token)
+        _form_case_id.reset(token)
 
 
 def get_item(item_id: int) -> WorkItem:
@@ -118,7 +120,7 @@ def complete_work_item(item_id: int, user: Actor, form_data: Any) -> Case:
         raise Forbidden(f"you may not act for group '{group_key}'")
     if item.status != "open":
         raise Conflict(f"work item {item_id} is no longer open ({item.status})")
-    values = validate_form(item.form_key, form_data, case=item.case)
+    values = validate_form(item.form_key, form_data, case_id=item.case_id)
     case_id = item.case_id
 
     def act() -> Case:

@@ -69,9 +69,14 @@ def sync_work_items(case: Case, workflow, keep_with: Optional[tuple[Optional[int
 _form_case_id: ContextVar[Optional[int]] = ContextVar("form_case_id", default=None)
 
 
+def form_case_id() -> Optional[int]:
+    """The id of the case whose task's form is being validated (None when validated without one)."""
+    return _form_case_id.get()
+
+
 def form_case() -> Optional[Case]:
     """The case of the task whose form is being validated (None when validated without one); loaded only
-    by the forms that ask, so completing any other task costs no extra query."""
+    by the checks that need it, so completing any other task costs no extra query."""
     case_id = _form_case_id.get()
     return db.session.get(Case, case_id) if case_id is not None else None
 

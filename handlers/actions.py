@@ -18,7 +18,7 @@ from notifications.outbox import queue_mail
 from .calendar import add_working_days
 from .groups import group_by_key, leads_and_desk
 from .merged_cases import duplicates_of, original_for
-from .models import MELDKAMER, Category
+from .models import MELDKAMER, Category, HandlerGroup
 
 DEFAULT_DEADLINE_DAYS = 10
 NO_GROUP = "Kies een behandelaarsgroep: er is geen (actief) voorstel voor deze melding."
@@ -28,6 +28,16 @@ def usable_suggestion(case: Optional[Case]):
     """The suggested group when it can still take the case (an active internal group), else None."""
     group = case.suggested_group if case is not None else None
     return group if group is not None and group.active and group.kind == "internal" else None
+
+
+def suggestion_usable(case_id: Optional[int]) -> bool:
+    """Whether the case's suggested group can take it, in one small query (the triage form's check before
+    a dispatch without a chosen group); True when no case is known, leaving it to case.dispatch."""
+    if case_id is None:
+        return True
+    row = db.session.execute(select(HandlerGroup.active, HandlerGroup.kind)
+                             .join(Case, Case.suggested_group_id == HandlerGroup.id).where(Case.id == case_id)).first()
+    return row is not None and bool(row.active) and row.kind == "internal"
 
 
 def _setting(name: str, default):

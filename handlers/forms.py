@@ -11,9 +11,9 @@ from sqlalchemy import select
 from engine import registry
 from engine.db import db
 from engine.errors import InvalidInput
-from engine.workitems import form_case
+from engine.workitems import form_case, form_case_id
 
-from .actions import NO_GROUP, usable_suggestion
+from .actions import NO_GROUP, suggestion_usable
 from .groups import group_by_key
 from .merged_cases import normalise_reference, original_for
 from .models import Category
@@ -55,7 +55,7 @@ class TriageForm(TaskForm):
                 group = group_by_key(data["group"])
                 if group is None or group.kind != "internal":
                     errors["group"] = [f"'{data['group']}' is geen actieve behandelaarsgroep."]
-            elif usable_suggestion(form_case()) is None:
+            elif not suggestion_usable(form_case_id()):
                 errors["group"] = [NO_GROUP]
         if data["decision"] == "refer" and not (data.get("public_text") or "").strip():
             errors["public_text"] = ["Leg de melder uit waar die wel terechtkan."]

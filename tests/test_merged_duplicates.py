@@ -351,3 +351,16 @@ def test_a_melding_merged_into_one_that_becomes_a_duplicate_follows_the_new_orig
     handle(staff, a["reference"])
     to_mia = latest_mail("in_behandeling", d["reference"], "mia@voorbeeld.example")
     assert to_mia.data["tracking_url"] == d["tracking_url"] and to_mia.data["merged"] is True
+
+
+def test_an_original_that_became_a_duplicate_after_the_form_was_checked_is_still_refused_cleanly(staff, monkeypatch):
+    """The form's check and the process run are two moments: what changed in between is refused by the
+    service task as a form error, rolled back, with no process error on the case."""
+    import handlers.forms
+
+    a, b = file(staff, ELS), file(staff, JAN)
+    c = file(staff, {"name": "Mia Claes", "email": "mia@voorbeeld.example"})["reference"]
+    merge(staff, b["reference"], a["reference"])
+    monkeypatch.setattr(handlers.forms, "original_for", lambda case, ref: None)  # as if checked before B merged
+    assert_refused(staff, c, {"decision": "duplicate", "duplicate_of": b["reference"]}, "duplicate_of",
+                   "kies dat dossier")

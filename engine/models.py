@@ -73,7 +73,7 @@ class Case(db.Model):
     lat: Mapped[Optional[float]] = mapped_column()
     lon: Mapped[Optional[float]] = mapped_column()
     reporter_id: Mapped[Optional[int]] = mapped_column(ForeignKey("reporters.id"), index=True)
-    duplicate_of_id: Mapped[Optional[int]] = mapped_column(ForeignKey("cases.id"))
+    duplicate_of_id: Mapped[Optional[int]] = mapped_column(ForeignKey("cases.id"), index=True)
     tracking_token: Mapped[str] = mapped_column(String(64), unique=True)
     deadline_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -116,6 +116,9 @@ class WorkItem(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     completed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     completed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    # Set when the work came back because an answer arrived (the reporter's reaction, a contractor's report),
+    # until the person it went to opens the case or someone takes it: the queue shows "antwoord ontvangen".
+    returned_reason: Mapped[Optional[str]] = mapped_column(String(40))
 
     case: Mapped[Case] = relationship()
     group = relationship("HandlerGroup")

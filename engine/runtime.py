@@ -132,9 +132,15 @@ class CaseRun:
         if case.status != previous:
             add_event(case, "status", actor=self.scope.actor, user_id=self.scope.user_id, public=True,
                       text=statuses.label(case.status), data={"from": previous, "to": case.status})
+        mark = None
+        hand_back = self.scope.extra.pop("hand_back", None)
+        if hand_back is not None and keep_with is None:
+            # A service task handed the next work back to someone (an answer came in): see handlers/answer_return.py.
+            group_id, user_id, mark = hand_back
+            keep_with = (group_id, user_id)
         with db.session.no_autoflush:
             ready = [t for t in open_tasks if t.state == TaskState.READY and t.task_spec.manual]
-            sync_work_items(case, workflow, keep_with, new_case=self.new_case, ready_tasks=ready)
+            sync_work_items(case, workflow, keep_with, new_case=self.new_case, ready_tasks=ready, mark=mark)
 
     def ready_manual_task(self, task_id: str):
         """The READY manual task with this id, or Conflict: SpiffWorkflow itself would run any task."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Optional
 
@@ -20,6 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from . import expressions, registry
 from .clock import utcnow
+from .errors import EngineError
 
 
 @dataclass
@@ -31,6 +32,9 @@ class RunScope:
     user_id: Optional[int] = None
     now: Optional[datetime] = None
     new_case: bool = False
+    # What service tasks leave for the save at the end of the step (shared with every ServiceContext):
+    # "hand_back" = (group id, user id or None, reason) says where the next work item goes.
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 current_scope: ContextVar[Optional[RunScope]] = ContextVar("current_scope", default=None)
@@ -101,12 +105,16 @@ class SafeScriptEngine(PythonScriptEngine):
         params = {name: spec["value"] for name, spec in (operation_params or {}).items()}
         ctx = registry.ServiceContext(case=scope.case, data=task.data, task_name=task.task_spec.name,
                                       now=scope.now or utcnow(), actor=scope.actor, user_id=scope.user_id,
-                                      new_case=scope.new_case)
+                                      new_case=scope.new_case, extra=scope.extra)
         # Wrap every error ourselves: 3.2.0's own wrapper references an undefined name and hides it.
         try:
             result = fn(ctx, **params)
         except (WorkflowTaskException, StaleDataError):
             raise  # a concurrent change to the case is a conflict, not a model error
+        except EngineError:
+            # Refused input (InvalidInput, Conflict) that only became wrong after the form was checked, such
+            # as an original case marked a duplicate meanwhile: the caller rolls back and explains; no process error.
+            raise
         except Exception as err:
             raise WorkflowTaskException(f"service '{operation_name}' failed: {err}", task=task,
                                         exception=err) from err

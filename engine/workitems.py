@@ -1,6 +1,7 @@
 """Work items: READY manual tasks as queue rows, and completing them with validated form data."""
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any, Optional, Protocol
 
 from marshmallow import ValidationError
@@ -27,12 +28,13 @@ class Actor(Protocol):
     def may_act_for(self, group_key: Optional[str]) -> bool: ...
 
 
-def sync_work_items(case: Case, workflow, keep_with: Optional[tuple[Optional[int], int]] = None,
-                    new_case: bool = False, ready_tasks: Optional[list] = None) -> None:
+def sync_work_items(case: Case, workflow, keep_with: Optional[tuple[Optional[int], Optional[int]]] = None,
+                    new_case: bool = False, ready_tasks: Optional[list] = None, mark: Optional[str] = None) -> None:
     """Make the open work items of `case` match its READY manual tasks (insert new, cancel gone).
 
     `keep_with` = (group id, user id): new work for that group stays with the person who did the
-    previous step, so a case taken in handling does not fall back to "unassigned".
+    previous step, so a case taken in handling does not fall back to "unassigned". `mark` is put on
+    that group's new work as its `returned_reason` (an answer came in for it).
     """
     if ready_tasks is None:
         ready_tasks = workflow.get_tasks(state=TaskState.READY, manual=True)
@@ -51,17 +53,40 @@ def sync_work_items(case: Case, workflow, keep_with: Optional[tuple[Optional[int
         props = task.task_spec.extensions.get("properties", {})
         lane = task.task_spec.lane
         group_id = registry.resolve_group(case, lane, props)
-        assignee = keep_with[1] if keep_with and keep_with[0] is not None and keep_with[0] == group_id else None
+        kept = bool(keep_with and keep_with[0] is not None and keep_with[0] == group_id)
+        assignee = keep_with[1] if kept else None
         row = dict(case_id=case.id, task_id=task_id, task_name=task.task_spec.name,
                    title=task.task_spec.bpmn_name or task.task_spec.name, lane=lane, form_key=props.get("form"),
-                   group_id=group_id, assignee_id=assignee, due_at=case.deadline_at if lane != "meldkamer" else None)
+                   group_id=group_id, assignee_id=assignee, due_at=case.deadline_at if lane != "meldkamer" else None,
+                   returned_reason=mark if kept else None)
         # Every save is followed by its commit and nothing reads new items back in between: they go out
         # with the commit's other rows (engine/pending_rows.py).
         add_row(db.session, WorkItem, {**row, "status": "open", "created_at": utcnow()})
 
 
-def validate_form(form_key: Optional[str], form_data: Any) -> dict[str, Any]:
-    """Validate submitted data against the task's registered form; keys starting with '_' are refused."""
+# The id of the case whose task a form is being validated for: forms whose checks depend on the case (a
+# case cannot be its own duplicate; "the suggested group" is this case's) read it with form_case().
+_form_case_id: ContextVar[Optional[int]] = ContextVar("form_case_id", default=None)
+
+
+def form_case_id() -> Optional[int]:
+    """The id of the case whose task's form is being validated (None when validated without one)."""
+    return _form_case_id.get()
+
+
+def form_case() -> Optional[Case]:
+    """The case of the task whose form is being validated (None when validated without one); loaded only
+    by the checks that need it, so completing any other task costs no extra query."""
+    case_id = _form_case_id.get()
+    return db.session.get(Case, case_id) if case_id is not None else None
+
+
+def validate_form(form_key: Optional[str], form_data: Any, case_id: Optional[int] = None) -> dict[str, Any]:
+    """Validate submitted data against the task's registered form; keys starting with '_' are refused.
+
+    `case_id` is the case the task belongs to: checks that a service task would otherwise only make while
+    the process runs (and fail there, leaving a process error) are made here, before anything changes.
+    """
     if not isinstance(form_data, dict):
         raise InvalidInput("form data must be a JSON object", {"_schema": ["expected an object"]})
     bad = [k for k in form_data if not isinstance(k, str) or k.startswith("_")]
@@ -72,11 +97,14 @@ def validate_form(form_key: Optional[str], form_data: Any) -> dict[str, Any]:
         if form_data:
             raise InvalidInput("this task takes no form data", {k: ["unknown field"] for k in form_data})
         return {}
+    token = _form_case_id.set(case_id)
     try:
         return schema.load(form_data)
     except ValidationError as err:
         fields = err.messages if isinstance(err.messages, dict) else {"_schema": err.messages}
         raise InvalidInput("the form has errors", fields) from err
+    finally:
+        _form_case_id.reset(token)
 
 
 def get_item(item_id: int) -> WorkItem:
@@ -97,7 +125,7 @@ def complete_work_item(item_id: int, user: Actor, form_data: Any) -> Case:
         raise Forbidden(f"you may not act for group '{group_key}'")
     if item.status != "open":
         raise Conflict(f"work item {item_id} is no longer open ({item.status})")
-    values = validate_form(item.form_key, form_data)
+    values = validate_form(item.form_key, form_data, case_id=item.case_id)
     case_id = item.case_id
 
     def act() -> Case:

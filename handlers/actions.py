@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from engine import registry
 from engine.db import db
+from engine.errors import InvalidInput
 from engine.models import Case
 from engine.registry import ServiceContext
 from engine.timeline import add_event
@@ -16,9 +17,27 @@ from notifications.outbox import queue_mail
 
 from .calendar import add_working_days
 from .groups import group_by_key, leads_and_desk
-from .models import MELDKAMER, Category
+from .merged_cases import duplicates_of, original_for
+from .models import MELDKAMER, Category, HandlerGroup
 
 DEFAULT_DEADLINE_DAYS = 10
+NO_GROUP = "Kies een behandelaarsgroep: er is geen (actief) voorstel voor deze melding."
+
+
+def usable_suggestion(case: Optional[Case]):
+    """The suggested group when it can still take the case (an active internal group), else None."""
+    group = case.suggested_group if case is not None else None
+    return group if group is not None and group.active and group.kind == "internal" else None
+
+
+def suggestion_usable(case_id: Optional[int]) -> bool:
+    """Whether the case's suggested group can take it, in one small query (the triage form's check before
+    a dispatch without a chosen group); True when no case is known, leaving it to case.dispatch."""
+    if case_id is None:
+        return True
+    row = db.session.execute(select(HandlerGroup.active, HandlerGroup.kind)
+                             .join(Case, Case.suggested_group_id == HandlerGroup.id).where(Case.id == case_id)).first()
+    return row is not None and bool(row.active) and row.kind == "internal"
 
 
 def _setting(name: str, default):
@@ -31,9 +50,10 @@ def dispatch_to_group(ctx: ServiceContext) -> dict:
     case, data = ctx.case, ctx.data
     if data.get("category"):
         case.category = db.session.scalar(select(Category).where(Category.key == data["category"]))
-    group = group_by_key(data.get("group")) or case.suggested_group
-    if group is None:
-        raise ValueError("no handler group chosen and none suggested")
+    group = group_by_key(data.get("group")) if data.get("group") else usable_suggestion(case)
+    if group is None or group.kind != "internal":
+        # The triage form refuses this before the process runs; a group switched off meanwhile ends here.
+        raise InvalidInput("no active handler group", {"group": [NO_GROUP]})
     case.group = group
     days = case.category.deadline_days if case.category is not None else DEFAULT_DEADLINE_DAYS
     deadline = add_working_days(ctx.now, days)
@@ -54,16 +74,28 @@ def refer_elsewhere(ctx: ServiceContext) -> None:
 
 @registry.service("case.mark_duplicate")
 def mark_duplicate(ctx: ServiceContext) -> None:
-    """Link the case to its original; the reporter then follows the original's status mails."""
-    original = db.session.scalar(select(Case).where(Case.reference == ctx.data.get("duplicate_of")))
-    if original is None or original.id == ctx.case.id:
-        raise ValueError(f"original case {ctx.data.get('duplicate_of')!r} not found")
+    """Link the case to its original; its reporter then follows the original's progress with their own links.
+
+    Cases merged into this one follow its original from now on, so every duplicate points at a case
+    that is not a duplicate itself. The triage form refused a wrong reference already; this check
+    only catches a change in between (the original marked a duplicate meanwhile), as a form error.
+    """
+    original = original_for(ctx.case, ctx.data.get("duplicate_of"))
+    ctx.data["duplicate_of"] = original.reference
     ctx.case.duplicate_of = original
     add_event(ctx.case, "duplicate", actor=ctx.actor, user_id=ctx.user_id, public=True,
               text=f"Dezelfde melding werd al gedaan ({original.reference}); u krijgt de opvolging daarvan.",
               data={"original": original.reference})
     add_event(original, "duplicate_linked", actor=ctx.actor, user_id=ctx.user_id,
               note=f"Dubbele melding {ctx.case.reference} gekoppeld", data={"duplicate": ctx.case.reference})
+    for follower in duplicates_of(ctx.case):
+        follower.duplicate_of = original
+        add_event(follower, "duplicate", actor=ctx.actor, user_id=ctx.user_id,
+                  note=f"{ctx.case.reference} is zelf een dubbel van {original.reference}: deze melding volgt nu "
+                       f"{original.reference}", data={"original": original.reference, "via": ctx.case.reference})
+        add_event(original, "duplicate_linked", actor=ctx.actor, user_id=ctx.user_id,
+                  note=f"Dubbele melding {follower.reference} gekoppeld (via {ctx.case.reference})",
+                  data={"duplicate": follower.reference})
 
 
 def escalate_once(ctx: ServiceContext, template: str, desk_key: str, note: str,
@@ -143,6 +175,14 @@ def record_feedback(ctx: ServiceContext) -> None:
     """Keep the reporter's answer to the feedback question on the timeline."""
     feedback = ctx.data.get("feedback") or {}
     satisfied = feedback.get("satisfied")
+    if feedback.get("from_duplicate"):
+        # The reporter of a merged melding: their answer is on their own case (handlers/feedback_giving.py);
+        # here only that someone was not satisfied, without saying who.
+        answer = f" ({feedback['answer']})" if feedback.get("answer") else ""
+        add_event(ctx.case, "duplicate_feedback", actor="melder van een dubbele melding",
+                  note=f"Een melder van een dubbele melding is niet tevreden over de afhandeling{answer}: "
+                       "verzoek tot heropenen.", data={"satisfied": satisfied, "answer": feedback.get("answer")})
+        return
     add_event(ctx.case, "feedback", actor="melder", note=feedback.get("comment"),
               data={"satisfied": satisfied, "answer": feedback.get("answer")})
 

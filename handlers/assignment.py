@@ -38,6 +38,7 @@ def take(item_id: int, user: User) -> WorkItem:
     if item.assignee_id not in (None, user.id):
         raise Conflict(f"already taken by {item.assignee.display_name}; use Overname to take it over")
     item.assignee_id = user.id
+    item.returned_reason = None  # an answer that came back for it has now been noticed
     add_event(item.case, "taken", actor=user.display_name, user_id=user.id, note=f"Opgenomen: {item.title}")
     commit_or_explain(item.case_id)
     return item
@@ -48,6 +49,7 @@ def take_over(item_id: int, user: User, note: Optional[str] = None) -> WorkItem:
     item = _open_item(item_id, user)
     previous = item.assignee
     item.assignee_id = user.id
+    item.returned_reason = None
     add_event(item.case, "taken_over", actor=user.display_name, user_id=user.id,
               note=note or f"Overgenomen van {previous.display_name if previous else 'niemand'}",
               data={"from": previous.username if previous else None, "task": item.task_name})

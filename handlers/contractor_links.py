@@ -5,7 +5,6 @@ order (never the reporter's personal data) and report on it: planned, done with 
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional, Union
@@ -23,6 +22,7 @@ from engine.timeline import add_event, events_of
 from .files import storage_root, store_file
 from .models import ContractorOrder
 from .photos import CleanImage
+from .redaction import hide_reporter_data
 from .signed_links import LinkError, LinkExpired, LinkInvalid, load_signed, serializer  # noqa: F401 (re-exported)
 
 SALT = "contractor-order"
@@ -105,26 +105,13 @@ def order_history(order: ContractorOrder) -> list[CaseEvent]:
     return history
 
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_PHONE = re.compile(r"(?:\+|\b00)?\d[\d ./-]{7,}\d")
-HIDDEN = "[verborgen]"
-
-
 def description_for_contractor(case: Case) -> str:
     """The melding's description with the reporter's name, e-mail address and phone numbers hidden.
 
     The reporter writes it freely and sometimes signs it or adds a number to call back; the
     contractor only needs to know what is wrong where.
     """
-    text = case.description or ""
-    reporter = case.reporter
-    if reporter is not None:
-        for value in (reporter.name, reporter.email, reporter.phone):
-            if value and len(value.strip()) >= 3:
-                text = re.sub(re.escape(value.strip()), HIDDEN, text, flags=re.IGNORECASE)
-    text = _EMAIL.sub(HIDDEN, text)
-    # Nine digits or more is a phone or account number; dates and house numbers stay.
-    return _PHONE.sub(lambda m: HIDDEN if sum(c.isdigit() for c in m.group()) >= 9 else m.group(), text)
+    return hide_reporter_data(case.description, case.reporter)
 
 
 @dataclass

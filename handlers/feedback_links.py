@@ -17,6 +17,7 @@ from flask import current_app
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import func, select
 
+from engine import statuses
 from engine.db import db
 from engine.models import Case, CaseEvent
 from engine.pending_rows import KEY as PENDING_ROWS
@@ -28,6 +29,7 @@ DEFAULT_DAYS = 14
 MAX_TOKEN_LENGTH = 300  # ours are under 100 characters; refuse anything absurd before parsing it
 LINK_LANGUAGES = ("en",)  # languages the public pages offer besides Dutch (named in the link)
 WAITING_STATUS = "afgesloten"  # the status of the receive task that waits for the feedback message
+REVIEW_STATUS = "heropenverzoek"  # the status of the task that reviews a reopen request
 
 
 # The shared link errors under the names the feedback page uses.
@@ -64,6 +66,13 @@ def _binding(case: Case) -> str:
     return hashlib.sha256(case.tracking_token.encode()).hexdigest()[:12]
 
 
+def rated_case(case: Case) -> Case:
+    """The case whose closing a feedback link rates: a melding merged into another rates that original's."""
+    if case.duplicate_of_id is not None:
+        return db.session.get(Case, case.duplicate_of_id) or case
+    return case
+
+
 def closing_round(case: Case) -> int:
     """How many times the case was closed, counting a closing still being written in this transaction."""
     committed = db.session.scalar(select(func.count(CaseEvent.id)).where(
@@ -73,8 +82,12 @@ def closing_round(case: Case) -> int:
 
 
 def make_token(case: Case) -> str:
-    """A signed token for the case's current closing; the signature carries the time of issue."""
-    return _serializer().dumps({"case": case.id, "bind": _binding(case), "round": closing_round(case)})
+    """A signed token for the case's current closing; the signature carries the time of issue.
+
+    A merged melding gets a token of its own (its reporter answers on their own case), counted in the
+    closings of its original: a new closing of the original supersedes it.
+    """
+    return _serializer().dumps({"case": case.id, "bind": _binding(case), "round": closing_round(rated_case(case))})
 
 
 def feedback_url(token: str, satisfied: bool, language: Optional[str] = None) -> str:
@@ -122,7 +135,7 @@ def read_token(token: str) -> FeedbackLink:
     case = db.session.get(Case, data["case"])
     if case is None or _binding(case) != data["bind"]:
         raise FeedbackLinkInvalid("the case no longer exists")
-    if closing_round(case) != data["round"]:
+    if closing_round(rated_case(case)) != data["round"]:
         raise FeedbackLinkSuperseded("the link belongs to an earlier closing of the case")
     return FeedbackLink(case, issued + timedelta(days=feedback_days()))
 
@@ -135,17 +148,31 @@ def closing_event(case: Case) -> Optional[CaseEvent]:
 
 def feedback_given(case: Case) -> Optional[CaseEvent]:
     """The reporter's answer to the current closing, if there is one."""
-    closed = closing_event(case)
     query = select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.kind == "feedback")
+    if case.duplicate_of_id is not None:  # a merged melding: answers are counted per closing of the original
+        current = closing_round(rated_case(case))
+        answers = db.session.scalars(query.order_by(CaseEvent.id.desc()))
+        return next((e for e in answers if (e.data or {}).get("round") == current), None)
+    closed = closing_event(case)
     if closed is not None:
         query = query.where(CaseEvent.id > closed.id)
     return db.session.scalar(query.order_by(CaseEvent.id.desc()).limit(1))
 
 
 def feedback_state(case: Case) -> str:
-    """'open' while the process waits for the answer, 'answered' once given, else 'over' (period ended)."""
+    """Whether the reporter of `case` can still answer for the current closing.
+
+    'answered' once they did; 'open' while the process waits for the answer, while a reopen request
+    raised by a merged reporter is being reviewed (the answer is then recorded beside it), and for a
+    merged melding throughout its link's validity (handlers/feedback_giving.py decides what the answer
+    does); 'reopened' when the case is being handled again; else 'over' (the period ended).
+    """
     if feedback_given(case) is not None:
         return "answered"
-    if case.status == WAITING_STATUS and not case.completed:
+    if case.duplicate_of_id is not None:
         return "open"
+    if case.status in (WAITING_STATUS, REVIEW_STATUS) and not case.completed:
+        return "open"
+    if not case.completed and case.status not in statuses.CLOSED:
+        return "reopened"
     return "over"

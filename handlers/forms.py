@@ -5,14 +5,17 @@ a stale value from an earlier one. Values stay JSON primitives: they become proc
 """
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, validates_schema
 from sqlalchemy import select
 
 from engine import registry
 from engine.db import db
-from engine.models import Case
+from engine.errors import InvalidInput
+from engine.workitems import form_case, form_case_id
 
+from .actions import NO_GROUP, suggestion_usable
 from .groups import group_by_key
+from .merged_cases import normalise_reference, original_for
 from .models import Category
 
 TEXT = validate.Length(max=4000)
@@ -41,24 +44,34 @@ class TriageForm(TaskForm):
 
     @validates_schema
     def check_decision(self, data, **kwargs):
+        # Everything the decision's service task would refuse is refused here, before the process runs:
+        # a refusal there would leave a process error on the case instead of a message on the form.
         errors: dict[str, list[str]] = {}
         if data.get("category") and db.session.scalar(
                 select(Category.id).where(Category.key == data["category"])) is None:
-            errors["category"] = [f"unknown category '{data['category']}'"]
-        if data["decision"] == "dispatch" and data.get("group"):
-            group = group_by_key(data["group"])
-            if group is None or group.kind != "internal":
-                errors["group"] = [f"'{data['group']}' is not an active handler group"]
+            errors["category"] = [f"Onbekende categorie '{data['category']}'."]
+        if data["decision"] == "dispatch":
+            if data.get("group"):
+                group = group_by_key(data["group"])
+                if group is None or group.kind != "internal":
+                    errors["group"] = [f"'{data['group']}' is geen actieve behandelaarsgroep."]
+            elif not suggestion_usable(form_case_id()):
+                errors["group"] = [NO_GROUP]
         if data["decision"] == "refer" and not (data.get("public_text") or "").strip():
-            errors["public_text"] = ["explain to the reporter where to go instead"]
+            errors["public_text"] = ["Leg de melder uit waar die wel terechtkan."]
         if data["decision"] == "duplicate":
-            ref = data.get("duplicate_of")
-            if not ref:
-                errors["duplicate_of"] = ["give the reference of the original case"]
-            elif db.session.scalar(select(Case.id).where(Case.reference == ref)) is None:
-                errors["duplicate_of"] = [f"no case with reference '{ref}'"]
+            try:
+                original_for(form_case(), data.get("duplicate_of"))
+            except InvalidInput as err:
+                errors.update(err.fields)
         if errors:
             raise ValidationError(errors)
+
+    @post_load
+    def normalise_reference(self, data, **kwargs):
+        if data.get("duplicate_of"):
+            data["duplicate_of"] = normalise_reference(data["duplicate_of"])
+        return data
 
 
 @registry.form("take")
@@ -82,15 +95,15 @@ class HandleForm(TaskForm):
         errors: dict[str, list[str]] = {}
         action = data["action"]
         if action == "close" and not (data.get("public_text") or "").strip():
-            errors["public_text"] = ["write the closing text the reporter will read"]
+            errors["public_text"] = ["Schrijf de tekst die de melder bij het afsluiten leest."]
         if action == "request_info" and not (data.get("question") or "").strip():
-            errors["question"] = ["write the question for the reporter"]
+            errors["question"] = ["Schrijf de vraag aan de melder."]
         if action == "order_contractor":
             group = group_by_key(data.get("contractor"))
             if group is None or group.kind != "external":
-                errors["contractor"] = ["choose an active external contractor"]
+                errors["contractor"] = ["Kies een actieve aannemer."]
         if action == "send_back" and not (data.get("note") or "").strip():
-            errors["note"] = ["say why the case goes back to the meldkamer"]
+            errors["note"] = ["Zeg waarom de melding terug naar de meldkamer gaat."]
         if errors:
             raise ValidationError(errors)
 
@@ -105,4 +118,4 @@ class ReviewReopenForm(TaskForm):
     @validates_schema
     def check_reason(self, data, **kwargs):
         if not data["reopen"] and not (data.get("reason") or "").strip():
-            raise ValidationError({"reason": ["explain to the reporter why the case stays closed"]})
+            raise ValidationError({"reason": ["Leg de melder uit waarom de melding gesloten blijft."]})

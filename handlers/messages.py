@@ -51,6 +51,8 @@ class Feedback(_Payload):
     satisfied = fields.Boolean(required=True)
     answer = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))
+    # Set when the answer is a merged melding's reporter's (handlers/feedback_giving.py): recorded without a name.
+    from_duplicate = fields.Boolean(load_default=False)
 
 
 MESSAGE_NAMES = ("reporter_reaction", "contractor_report", "feedback")

@@ -4,7 +4,6 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from flask import current_app, has_app_context
-from sqlalchemy import select
 
 from engine import registry
 from engine.clock import utcnow
@@ -35,49 +34,55 @@ def queue_mail(case: Optional[Case], recipient: str, template: str, *, language:
         "created_at": now, "next_attempt_at": now})
 
 
-def _followers(case: Case, new_case: bool) -> list:
-    """The case's reporter plus the reporters of duplicates linked to it (they follow this case)."""
-    reporters = [case.reporter] if case.reporter is not None else []
-    if new_case:  # nothing can be linked to a case created in this very transaction
-        return reporters
-    duplicates = db.session.scalars(select(Case).where(Case.duplicate_of_id == case.id))
-    reporters += [d.reporter for d in duplicates if d.reporter is not None]
-    return reporters
-
-
 @registry.service("notify.reporter")
 def notify_reporter(ctx: ServiceContext, template: str) -> dict:
-    """Queue the status mail `template` for the reporter (and followers); note it when nobody can be mailed."""
+    """Queue the status mail `template` for the reporter (and merged reporters); note when nobody can be mailed.
+
+    Who gets which mail is decided in handlers/merged_cases.py: the reporter of a merged duplicate gets
+    the original's progress under their own reference, tracking link and feedback link, never the
+    original's; what is meant for the original's reporter alone (a question) stays theirs.
+    """
+    from handlers.feedback_links import feedback_url, make_token  # handlers import this module
+    from handlers.merged_cases import readable_by, status_mail_recipients
+
     case = ctx.case
     public_text = {"afgesloten": ctx.data.get("public_text"), "doorverwezen": ctx.data.get("public_text"),
                    "informatie_gevraagd": ctx.data.get("question"),
                    "gesloten_gehouden": ctx.data.get("reason")}.get(template)
-    token = None
-    if template == "afgesloten":  # the feedback question: one signed token for this closing of the case
-        from handlers.feedback_links import feedback_url, make_token  # handlers import this module
-
-        token = make_token(case)
     sent, failing = [], []
     thread = mail_thread(ctx.data) if case.kind == "mail" else {}
-    for reporter in _followers(case, ctx.new_case):
+    recipients = status_mail_recipients(case, template, ctx.new_case)
+    merged = any(not r.own for r in recipients)
+    for recipient in recipients:
+        reporter, own_case = recipient.reporter, recipient.case
         if not reporter.email:
             continue
         if reporter.email_failed_at is not None:  # a mail to it bounced: do not keep mailing a dead address
-            failing.append(reporter)
+            failing.append(recipient)
             continue
-        data = {"tracking_url": tracking_url(case), "public_text": public_text, "name": reporter.name}
-        if token is not None:
+        data = {"tracking_url": tracking_url(own_case), "name": reporter.name,
+                "public_text": readable_by(public_text, case, own_case) if merged else public_text}
+        if not recipient.own:
+            data["merged"] = True
+        if template == "heropend":
+            data["thanks"] = recipient.thanks
+        if template == "afgesloten":  # the feedback question: a signed token for this closing, per reporter's case
+            token = make_token(own_case)
             data["feedback_yes_url"] = feedback_url(token, True, reporter.language)
             data["feedback_no_url"] = feedback_url(token, False, reporter.language)
-        queue_mail(case, reporter.email, template, language=reporter.language, data={**data, **thread})
-        sent.append(reporter.email)
+        queue_mail(own_case, reporter.email, template, language=reporter.language, data={**data, **thread})
+        if recipient.own:
+            sent.append(reporter.email)
+        else:  # on the merged case's own timeline: its reporter was mailed about the original's progress
+            add_event(own_case, "mail_queued", note=f"Mail '{template}' over {case.reference} klaargezet",
+                      data={"template": template, "original": case.reference})
     if sent:
         add_event(case, "mail_queued", note=f"Mail '{template}' klaargezet", data={"template": template,
                                                                                    "count": len(sent)})
-    for reporter in failing:
-        add_event(case, "mail_skipped", note=failing_address_note(template, reporter, own=reporter is case.reporter),
+    for recipient in failing:
+        add_event(recipient.case, "mail_skipped", note=failing_address_note(template, recipient.reporter),
                   data={"template": template, "reason": "email_failed"})
-    if not sent and not failing:
+    if not sent and not any(r.own for r in failing):
         add_event(case, "mail_skipped", note=f"Mail '{template}' niet verstuurd: geen e-mailadres van de melder")
     return {"queued": len(sent)}
 

@@ -123,23 +123,25 @@ def test_bad_form_data_gets_422_and_the_case_does_not_move(staff):
     assert staff.meldkamer.case(ref)["status"] == "ontvangen"
 
 
-def test_message_the_case_is_not_waiting_for_answers_409(staff):
+def test_a_citizen_s_message_is_refused_to_staff_whatever_the_case_waits_for(staff):
     ref = staff.meldkamer.file_melding()["reference"]
     response = staff.meldkamer.post(f"/api/v1/cases/{ref}/messages",
                                     json={"name": "feedback", "payload": {"satisfied": True}})
-    assert response.status_code == 409
-    assert "not waiting" in response.get_json()["message"]
+    assert response.status_code == 403
+    assert "feedback link" in response.get_json()["message"]
 
 
-def test_bad_message_payload_gets_422(staff):
-    ref = staff.meldkamer.file_melding()["reference"]
-    staff.meldkamer.complete(ref, "triage", {"decision": "dispatch"})
-    staff.ood.complete(ref, "take_in_handling")
-    staff.ood.complete(ref, "handle", {"action": "order_contractor", "contractor": "aannemer-wegenwerken"})
-    body = staff.ood.send_message(ref, "contractor_report", {"result": "planned"}, expect=422)
-    assert "planned_for" in body["fields"]
-    body = staff.ood.send_message(ref, "contractor_report", {"result": "refused"}, expect=422)
-    assert "note" in body["fields"]
+def test_a_contractor_report_without_its_date_or_reason_is_refused_by_its_schema():
+    """The portal validates with the same schema the process keeps (staff cannot send it at all)."""
+    from engine.errors import InvalidInput
+    from engine.workitems import validate_form
+
+    with pytest.raises(InvalidInput) as planned:
+        validate_form("message:contractor_report", {"result": "planned"})
+    assert "planned_for" in planned.value.fields
+    with pytest.raises(InvalidInput) as refused:
+        validate_form("message:contractor_report", {"result": "refused"})
+    assert "note" in refused.value.fields
 
 
 def test_outbox_is_listed_for_admins_only(staff):

@@ -25,6 +25,7 @@ from handlers.routing import describe_conditions, save_rule
 from intake.meldingen import CHANNELS
 from notifications.models import OutboxMessage
 
+from .channels import give_feedback
 from .helpers import CSRF, Browser, with_password
 
 
@@ -172,7 +173,7 @@ def world(app, staff):
     desk.complete(cases["review"]["reference"], "triage", {"decision": "dispatch"})
     ood.complete(cases["review"]["reference"], "take_in_handling")
     ood.complete(cases["review"]["reference"], "handle", {"action": "close", "public_text": "Lamp vervangen."})
-    desk.send_message(cases["review"]["reference"], "feedback", {"satisfied": False, "comment": "Nog stuk"})
+    give_feedback(app, cases["review"]["reference"], False, comment="Nog stuk")
     for name in ("ordered", "planned"):
         cases[name] = desk.file_melding(f"Paal scheef ({name})")
         ref = cases[name]["reference"]

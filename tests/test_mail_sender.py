@@ -345,10 +345,15 @@ SAMPLE_DATA = {
     "nieuwe_mail": {"group": "Onderhoud openbaar domein", "mail_from": "els@voorbeeld.be",
                     "mail_subject": "Re: Uw melding", "mail_text": "Het is paal 12.", "truncated": False,
                     "attachments": 1},
+    "melder_niet_tevreden": {"group": "Onderhoud openbaar domein", "duplicate": "M-2024-00043",
+                             "answer": "Probleem is niet opgelost"},
+    "antwoord_ontvangen": {"reason": "aannemer", "group": "Onderhoud openbaar domein", "result": "uitgevoerd",
+                           "assigned": True, "name": "Bart"},
 }
 KIND = {"escalatie": "medewerker", "aannemer_escalatie": "medewerker", "overdracht": "medewerker",
         "aannemer_opdracht": "aannemer", "aannemer_herinnering": "aannemer", "escalatie_mail": "medewerker",
-        "post_escalatie": "medewerker", "post_ter_info": "medewerker", "nieuwe_mail": "medewerker"}
+        "post_escalatie": "medewerker", "post_ter_info": "medewerker", "nieuwe_mail": "medewerker",
+        "melder_niet_tevreden": "medewerker", "antwoord_ontvangen": "medewerker"}
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
 """Every path of the melding process, driven through the staff API as the meldkamer and handlers would."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
+from urllib.parse import urlsplit
 
 from freezegun import freeze_time
 from sqlalchemy import select
@@ -11,6 +12,7 @@ from engine.clock import utcnow
 from engine.db import db
 from notifications.models import OutboxMessage
 
+from .channels import contractor_reports, give_feedback, latest_mail, reply_by_mail
 from .helpers import public_texts, timeline_kinds
 
 
@@ -24,7 +26,7 @@ def dispatch_and_take(staff, reference: str) -> None:
     staff.ood.complete(reference, "take_in_handling")
 
 
-def test_happy_path_moves_from_ontvangen_to_in_behandeling_to_afgesloten(staff):
+def test_happy_path_moves_from_ontvangen_to_in_behandeling_to_afgesloten(app, staff):
     created = staff.meldkamer.file_melding()
     ref = created["reference"]
     assert created["status"] == "ontvangen"
@@ -49,7 +51,7 @@ def test_happy_path_moves_from_ontvangen_to_in_behandeling_to_afgesloten(staff):
     assert mails("afgesloten", ref)[0].data["public_text"] == "Lamp vervangen."
     assert [w["task"] for w in case["work_items"]] == []
 
-    staff.meldkamer.send_message(ref, "feedback", {"satisfied": True, "answer": "snel opgelost"})
+    assert give_feedback(app, ref, True, answer="snel").status_code == 200
     case = staff.ood.case(ref)
     assert case["status"] == "afgesloten"
     statuses = [e["status"] for e in case["timeline"] if e["kind"] == "status"]
@@ -79,8 +81,10 @@ def test_duplicate_is_linked_and_its_reporter_follows_the_original(staff):
     assert staff.meldkamer.case(duplicate)["status"] == "duplicaat"
     assert mails("duplicaat", duplicate)
     dispatch_and_take(staff, original)
-    recipients = {m.recipient for m in mails("in_behandeling", original)}
-    assert recipients == {"eerste@voorbeeld.example", "tweede@voorbeeld.example"}
+    # Each reporter hears of the original's progress under their own reference and tracking link.
+    [first], [second] = mails("in_behandeling", original), mails("in_behandeling", duplicate)
+    assert (first.recipient, second.recipient) == ("eerste@voorbeeld.example", "tweede@voorbeeld.example")
+    assert first.data["tracking_url"] != second.data["tracking_url"]
 
 
 def test_duplicate_of_an_unknown_reference_is_refused(staff):
@@ -97,7 +101,7 @@ def test_reporter_reaction_returns_the_case_to_the_handler(staff):
     case = staff.ood.case(ref)
     assert case["status"] == "wacht_op_melder"
     assert mails("informatie_gevraagd", ref)[0].data["public_text"] == "Welk paalnummer?"
-    staff.ood.send_message(ref, "reporter_reaction", {"text": "Paal 1234"})
+    assert reply_by_mail(ref, "Paal 1234").outcome == "added_to_case"
     case = staff.ood.case(ref)
     assert case["status"] == "in_behandeling"
     assert [w["task"] for w in case["work_items"]] == ["handle"]
@@ -119,7 +123,7 @@ def test_reaction_timeout_continues_without_an_answer_and_moves_the_deadline(sta
     assert case["deadline_at"] > deadline_before  # the clock paused while waiting for the reporter
 
 
-def test_contractor_order_with_reminder_and_report(staff):
+def test_contractor_order_with_reminder_and_report(app, staff):
     with freeze_time(utcnow(), tick=True) as clock:
         ref = staff.meldkamer.file_melding()["reference"]
         dispatch_and_take(staff, ref)
@@ -130,9 +134,9 @@ def test_contractor_order_with_reminder_and_report(staff):
         clock.tick(timedelta(days=3, minutes=1))
         assert timers.tick() == 1
         assert mails("aannemer_herinnering", ref)
-        staff.ood.send_message(ref, "contractor_report", {"result": "planned", "planned_for": "2030-01-15"})
+        assert contractor_reports(app, ref, "planned", planned_for=date(2030, 1, 15)).status_code == 303
         assert staff.ood.case(ref)["status"] == "bij_aannemer"
-        staff.ood.send_message(ref, "contractor_report", {"result": "done", "note": "Lamp vervangen"})
+        assert contractor_reports(app, ref, "done", note="Lamp vervangen").status_code == 303
     case = staff.ood.case(ref)
     assert case["status"] == "in_behandeling"
     assert "De aannemer meldt dat de werken zijn uitgevoerd." in public_texts(case)
@@ -184,16 +188,16 @@ def test_send_back_returns_the_case_to_the_meldkamer_for_rerouting(staff):
     staff.netheid.complete(ref, "take_in_handling")
 
 
-def close_with_negative_feedback(staff) -> str:
+def close_with_negative_feedback(app, staff) -> str:
     ref = staff.meldkamer.file_melding()["reference"]
     dispatch_and_take(staff, ref)
     staff.ood.complete(ref, "handle", {"action": "close", "public_text": "Lamp vervangen."})
-    staff.meldkamer.send_message(ref, "feedback", {"satisfied": False, "comment": "Lamp is nog altijd stuk"})
+    assert give_feedback(app, ref, False, comment="Lamp is nog altijd stuk").status_code == 200
     return ref
 
 
-def test_negative_feedback_reopens_case_for_the_same_group(staff):
-    ref = close_with_negative_feedback(staff)
+def test_negative_feedback_reopens_case_for_the_same_group(app, staff):
+    ref = close_with_negative_feedback(app, staff)
     case = staff.ood.case(ref)
     assert case["status"] == "heropenverzoek"
     assert case["work_items"][0]["task"] == "review_reopen"
@@ -206,19 +210,22 @@ def test_negative_feedback_reopens_case_for_the_same_group(staff):
     assert staff.ood.case(ref)["status"] == "afgesloten"
 
 
-def test_negative_feedback_kept_closed_with_a_reason(staff):
-    ref = close_with_negative_feedback(staff)
+def test_negative_feedback_kept_closed_with_a_reason(app, staff):
+    ref = close_with_negative_feedback(app, staff)
     staff.ood.complete(ref, "review_reopen", {"reopen": False, "reason": "De lamp brandt volgens onze controle."})
     case = staff.ood.case(ref)
     assert case["status"] == "afgesloten" and case["work_items"] == []
     assert mails("gesloten_gehouden", ref)[0].data["public_text"] == "De lamp brandt volgens onze controle."
 
 
-def test_feedback_window_closes_after_fourteen_days(staff):
+def test_feedback_window_closes_after_fourteen_days(app, staff):
     with freeze_time(utcnow(), tick=True) as clock:
         ref = staff.meldkamer.file_melding()["reference"]
         dispatch_and_take(staff, ref)
         staff.ood.complete(ref, "handle", {"action": "close", "public_text": "Klaar."})
         clock.tick(timedelta(days=14, minutes=1))
         timers.tick()
-    staff.meldkamer.send_message(ref, "feedback", {"satisfied": False}, expect=409)
+        no_link = urlsplit(latest_mail("afgesloten", ref).data["feedback_no_url"])
+        page = app.test_client().get(f"{no_link.path}?{no_link.query}")
+    assert page.status_code == 410 and "De termijn om te antwoorden is voorbij" in page.get_data(as_text=True)
+    assert staff.ood.case(ref)["status"] == "afgesloten" and "feedback" not in timeline_kinds(staff.ood.case(ref))

@@ -17,6 +17,7 @@ from handlers.privacy import SCRUBBED, anonymise_due, scrub_text
 from handlers.privacy_export import export_reporter
 from notifications.models import OutboxMessage
 
+from .channels import give_feedback, reply_by_mail
 from .helpers import Browser, with_password
 from .images import png
 
@@ -48,10 +49,10 @@ def close_with_everything(staff, reporter: dict = ELS, description: str = DESCRI
     staff.meldkamer.complete(ref, "triage", {"decision": "dispatch"})
     staff.ood.complete(ref, "take_in_handling")
     staff.ood.complete(ref, "handle", {"action": "request_info", "question": "Welk paalnummer?"})
-    staff.ood.send_message(ref, "reporter_reaction", {"text": REACTION})
+    assert reply_by_mail(ref, REACTION, sender=reporter["email"]).outcome == "added_to_case"
     staff.ood.complete(ref, "handle", {"action": "close",
                                        "public_text": "Beste Els Peeters, de lamp werd vervangen."})
-    staff.meldkamer.send_message(ref, "feedback", {"satisfied": True, "comment": COMMENT})
+    assert give_feedback(None, ref, True, comment=COMMENT).status_code == 200
     fresh()
     assert case_row(ref).status == "afgesloten" and case_row(ref).closed_at is not None
     mark_mails_sent()
@@ -108,7 +109,8 @@ def test_closed_case_is_anonymised_after_the_period_and_not_before(app, staff):
     with freeze_time(closed_at + timedelta(days=6 * 31 + 1)):
         report = anonymise_due()
     fresh()
-    assert (report.reporters, report.cases, report.files, report.deferred) == (1, 1, 1, 0)
+    # The reporter's photo and their reply mail (kept whole, as .eml, when it came in).
+    assert (report.reporters, report.cases, report.files, report.deferred) == (1, 1, 2, 0)
     assert report.outbox >= 2 and report.texts >= 4
     person = reporter_of(ref)
     assert person is not None and (person.name, person.email, person.phone) == (None, None, None)
@@ -123,7 +125,10 @@ def test_closed_case_is_anonymised_after_the_period_and_not_before(app, staff):
     assert "Els Peeters" not in (events(ref, "closed")[0].text or "")
     assert REACTION not in case.state and COMMENT not in case.state and ELS["email"] not in case.state
     mails = list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.case_id == case.id)))
-    assert mails and all(m.recipient == SCRUBBED and not m.data.get("name") for m in mails)
+    to_reporter = [m for m in mails if m.recipient_kind == "melder"]
+    assert to_reporter and all(m.recipient == SCRUBBED and not m.data.get("name") for m in to_reporter)
+    # The mail telling the handler the answer came back holds nothing of the reporter to scrub.
+    assert all("Els" not in str(m.data) for m in mails if m.recipient_kind == "medewerker")
     anonymised = events(ref, "anonymised")
     assert len(anonymised) == 1 and not anonymised[0].public
     assert anonymised[0].data["process_data"] == "opgeschoond"
@@ -149,7 +154,7 @@ def test_reporter_with_an_open_case_is_untouched(app, staff):
     fresh()
     assert (report.reporters, report.cases) == (1, 1)
     assert reporter_of(closed).email == ELS["email"] and reporter_of(still_open).name == ELS["name"]
-    assert case_row(closed).description == DESCRIPTION and len(melder_files(closed)) == 1
+    assert case_row(closed).description == DESCRIPTION and len(melder_files(closed)) == 2
     assert events(closed, "anonymised") == [] and events(still_open, "anonymised") == []
     assert [e.note for e in events(closed, "feedback")] == [COMMENT]
     assert reporter_of(other).email is None and "015 20 30 40" not in case_row(other).description
@@ -182,7 +187,8 @@ def test_export_holds_the_reporters_cases_and_reactions_and_nothing_of_another(a
     first = data["cases"][0]
     assert first["description"] == DESCRIPTION and first["address"] == "Bruul 12, 2800 Mechelen"
     assert first["category"]["key"] == "straatlamp-defect"
-    assert [f["filename"] for f in first["files"]] == ["mijn-straat.png"]
+    names = [f["filename"] for f in first["files"]]
+    assert names[0] == "mijn-straat.png" and len(names) == 2 and names[1].endswith(".eml")  # the reply mail
     kinds = [e["kind"] for e in first["timeline"]]
     assert "created" in kinds and "status" in kinds and "feedback" in kinds
     assert {"text": REACTION} in [e.get("payload") for e in first["timeline"]]

@@ -80,7 +80,7 @@ def test_triage_form_error_keeps_what_was_typed(staff, desk):
                          page=f"/werk/dossier/{ref}")
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "no case with reference" in html and "M1999-000001" in html and "mijn notitie" in html
+    assert "Er is geen dossier met referentie M1999-000001" in html and "mijn notitie" in html
 
 
 def test_group_queue_shows_deadline_overdue_in_red_and_who_handles_it(app, staff, bart):

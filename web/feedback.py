@@ -1,8 +1,9 @@
 """The reporter's feedback page behind the links in the 'afgesloten' mail: public, no login, no JavaScript.
 
 GET shows the case reference, the closing text and a short form (satisfied yes/no pre-selected from
-the link, standard answers, optional comment); POST delivers the BPMN message `feedback` and thanks
-the reporter. A dead, used or expired link gets a friendly page and changes nothing.
+the link, standard answers, optional comment); POST records the answer (handlers/feedback_giving.py: the
+BPMN message `feedback`, or for a merged melding its own timeline and a reopen request on the original)
+and thanks the reporter. A dead, used or expired link gets a friendly page and changes nothing.
 """
 from __future__ import annotations
 
@@ -13,11 +14,12 @@ from flask_wtf.csrf import CSRFError
 
 from engine.db import db
 from engine.errors import Conflict, EngineError, InvalidInput, NotFound
-from engine.messages import deliver_message
 from engine.models import Case
 from engine.workitems import validate_form
 from handlers import feedback_links
+from handlers.feedback_giving import give_feedback
 from handlers.feedback_links import FeedbackLink, FeedbackLinkError, FeedbackLinkInvalid
+from handlers.merged_cases import readable_by
 
 from .i18n import LANGUAGES, current_language, translate
 from .rate_limits import count_request, too_many_text
@@ -46,7 +48,15 @@ STOP_PAGES = {
     "answered": ("U hebt al geantwoord",
                  "Bedankt, we hebben uw mening over deze melding al ontvangen. U kunt maar één keer "
                  "antwoorden.", 409),
+    "reopened": ("Uw melding wordt opnieuw behandeld",
+                 "Uw melding wordt intussen opnieuw behandeld. Zodra ze afgehandeld is, krijgt u een e-mail en "
+                 "kunt u opnieuw laten weten of u tevreden bent.", 409),
 }
+
+
+def _stop_reason(state: str) -> str:
+    """The stop page for a feedback state other than 'open' ('over' reads as the period having ended)."""
+    return state if state in STOP_PAGES else "expired"
 
 
 @bp.url_value_preprocessor
@@ -93,7 +103,7 @@ def _csrf_error(_err: CSRFError):
         return _link_error(err)
     state = feedback_links.feedback_state(link.case)
     if state != "open":
-        return stop_page("answered" if state == "answered" else "expired", link.case)
+        return stop_page(_stop_reason(state), link.case)
     values = _typed()
     errors = {"_form": [translate("Het formulier was verlopen of onvolledig; er werd niets opgeslagen. "
                                   "Controleer uw antwoord en verstuur opnieuw.")]}
@@ -120,11 +130,13 @@ def render_form(link: FeedbackLink, values: dict[str, str], errors: Optional[dic
                 status: int = 200):
     """The feedback form for the case behind `link`, with `values` filled in and Dutch `errors`."""
     case = link.case
-    closed = feedback_links.closing_event(case)
+    rated = feedback_links.rated_case(case)  # a merged melding rates the closing of its original
+    closed = feedback_links.closing_event(rated)
     token = request.view_args["token"]
     return render_template(
-        "feedback/form.html", case=case, closing_text=closed.text if closed is not None else None,
-        closed_at=closed.at if closed is not None else case.closed_at, valid_until=link.valid_until,
+        "feedback/form.html", case=case,
+        closing_text=readable_by(closed.text, rated, case) if closed is not None else None,
+        closed_at=closed.at if closed is not None else rated.closed_at, valid_until=link.valid_until,
         values=values, errors=errors or {}, answers=ANSWERS, max_comment=MAX_COMMENT,
         action=url_for(".submit", token=token, **_lang_arg()),
         switch_language=url_for(".show", token=token, tevreden=_choice(values.get("tevreden")),
@@ -137,7 +149,7 @@ def show(token: str):
     link = feedback_links.read_token(token)
     state = feedback_links.feedback_state(link.case)
     if state != "open":
-        return stop_page("answered" if state == "answered" else "expired", link.case)
+        return stop_page(_stop_reason(state), link.case)
     return render_form(link, {"tevreden": _choice(request.args.get("tevreden")) or ""})
 
 
@@ -175,13 +187,13 @@ def submit(token: str):
     case_id = link.case.id
     state = feedback_links.feedback_state(link.case)
     if state != "open":
-        return stop_page("answered" if state == "answered" else "expired", link.case)
+        return stop_page(_stop_reason(state), link.case)
     values = _typed()
     payload, errors = parse_feedback(values)
     if not errors:
         try:
             feedback = validate_form("message:feedback", payload)
-            case = deliver_feedback(case_id, feedback)
+            result = give_feedback(case_id, feedback)
         except InvalidInput:  # our own checks ran first, so this is a rare second line of defence
             errors = {"_form": [translate("Uw antwoord kon niet verwerkt worden. Controleer het en probeer "
                                           "opnieuw.")]}
@@ -189,7 +201,7 @@ def submit(token: str):
             case = db.session.get(Case, case_id, populate_existing=True)
             state = feedback_links.feedback_state(case) if case is not None else "over"
             if state != "open":
-                return stop_page("answered" if state == "answered" else "expired", case)
+                return stop_page(_stop_reason(state), case)
             return render_form(link, values, {"_form": [translate(
                 "Uw antwoord kon niet opgeslagen worden omdat uw melding net gewijzigd werd. Verstuur het "
                 "opnieuw.")]}, status=409)
@@ -202,10 +214,6 @@ def submit(token: str):
                 status=500)
     if errors:
         return render_form(link, values, errors, status=422)
+    case = result.case
     return render_template("feedback/thanks.html", case=case, satisfied=feedback["satisfied"],
-                           tracking_path=url_for("public.track", token=case.tracking_token))
-
-
-def deliver_feedback(case_id: int, feedback: dict[str, Any]) -> Case:
-    """Send the validated answer as the BPMN message `feedback`; Conflict when the case no longer waits."""
-    return deliver_message(case_id, "feedback", feedback, actor="melder")
+                           outcome=result.outcome, tracking_path=url_for("public.track", token=case.tracking_token))

@@ -1,6 +1,9 @@
 """Public pages: the start page and the tracking page of one case (no personal data)."""
 from __future__ import annotations
 
+from datetime import datetime
+from typing import NamedTuple, Optional
+
 from flask import Blueprint, abort, render_template, send_file
 from sqlalchemy import select
 
@@ -9,8 +12,18 @@ from engine.db import db
 from engine.models import Case, CaseFile
 from engine.timeline import events_of
 from handlers.files import open_file
+from handlers.merged_cases import original_progress, reader_filter
 
 bp = Blueprint("public", __name__)
+
+
+class TrackedEvent(NamedTuple):
+    """One public timeline entry as the tracking page shows it."""
+
+    at: datetime
+    kind: str
+    status: Optional[str]
+    text: Optional[str]
 
 TOKEN_MIN_LENGTH = 22  # 128 bits in URL-safe base64
 
@@ -41,11 +54,18 @@ def _public_photos(case: Case) -> list[CaseFile]:
 
 @bp.get("/volg/<token>")
 def track(token: str):
-    """The tracking page: dated public timeline, status, team, expected date and public photos of one case."""
+    """The tracking page: dated public timeline, status, team, expected date and public photos of one case.
+
+    A melding merged into another also shows the original's public progress, never its photos or links.
+    """
     case = _tracked_case(token)
-    events = [e for e in events_of(case.id, public_only=True) if e.text]
+    # Texts written to one reporter may name them: every other reporter merged into the same case sees them hidden.
+    readable = reader_filter(case, case) if case.kind == "melding" else (lambda text: text)
+    events = [TrackedEvent(e.at, e.kind, e.status, readable(e.text))
+              for e in events_of(case.id, public_only=True) if e.text]
     response = render_template("tracking.html", case=case, events=events, label=statuses.label,
-                               closed=case.status in statuses.CLOSED, photos=_public_photos(case), token=token)
+                               closed=case.status in statuses.CLOSED, photos=_public_photos(case), token=token,
+                               original=original_progress(case) if case.duplicate_of_id is not None else None)
     return response, 200, PRIVATE_HEADERS
 
 

@@ -11,6 +11,7 @@ from engine.messages import deliver_message
 from engine.models import Case, WorkItem
 from engine.timeline import events_of
 from engine.workitems import validate_form
+from handlers.message_senders import refusal_for_staff
 from handlers.permissions import may_see_case, may_see_contact, sees_reporter_data
 from handlers.reporter_view import reporter_names, without_reporter_data
 from intake.meldingen import register_melding
@@ -22,7 +23,7 @@ from .common import json_body, load
 from .schemas import CaseOut, MeldingCreated, MeldingIn, MessageIn
 
 INTAKE_ROLES = ("admin", "meldkamer", "onthaal")
-# Who may record a message on a case through the API (a phone call from the reporter, a contractor's call).
+# Who may deliver a message through the API; which messages staff may send at all: handlers/message_senders.py.
 MESSAGE_ROLES = ("admin", "meldkamer", "onthaal", "behandelaar", "groepsverantwoordelijke")
 
 
@@ -80,12 +81,15 @@ def get_case(reference: str):
 @bp.post("/v1/cases/<reference>/messages")
 @token_required
 def post_message(reference: str):
-    """Record a message the case waits for (reporter's reaction, contractor's report, feedback)."""
+    """Deliver a message the case waits for, when it is staff's to send (the reporter's and contractor's are not)."""
     require_role(g.user, *MESSAGE_ROLES)
     case = case_by_reference(reference)
     if not may_see_case(g.user, case):
         raise Forbidden("this case belongs to another group")
     data = load(MessageIn(), json_body())
+    refused = refusal_for_staff(data["name"])
+    if refused:
+        raise Forbidden(refused)
     payload = validate_form(f"message:{data['name']}", data["payload"])
     case = deliver_message(case.id, data["name"], payload, actor=g.user.display_name, user_id=g.user.id)
     return jsonify(case_view(case, g.user))

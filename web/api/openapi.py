@@ -62,7 +62,10 @@ def build_spec() -> dict:
         "summary": "A case with status, timeline and open work items", "parameters": [ref],
         "responses": {"200": {"description": "The case", **_json("Case")}, **_errors(401, 403, 404)}}})
     spec.path("/api/v1/cases/{reference}/messages", operations={"post": {
-        "summary": "Deliver a message the case waits for", "parameters": [ref],
+        "summary": "Deliver a message the case waits for",
+        "description": "Only messages that are staff's to send. The reporter's reaction and feedback and the "
+                       "contractor's report come through their own channels (reply mail, feedback link, contractor "
+                       "portal) and are refused here with 403.", "parameters": [ref],
         "requestBody": {"required": True, **_json("MessageIn")},
         "responses": {"200": {"description": "The case", **_json("Case")}, **_errors(400, 401, 403, 404, 409, 422)}}})
     spec.path("/api/v1/work-items", operations={"get": {

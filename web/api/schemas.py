@@ -73,6 +73,9 @@ class WorkItemOut(Schema):
     status = fields.String()
     due_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
+    assignee = fields.String(attribute="assignee.username", allow_none=True)
+    # Why the work came back (reactie, aannemer, geen_reactie) until its assignee opens it or someone takes it.
+    returned_reason = fields.String(allow_none=True)
 
 
 class CaseOut(Schema):

@@ -14,7 +14,7 @@ from engine.ids import parse_id
 from engine.models import Case, CaseFile, WorkItem
 from engine.timeline import events_of
 from engine.workitems import complete_work_item
-from handlers import assignment
+from handlers import answer_return, assignment
 from handlers.files import open_file
 from handlers.groups import assignable_users
 from handlers.models import Category, HandlerGroup
@@ -73,14 +73,18 @@ def render_case(case: Case, errors: dict | None = None, values: dict | None = No
         show_contact=may_see_contact(current_user, case), other_cases=other_cases, errors=errors or {},
         values=values or {}, internal_groups=[g for g in groups if g.kind == "internal"],
         contractors=[g for g in groups if g.kind == "external"], categories=categories,
-        assignable={item.id: assignable_users(item.group) for item in items}), status
+        assignable={item.id: assignable_users(item.group) for item in items},
+        mark_label=answer_return.mark_label), status
 
 
 @bp.get("/dossier/<reference>")
 @roles_required()
 def case(reference: str):
     """Everything about one case, and the forms of the work waiting on it."""
-    return render_case(_case_or_404(reference))
+    case = _case_or_404(reference)
+    page = render_case(case)  # still shows "antwoord ontvangen" this once
+    answer_return.acknowledge_seen(case.id, current_user.id)
+    return page
 
 
 @bp.post("/dossier/<reference>/taak/<int:item_id>")

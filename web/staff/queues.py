@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from engine.clock import utcnow
 from engine.db import db
 from engine.models import WorkItem
+from handlers.answer_return import mark_label
 from handlers.groups import group_by_key
 from handlers.models import MELDKAMER, ONTHAAL, Category, ContractorOrder, HandlerGroup
 from handlers.permissions import CONTACT_ROLES, sees_reporter_data
@@ -42,7 +43,7 @@ def _render_queue(group: HandlerGroup, newest_first: bool, template: str):
     return render_template(template, group=group, page=page, now=utcnow(), categories=list(categories),
                            members=members, show_names=current_user.role in CONTACT_ROLES, args=request.args,
                            show_texts=sees_reporter_data(current_user),
-                           tasks=task_choices(lanes))
+                           tasks=task_choices(lanes), mark_label=mark_label)
 
 
 @bp.get("/")

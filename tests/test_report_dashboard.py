@@ -150,7 +150,11 @@ def test_figures_export_as_csv_and_xlsx(app, data):
     groups = list(book["Per groep"].iter_rows(values_only=True))
     assert groups[0][:2] == ("Groep", "Dossiers")
     assert {row[0]: row[1:3] for row in groups[1:]} == {
-        "Onderhoud openbaar domein": (4, 0.3636), "Fietsteam": (4, 0.3636), "Openbare netheid": (3, 0.2727)}
+        "Onderhoud openbaar domein": (4, 0.3636), "Fietsteam": (4, 0.3636), "Openbare netheid": (3, 0.2727),
+        # the other active groups are listed with zero, not left out
+        **{name: (0, 0) for name in ("Algemene ondersteuning en STRO", "Beheer openbaar domein",
+                                     "Omgeving, economie en wonen", "Projecten en planning", "Samen leven",
+                                     "Vrije tijd")}}
     main = list(book["Meldingen per hoofdcategorie"].iter_rows(values_only=True))
     assert main[1] == ("Weg, voetpad of plein", 5, 0.5556) and sum(row[1] for row in main[1:]) == 9
     body = text(browser.get(f"/werk/rapporten/cijfers.csv?{DECEMBER}"))

@@ -47,8 +47,12 @@ def find_or_create_reporter(name: Optional[str], email: Optional[str], phone: Op
 
 def register_melding(*, description: str, channel: str, category: Optional[str] = None,
                      location: Optional[dict[str, Any]] = None, reporter: Optional[dict[str, Any]] = None,
-                     actor: str = "systeem", user_id: Optional[int] = None) -> Case:
-    """Create a melding and start the melding process; the reporter gets the receipt mail via the outbox."""
+                     actor: str = "systeem", user_id: Optional[int] = None, commit: bool = True) -> Case:
+    """Create a melding and start the melding process; the reporter gets the receipt mail via the outbox.
+
+    `commit=False` leaves the commit to the caller, who keeps more in the same transaction (the photos of
+    the public form, the one-time token or Idempotency-Key that says this request made the case).
+    """
     category_row = None
     if category:
         category_row = active_category(category)
@@ -64,4 +68,4 @@ def register_melding(*, description: str, channel: str, category: Optional[str] 
               "address": location.get("address"), "lat": location.get("lat"), "lon": location.get("lon"),
               "reporter": person}
     return start_case(kind="melding", process_key="melding", fields=fields, actor=actor, user_id=user_id,
-                      case_id=case_id)
+                      case_id=case_id, commit=commit)

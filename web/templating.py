@@ -8,6 +8,7 @@ from flask import Flask
 
 from handlers.calendar import CITY_TZ
 
+from .form_tokens import issue as issue_form_token
 from .i18n import current_language, translate
 
 
@@ -31,6 +32,7 @@ def local_time(value: datetime) -> datetime:
 def init_templating(app: Flask) -> None:
     app.jinja_env.filters.update(query_with=query_with, query_without=query_without, local=local_time)
     app.jinja_env.globals["_"] = translate
+    app.jinja_env.globals["form_token"] = issue_form_token  # one-time form tokens (web/form_tokens.py)
 
     endpoints: set[str] = set()
 

@@ -1,0 +1,101 @@
+"""One-time form tokens: a form that creates or completes something is done once, however often it is sent.
+
+Every such form carries `<input type="hidden" name="form_token" value="{{ form_token('melding') }}">`. The
+token is a random nonce signed with the app's secret key for one purpose ("melding", "post", "task:42") and
+one owner (the logged-in staff member, else the visitor's session), and it is valid for 24 hours. Issuing
+it writes nothing: a page view costs no row, and a crawler cannot fill a table. The first POST with it
+claims it in the table `idempotency_keys` (handlers/idempotency.py) in the same transaction as its work
+and records the result there; a second POST with the same token - the back button and "send" again, a
+double click, a retry after a network error, two at the same moment - finds that result and does nothing.
+
+A form that comes back with errors carries the token it was sent with (`form_token` hands the posted one
+back), so the corrected form, and any copy of it in the browser's history, stays one submission. A POST
+without the field (a page from before this existed, a script) is handled as before, without the guard.
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Optional
+
+from flask import current_app, request, session
+from flask_login import current_user
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from handlers import idempotency
+
+FIELD = "form_token"
+VISITOR = "form_visitor"  # the session key of a citizen's random visitor id
+MAX_AGE = idempotency.TTL  # a token older than this is refused; its use is forgotten no earlier
+
+
+def _owner() -> str:
+    """Whom a token is bound to: the staff member (across logins), else this browser's session."""
+    if current_user and current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    visitor = session.get(VISITOR)
+    if not visitor:
+        visitor = session[VISITOR] = secrets.token_urlsafe(16)
+    return f"visitor:{visitor}"
+
+
+def _serializer(purpose: str, owner: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt=f"meldpunt-form-token:{purpose}:{owner}")
+
+
+@dataclass(frozen=True)
+class FormToken:
+    """A valid posted token: its value (to give back in the form) and the key and scope it is claimed under."""
+
+    value: str
+    scope: str
+    key: str
+
+    def earlier(self) -> Optional[idempotency.IdempotencyKey]:
+        """The first submission with this token, when there was one."""
+        return idempotency.find(self.scope, self.key)
+
+    def claim(self, **result) -> idempotency.Claim:
+        """Take the token for this submission (before its work; `result` when known already)."""
+        return idempotency.claim(self.scope, self.key, result=result or None)
+
+
+@dataclass(frozen=True)
+class Posted:
+    """What the POST carried: no field at all (`missing`), a token that does not verify, or a valid `token`."""
+
+    missing: bool = False
+    token: Optional[FormToken] = None
+
+    @property
+    def invalid(self) -> bool:
+        """A token was sent but is expired, tampered with, or belongs to another form or person."""
+        return not self.missing and self.token is None
+
+
+def issue(purpose: str) -> str:
+    """The token for a form about `purpose`; on a POST for the same purpose, the token it was sent with."""
+    posted_value = request.form.get(FIELD, "") if request.method == "POST" else ""
+    if posted_value and _verify(purpose, posted_value) is not None:
+        return posted_value
+    return _serializer(purpose, _owner()).dumps(secrets.token_urlsafe(18))
+
+
+def _verify(purpose: str, value: str) -> Optional[FormToken]:
+    owner = _owner()
+    try:
+        nonce = _serializer(purpose, owner).loads(value, max_age=int(MAX_AGE.total_seconds()))
+    except BadSignature:  # also SignatureExpired
+        return None
+    if not isinstance(nonce, str) or not nonce:
+        return None
+    return FormToken(value=value, scope=f"form:{purpose}:{owner}", key=nonce)
+
+
+def posted(purpose: str) -> Posted:
+    """The token this POST carries for `purpose`."""
+    value = request.form.get(FIELD, "")
+    if not value:
+        return Posted(missing=True)
+    return Posted(token=_verify(purpose, value[:idempotency.MAX_KEY]))
+

@@ -8,10 +8,10 @@ from reports.figures import LeadTime, compare_with_previous, period_figures
 
 from .report_data import END, START, at, report_data_fixture  # noqa: F401 (registers the data fixture)
 
-
 # The active handler groups without a case in December: listed with 0, not left out.
 IDLE_GROUPS = {key: (name, 0, 0.0) for key, name in (
-    ("algemene-ondersteuning-stro", "Algemene ondersteuning en STRO"), ("beheer-openbaar-domein", "Beheer openbaar domein"),
+    ("algemene-ondersteuning-stro", "Algemene ondersteuning en STRO"),
+    ("beheer-openbaar-domein", "Beheer openbaar domein"),
     ("omgeving-economie-wonen", "Omgeving, economie en wonen"), ("projecten-en-planning", "Projecten en planning"),
     ("samen-leven", "Samen leven"), ("vrije-tijd", "Vrije tijd"))}
 

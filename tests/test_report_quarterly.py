@@ -5,9 +5,9 @@ import io
 
 import pytest
 from docx import Document
-from freezegun import freeze_time
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from flask.cli import ScriptInfo
+from freezegun import freeze_time
 
 from reports.bundle import ReportFigures, gather
 from reports.figures import Figures, LeadTime, Share

@@ -20,8 +20,8 @@ from handlers.post_models import DEADLINE_UNITS, LETTER_KINDS, PostLetter
 from .. import form_tokens
 from ..auth import roles_required
 from ..i18n import translate
-from .cases import EXPIRED
 from . import bp
+from .cases import EXPIRED
 
 POST_ROLES = ("onthaal",)  # the postkamer; admin always passes
 FIELDS = ("sender_name", "sender_address", "sender_email", "received_on", "written_on", "subject", "kind",

@@ -26,7 +26,7 @@ from .common import BadRequest
 HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
 MAX_LENGTH = 255
-KEY_FORMAT = re.compile(r"^[\x21-\x7e]{1,%d}$" % MAX_LENGTH)  # visible ASCII, no spaces
+KEY_FORMAT = re.compile(rf"^[\x21-\x7e]{{1,{MAX_LENGTH}}}$")  # visible ASCII, no spaces
 
 Answer = tuple[dict[str, Any], int, dict[str, str]]  # body, status, headers
 

@@ -8,6 +8,7 @@ import re
 import threading
 import time
 from datetime import timedelta
+from urllib.parse import unquote
 
 from freezegun import freeze_time
 from sqlalchemy import func, select
@@ -38,7 +39,7 @@ def count(model=Case) -> int:
 
 def citizen_form(client) -> dict:
     """The form page as a citizen's browser has it: its CSRF token and its one-time token."""
-    return hidden_fields(client.get(FORM).get_data(as_text=True))
+    return hidden_fields(client.get(FORM, follow_redirects=True).get_data(as_text=True))
 
 
 def hidden_fields(html: str) -> dict:
@@ -67,6 +68,26 @@ def test_sending_the_public_form_twice_makes_one_melding_and_shows_its_confirmat
     # one receipt mail, one photo
     assert db.session.scalar(select(func.count()).select_from(CaseEvent).where(CaseEvent.kind == "created")) == 1
     assert count(CaseFile) == 1
+
+
+def test_the_form_page_keeps_its_token_in_its_url_and_tells_when_it_was_sent_already(app, client):
+    """The back button shows the page of the history entry: its URL holds the token, so a browser that fetches
+    the page again (as Chromium does) gets the same token back, and a notice that it was sent."""
+    opened = client.get(FORM)
+    assert opened.status_code == 302 and "formulier=" in opened.headers["Location"]
+    url = opened.headers["Location"]
+    html = client.get(url).get_data(as_text=True)
+    token = TOKEN.search(html).group(1)
+    assert token in unquote(url)
+    assert "U verstuurde dit formulier al" not in html
+    send(client, hidden_fields(html), VALID)
+    reference = db.session.scalar(select(Case.reference))
+    back = client.get(url).get_data(as_text=True)  # the back button
+    assert TOKEN.search(back).group(1) == token
+    assert f"U verstuurde dit formulier al: uw melding heeft het referentienummer {reference}." in back
+    # another visitor with this URL gets a form of their own, and no word about this melding
+    stranger = app.test_client().get(url)
+    assert stranger.status_code == 302 and reference not in stranger.get_data(as_text=True)
 
 
 def test_a_second_form_page_is_a_new_melding(app, client):

@@ -14,29 +14,35 @@ without the field (a page from before this existed, a script) is handled as befo
 """
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 from typing import Optional
 
-from flask import current_app, request, session
+from flask import Response, current_app, redirect, request, session, url_for
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from handlers import idempotency
 
 FIELD = "form_token"
-VISITOR = "form_visitor"  # the session key of a citizen's random visitor id
+URL_PARAM = "formulier"  # where a form page keeps its token (page_with_token)
 MAX_AGE = idempotency.TTL  # a token older than this is refused; its use is forgotten no earlier
 
 
 def _owner() -> str:
-    """Whom a token is bound to: the staff member (across logins), else this browser's session."""
+    """Whom a token is bound to: the staff member (across logins), else this browser's session.
+
+    A visitor is known by the random secret their session already holds for the CSRF check, not by a value of
+    our own: adding one would change the session cookie on the form page itself, and the browser (whose copy
+    of the page varies by cookie) would then fetch the page anew on the back button - with a new token.
+    """
     if current_user and current_user.is_authenticated:
         return f"user:{current_user.id}"
-    visitor = session.get(VISITOR)
-    if not visitor:
-        visitor = session[VISITOR] = secrets.token_urlsafe(16)
-    return f"visitor:{visitor}"
+    generate_csrf()  # makes the session's secret when this is the visitor's first form
+    secret = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), "")
+    return "visitor:" + hashlib.sha256(f"form-visitor:{secret}".encode()).hexdigest()[:32]
 
 
 def _serializer(purpose: str, owner: str) -> URLSafeTimedSerializer:
@@ -74,11 +80,35 @@ class Posted:
 
 
 def issue(purpose: str) -> str:
-    """The token for a form about `purpose`; on a POST for the same purpose, the token it was sent with."""
-    posted_value = request.form.get(FIELD, "") if request.method == "POST" else ""
-    if posted_value and _verify(purpose, posted_value) is not None:
-        return posted_value
+    """The token for a form about `purpose`: on a POST the token it was sent with, on a page that carries its
+    token in its URL that one, else a new one."""
+    given = request.form.get(FIELD, "") if request.method == "POST" else request.args.get(URL_PARAM, "")
+    if given and _verify(purpose, given) is not None:
+        return given
     return _serializer(purpose, _owner()).dumps(secrets.token_urlsafe(18))
+
+
+def page_with_token(purpose: str) -> Optional[Response]:
+    """For a form page that keeps its token in its URL (?formulier=...): None when the URL has a valid one,
+    else a redirect to the same page with a new one.
+
+    Why in the URL: the browser's back button shows the page from its history, and browsers fetch a page
+    again from the server (`Cache-Control: no-store`, or a session cookie that changed) - a token made anew
+    then would let "send" again make a second case. The URL of the history entry keeps the first token. The
+    typed text is restored by the browser itself.
+    """
+    given = request.args.get(URL_PARAM, "")
+    if given and _verify(purpose, given) is not None:
+        return None
+    arguments = {**request.args.to_dict(), URL_PARAM: issue(purpose)}
+    return redirect(url_for(request.endpoint, **(request.view_args or {}), **arguments), 302)
+
+
+def form_sent_as(purpose: str) -> Optional[str]:
+    """The case reference made with the token in this page's URL, when the form was sent before."""
+    token = _verify(purpose, request.args.get(URL_PARAM, "")) if request.args.get(URL_PARAM) else None
+    earlier = token.earlier() if token is not None else None
+    return (earlier.result or {}).get("case") if earlier is not None else None
 
 
 def _verify(purpose: str, value: str) -> Optional[FormToken]:

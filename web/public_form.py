@@ -101,8 +101,8 @@ def start():
     key = request.args.get("categorie", "").strip()
     if key:
         chosen = chosen_category(key)
-        if chosen is not None:
-            return render_form(chosen)
+        if chosen is not None:  # the page's one-time token lives in its URL, so the back button keeps it
+            return form_tokens.page_with_token("melding") or render_form(chosen)
         notice = translate("Deze categorie bestaat niet (meer). Kies een andere categorie.")
     else:
         notice = None

@@ -61,11 +61,11 @@ def answer_once(user_id: int, operation: str, body: Any, create: Callable[[bool]
     if key is None:
         answer, status, headers = create(True)
         return jsonify(answer), status, headers
-    print_ = fingerprint(body)
-    claim = idempotency.claim(f"api:{operation}:user:{user_id}", key, fingerprint=print_)
+    digest = fingerprint(body)
+    claim = idempotency.claim(f"api:{operation}:user:{user_id}", key, fingerprint=digest)
     if claim.earlier is not None:
         earlier = claim.earlier
-        if earlier.fingerprint != print_:
+        if earlier.fingerprint != digest:
             raise IdempotencyKeyReused(f"this {HEADER} was used in the last 24 hours for a request with another "
                                        "body; send a new key for a new request")
         kept = earlier.result or {}

@@ -18,3 +18,9 @@ EN = {
     "Niet opgeslagen: het dossier werd tegelijk door iemand anders gewijzigd. Probeer opnieuw.":
         "Not saved: someone else changed the case at the same moment. Try again.",
 }
+EN.update({
+    "U verstuurde dit formulier al: uw melding heeft het referentienummer {reference}.":
+        "You already sent this form: your report has the reference {reference}.",
+    "Opnieuw versturen maakt geen tweede melding.": "Sending it again does not make a second report.",
+    "Een ander probleem melden": "Report another problem",
+})

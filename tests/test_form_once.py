@@ -263,3 +263,11 @@ def test_the_note_is_english_for_an_english_reader(app, client):
     again = send(client, page, VALID)
     html = client.get(again.headers["Location"]).get_data(as_text=True)
     assert "This report had already been sent." in html
+
+
+def test_a_browser_without_cookies_gets_the_form_without_a_redirect_loop(app):
+    bot = app.test_client(use_cookies=False)
+    first = bot.get(FORM)
+    assert first.status_code == 302
+    second = bot.get(first.headers["Location"])
+    assert second.status_code == 200 and TOKEN.search(second.get_data(as_text=True))

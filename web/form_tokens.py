@@ -100,6 +100,8 @@ def page_with_token(purpose: str) -> Optional[Response]:
     given = request.args.get(URL_PARAM, "")
     if given and _verify(purpose, given) is not None:
         return None
+    if given and current_app.config.get("SESSION_COOKIE_NAME", "session") not in request.cookies:
+        return None  # a browser that keeps no cookies: a new token on every redirect would loop for ever
     arguments = {**request.args.to_dict(), URL_PARAM: issue(purpose)}
     return redirect(url_for(request.endpoint, **(request.view_args or {}), **arguments), 302)
 

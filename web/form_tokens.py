@@ -9,8 +9,10 @@ and records the result there; a second POST with the same token - the back butto
 double click, a retry after a network error, two at the same moment - finds that result and does nothing.
 
 A form that comes back with errors carries the token it was sent with (`form_token` hands the posted one
-back), so the corrected form, and any copy of it in the browser's history, stays one submission. A POST
-without the field (a page from before this existed, a script) is handled as before, without the guard.
+back), so the corrected form, and any copy of it in the browser's history, stays one submission. The public
+form page keeps its token in its URL (`page_with_token`), because browsers fetch a page again on the back
+button. A POST without the field (a page from before this existed, a script) is handled as before, without
+the guard; a token that does not verify (expired, altered, another form's or person's) gives the form back.
 """
 from __future__ import annotations
 
@@ -34,9 +36,9 @@ MAX_AGE = idempotency.TTL  # a token older than this is refused; its use is forg
 def _owner() -> str:
     """Whom a token is bound to: the staff member (across logins), else this browser's session.
 
-    A visitor is known by the random secret their session already holds for the CSRF check, not by a value of
-    our own: adding one would change the session cookie on the form page itself, and the browser (whose copy
-    of the page varies by cookie) would then fetch the page anew on the back button - with a new token.
+    A visitor is known by the random secret their session already holds for the CSRF check (through a hash;
+    it only salts the signature and never leaves the server): the token belongs to the same session the CSRF
+    check trusts, and a token copied from someone else's page does not verify.
     """
     if current_user and current_user.is_authenticated:
         return f"user:{current_user.id}"

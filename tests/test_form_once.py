@@ -271,3 +271,13 @@ def test_a_browser_without_cookies_gets_the_form_without_a_redirect_loop(app):
     assert first.status_code == 302
     second = bot.get(first.headers["Location"])
     assert second.status_code == 200 and TOKEN.search(second.get_data(as_text=True))
+
+
+def test_photos_over_the_limit_give_the_form_back_with_a_token(app, client):
+    """The "too large" page cannot read the body; it still shows a working form with a one-time token."""
+    page = citizen_form(client)
+    big = b"\xff\xd8\xff" + b"\0" * (32 * 1024 * 1024)  # over the three photos of 10 MB the form takes
+    response = send(client, page, VALID, photos=[(big, "groot.jpg")])
+    html = response.get_data(as_text=True)
+    assert response.status_code == 413 and "samen te groot" in html
+    assert TOKEN.search(html) and count() == 0

@@ -25,6 +25,7 @@ from flask import Response, current_app, redirect, request, session, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from werkzeug.exceptions import HTTPException
 
 from handlers import idempotency
 
@@ -84,7 +85,7 @@ class Posted:
 def issue(purpose: str) -> str:
     """The token for a form about `purpose`: on a POST the token it was sent with, on a page that carries its
     token in its URL that one, else a new one."""
-    given = request.form.get(FIELD, "") if request.method == "POST" else request.args.get(URL_PARAM, "")
+    given = _posted_value() if request.method == "POST" else request.args.get(URL_PARAM, "")
     if given and _verify(purpose, given) is not None:
         return given
     return _serializer(purpose, _owner()).dumps(secrets.token_urlsafe(18))
@@ -124,6 +125,15 @@ def _verify(purpose: str, value: str) -> Optional[FormToken]:
     if not isinstance(nonce, str) or not nonce:
         return None
     return FormToken(value=value, scope=f"form:{purpose}:{owner}", key=nonce)
+
+
+def _posted_value() -> str:
+    """The token field of this POST; empty when the body cannot be read (the "too large" page renders the
+    form again without reading it)."""
+    try:
+        return request.form.get(FIELD, "")
+    except HTTPException:
+        return ""
 
 
 def posted(purpose: str) -> Posted:

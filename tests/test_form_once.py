@@ -86,8 +86,20 @@ def test_the_form_page_keeps_its_token_in_its_url_and_tells_when_it_was_sent_alr
     assert TOKEN.search(back).group(1) == token
     assert f"U verstuurde dit formulier al: uw melding heeft het referentienummer {reference}." in back
     # another visitor with this URL gets a form of their own, and no word about this melding
-    stranger = app.test_client().get(url)
-    assert stranger.status_code == 302 and reference not in stranger.get_data(as_text=True)
+    stranger = app.test_client()
+
+    def as_stranger(path: str, **kw):
+        with app.app_context():  # a request context of their own (the test's context would share `g`)
+            return stranger.get(path, **kw)
+
+    as_stranger(FORM, follow_redirects=True)  # their own session
+    theirs = as_stranger(url)
+    assert theirs.status_code == 302 and token not in unquote(theirs.headers["Location"])
+    html = as_stranger(theirs.headers["Location"]).get_data(as_text=True)
+    assert reference not in html and "U verstuurde dit formulier al" not in html
+    with app.app_context():
+        cookieless = app.test_client(use_cookies=False).get(url).get_data(as_text=True)
+    assert TOKEN.search(cookieless).group(1) != token and reference not in cookieless
 
 
 def test_a_second_form_page_is_a_new_melding(app, client):
@@ -112,7 +124,8 @@ def test_a_form_corrected_after_an_error_goes_out_with_the_same_token_and_makes_
 def test_a_token_of_another_visitor_or_tampered_with_creates_nothing_and_keeps_what_was_typed(app, client):
     page = citizen_form(client)
     other = app.test_client()
-    theirs = citizen_form(other)
+    with app.app_context():  # a request context of their own (the test's context would share `g`)
+        theirs = citizen_form(other)
     response = send(client, {**page, "form_token": theirs["form_token"]}, VALID)
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and count() == 0

@@ -44,7 +44,7 @@ def _owner() -> str:
     if current_user and current_user.is_authenticated:
         return f"user:{current_user.id}"
     generate_csrf()  # makes the session's secret when this is the visitor's first form
-    secret = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), "")
+    secret = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")) or secrets.token_hex(16)
     return "visitor:" + hashlib.sha256(f"form-visitor:{secret}".encode()).hexdigest()[:32]
 
 

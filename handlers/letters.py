@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 
 from engine.db import db
 from engine.models import Case, CaseFile
+from notifications.docx_pages import a4_pages
 from notifications.outbox import tracking_url
 
 from .files import storage_root
@@ -89,6 +90,7 @@ def paragraphs_of(text: str) -> list[str]:
 def build_letter(content: LetterContent) -> bytes:
     """The reply letter as DOCX bytes: letterhead, addressee, date and references, the text, the QR code."""
     doc = Document()
+    a4_pages(doc, "nl")  # the letters are written in Dutch
     style = doc.styles["Normal"]
     style.font.name = "Calibri"
     style.font.size = Pt(11)

@@ -200,8 +200,11 @@ def check_registration(values: dict[str, str], scan_content: Optional[bytes], sc
                         group_key=group.key, term=term, scan=scan)
 
 
-def register_post(reg: Registration, *, actor: str, user_id: Optional[int]) -> Case:
-    """Create the post case: sender as reporter, letter row, scan, routing and deadline, in one transaction."""
+def register_post(reg: Registration, *, actor: str, user_id: Optional[int], commit: bool = True) -> Case:
+    """Create the post case: sender as reporter, letter row, scan, routing and deadline, in one transaction.
+
+    `commit=False` leaves the commit to the caller (who records the form's one-time token with it).
+    """
     reporter = find_or_create_reporter(reg.sender_name, reg.sender_email, None)
     term = reg.term
     letter = PostLetter(sender_name=reg.sender_name, sender_address=reg.sender_address,
@@ -213,4 +216,5 @@ def register_post(reg: Registration, *, actor: str, user_id: Optional[int]) -> C
                             "deadline": answer_deadline(reg.received_on, term).isoformat() if term else None}
     fields = {"description": reg.subject, "channel": "brief", "reporter": reporter}
     with incoming_letter(letter, reg.scan):
-        return start_case(kind="post", process_key="post", fields=fields, data=data, actor=actor, user_id=user_id)
+        return start_case(kind="post", process_key="post", fields=fields, data=data, actor=actor, user_id=user_id,
+                          commit=commit)

@@ -50,7 +50,8 @@ def register_melding(*, description: str, channel: str, category: Optional[str] 
                      actor: str = "systeem", user_id: Optional[int] = None, commit: bool = True) -> Case:
     """Create a melding and start the melding process; the reporter gets the receipt mail via the outbox.
 
-    `commit=False` leaves the commit to the caller, who adds to the same transaction (Open311 notes the app).
+    `commit=False` leaves the commit to the caller, who keeps more in the same transaction (Open311 notes the
+    app; the public form adds its photos and the one-time token that says this request made the case).
     """
     category_row = None
     if category:

@@ -12,8 +12,14 @@ Definitions:
 - categories: only meldingen have a category, so by_main_category/by_sub_category count meldingen only and
   their shares are fractions of `meldingen` (not of every dossier).
 - closed in the period: cases with start <= closed_at < end.
-- open at period end: created_at < end and (closed_at is null or closed_at >= end).
-- overdue: open at period end with deadline_at < end.
+- by_group: every active handler group (kind 'internal'), also with 0 cases, plus any other group (a desk)
+  that has cases; for one group only that group.
+- the moment of the state figures (`state_moment`): the end of the period, or the moment the report is
+  made when the period has not ended yet (a report for the running quarter or fortnight).
+- open at that moment: created_at < moment and (closed_at is null or closed_at >= moment).
+- overdue ("over de termijn"): open at that moment with a deadline that has passed by then
+  (deadline_at < moment); an open case whose deadline is still ahead is not late. A closed case was late
+  when it closed after its deadline (the complement of "on time" below).
 - first response: the first timeline event of kind 'status' whose status is 'in_behandeling', minus
   created_at (for cases closed in the period that have such an event).
 - closing lead time: closed_at - created_at (cases closed in the period).
@@ -31,9 +37,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import case, distinct, func, or_, select, text, true
+from sqlalchemy import and_, case, distinct, func, or_, select, text, true
 from sqlalchemy.orm import aliased
 
+from engine.clock import utcnow
 from engine.db import db
 from engine.models import Case, CaseEvent
 from handlers.models import Category, ContractorOrder, HandlerGroup
@@ -79,6 +86,7 @@ class Figures:
     closed: int = 0
     open_at_end: int = 0
     overdue_at_end: int = 0
+    state_at: Optional[datetime] = None  # the moment open_at_end/overdue_at_end describe (see state_moment)
     first_response: LeadTime = LeadTime(0, None, None)
     closing: LeadTime = LeadTime(0, None, None)
     closed_with_deadline: int = 0
@@ -152,6 +160,40 @@ def _breakdown(rows, total: int) -> list[Share]:
     return sorted(shares, key=lambda s: (-s.count, s.key or ""))
 
 
+def state_moment(end: datetime) -> datetime:
+    """The moment the 'open' and 'over de termijn' figures of a period ending at `end` describe.
+
+    The end of the period, or now for a period that has not ended yet: a deadline that lies in the future
+    has not been missed, whatever the period's end.
+    """
+    return min(end, utcnow())
+
+
+def open_at(moment: datetime):
+    """SQL condition: the case existed and was not closed at `moment`."""
+    return and_(Case.created_at < moment, or_(Case.closed_at.is_(None), Case.closed_at >= moment))
+
+
+def past_deadline(moment: datetime):
+    """SQL condition: the case's deadline had passed at `moment` (with open_at: it is over de termijn)."""
+    return and_(Case.deadline_at.is_not(None), Case.deadline_at < moment)
+
+
+def closed_within_deadline():
+    """SQL condition: a closed case closed at or before its deadline (a later close was late)."""
+    return Case.closed_at <= Case.deadline_at
+
+
+def _with_idle_groups(shares: list[Share], total: int) -> list[Share]:
+    """The breakdown per group plus every active handler group without cases (0), so none is missing."""
+    present = {s.key for s in shares}
+    idle = db.session.execute(select(HandlerGroup.key, HandlerGroup.name)
+                              .where(HandlerGroup.active.is_(True), HandlerGroup.kind == "internal")
+                              .order_by(HandlerGroup.name))
+    zeros = [Share(key, name, 0, _ratio(0, total)) for key, name in idle if key not in present]
+    return [*shares, *zeros]
+
+
 def period_figures(start: datetime, end: datetime, group_key: Optional[str] = None) -> Figures:
     """All figures for [start, end), for every case or only for the cases of handler group `group_key`."""
     if end <= start:
@@ -169,6 +211,8 @@ def period_figures(start: datetime, end: datetime, group_key: Optional[str] = No
         select(HandlerGroup.key, HandlerGroup.name, func.count(Case.id))
         .select_from(Case).outerjoin(HandlerGroup, HandlerGroup.id == Case.group_id)
         .where(*created).group_by(HandlerGroup.key, HandlerGroup.name)), total)
+    if group_id is None:
+        figures.by_group = _with_idle_groups(figures.by_group, total)
     per_kind = {kind: int(count) for kind, count in db.session.execute(
         select(Case.kind, func.count(Case.id)).where(*created).group_by(Case.kind))}
     figures.by_kind = [Share(kind, kind, per_kind.get(kind, 0), _ratio(per_kind.get(kind, 0), total))
@@ -189,16 +233,16 @@ def period_figures(start: datetime, end: datetime, group_key: Optional[str] = No
     figures.by_channel = _breakdown(db.session.execute(
         select(Case.channel, Case.channel, func.count(Case.id)).where(*created).group_by(Case.channel)), total)
 
-    open_at_end = [Case.created_at < end, or_(Case.closed_at.is_(None), Case.closed_at >= end), *in_group]
+    moment = figures.state_at = state_moment(end)
     figures.open_at_end, figures.overdue_at_end = db.session.execute(
         select(func.count(Case.id),
-               func.coalesce(func.sum(case((Case.deadline_at < end, 1), else_=0)), 0))
-        .where(*open_at_end)).one()
+               func.coalesce(func.sum(case((past_deadline(moment), 1), else_=0)), 0))
+        .where(open_at(moment), *in_group)).one()
 
     figures.closed, figures.closed_with_deadline, figures.closed_on_time = (int(v) for v in db.session.execute(
         select(func.count(Case.id),
                func.count(Case.deadline_at),
-               func.coalesce(func.sum(case((Case.closed_at <= Case.deadline_at, 1), else_=0)), 0))
+               func.coalesce(func.sum(case((closed_within_deadline(), 1), else_=0)), 0))
         .where(*closed)).one())
     figures.on_time_share = _ratio(figures.closed_on_time, figures.closed_with_deadline)
 

@@ -14,6 +14,7 @@ from docx.shared import Cm, Pt
 from flask import current_app, has_app_context
 
 from engine.clock import utcnow
+from notifications.docx_pages import a4_pages
 
 from . import charts
 from .bundle import ReportFigures, gather
@@ -91,6 +92,7 @@ def build_document(report: ReportFigures, titles: Titles,
     images = chart_images(report)
     step("document schrijven...")
     document = Document()
+    a4_pages(document, "nl")  # the report is written in Dutch
     document.styles["Normal"].font.name = "Calibri"
     document.styles["Normal"].font.size = Pt(10.5)
     document.core_properties.title = titles.title
@@ -145,7 +147,9 @@ DEFINITIONS = (
     "Eerste reactie: tijd tot het dossier voor het eerst in behandeling genomen werd.",
     "Binnen de termijn: afgesloten vóór de afhandeltermijn in werkdagen (weekends en feestdagen tellen niet); "
     "dossiers zonder termijn tellen niet mee.",
-    "Open en over de termijn: de toestand op het einde van de periode.",
+    "Open en over de termijn: de toestand op het einde van de periode, of op het moment van het rapport als de "
+    "periode nog loopt; over de termijn zijn de open dossiers waarvan de termijn op dat moment verstreken was.",
+    "Per behandelaarsgroep: elke actieve groep staat in de tabel, ook zonder dossiers in de periode.",
     "Heropeningsgraad: dossiers die in de periode heropend werden, gedeeld door de afgesloten dossiers.",
     "Tevredenheid: antwoorden op de vraag in de afsluitmail (tevreden of niet) die in de periode binnenkwamen.",
     "Aannemersopdrachten: opdrachten gegeven in de periode; doorlooptijd tot de aannemer uitvoering meldt.",

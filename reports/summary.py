@@ -70,8 +70,12 @@ def summary(report: ReportFigures, period_phrase: str, previous_phrase: str) -> 
         sentences[-1] += "."
     if f.open_at_end:
         overdue = f", waarvan {integer(f.overdue_at_end)} over de termijn" if f.overdue_at_end else ""
-        be = "stond" if f.open_at_end == 1 else "stonden"
-        sentences.append(f"Op het einde van de periode {be} nog {_dossiers(f.open_at_end)} open{overdue}.")
+        if f.state_at is not None and f.state_at < f.end:  # the period runs on: the state now
+            be = "staat" if f.open_at_end == 1 else "staan"
+            sentences.append(f"Op het moment van dit rapport {be} nog {_dossiers(f.open_at_end)} open{overdue}.")
+        else:
+            be = "stond" if f.open_at_end == 1 else "stonden"
+            sentences.append(f"Op het einde van de periode {be} nog {_dossiers(f.open_at_end)} open{overdue}.")
     if f.reopened:
         sentences.append(f"{_dossiers(f.reopened)} {'werd' if f.reopened == 1 else 'werden'} heropend"
                          f" ({percent(f.reopen_rate)} van de afgesloten dossiers)." if f.reopen_rate is not None

@@ -15,6 +15,7 @@ from handlers.letters import DOCX_TYPE, LetterContent, build_letter, dutch_date,
 from handlers.post_intake import local_today
 from notifications.outbox import tracking_url
 
+from .docx_pages import assert_a4_with_page_numbers
 from .helpers import Browser
 from .test_post_support import postkamer_user, register, web_user
 
@@ -109,3 +110,12 @@ def test_the_tracking_link_in_the_letter_is_the_case_s_own(app, staff):
     with open_file(reply.file) as handle:
         doc = Document(handle)
     assert tracking_url(case) in document_text(doc)
+
+
+def test_the_letter_is_printed_on_a4_with_page_numbers(app, staff):
+    """A Belgian printer holds A4: the letter's page is A4 (not python-docx's US Letter), with 'Pagina X van Y'."""
+    case = register()
+    staff.ood.complete(case.reference, "answer", {"action": "letter", "answer_text": TEXT})
+    with open_file(replies_of(case.id)[0].file) as handle:
+        doc = Document(handle)
+    assert_a4_with_page_numbers(doc, ("Pagina", "van"))

@@ -27,7 +27,7 @@ VALID = {"categorie": "straatlamp-defect", "address": "Bruul 12, 2800 Mechelen",
 
 
 def csrf_token(client, path: str = "/melden?categorie=straatlamp-defect") -> str:
-    html = client.get(path).get_data(as_text=True)
+    html = client.get(path, follow_redirects=True).get_data(as_text=True)  # (to the page with its form token)
     match = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert match, "the page has no CSRF token"
     return match.group(1)
@@ -67,7 +67,7 @@ def test_search_scoring_is_accent_case_and_prefix_insensitive():
 def test_no_match_offers_no_category_and_the_form_works_without_one(app, client):
     html = client.get("/melden", query_string={"zoek": "xyzzy"}).get_data(as_text=True)
     assert "We vonden geen categorie" in html and 'value="geen" checked' in html
-    page = client.get("/melden?categorie=geen")
+    page = client.get("/melden?categorie=geen", follow_redirects=True)
     assert page.status_code == 200 and "Ik vind mijn categorie niet" in page.get_data(as_text=True)
     response = post(client, {**VALID, "categorie": "geen"})
     assert response.status_code == 303

@@ -7,6 +7,7 @@ from datetime import datetime
 
 import pytest
 from docx import Document
+from freezegun import freeze_time
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -17,7 +18,7 @@ from handlers.models import User
 from notifications.models import OutboxMessage
 
 from .helpers import Browser, with_password
-from .report_data import report_data_fixture  # noqa: F401 (registers the data fixture)
+from .report_data import at, report_data_fixture  # noqa: F401 (registers the data fixture)
 from .test_english_ui import assert_english, domain_strings
 
 DECEMBER = "van=2026-12-01&tot=2026-12-31"  # Mechelen time: c1-c9, m1, p1; c10 (31/12 23:00 UTC) is 1 January there
@@ -150,12 +151,27 @@ def test_figures_export_as_csv_and_xlsx(app, data):
     groups = list(book["Per groep"].iter_rows(values_only=True))
     assert groups[0][:2] == ("Groep", "Dossiers")
     assert {row[0]: row[1:3] for row in groups[1:]} == {
-        "Onderhoud openbaar domein": (4, 0.3636), "Fietsteam": (4, 0.3636), "Openbare netheid": (3, 0.2727)}
+        "Onderhoud openbaar domein": (4, 0.3636), "Fietsteam": (4, 0.3636), "Openbare netheid": (3, 0.2727),
+        # the other active groups are listed with zero, not left out
+        **{name: (0, 0) for name in ("Algemene ondersteuning en STRO", "Beheer openbaar domein",
+                                     "Omgeving, economie en wonen", "Projecten en planning", "Samen leven",
+                                     "Vrije tijd")}}
     main = list(book["Meldingen per hoofdcategorie"].iter_rows(values_only=True))
     assert main[1] == ("Weg, voetpad of plein", 5, 0.5556) and sum(row[1] for row in main[1:]) == 9
     body = text(browser.get(f"/werk/rapporten/cijfers.csv?{DECEMBER}"))
     assert "Kerncijfers;Binnengekomen dossiers;aantal;11;" in body and "Per kanaal;Webformulier;5;0,4545" in body
     assert "Per soort dossier;Brief;1;0,0909" in body and "Tabel;Soort dossier;Dossiers;Aandeel" in body
+
+
+def test_the_running_month_counts_only_deadlines_that_have_passed(app, data):
+    """On 16 December the dashboard's December shows what is open and late now: the November case is late,
+    c7 (deadline still ahead) is open but not late - the same rule as the quarterly and fortnightly reports."""
+    with freeze_time(at(12, 16, 12), tick=True):
+        browser = login(app, "rapportage")
+        book = load_workbook(io.BytesIO(browser.get(f"/werk/rapporten/cijfers.xlsx?{DECEMBER}").data))
+    key = {row[0]: row[1:] for row in book["Kerncijfers"].iter_rows(values_only=True)}
+    assert key["Open op het einde van de periode"][:2] == ("aantal", 3)
+    assert key["waarvan over de termijn"][:2] == ("aantal", 1)
 
 
 def test_quick_choices_and_default_period(app, data):

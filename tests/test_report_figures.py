@@ -2,10 +2,18 @@
 from __future__ import annotations
 
 import pytest
+from freezegun import freeze_time
 
 from reports.figures import LeadTime, compare_with_previous, period_figures
 
 from .report_data import END, START, at, report_data_fixture  # noqa: F401 (registers the data fixture)
+
+# The active handler groups without a case in December: listed with 0, not left out.
+IDLE_GROUPS = {key: (name, 0, 0.0) for key, name in (
+    ("algemene-ondersteuning-stro", "Algemene ondersteuning en STRO"),
+    ("beheer-openbaar-domein", "Beheer openbaar domein"),
+    ("omgeving-economie-wonen", "Omgeving, economie en wonen"), ("projecten-en-planning", "Projecten en planning"),
+    ("samen-leven", "Samen leven"), ("vrije-tijd", "Vrije tijd"))}
 
 
 def _table(shares):
@@ -21,8 +29,9 @@ def test_period_figures_for_all_groups(data):
         "onderhoud-openbaar-domein": ("Onderhoud openbaar domein", 5, 0.4167),
         "fietsteam": ("Fietsteam", 4, 0.3333),  # c5, c8, the mail and the letter
         "openbare-netheid": ("Openbare netheid", 3, 0.25),
+        **IDLE_GROUPS,
     }
-    assert [s.key for s in f.by_group] == ["onderhoud-openbaar-domein", "fietsteam", "openbare-netheid"]
+    assert [s.key for s in f.by_group][:3] == ["onderhoud-openbaar-domein", "fietsteam", "openbare-netheid"]
     # Categories count meldingen only: shares of the 10 meldingen, and no '(geen categorie)' for mail/letter.
     assert {k: v[1:] for k, v in _table(f.by_main_category).items()} == {
         "wegen": (5, 0.5), "netheid": (3, 0.3), "verlichting": (2, 0.2)}
@@ -69,7 +78,10 @@ def test_unknown_group_and_empty_period(data):
     with pytest.raises(LookupError):
         period_figures(START, END, "bestaat-niet")
     f = period_figures(at(6, 1), at(7, 1))
-    assert (f.created, f.closed, f.open_at_end, f.by_group, f.by_main_category) == (0, 0, 0, [], [])
+    assert (f.created, f.closed, f.open_at_end, f.by_main_category) == (0, 0, 0, [])
+    # Every active handler group is still listed, with zero cases (no share of nothing).
+    assert {s.key: (s.count, s.share) for s in f.by_group} == {
+        key: (0, None) for key in ("onderhoud-openbaar-domein", "openbare-netheid", "fietsteam", *IDLE_GROUPS)}
     assert [(s.key, s.count, s.share) for s in f.by_kind] == [
         ("melding", 0, None), ("mail", 0, None), ("post", 0, None)]
     assert f.closing == LeadTime(0, None, None)
@@ -84,3 +96,21 @@ def test_compare_with_previous_period_of_equal_length(data):
     assert (previous.created, previous.closed, previous.open_at_end, previous.overdue_at_end) == (1, 0, 1, 1)
     assert (previous.reopened, previous.reopen_rate) == (1, None)
     assert (previous.contractor_orders, previous.contractor_turnaround_median_hours) == (1, 24.0)
+
+
+def test_a_report_made_mid_period_counts_only_deadlines_that_have_passed(data):
+    """Made on 16 December at noon: c7 (open, its deadline of 10 working days still ahead) is not late; the
+    November case (deadline 25 November) is. Cases that do not exist yet at that moment are not open."""
+    with freeze_time(at(12, 16, 12)):
+        f = period_figures(START, END)
+    assert f.state_at == at(12, 16, 12)
+    assert f.open_at_end == 3      # c7, the mail m1 and the November case
+    assert f.overdue_at_end == 1   # the November case only
+    # Closed cases are judged by when they closed: c4 closed a day after its deadline, so 4 of 5 on time.
+    assert (f.closed_with_deadline, f.closed_on_time) == (5, 4)
+
+
+def test_a_report_made_after_the_period_describes_its_last_moment(data):
+    with freeze_time(at(2, 1, year=2027)):
+        f = period_figures(START, END)
+    assert (f.state_at, f.open_at_end, f.overdue_at_end) == (END, 7, 3)

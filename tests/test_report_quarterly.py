@@ -7,6 +7,7 @@ import pytest
 from docx import Document
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from flask.cli import ScriptInfo
+from freezegun import freeze_time
 
 from reports.bundle import ReportFigures, gather
 from reports.figures import Figures, LeadTime, Share
@@ -16,7 +17,8 @@ from reports.quarterly import build_document, period_titles, quarterly_report
 from reports.summary import summary
 from web.cli import main
 
-from .report_data import END, START, report_data_fixture  # noqa: F401 (registers the data fixture)
+from .docx_pages import assert_a4_with_page_numbers
+from .report_data import END, START, at, report_data_fixture  # noqa: F401 (registers the data fixture)
 
 DECEMBER = Period(START, END)
 NOVEMBER_EQUAL_LENGTH = Period(START - (END - START), START)
@@ -120,7 +122,14 @@ def test_document_tables_hold_the_known_figures(data):
     assert found["Groep"][0][:3] == ["Groep", "Dossiers", "Aandeel"]
     assert found["Groep"][1:] == [["Onderhoud openbaar domein", "5", "42%", "3", "2,0"],
                                   ["Fietsteam", "4", "33%", "1", "4,0"],
-                                  ["Openbare netheid", "3", "25%", "2", "4,0"]]
+                                  ["Openbare netheid", "3", "25%", "2", "4,0"],
+                                  # every other active group, with zero cases, by name
+                                  ["Algemene ondersteuning en STRO", "0", "0%", "0", "–"],
+                                  ["Beheer openbaar domein", "0", "0%", "0", "–"],
+                                  ["Omgeving, economie en wonen", "0", "0%", "0", "–"],
+                                  ["Projecten en planning", "0", "0%", "0", "–"],
+                                  ["Samen leven", "0", "0%", "0", "–"],
+                                  ["Vrije tijd", "0", "0%", "0", "–"]]
     # Shares of the 10 meldingen; the mail and the letter have no category and are not counted here.
     assert found["Hoofdcategorie"][0] == ["Hoofdcategorie", "Meldingen", "Aandeel"]
     assert found["Hoofdcategorie"][1:] == [["Weg, voetpad of plein", "5", "50%"], ["Netheid", "3", "30%"],
@@ -194,3 +203,26 @@ def test_periods_are_local_days():
     assert period.first_day.isoformat() == "2026-07-01" and period.start.hour == 22  # 00:00 CEST
     q1 = parse_quarter("2027q1").period
     assert q1.start.hour == 23 and q1.end.hour == 22  # winter time at the start, summer time at the end
+
+
+def test_the_quarterly_report_is_a4_with_page_numbers(data):
+    content, _report = quarterly_report(parse_quarter("2026Q4"))
+    document = Document(io.BytesIO(content))
+    assert_a4_with_page_numbers(document, ("Pagina", "van"))
+    assert len(document.sections) == 1 and document.sections[0].page_width > document.sections[0].page_height * 0.7
+
+
+def test_a_quarterly_report_made_mid_quarter_counts_only_passed_deadlines(data):
+    """Made on 16 December 2026 at noon: the November case is over its deadline; c7's deadline (10 working days
+    from 15 December) is still ahead, so it is open but not late."""
+    with freeze_time(at(12, 16, 12)):
+        content, report = quarterly_report(parse_quarter("2026Q4"))
+    assert (report.current.open_at_end, report.current.overdue_at_end) == (3, 1)
+    document = Document(io.BytesIO(content))
+    key = {row[0]: row[1:] for row in tables(document)["Cijfer"][1:]}
+    assert key["Open op het einde van de periode"][0] == "3" and key["waarvan over de termijn"][0] == "1"
+    summary_text = [p.text for p in document.paragraphs if p.text.startswith("In het vierde kwartaal")][0]
+    assert "Op het moment van dit rapport staan nog 3 dossiers open, waarvan 1 over de termijn." in summary_text
+    # The groups table lists every active group, also those without a case yet.
+    groups = [row[0] for row in tables(document)["Groep"][1:]]
+    assert "Vrije tijd" in groups and "Samen leven" in groups and "Projecten en planning" in groups

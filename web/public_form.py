@@ -27,6 +27,7 @@ from intake.category_search import active_sub_categories, search
 from intake.meldingen import register_melding
 from notifications.outbox import tracking_url
 
+from . import form_tokens
 from .i18n import current_language, translate
 from .input_guard import UnstorableText, cleaned, unstorable_response
 from .outage import give_back_on_outage
@@ -102,8 +103,8 @@ def start():
     key = request.args.get("categorie", "").strip()
     if key:
         chosen = chosen_category(key)
-        if chosen is not None:
-            return render_form(chosen)
+        if chosen is not None:  # the page's one-time token lives in its URL, so the back button keeps it
+            return form_tokens.page_with_token("melding") or render_form(chosen)
         notice = translate("Deze categorie bestaat niet (meer). Kies een andere categorie.")
     else:
         notice = None
@@ -213,6 +214,9 @@ def _too_many(wait: int, limit: int):
 @bp.post("/melden")
 def submit():
     """Check the form; on errors give it back (422) with what was typed; else register and confirm."""
+    sent = form_tokens.posted("melding")  # sent before (back button, double click): its confirmation
+    if sent.token is not None and (earlier := sent.token.earlier()) is not None:
+        return _already_sent(earlier)
     hit = count_request("report", "MELDPUNT_REPORT_RATE")  # shared by every process (web/rate_limits.py)
     if not hit.allowed:
         return _too_many(hit.retry_after, hit.count)
@@ -221,11 +225,16 @@ def submit():
     if chosen is None:
         errors["categorie"] = [translate("Deze categorie bestaat niet (meer). Kies een andere categorie.")]
         chosen = Chosen(None, None, None)
+    if sent.invalid:
+        errors["_form"] = [translate("Het formulier was verlopen; er werd niets opgeslagen. Controleer uw gegevens en "
+                                     "verstuur opnieuw.")]
     case = None
     if not errors:
         try:
-            case = register_melding(description=data["description"], channel="web", category=chosen.key,
-                                    location=data["location"], reporter=data["reporter"], actor="melder")
+            case, earlier = register_once(sent.token, chosen, data, photos)
+            if earlier is not None:  # the same form at the same moment, from another request
+                undo("report", hit)
+                return _already_sent(earlier)
         except InvalidInput:
             db.session.rollback()
             errors["_form"] = [translate("Uw melding kon niet verwerkt worden. Controleer uw gegevens en "
@@ -234,12 +243,35 @@ def submit():
         undo("report", hit)  # only meldingen that were made count towards the limit
         sent_photos = any(u.filename for u in request.files.getlist("photos"))
         return render_form(chosen, values=values, errors=errors, photos_lost=sent_photos, status=422)
+    return redirect(url_for(".confirmation", token=case.tracking_token), 303)
+
+
+def register_once(token: Optional[form_tokens.FormToken], chosen: Chosen, data: dict[str, Any],
+                  photos: list[tuple[CleanImage, str]]) -> tuple[Optional[Case], Any]:
+    """Register the melding with its photos and the form's token in one transaction: (case, None), or
+    (None, the earlier use) when another request with the same token was first."""
+    claim = token.claim() if token is not None else None
+    if claim is not None and claim.earlier is not None:
+        return None, claim.earlier
+    case = register_melding(description=data["description"], channel="web", category=chosen.key,
+                            location=data["location"], reporter=data["reporter"], actor="melder", commit=False)
     for photo, name in photos:  # already checked and cleaned, so this only writes them
         # Not public: staff publish a photo on the case page when it shows nobody and nothing private.
         store_file(case, photo, name, source="melder", uploaded_by="melder", public=False,
                    allowed=PHOTO_TYPES, field="photos")
+    if claim is not None:
+        claim.record(case=case.reference)
     db.session.commit()
-    return redirect(url_for(".confirmation", token=case.tracking_token), 303)
+    return case, None
+
+
+def _already_sent(earlier) -> Any:
+    """The confirmation of the melding this form made the first time, with a note that it was sent before."""
+    reference = (earlier.result or {}).get("case")
+    case = db.session.scalar(select(Case).where(Case.reference == reference)) if reference else None
+    if case is None:  # anonymised or gone: say so rather than make it again
+        return render_template("error.html", message=translate("Deze melding was al verstuurd."), code=409), 409
+    return redirect(url_for(".confirmation", token=case.tracking_token, opnieuw=1), 303)
 
 
 @bp.get("/melden/ontvangen/<token>")
@@ -250,7 +282,8 @@ def confirmation(token: str):
         return render_template("error.html", message=translate("Deze pagina bestaat niet."), code=404), 404
     email = case.reporter.email if case.reporter is not None else None
     return render_template("report/confirmation.html", case=case, tracking_url=tracking_url(case),
-                           has_email=bool(email), photo_count=len(case_photos(case)))
+                           has_email=bool(email), photo_count=len(case_photos(case)),
+                           sent_before=request.args.get("opnieuw") == "1")
 
 
 def case_photos(case: Case) -> list[CaseFile]:

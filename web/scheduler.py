@@ -65,6 +65,17 @@ def privacy_anonymise(app: Flask) -> int:
     return report.cases
 
 
+def forget_used_form_tokens(app: Flask) -> int:
+    """Delete used one-time form tokens and API Idempotency-Keys older than a day (handlers/idempotency.py)."""
+    from handlers.idempotency import forget_expired
+
+    with app.app_context():
+        try:
+            return forget_expired()
+        finally:
+            db.session.remove()
+
+
 def mailbox_poll(app: Flask) -> int:
     """Read the info mailbox (MELDPUNT_IMAP_*) and take in its new messages."""
     from intake.mailbox import poll
@@ -93,6 +104,8 @@ def _add_jobs(scheduler, app: Flask) -> None:
         scheduler.add_job(outbox_send, "interval", seconds=app.config["MELDPUNT_OUTBOX_SECONDS"], args=[app],
                           id="outbox_send", max_instances=1, coalesce=True, misfire_grace_time=None)
     scheduler.add_job(privacy_anonymise, "cron", hour=3, minute=30, args=[app], id="privacy_anonymise",
+                      max_instances=1, coalesce=True)
+    scheduler.add_job(forget_used_form_tokens, "cron", minute=23, args=[app], id="forget_used_form_tokens",
                       max_instances=1, coalesce=True)
     from reports.scheduled import fortnightly_job, quarterly_job  # hourly: each sends what is due, once
 

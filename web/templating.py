@@ -8,6 +8,7 @@ from flask import Flask
 
 from handlers.calendar import CITY_TZ
 
+from . import form_tokens
 from .i18n import current_language, translate
 
 
@@ -31,6 +32,8 @@ def local_time(value: datetime) -> datetime:
 def init_templating(app: Flask) -> None:
     app.jinja_env.filters.update(query_with=query_with, query_without=query_without, local=local_time)
     app.jinja_env.globals["_"] = translate
+    # one-time form tokens (web/form_tokens.py)
+    app.jinja_env.globals.update(form_token=form_tokens.issue, form_sent_as=form_tokens.form_sent_as)
 
     endpoints: set[str] = set()
 

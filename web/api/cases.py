@@ -20,6 +20,7 @@ from notifications.outbox import tracking_url
 from . import bp
 from .auth import require_role, token_required
 from .common import json_body, load
+from .idempotent import answer_once
 from .schemas import CaseOut, MeldingCreated, MeldingIn, MessageIn
 
 INTAKE_ROLES = ("admin", "meldkamer", "onthaal")
@@ -59,13 +60,18 @@ def case_view(case: Case, user) -> dict:
 def create_melding():
     """Register a melding taken by phone, at the desk or from another system; starts its process."""
     require_role(g.user, *INTAKE_ROLES)
-    data = load(MeldingIn(), json_body())
-    case = register_melding(description=data["description"], channel=data["channel"], category=data["category"],
-                            location=data["location"], reporter=data["reporter"], actor=g.user.display_name,
-                            user_id=g.user.id)
-    body = MeldingCreated().dump({"reference": case.reference, "status": case.status,
-                                  "tracking_url": tracking_url(case)})
-    return jsonify(body), 201, {"Location": f"/api/v1/cases/{case.reference}"}
+    raw = json_body()
+    data = load(MeldingIn(), raw)
+
+    def create(commit: bool):
+        case = register_melding(description=data["description"], channel=data["channel"],
+                                category=data["category"], location=data["location"], reporter=data["reporter"],
+                                actor=g.user.display_name, user_id=g.user.id, commit=commit)
+        body = MeldingCreated().dump({"reference": case.reference, "status": case.status,
+                                      "tracking_url": tracking_url(case)})
+        return body, 201, {"Location": f"/api/v1/cases/{case.reference}"}
+
+    return answer_once(g.user.id, "meldingen", raw, create)  # once per Idempotency-Key (web/api/idempotent.py)
 
 
 @bp.get("/v1/cases/<reference>")

@@ -8,6 +8,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import jsonify
 
 from . import bp
+from .idempotent import HEADER, MAX_LENGTH, REPLAYED
 from .schemas import (
     CaseOut,
     Error,
@@ -41,6 +42,15 @@ def _errors(*codes: int) -> dict:
 BIGINT_MAX = 2**63 - 1
 
 
+IDEMPOTENCY_KEY = {
+    "in": "header", "name": HEADER, "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": MAX_LENGTH, "pattern": "^[\\x21-\\x7e]+$"},
+    "description": "A unique value the client chooses per melding (a UUID, say). The same key with the same body "
+                   "from the same API user within 24 hours gives the first answer again (the same reference) "
+                   "and makes no second case; the same key with another body is refused (422). Keys are per "
+                   "API user; failed requests keep no key. At most 255 visible ASCII characters."}
+
+
 @lru_cache(maxsize=1)
 def build_spec() -> dict:
     """Build the document once; it only changes with the code."""
@@ -56,8 +66,16 @@ def build_spec() -> dict:
     ref = {"in": "path", "name": "reference", "required": True,
            "schema": {"type": "string", "pattern": "^[A-Z][0-9]{4}-[0-9]{6,}$", "example": "M2026-000042"}}
     spec.path("/api/v1/meldingen", operations={"post": {
-        "summary": "Register a melding", "requestBody": {"required": True, **_json("MeldingIn")},
-        "responses": {"201": {"description": "Created", **_json("MeldingCreated")}, **_errors(400, 401, 403, 422)}}})
+        "summary": "Register a melding", "parameters": [IDEMPOTENCY_KEY],
+        "requestBody": {"required": True, **_json("MeldingIn")},
+        "responses": {"201": {"description": "Created (or, for a repeated Idempotency-Key, the first answer again)",
+                              "headers": {REPLAYED: {"description": "`true` when this is the answer kept for an "
+                                                                    "earlier request with the same Idempotency-Key",
+                                                     "schema": {"type": "string", "enum": ["true"]}}},
+                              **_json("MeldingCreated")},
+                      **_errors(400, 401, 403),
+                      "422": {"description": "Field errors, or the Idempotency-Key was used before with another body",
+                              **_json("Error")}}}})
     spec.path("/api/v1/cases/{reference}", operations={"get": {
         "summary": "A case with status, timeline and open work items", "parameters": [ref],
         "responses": {"200": {"description": "The case", **_json("Case")}, **_errors(401, 403, 404)}}})

@@ -21,6 +21,7 @@ from handlers.models import Category, HandlerGroup
 from handlers.permissions import may_handle_case, may_open_case_files, may_see_case, may_see_contact, sees_reporter_data
 from handlers.reporter_view import reporter_names, without_reporter_data
 
+from .. import form_tokens
 from ..auth import roles_required
 from ..i18n import translate
 from . import bp
@@ -95,18 +96,44 @@ def complete_task(reference: str, item_id: int):
     item = db.session.get(WorkItem, item_id)
     if item is None or item.case_id != case.id:
         abort(404)
+    title = item.title
+    sent = form_tokens.posted(f"task:{item_id}")
+    if sent.token is not None and sent.token.earlier() is not None:  # sent before: the back button, a double click
+        return _already_done(reference, title)
     values = form_values(item.form_key)
+    if sent.invalid:
+        return render_case(case, errors={item_id: {"_schema": [translate(EXPIRED)]}}, values={item_id: values},
+                           status=422)
     try:
+        # The token is claimed in the transaction that completes the task; a second send finds it taken.
+        if sent.token is not None and sent.token.claim(case=reference).earlier is not None:
+            return _already_done(reference, title)
         complete_work_item(item_id, current_user, values)
     except InvalidInput as err:
+        db.session.rollback()  # the form may be corrected and sent again with the same token
         return render_case(case, errors={item_id: err.fields}, values={item_id: values}, status=422)
     except Forbidden:
+        db.session.rollback()
         abort(403)
-    except Conflict as err:
-        flash(translate("Niet opgeslagen: {message}", message=err.message), "error")
+    except Conflict:
+        db.session.rollback()
+        still_open = db.session.scalar(select(WorkItem.status).where(WorkItem.id == item_id)) == "open"
+        flash(translate("Niet opgeslagen: het dossier werd tegelijk door iemand anders gewijzigd. Probeer opnieuw.")
+              if still_open else translate("Niet opgeslagen: deze taak werd intussen al afgewerkt."), "error")
         return redirect(url_for("staff.case", reference=reference))
-    flash(translate("{title}: opgeslagen.", title=item.title))
+    flash(translate("{title}: opgeslagen.", title=title))
     return _back(reference)
+
+
+EXPIRED = "Het formulier was verlopen; er werd niets opgeslagen. Controleer en verstuur opnieuw."
+
+
+def _already_done(reference: str, title: str):
+    """The case page after a form that was sent (and done) before: nothing happened twice."""
+    db.session.rollback()
+    flash(translate("{title}: al verwerkt (het formulier werd een tweede keer verstuurd; er gebeurde niets "
+                    "dubbel).", title=title))
+    return redirect(url_for("staff.case", reference=reference))
 
 
 def _assignment_action(item_id: int, action, *args):

@@ -17,9 +17,11 @@ from handlers.post_deadlines import default_terms
 from handlers.post_intake import check_registration, local_today, register_post, suggested_group
 from handlers.post_models import DEADLINE_UNITS, LETTER_KINDS, PostLetter
 
+from .. import form_tokens
 from ..auth import roles_required
 from ..i18n import translate
 from . import bp
+from .cases import EXPIRED
 
 POST_ROLES = ("onthaal",)  # the postkamer; admin always passes
 FIELDS = ("sender_name", "sender_address", "sender_email", "received_on", "written_on", "subject", "kind",
@@ -63,13 +65,24 @@ def post_new():
 @roles_required(*POST_ROLES)
 def post_register():
     """Register the letter: errors come back with what was typed (the scan must be chosen again)."""
+    sent = form_tokens.posted("post")
+    if sent.token is not None and (earlier := sent.token.earlier()) is not None:  # sent before: its case
+        return _already_registered(earlier)
     values = {name: request.form.get(name, "").strip() for name in FIELDS}
     upload = request.files.get("scan")
     chosen = upload is not None and bool(upload.filename)
     content = upload.read() if chosen else None
     try:
         registration = check_registration(values, content, upload.filename if chosen else "")
-        case = register_post(registration, actor=current_user.display_name, user_id=current_user.id)
+        if sent.invalid:
+            raise InvalidInput("expired form token", {"_form": [EXPIRED]})
+        claim = sent.token.claim() if sent.token is not None else None
+        if claim is not None and claim.earlier is not None:  # the same form at the same moment
+            return _already_registered(claim.earlier)
+        case = register_post(registration, actor=current_user.display_name, user_id=current_user.id, commit=False)
+        if claim is not None:
+            claim.record(case=case.reference)
+        db.session.commit()
     except InvalidInput as err:
         db.session.rollback()
         errors = {field: [translate(m) for m in messages] for field, messages in err.fields.items()}
@@ -78,6 +91,14 @@ def post_register():
                     reference=case.reference, pages=registration.scan.pages,
                     group=case.group.name if case.group else "–"))
     return redirect(url_for("staff.post_new"))
+
+
+def _already_registered(earlier):
+    """The post case the form made the first time, with a note that nothing was registered twice."""
+    reference = (earlier.result or {}).get("case", "")
+    flash(translate("Brief {reference}: al verwerkt (het formulier werd een tweede keer verstuurd; er werd niets "
+                    "dubbel geregistreerd).", reference=reference))
+    return redirect(url_for("staff.case", reference=reference))
 
 
 @bp.get("/post/voorstel")

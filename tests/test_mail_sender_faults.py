@@ -77,7 +77,7 @@ class SenderProcess:
         self.log = tmp_path / f"{command}-{time.monotonic_ns()}.log"
         env = {**os.environ, "PYTHONPATH": str(ROOT),
                "MELDPUNT_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-               "MELDPUNT_STORAGE_PATH": str(tmp_path / "files"), 
+               "MELDPUNT_STORAGE_PATH": str(tmp_path / "files"),
                "MELDPUNT_SECRET_KEY": "test-secret-of-thirty-two-chars",
                "MELDPUNT_BASE_URL": "https://meldpunt.stad.example",
                "MELDPUNT_SMTP_HOST": smtp.host, "MELDPUNT_SMTP_PORT": str(smtp.port), "MELDPUNT_SMTP_TIMEOUT": "10",

@@ -145,7 +145,8 @@ def test_expired_rows_are_cleaned_from_the_database(app):
 
 
 def form_post(client, peer: str = "198.51.100.9"):
-    page = client.get("/melden?categorie=straatlamp-defect", environ_base={"REMOTE_ADDR": peer})
+    page = client.get("/melden?categorie=straatlamp-defect", environ_base={"REMOTE_ADDR": peer},
+                      follow_redirects=True)  # the form page adds its one-time token to its URL
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
     return client.post("/melden", data={**VALID, "csrf_token": token, "photos": [(io.BytesIO(b""), "")]},
                        environ_base={"REMOTE_ADDR": peer}, content_type="multipart/form-data")

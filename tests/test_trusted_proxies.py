@@ -21,7 +21,8 @@ def report(client, forwarded_for: str | None = None, peer: str = PROXY):
     """One melding through the public form, as the proxy (or whoever connects) passes it on."""
     headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
     environ = {"REMOTE_ADDR": peer}
-    page = client.get("/melden?categorie=straatlamp-defect", headers=headers, environ_base=environ)
+    page = client.get("/melden?categorie=straatlamp-defect", headers=headers, environ_base=environ,
+                      follow_redirects=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
     return client.post("/melden", data={**VALID, "csrf_token": token, "photos": [(io.BytesIO(b""), "")]},
                        headers=headers, environ_base=environ, content_type="multipart/form-data")

@@ -81,7 +81,7 @@ def test_a_different_mail_with_the_same_message_id_is_still_taken_in(app, tmp_pa
 
 
 def test_the_migration_gives_mails_taken_in_before_it_the_line_ending_proof_hash(tmp_path):
-    """Rows from before 0008e: their hash is computed from the original message kept with the case."""
+    """Rows from before 0010: their hash is computed from the original message kept with the case."""
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.sqlite'}", "TESTING": True,
                       "MELDPUNT_STORAGE_PATH": str(tmp_path / "files")})
     with app.app_context():
@@ -93,7 +93,7 @@ def test_the_migration_gives_mails_taken_in_before_it_the_line_ending_proof_hash
         crlf = QUESTION.read_bytes().replace(b"\n", b"\r\n")
         assert take_in(crlf, folder="INBOX", uidvalidity=1, uid=1).outcome == "new_case"
         db.session.remove()
-        downgrade(revision="0007")  # as the database was before: no content_sha256 column
+        downgrade(revision="0009")  # as the database was before 0010: no content_sha256 column
         upgrade()
 
         row = db.session.scalar(select(IncomingMail))

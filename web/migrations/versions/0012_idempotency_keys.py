@@ -1,13 +1,13 @@
 """idempotency_keys: used one-time form tokens and API Idempotency-Keys, with the result of their first use
 
-Revision ID: 0008f
-Revises: 0008a
+Revision ID: 0012
+Revises: 0011
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0008f"
-down_revision = "0008a"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

@@ -5,16 +5,16 @@ Photos the public form stored as public before this revision were public by defa
 decision: they become not public, and staff publish them again on the case page (which re-encodes them
 without metadata first).
 
-Revision ID: 0008b
-Revises: 0008c
+Revision ID: 0009
+Revises: 0008
 """
 import secrets
 
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0008b"
-down_revision = "0008c"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

@@ -1,12 +1,12 @@
 """staff sessions and login throttling: users.session_version and locked_until, security_events, rate_limits
 
-Revision ID: 0008c
+Revision ID: 0008
 Revises: 0007
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0008c"
+revision = "0008"
 down_revision = "0007"
 branch_labels = None
 depends_on = None

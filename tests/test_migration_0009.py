@@ -1,4 +1,4 @@
-"""Migration 0008b on a database that already holds files: every file gets its own unguessable public token,
+"""Migration 0009 on a database that already holds files: every file gets its own unguessable public token,
 photos the public form made public by default become not public, and downgrading works (SQLite, PostgreSQL)."""
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ def test_existing_files_get_tokens_and_form_photos_stop_being_public(fresh_app):
     register()  # a scan the letter's row refers to: the migration must not rebuild case_files
     db.session.remove()
 
-    downgrade(revision="0007")  # the database as it was before: form photos public by default
+    downgrade(revision="0008")  # the database as it was before: form photos public by default
     db.session.execute(text("UPDATE case_files SET public = (source IN ('melder', 'medewerker'))"))
     db.session.commit()
     upgrade()
@@ -82,5 +82,5 @@ def test_existing_files_get_tokens_and_form_photos_stop_being_public(fresh_app):
         db.session.execute(text("UPDATE case_files SET public_token = 'dezelfde'"))
         db.session.commit()
     db.session.rollback()
-    downgrade(revision="0007")
+    downgrade(revision="0008")
     upgrade()

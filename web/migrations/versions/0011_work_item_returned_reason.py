@@ -4,14 +4,14 @@ When the reporter answers a question or a contractor reports done or refused, th
 back to the handler who asked; the mark shows in the queue and on the case page until they open it.
 Every status mail of a melding looks up the meldingen merged into it: that lookup uses the new index.
 
-Revision ID: 0008a
-Revises: 0008e
+Revision ID: 0011
+Revises: 0010
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0008a"
-down_revision = "0008e"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

@@ -7,8 +7,8 @@ IMAP (CRLF) and the same message imported from a file (LF) are recognised as one
 backfilled from the bytes still held: the failed mail's kept copy, else the original .eml kept on the
 case (when the storage folder is reachable from here); a row with neither keeps only its exact hash.
 
-Revision ID: 0008e
-Revises: 0008b
+Revision ID: 0010
+Revises: 0009
 """
 import hashlib
 from pathlib import Path
@@ -16,8 +16,8 @@ from pathlib import Path
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0008e"
-down_revision = "0008b"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

@@ -11,6 +11,7 @@ so the data reaches the views (the CSRF checks have tests of their own).
 from __future__ import annotations
 
 import io
+import os
 from urllib.parse import quote
 
 import pytest
@@ -27,7 +28,8 @@ hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-MAX_EXAMPLES = 60
+# Bounded for CI; MELDPUNT_FUZZ_EXAMPLES=500 makes a longer run (the same derandomized start, more examples).
+MAX_EXAMPLES = int(os.environ.get("MELDPUNT_FUZZ_EXAMPLES", "60"))
 SETTINGS = settings(max_examples=MAX_EXAMPLES, derandomize=True, database=None, deadline=None,
                     suppress_health_check=list(HealthCheck))
 ODD = ["", " ", "\x00", "a\x00b", "99999999999999999999", "9223372036854775808", "9223372036854775807", "-1", "0",

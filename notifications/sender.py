@@ -10,12 +10,16 @@ How a row is never sent twice (statuses are only pending / sent / failed):
 2. Send them one by one over one SMTP connection, holding no database lock or transaction (SQLite has
    one writer; a slow SMTP server must not block the web app). The lease is renewed while the batch
    lasts, so a slow server never lets another sender take a row this one still holds.
-3. Record each outcome the moment the server has answered, one UPDATE and COMMIT per mail.
+3. Record each outcome the moment the server has answered, one UPDATE and COMMIT per mail. On SQLite,
+   when the web app holds the one write lock at that moment, the sender sends the next mail first and
+   records the "sent" marks together once it gets the lock: at most MAX_UNMARKED mails or
+   MAX_UNMARKED_SECONDS (notifications/sqlite_writes.py says why).
 
 The window left is a process killed (SIGKILL, power cut) or a database lost between the server's
-"250 accepted" and step 3's commit, a millisecond per mail: SMTP has no two-phase commit, so that
-one mail is sent again once the lease has run out, as the very same message with the same
-Message-ID, which mail systems treat as one message. (On PostgreSQL the "sent" commit does not wait
+"250 accepted" and step 3's commit, a millisecond per mail (on SQLite under web load: the at most
+MAX_UNMARKED mails not yet recorded): SMTP has no two-phase commit, so that mail is sent again once
+the lease has run out, as the very same message with the same Message-ID, which mail systems treat as
+one message. (On PostgreSQL the "sent" commit does not wait
 for the WAL flush, so a crash of the database server itself can also lose the marks of the last
 ~0.6 s of mails: they too go out again, with their Message-IDs.) The rest of a killed sender's batch was never
 sent: it goes out, once, after the lease. SIGTERM and SIGINT do not leave this window: the sender
@@ -33,6 +37,7 @@ import logging
 import smtplib
 import socket
 import ssl
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.policy import compat32
@@ -49,6 +54,7 @@ from . import sender_state
 from .models import OutboxMessage
 from .render import MailTemplateError, render_row
 from .smtp_message import build_message, register_attachment  # noqa: F401 (register_attachment: re-export)
+from .sqlite_writes import try_write, write_promptly
 from .stopping import stop_requested
 
 log = logging.getLogger(__name__)
@@ -61,6 +67,9 @@ DEFAULT_CLAIM_SECONDS = 300
 DEFAULT_OUTBOX_SECONDS = 30
 BACKOFF_MINUTES = (1, 5, 15, 60, 240)  # a recipient's 4xx: wait after attempt 1, 2, 3, ...; the last repeats
 BATCH = 100  # rows claimed per transaction
+# SQLite only, while the web app keeps its one write lock busy: mails sent but not yet marked, at most this
+# many and this old, before the sender waits for the lock (the most a kill -9 can make it send again).
+MAX_UNMARKED, MAX_UNMARKED_SECONDS = 10, 0.5
 
 _table = OutboxMessage.__table__
 _ASYNC_COMMIT = text("SET LOCAL synchronous_commit TO OFF")
@@ -212,6 +221,8 @@ class _Run:
         self.settings, self.report, self.state, self.fixed_now = settings, report, state, now
         self.connection: Optional[smtplib.SMTP] = None
         self.held: list[_Claimed] = []
+        self.unmarked: list[_Claimed] = []  # accepted by the server, "sent" not yet committed (SQLite, busy)
+        self.unmarked_since = 0.0
         self.lease_until: Optional[datetime] = None
 
     def now(self) -> datetime:
@@ -224,6 +235,7 @@ class _Run:
                 if stop_requested():
                     report.stopped = "the process is stopping"
                     return
+                self._mark_sent(wait=True)
                 size = BATCH if limit is None else min(BATCH, limit - report.sent - report.retrying - report.failed)
                 self.held = _claim_batch(self.now(), self.settings, size)
                 if not self.held:
@@ -237,6 +249,7 @@ class _Run:
             self.held = []
             sender_state.record_outage(str(err), self.settings.server, self.settings.interval_seconds, self.now())
         finally:
+            self._mark_sent(wait=True)  # what the server accepted is recorded before anything else
             if self.held:  # stopping, or an unexpected error: the rest of the batch was never sent
                 _release(self.held, self.now())
             if self.connection is not None:
@@ -269,8 +282,24 @@ class _Run:
                 self._drop(_record_retry(row, str(err), self.now(), self.settings.max_attempts, self.report))
             else:
                 self.held.pop(0)
-                _record_sent(row, self.report)
+                if not self.unmarked:
+                    self.unmarked_since = time.monotonic()
+                self.unmarked.append(row)
+                self._mark_sent(wait=False)
         return True
+
+    def _mark_sent(self, wait: bool) -> None:
+        """Record the mails the server accepted. On SQLite, when its write lock is taken right now, send the
+        next mail first and record them together, up to MAX_UNMARKED mails or MAX_UNMARKED_SECONDS."""
+        if not self.unmarked:
+            return
+        rows = list(self.unmarked)
+        if wait or len(rows) >= MAX_UNMARKED or time.monotonic() - self.unmarked_since > MAX_UNMARKED_SECONDS:
+            write_promptly(db.session, lambda: _mark(rows))
+        elif not try_write(db.session, lambda: _mark(rows)):
+            return
+        self.unmarked = []
+        self.report.sent += len(rows)
 
     def _drop(self, not_sent: set[int]) -> None:
         """Rows marked failed meanwhile (their address was refused) are not sent from this batch either;
@@ -402,16 +431,15 @@ def _deliver(connection: smtplib.SMTP, message: Any, recipient: str, settings: _
         raise _Outage(f"SMTP error with {settings.server}: {_describe(err)}") from err
 
 
-def _record_sent(row: _Claimed, report: SendReport) -> None:
+def _mark(rows: list[_Claimed]) -> None:
+    """The statements that mark `rows` sent (the caller commits)."""
     if db.session.get_bind().dialect.name == "postgresql":
         # Not waiting for the WAL flush makes this commit ten times cheaper (a flush per mail capped the
         # sender at ~80 mails/s on a busy disk). Only a crash of the database server itself within
         # ~0.6 s (3 x wal_writer_delay) can lose the mark; that mail is then sent again, same Message-ID.
         db.session.execute(_ASYNC_COMMIT)
-    db.session.execute(update(_table).where(_table.c.id == row.id)
+    db.session.execute(update(_table).where(_table.c.id.in_([row.id for row in rows]))
                        .values(status="sent", sent_at=utcnow(), last_error=None))
-    db.session.commit()
-    report.sent += 1
 
 
 def _record_retry(row: _Claimed, error: str, now: datetime, max_attempts: int, report: SendReport) -> set[int]:

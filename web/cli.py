@@ -46,6 +46,9 @@ main.add_command(open311_group)
 def _configure_logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per tick; our jobs log what they do
+    # SpiffWorkflow logs every task state change at INFO: dozens of lines per new case, and a measurable
+    # share of the web process's time under load. Its warnings and errors still show.
+    logging.getLogger("spiff").setLevel(logging.WARNING)
 
 
 def _fail(err: EngineError) -> None:

@@ -22,7 +22,7 @@ test: $(STAMP)
 
 # Every speed target in one run: engine rates, then the queue, report-figure and timer benchmarks on
 # bulk-loaded PostgreSQL data (about twelve minutes). BENCH_ARGS= runs the engine rates alone.
-BENCH_ARGS ?= --queues --figures --timers
+BENCH_ARGS ?= --serve-load --queues --figures --timers
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)

@@ -1,10 +1,12 @@
 """`python -m benchmarks [--cases N] [--warmup N] [--no-postgres] [--postgres-url URL] [--profile]
-[--queues [--queue-cases N]] [--queues-only] [--timers [--timer-cases N]] [--timers-only]`.
+[--serve-load [--serve-seconds S]] [--queues [--queue-cases N]] [--queues-only] [--timers [--timer-cases N]]
+[--timers-only]`.
 
 Measures in one run: bare SpiffWorkflow (no database), our engine on a fresh SQLite file, and our
 engine on PostgreSQL in a dedicated schema when a server is reachable, each followed by sending the
 mails its intake queued to a local SMTP server; prints rates, overhead ratios and PASS/FAIL against
-the targets, and whether mail sending keeps up with intake. With --queues it then times the queue pages on N bulk-loaded
+the targets, and whether mail sending keeps up with intake. --serve-load then runs `meldpunt serve` (the
+embedded mode) under API load and says whether its own sender keeps up (benchmarks/serve_load.py). With --queues it then times the queue pages on N bulk-loaded
 cases in PostgreSQL (benchmarks/queues.py); --queues-only runs just that. --timers times how the
 scheduler tick finds due timers among N waiting cases (benchmarks/timers.py). The exit code is 0 even
 when a target fails: this reports.
@@ -56,6 +58,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="afterwards, time how the timer tick finds the due cases among bulk-loaded waiting cases")
     parser.add_argument("--timers-only", action="store_true",
                         help="only the timer tick benchmark (implies --timers; combine with the other -only flags)")
+    parser.add_argument("--serve-load", action="store_true",
+                        help="afterwards, run `meldpunt serve` on SQLite under API load: does its mail keep up?")
+    parser.add_argument("--serve-seconds", type=float, default=20.0, help="length of the --serve-load run (default 20)")
     parser.add_argument("--timer-cases", type=int, default=100_000,
                         help="waiting cases (with a timer) for --timers (default 100000)")
     args = parser.parse_args(argv)
@@ -73,6 +78,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if not args.queues_only and not args.figures_only and not args.timers_only:
         run_engine_parts(args)
+    if args.serve_load:
+        from .serve_load import run_serve_load
+
+        run_serve_load(args.serve_seconds)
     if args.queues or args.queues_only:
         if args.no_postgres:
             print("\nqueue pages: SKIPPED, --no-postgres given (the queue benchmark needs PostgreSQL)", flush=True)

@@ -6,8 +6,9 @@ Measures in one run: bare SpiffWorkflow (no database), our engine on a fresh SQL
 engine on PostgreSQL in a dedicated schema when a server is reachable, each followed by sending the
 mails its intake queued to a local SMTP server; prints rates, overhead ratios and PASS/FAIL against
 the targets, and whether mail sending keeps up with intake. --serve-load then runs `meldpunt serve` (the
-embedded mode) under API load and says whether its own sender keeps up (benchmarks/serve_load.py). With --queues it then times the queue pages on N bulk-loaded
-cases in PostgreSQL (benchmarks/queues.py); --queues-only runs just that. --timers times how the
+embedded mode) under API load and says whether its own sender keeps up (benchmarks/serve_load.py). With
+--queues it then times the queue pages on N bulk-loaded cases in PostgreSQL (benchmarks/queues.py);
+--queues-only runs just that. --timers times how the
 scheduler tick finds due timers among N waiting cases (benchmarks/timers.py). The exit code is 0 even
 when a target fails: this reports.
 """

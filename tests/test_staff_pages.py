@@ -178,3 +178,11 @@ def test_meldkamer_filters_on_a_main_category_and_finds_a_reference(staff, desk)
     assert dump in html and lamp not in html
     html = desk.get("/werk/meldkamer?q=matras").get_data(as_text=True)
     assert dump in html and lamp not in html
+
+
+def test_a_reference_typed_in_lower_case_opens_the_case_in_the_api_and_on_the_page(staff, desk):
+    reference = staff.meldkamer.file_melding()["reference"]
+    typed = reference.lower()
+    assert staff.meldkamer.get(f"/api/v1/cases/{typed}").get_json()["reference"] == reference
+    page = desk.get(f"/werk/dossier/{typed}")
+    assert page.status_code == 200 and reference in page.get_data(as_text=True)

@@ -11,6 +11,7 @@ from engine.messages import deliver_message
 from engine.models import Case, WorkItem
 from engine.timeline import events_of
 from engine.workitems import validate_form
+from handlers.merged_cases import normalise_reference
 from handlers.message_senders import refusal_for_staff
 from handlers.permissions import may_see_case, may_see_contact, sees_reporter_data
 from handlers.reporter_view import reporter_names, without_reporter_data
@@ -29,8 +30,8 @@ MESSAGE_ROLES = ("admin", "meldkamer", "onthaal", "behandelaar", "groepsverantwo
 
 
 def case_by_reference(reference: str) -> Case:
-    """The case with this reference or 404."""
-    case = db.session.scalar(select(Case).where(Case.reference == reference))
+    """The case with this reference (typed in any case) or 404."""
+    case = db.session.scalar(select(Case).where(Case.reference == normalise_reference(reference)))
     if case is None:
         raise NotFound(f"no case with reference '{reference}'")
     return case

@@ -17,6 +17,7 @@ from engine.workitems import complete_work_item
 from handlers import answer_return, assignment
 from handlers.files import open_file
 from handlers.groups import assignable_users
+from handlers.merged_cases import normalise_reference
 from handlers.models import Category, HandlerGroup
 from handlers.permissions import may_handle_case, may_open_case_files, may_see_case, may_see_contact, sees_reporter_data
 from handlers.reporter_view import reporter_names, without_reporter_data
@@ -28,7 +29,7 @@ from . import bp
 
 
 def _case_or_404(reference: str) -> Case:
-    case = db.session.scalar(select(Case).where(Case.reference == reference))
+    case = db.session.scalar(select(Case).where(Case.reference == normalise_reference(reference)))
     if case is None:
         abort(404)
     if not may_see_case(current_user, case):

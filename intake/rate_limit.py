@@ -13,6 +13,7 @@ import hmac
 import logging
 import math
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Optional
@@ -55,7 +56,7 @@ def retry_after(stamps: Sequence[float], limit: int, window: int, now: float) ->
     return max(1, math.ceil(stamps[len(stamps) - limit] + window - now))
 
 
-class RateLimitStore:
+class RateLimitStore(ABC):
     """Counts events per key in a sliding window. Subclasses keep the events where every process sees them."""
 
     def __init__(self, secret: str | bytes, clock: Callable[[], float] = unix_now) -> None:
@@ -66,21 +67,21 @@ class RateLimitStore:
         """What the store keeps instead of the key itself (64 hex characters)."""
         return hmac.new(self._secret, key.encode(), hashlib.sha256).hexdigest()
 
+    @abstractmethod
     def hit(self, key: str, limit: int, window: int) -> Hit:
         """Count one event, unless `limit` events are already in the window (then nothing is counted)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def undo(self, key: str, token: str) -> None:
         """Take back an event that `hit` counted (the attempt turned out not to count)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def retry_after(self, key: str, limit: int, window: int) -> int:
         """Seconds until one more event would be allowed (0 when it is allowed now); counts nothing."""
-        raise NotImplementedError
 
+    @abstractmethod
     def reset(self, key: str) -> None:
         """Forget every event of `key`."""
-        raise NotImplementedError
 
 
 class FallbackStore(RateLimitStore):

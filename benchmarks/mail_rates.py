@@ -34,8 +34,9 @@ def _free_port() -> int:
 
 
 @contextmanager
-def smtp_sink() -> Iterator[int]:
-    """Run benchmarks/smtp_sink.py on a free port; yields the port. Checks at the end that nothing came twice."""
+def smtp_sink(counts: list[tuple[int, int]] | None = None) -> Iterator[int]:
+    """Run benchmarks/smtp_sink.py on a free port; yields the port. At the end it checks that nothing came
+    twice, or, with `counts`, appends (messages received, of which seen before) for the caller to judge."""
     port = _free_port()
     sink = subprocess.Popen([sys.executable, "-m", "benchmarks.smtp_sink", str(port)], cwd=ROOT,
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
@@ -45,10 +46,12 @@ def smtp_sink() -> Iterator[int]:
         yield port
     finally:
         sink.stdin.close()
-        counts = sink.stdout.readline().split()
+        received = sink.stdout.readline().split()
         sink.wait(10)
-        if len(counts) == 2 and counts[1] != "0":
-            raise RuntimeError(f"the SMTP sink received {counts[1]} message(s) twice")
+        if counts is not None and len(received) == 2:
+            counts.append((int(received[0]), int(received[1])))
+        elif len(received) == 2 and received[1] != "0":
+            raise RuntimeError(f"the SMTP sink received {received[1]} message(s) twice")
 
 
 def time_mail(app: Flask, backend: str) -> PhaseResult:

@@ -9,7 +9,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional, cast
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
@@ -30,7 +30,7 @@ MAX_FINDINGS_SHOWN = 5
 # No entity expansion, no network, no giant trees: BPMN comes from admins, but files travel.
 _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
 
-_cache: dict[int, tuple] = {}
+_cache: dict[int, tuple[Any, Any]] = {}  # (spec, subprocess specs): SpiffWorkflow has no type stubs
 _cache_lock = threading.Lock()
 
 
@@ -57,15 +57,15 @@ def choose_process(root: etree._Element, filename: str, process_id: Optional[str
     for process in processes:
         if not process.get("id"):
             raise DeployError(f"a bpmn:process without an id (line {process.sourceline})", filename)
-        if len(process.get("id")) > MAX_KEY:
-            raise DeployError(f"process id longer than {MAX_KEY} characters", filename, process.get("id")[:40])
-    ids = [p.get("id") for p in processes]
+        if len(process.get("id", "")) > MAX_KEY:
+            raise DeployError(f"process id longer than {MAX_KEY} characters", filename, process.get("id", "")[:40])
+    ids = [p.get("id", "") for p in processes]
     if process_id:
         if process_id not in ids:
             raise DeployError(f"process '{process_id}' not found; the file has: {', '.join(ids) or 'none'}",
                               filename)
         return process_id
-    executable = [p.get("id") for p in processes if p.get("isExecutable") == "true"]
+    executable = [p.get("id", "") for p in processes if p.get("isExecutable") == "true"]
     if len(executable) == 1:
         return executable[0]
     if len(processes) == 1:
@@ -76,7 +76,7 @@ def choose_process(root: etree._Element, filename: str, process_id: Optional[str
                       filename)
 
 
-def build_spec(root: etree._Element, filename: str, process_id: str) -> tuple:
+def build_spec(root: etree._Element, filename: str, process_id: str) -> tuple[Any, Any]:
     """Validate against the BPMN XSD and build (spec, subprocess_specs); errors name the element."""
     parser = SpiffBpmnParser(validator=VALIDATOR)
     try:
@@ -153,7 +153,7 @@ def latest_ref(key: str) -> DefinitionRef:
     cached = _latest.get(key)
     if cached is not None and time.monotonic() - cached[0] < LATEST_TTL_SECONDS:
         return cached[1]
-    definition = latest_definition(key)
+    definition = cast(ProcessDefinition, latest_definition(key))  # required: raises rather than return None
     ref = DefinitionRef(definition.id, definition.key, definition.version)
     _latest[key] = (time.monotonic(), ref)
     return ref
@@ -168,13 +168,13 @@ def latest_definition(key: str, required: bool = True) -> Optional[ProcessDefini
     return found
 
 
-def _remember(definition_id: int, spec, deps) -> None:
+def _remember(definition_id: int, spec: Any, deps: Any) -> None:
     spec.meldpunt_definition_id = definition_id
     with _cache_lock:
         _cache[definition_id] = (spec, deps)
 
 
-def spec_for(definition_id: int) -> tuple:
+def spec_for(definition_id: int) -> tuple[Any, Any]:
     """(spec, subprocess_specs) for a stored definition, parsed once per process and cached."""
     cached = _cache.get(definition_id)
     if cached is not None:

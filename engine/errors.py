@@ -1,6 +1,8 @@
 """Errors the engine raises; the web layer maps each to one HTTP status with a readable message."""
 from __future__ import annotations
 
+from typing import Any
+
 
 class EngineError(Exception):
     """Base class: something about a case or a definition that the caller can explain to a user."""
@@ -36,7 +38,7 @@ class InvalidInput(EngineError):
 
     status_code = 422
 
-    def __init__(self, message: str, fields: dict | None = None) -> None:
+    def __init__(self, message: str, fields: dict[str, Any] | None = None) -> None:
         super().__init__(message, fields=fields or {})
         self.fields = fields or {}
 

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 MAX_EXPRESSION_LENGTH = 2_000
 MAX_SCRIPT_LENGTH = 20_000
@@ -102,7 +102,7 @@ METHODS: dict[str, tuple[type, Callable[..., Any], int, int]] = {
     "endswith": (str, str.endswith, 1, 1),
 }
 _BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%"}
-_REFUSED_OPS = {ast.Pow: "**", ast.LShift: "<<", ast.RShift: ">>", ast.BitOr: "|", ast.BitAnd: "&",
+_REFUSED_OPS: dict[type, str] = {ast.Pow: "**", ast.LShift: "<<", ast.RShift: ">>", ast.BitOr: "|", ast.BitAnd: "&",
                 ast.BitXor: "^", ast.MatMult: "@", ast.Invert: "~"}
 _ARITH = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
           ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod}
@@ -211,9 +211,9 @@ def _compile_expression(expression: str) -> ast.expr:
     source = expression.strip()  # BPMN XML often wraps conditions in whitespace/newlines
     if len(source) > MAX_EXPRESSION_LENGTH:
         raise ExpressionError(f"expression is longer than {MAX_EXPRESSION_LENGTH} characters")
-    tree = _parse(source, "eval")
-    _validate(tree.body, 1)  # type: ignore[attr-defined]
-    return tree.body  # type: ignore[attr-defined]
+    tree = cast(ast.Expression, _parse(source, "eval"))
+    _validate(tree.body, 1)
+    return tree.body
 
 
 @lru_cache(maxsize=1024)
@@ -221,7 +221,7 @@ def _compile_script(script: str) -> tuple[tuple[str, ast.operator | None, ast.ex
     if len(script) > MAX_SCRIPT_LENGTH:
         raise ExpressionError(f"script is longer than {MAX_SCRIPT_LENGTH} characters")
     steps = []
-    for stmt in _parse(textwrap.dedent(script).strip(), "exec").body:  # type: ignore[attr-defined]
+    for stmt in cast(ast.Module, _parse(textwrap.dedent(script).strip(), "exec")).body:
         if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
             target, op = stmt.targets[0], None
         elif isinstance(stmt, ast.AugAssign) and type(stmt.op) in _BINOPS:
@@ -299,7 +299,7 @@ def _binop(op: ast.operator, left: Any, right: Any) -> Any:
     if isinstance(op, ast.Add) and isinstance(left, _SEQUENCES) and type(left) is type(right):
         if len(left) + len(right) > MAX_SEQUENCE_SIZE:
             raise ExpressionError(f"'+' result would exceed {MAX_SEQUENCE_SIZE} items")
-        return left + right
+        return operator.add(left, right)  # two lists, two tuples or two strings
     if isinstance(op, ast.Mult):
         seq, count = (left, right) if isinstance(left, _SEQUENCES) else (right, left)
         if isinstance(seq, _SEQUENCES) and isinstance(count, int):

@@ -33,7 +33,7 @@ class Finding:
         return f"element '{self.element}'{line}: {self.message}"
 
 
-def _owner(node: etree._Element) -> etree._Element:
+def _owner(node: Optional[etree._Element]) -> Optional[etree._Element]:
     """The nearest BPMN ancestor-or-self with an id: the element a user would look for in a modeler.
 
     Extension elements (spiffworkflow:parameter, serviceTaskOperator) have ids of their own that name
@@ -49,11 +49,11 @@ def _finding(node: etree._Element, message: str) -> Finding:
     owner = _owner(node)
     if owner is None:
         return Finding(etree.QName(node).localname, node.sourceline, message)
-    return Finding(owner.get("id"), owner.sourceline, message)
+    return Finding(owner.get("id", ""), owner.sourceline, message)
 
 
 def _split_gateways(process: etree._Element) -> Iterable[Finding]:
-    outgoing: dict[str, int] = {}
+    outgoing: dict[Optional[str], int] = {}
     for flow in process.iterfind(".//bpmn:sequenceFlow", NS):
         outgoing[flow.get("sourceRef")] = outgoing.get(flow.get("sourceRef"), 0) + 1
     for tag in ("exclusiveGateway", "inclusiveGateway"):
@@ -108,8 +108,8 @@ def _expressions(process: etree._Element, known_services: Optional[set[str]]) ->
     yield from _checked_texts(process, EXPRESSION_PATHS)
     for node in process.iterfind(".//bpmn:timerEventDefinition/*", NS):
         if UNQUOTED_ISO.match((node.text or "").strip()):
-            yield _finding(node, f"timer '{node.text.strip()}' is read as an expression; quote it: "
-                                 f"\"{node.text.strip()}\"")
+            yield _finding(node, f"timer '{(node.text or '').strip()}' is read as an expression; quote it: "
+                                 f"\"{(node.text or '').strip()}\"")
     for param in process.iterfind(".//spiffworkflow:parameter", NS):
         try:
             expressions.check(param.get("value") or "")

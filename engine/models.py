@@ -9,10 +9,10 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .clock import utcnow
-from .db import BigId, UTCDateTime, db
+from .db import BigId, Model, UTCDateTime
 
 
-class ProcessDefinition(db.Model):
+class ProcessDefinition(Model):
     """One deployed version of a BPMN process: immutable once written."""
 
     __tablename__ = "process_definitions"
@@ -28,7 +28,7 @@ class ProcessDefinition(db.Model):
     deployed_by: Mapped[Optional[str]] = mapped_column(String(100))
 
 
-class Reporter(db.Model):
+class Reporter(Model):
     """The person or organisation who reported a case (melder); personal data, shown by role only."""
 
     __tablename__ = "reporters"
@@ -42,7 +42,7 @@ class Reporter(db.Model):
     email_failed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)  # a mail to them bounced
 
 
-class Case(db.Model):
+class Case(Model):
     """A dossier (melding, post or mail) with its serialized process instance and derived status."""
 
     __tablename__ = "cases"
@@ -93,7 +93,7 @@ class Case(db.Model):
     __mapper_args__ = {"version_id_col": lock_version}
 
 
-class WorkItem(db.Model):
+class WorkItem(Model):
     """A READY manual BPMN task as a row in a group's queue (synced after every engine step)."""
 
     __tablename__ = "work_items"
@@ -125,7 +125,7 @@ class WorkItem(db.Model):
     assignee = relationship("User", foreign_keys=[assignee_id])
 
 
-class CaseEvent(db.Model):
+class CaseEvent(Model):
     """One entry of a case's append-only timeline: public text for the citizen or an internal note."""
 
     __tablename__ = "case_events"
@@ -149,7 +149,7 @@ def new_file_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-class CaseFile(db.Model):
+class CaseFile(Model):
     """A file attached to a case (photo, scan, attachment), kept in the storage folder, never in process data.
 
     `public` is staff's decision to show a photo on the tracking page and in the Open311 feed; public URLs

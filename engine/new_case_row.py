@@ -19,9 +19,10 @@ that saves a round trip for every melding.
 from __future__ import annotations
 
 from functools import cache
-from typing import Any, Optional
+from typing import Any, Optional, cast
 
 from sqlalchemy import inspect
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import make_transient_to_detached
 
 from .db import db
@@ -43,20 +44,21 @@ _SQLITE_NEXT_ID = ("UPDATE case_id_counter SET value = max(value, (SELECT coales
 def _shape() -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, tuple[tuple[str, str], ...]], ...]]:
     """(attribute, column) pairs of Case, and its many-to-one relationships with (local, remote) column keys."""
     mapper = inspect(Case)
-    columns = tuple((attr.key, attr.columns[0].key) for attr in mapper.column_attrs)
-    many_to_one = tuple((rel.key, tuple((local.key, remote.key) for local, remote in rel.local_remote_pairs))
+    columns = tuple((attr.key, str(attr.columns[0].key)) for attr in mapper.column_attrs)
+    many_to_one = tuple((rel.key, tuple((str(local.key), str(remote.key))
+                                        for local, remote in rel.local_remote_pairs or ()))
                         for rel in mapper.relationships if rel.direction.name == "MANYTOONE")
     return columns, many_to_one
 
 
 @cache
-def _reporter_converters(dialect) -> tuple:
+def _reporter_converters(dialect: Dialect) -> tuple[Any, ...]:
     """Result converters of the reporter columns (timestamps come back as aware UTC datetimes)."""
     return tuple(Reporter.__table__.c[key].type.dialect_impl(dialect).result_processor(dialect, None)
                  for key in _REPORTER_COLUMNS)
 
 
-def _reporter_values(dialect, row) -> Optional[dict[str, Any]]:
+def _reporter_values(dialect: Dialect, row: Any) -> Optional[dict[str, Any]]:
     if row is None or row[0] is None:
         return None
     return {key: value if convert is None else convert(value)
@@ -71,7 +73,7 @@ def reserve_case_id(reporter_email: Optional[str] = None) -> tuple[int, Optional
     """
     connection = db.session.connection()
     dialect = connection.dialect
-    cursor = connection.connection.driver_connection.cursor()
+    cursor: Any = cast(Any, connection.connection.driver_connection).cursor()  # psycopg's or sqlite3's
     statement = None
     try:
         if dialect.name == "postgresql":
@@ -104,7 +106,7 @@ def known_reporter(values: dict[str, Any]) -> Reporter:
     """The stored reporter with these column values as a persistent object of the session, without a query."""
     present = db.session.identity_map.get(db.session.identity_key(Reporter, values["id"]))
     if present is not None:
-        return present  # this session holds it already, possibly with changes of its own
+        return cast(Reporter, present)  # this session holds it already, possibly with changes of its own
     reporter = Reporter(**values)
     make_transient_to_detached(reporter)
     db.session.add(reporter)

@@ -10,26 +10,27 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
+from .db import Model
 from .raw_rows import insert_rows
 
 KEY = "meldpunt_pending_rows"
 
 
-def add_row(session: Session, model: type, row: dict[str, Any]) -> None:
+def add_row(session: Session | scoped_session[Any], model: type[Model], row: dict[str, Any]) -> None:
     """Queue one row of `model` for the bulk insert at commit."""
     session.info.setdefault(KEY, {}).setdefault(model, []).append(row)
 
 
 @cache
-def _dependency_rank(model: type) -> int:
+def _dependency_rank(model: type[Model]) -> int:
     """Position of the model's table in the metadata's dependency order: referenced tables first."""
     return model.metadata.sorted_tables.index(model.__table__)
 
 
 @cache
-def _is_referenced(model: type) -> bool:
+def _is_referenced(model: type[Model]) -> bool:
     """Whether any table has a foreign key to this model's table (a new case's row is; timeline rows are not)."""
     return any(fk.column.table is model.__table__ for table in model.metadata.sorted_tables
                for fk in table.foreign_keys)
@@ -54,5 +55,5 @@ def _write_pending(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 @event.listens_for(Session, "after_soft_rollback")
-def _drop_pending(session: Session, *_args) -> None:
+def _drop_pending(session: Session, *_args: object) -> None:
     session.info.pop(KEY, None)

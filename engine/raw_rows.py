@@ -16,11 +16,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, NoReturn, Optional
+from typing import Any, NoReturn, Optional, cast
 
 from sqlalchemy import Table, bindparam
 from sqlalchemy.engine import Connection, Dialect
-from sqlalchemy.orm import Session
+from sqlalchemy.engine.default import DefaultDialect
+from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy.schema import Column
 
 MAX_ROWS_PER_STATEMENT = 50  # well under SQLite's limit of bound parameters per statement
 
@@ -47,14 +49,15 @@ class InsertPlan:
 _plans: dict[tuple[str, Table, tuple[str, ...], int], InsertPlan] = {}
 
 
-def _default_maker(column) -> Optional[Callable[[], Any]]:
+def _default_maker(column: Column[Any]) -> Optional[Callable[[], Any]]:
     default = column.default
     if default is None or column.primary_key:
         return None
+    arg: Any = getattr(default, "arg", None)  # scalar and callable defaults carry one
     if default.is_scalar:
-        return lambda value=default.arg: value
+        return lambda: arg
     if default.is_callable:
-        return lambda fn=default.arg: fn(None)  # SQLAlchemy wraps Python defaults to take a context
+        return lambda: arg(None)  # SQLAlchemy wraps Python defaults to take a context
     return None  # SQL-expression defaults stay with the database
 
 
@@ -63,7 +66,7 @@ def _positional(dialect: Dialect) -> Dialect:
     """The dialect compiling with positional parameters (%s for psycopg): a tuple is cheaper to pass than a dict."""
     if dialect.positional or dialect.name != "postgresql":
         return dialect
-    return type(dialect)(paramstyle="format")
+    return cast("type[DefaultDialect]", type(dialect))(paramstyle="format")  # every dialect is a DefaultDialect
 
 
 def plan_for(dialect: Dialect, table: Table, row_keys: Sequence[str], rows: int = 1) -> InsertPlan:
@@ -79,10 +82,10 @@ def plan_for(dialect: Dialect, table: Table, row_keys: Sequence[str], rows: int 
                      if column.key not in row_keys and (maker := _default_maker(column)) is not None)
     keys = tuple(row_keys) + tuple(key for key, _ in defaults)
     names = {f"r{i}_{key}": (i, key) for i in range(rows) for key in keys}
-    values = [{key: bindparam(f"r{i}_{key}") for key in keys} for i in range(rows)]
+    values: list[dict[str, Any]] = [{key: bindparam(f"r{i}_{key}") for key in keys} for i in range(rows)]
     # inline(): no RETURNING of the new ids, which nothing here would read
     compiled = table.insert().values(values).inline().compile(dialect=_positional(dialect))
-    order = tuple(compiled.positiontup) if compiled.positional else tuple(names)
+    order = tuple(compiled.positiontup or ()) if compiled.positional else tuple(names)
     slots = tuple((*names[name], name, table.c[names[name][1]].type.dialect_impl(dialect).bind_processor(dialect))
                   for name in order)
     plan = InsertPlan(compiled.string, slots, defaults, compiled.positional)
@@ -90,7 +93,7 @@ def plan_for(dialect: Dialect, table: Table, row_keys: Sequence[str], rows: int 
     return plan
 
 
-def insert_rows(session: Session, batches: Sequence[tuple[Table, list[dict[str, Any]]]],
+def insert_rows(session: Session | scoped_session[Any], batches: Sequence[tuple[Table, list[dict[str, Any]]]],
                 and_commit: bool = False) -> None:
     """INSERT every batch (table, rows with the same keys) in order, in the session's transaction.
 
@@ -112,7 +115,7 @@ def insert_rows(session: Session, batches: Sequence[tuple[Table, list[dict[str, 
             part = rows[start:start + MAX_ROWS_PER_STATEMENT]
             plan = plan_for(dialect, table, keys, len(part))
             work.append((plan, plan.parameters(part)))
-    driver = connection.connection.driver_connection
+    driver: Any = connection.connection.driver_connection  # the DB-API connection of psycopg or sqlite3
     cursor = driver.cursor()
     current = None
     try:

@@ -30,7 +30,7 @@ class ServiceContext:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-ServiceFn = Callable[..., Optional[dict]]
+ServiceFn = Callable[..., Optional[dict[str, Any]]]
 _services: dict[str, ServiceFn] = {}
 _forms: dict[str, Callable[[], Schema]] = {}
 
@@ -79,7 +79,7 @@ def form_keys() -> set[str]:
 
 
 # Which group's queue a READY manual task goes to: (case, lane, task properties) -> group id or None.
-GroupResolver = Callable[[Any, Optional[str], dict], Optional[int]]
+GroupResolver = Callable[[Any, Optional[str], dict[str, Any]], Optional[int]]
 _group_resolver: list[GroupResolver] = [lambda case, lane, props: case.group_id]
 
 
@@ -89,6 +89,6 @@ def group_resolver(fn: GroupResolver) -> GroupResolver:
     return fn
 
 
-def resolve_group(case: Any, lane: Optional[str], props: dict) -> Optional[int]:
+def resolve_group(case: Any, lane: Optional[str], props: dict[str, Any]) -> Optional[int]:
     """The group id whose queue gets a task in `lane` of `case`."""
     return _group_resolver[0](case, lane, props)

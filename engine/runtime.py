@@ -7,8 +7,9 @@ Mails are outbox rows written by service tasks in the same transaction; nothing 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, Optional
+from typing import Any, Optional, TypeVar
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -34,17 +35,20 @@ ENGINE = SafeScriptEngine()
 SERIALIZER = make_serializer(spec_for)
 MAX_ENGINE_STEPS = 500
 REFERENCE_PREFIX = {"melding": "M", "post": "P", "mail": "I"}
+T = TypeVar("T")
 
 
-def task_properties(task) -> dict[str, str]:
+def task_properties(task: Any) -> dict[str, str]:
     """The `spiffworkflow:properties` of a task's BPMN element (status, form, ...)."""
-    return task.task_spec.extensions.get("properties", {}) if hasattr(task.task_spec, "extensions") else {}
+    properties: dict[str, str] = task.task_spec.extensions.get("properties", {}) \
+        if hasattr(task.task_spec, "extensions") else {}
+    return properties
 
 
 OPEN_STATES = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 
 
-def derive_status(workflow: BpmnWorkflow, previous: str, open_tasks: Optional[list] = None) -> str:
+def derive_status(workflow: BpmnWorkflow, previous: str, open_tasks: Optional[list[Any]] = None) -> str:
     """The status of the newest waiting task that names one, or of the newest completed one at the end."""
     if open_tasks is None:
         open_tasks = workflow.get_tasks(state=OPEN_STATES)
@@ -96,7 +100,7 @@ class CaseRun:
         """Run automatic tasks until the instance waits; a model that loops without waiting is stopped."""
         steps = 0
 
-        def count(_task) -> None:
+        def count(_task: Any) -> None:
             nonlocal steps
             steps += 1
             if steps > MAX_ENGINE_STEPS:
@@ -142,7 +146,7 @@ class CaseRun:
             ready = [t for t in open_tasks if t.state == TaskState.READY and t.task_spec.manual]
             sync_work_items(case, workflow, keep_with, new_case=self.new_case, ready_tasks=ready, mark=mark)
 
-    def ready_manual_task(self, task_id: str):
+    def ready_manual_task(self, task_id: str) -> Any:
         """The READY manual task with this id, or Conflict: SpiffWorkflow itself would run any task."""
         try:
             task = self.workflow.get_task_from_id(UUID(task_id))
@@ -181,7 +185,7 @@ def record_failure(case_id: int, err: Exception, actor: str) -> None:
     db.session.commit()
 
 
-def run_guarded(case_id: int, actor: str, action) -> Any:
+def run_guarded(case_id: int, actor: str, action: Callable[[], T]) -> T:
     """Run `action()` (which ends in a commit); model errors are recorded and raised as ProcessError."""
     try:
         return action()

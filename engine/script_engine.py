@@ -10,7 +10,7 @@ import json
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any, NoReturn, Optional
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
@@ -40,35 +40,36 @@ class RunScope:
 current_scope: ContextVar[Optional[RunScope]] = ContextVar("current_scope", default=None)
 
 
-class ExpressionRefused(SpiffWorkflowException):
+class ExpressionRefused(SpiffWorkflowException):  # type: ignore[misc]  # SpiffWorkflow has no type stubs
     """An expression or script the safe evaluator refused, raised where SpiffWorkflow calls the environment."""
 
 
-class SafeEnvironment(BasePythonScriptEngineEnvironment):
+class SafeEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[misc]  # SpiffWorkflow has no type stubs
     """The environment SpiffWorkflow calls directly (correlations, ad-hoc conditions): safe as well.
 
     Most paths go through SafeScriptEngine below, but a few library paths call the environment
     itself; the default one would `eval` there, so ours evaluates with the same whitelist.
     """
 
-    def evaluate(self, expression, context, external_context=None):
+    def evaluate(self, expression: str, context: dict[str, Any],
+                 external_context: Optional[dict[str, Any]] = None) -> Any:
         try:
             return expressions.evaluate(expression, {**context, **(external_context or {})})
         except expressions.ExpressionError as err:
             raise ExpressionRefused(f"Error evaluating expression '{expression}': {err}") from err
 
-    def execute(self, script, context, external_context=None):
+    def execute(self, script: str, context: dict[str, Any], external_context: Optional[dict[str, Any]] = None) -> bool:
         try:
             expressions.execute_script(script, context)
         except expressions.ExpressionError as err:
             raise ExpressionRefused(f"Script refused: {err}") from err
         return True
 
-    def call_service(self, context, **kwargs):
+    def call_service(self, context: dict[str, Any], **kwargs: Any) -> NoReturn:
         raise ExpressionRefused("services run only through service tasks")
 
 
-class SafeScriptEngine(PythonScriptEngine):
+class SafeScriptEngine(PythonScriptEngine):  # type: ignore[misc]  # SpiffWorkflow has no type stubs
     """A script engine that never calls eval/exec: see engine.expressions for what is allowed."""
 
     def __init__(self) -> None:
@@ -77,7 +78,7 @@ class SafeScriptEngine(PythonScriptEngine):
     def validate(self, expression: str) -> None:
         expressions.check(expression)
 
-    def evaluate(self, task, expression, external_context=None):
+    def evaluate(self, task: Any, expression: str, external_context: Optional[dict[str, Any]] = None) -> Any:
         variables = dict(task.data)
         if external_context:
             variables.update(external_context)
@@ -87,19 +88,20 @@ class SafeScriptEngine(PythonScriptEngine):
             raise WorkflowTaskException(f"Error evaluating expression '{expression}': {err}", task=task,
                                         exception=err) from err
 
-    def execute(self, task, script, external_context=None):
+    def execute(self, task: Any, script: str, external_context: Optional[dict[str, Any]] = None) -> bool:
         try:
             expressions.execute_script(script, task.data)
         except expressions.ExpressionError as err:
             raise WorkflowTaskException(f"Script refused: {err}", task=task, exception=err) from err
         return True
 
-    def call_service(self, task, operation_name=None, operation_params=None, **kwargs):
+    def call_service(self, task: Any, operation_name: Optional[str] = None,
+                     operation_params: Optional[dict[str, Any]] = None, **kwargs: Any) -> str:
         scope = current_scope.get()
         if scope is None:
             raise WorkflowTaskException("service task ran outside a case transaction", task=task)
         try:
-            fn = registry.get_service(operation_name)
+            fn = registry.get_service(operation_name or "")  # no operator: the KeyError below
         except KeyError as err:
             raise WorkflowTaskException(f"unknown service operator '{operation_name}'", task=task) from err
         params = {name: spec["value"] for name, spec in (operation_params or {}).items()}

@@ -6,6 +6,7 @@ about 4 KB and loading skips rebuilding the spec, which comes from the per-defin
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any, cast
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -16,23 +17,23 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
 SERIALIZER_VERSION = VERSION  # stored per case row, so a future format change can migrate old rows
 
-SpecLoader = Callable[[int], tuple]
+SpecLoader = Callable[[int], tuple[Any, Any]]
 
 
-class SpecRefConverter(BpmnWorkflowConverter):
+class SpecRefConverter(BpmnWorkflowConverter):  # type: ignore[misc]  # SpiffWorkflow has no type stubs
     """Writes `spec_ref` (our definition id) in place of the spec and subprocess specs."""
 
     spec_loader: SpecLoader | None = None
 
-    def to_dict(self, workflow):
-        dct = WorkflowConverter.to_dict(self, workflow)
+    def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
+        dct: dict[str, Any] = WorkflowConverter.to_dict(self, workflow)
         dct["spec_ref"] = workflow.spec.meldpunt_definition_id
         dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
         return dct
 
-    def from_dict(self, dct):
-        spec, subprocess_specs = type(self).spec_loader(dct.pop("spec_ref"))
+    def from_dict(self, dct: dict[str, Any]) -> BpmnWorkflow:
+        spec, subprocess_specs = cast(SpecLoader, type(self).spec_loader)(dct.pop("spec_ref"))  # set by make_serializer
         workflow = self.target_class(spec, subprocess_specs, deserializing=True)
         workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
         workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))

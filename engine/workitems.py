@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from contextvars import ContextVar
-from typing import Any, Optional, Protocol
+from typing import Any, Optional, Protocol, cast
 
 from marshmallow import ValidationError
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -28,8 +28,9 @@ class Actor(Protocol):
     def may_act_for(self, group_key: Optional[str]) -> bool: ...
 
 
-def sync_work_items(case: Case, workflow, keep_with: Optional[tuple[Optional[int], Optional[int]]] = None,
-                    new_case: bool = False, ready_tasks: Optional[list] = None, mark: Optional[str] = None) -> None:
+def sync_work_items(case: Case, workflow: Any, keep_with: Optional[tuple[Optional[int], Optional[int]]] = None,
+                    new_case: bool = False, ready_tasks: Optional[list[Any]] = None,
+                    mark: Optional[str] = None) -> None:
     """Make the open work items of `case` match its READY manual tasks (insert new, cancel gone).
 
     `keep_with` = (group id, user id): new work for that group stays with the person who did the
@@ -54,7 +55,7 @@ def sync_work_items(case: Case, workflow, keep_with: Optional[tuple[Optional[int
         lane = task.task_spec.lane
         group_id = registry.resolve_group(case, lane, props)
         kept = bool(keep_with and keep_with[0] is not None and keep_with[0] == group_id)
-        assignee = keep_with[1] if kept else None
+        assignee = keep_with[1] if keep_with and kept else None
         row = dict(case_id=case.id, task_id=task_id, task_name=task.task_spec.name,
                    title=task.task_spec.bpmn_name or task.task_spec.name, lane=lane, form_key=props.get("form"),
                    group_id=group_id, assignee_id=assignee, due_at=case.deadline_at if lane != "meldkamer" else None,
@@ -99,7 +100,7 @@ def validate_form(form_key: Optional[str], form_data: Any, case_id: Optional[int
         return {}
     token = _form_case_id.set(case_id)
     try:
-        return schema.load(form_data)
+        return cast(dict[str, Any], schema.load(form_data))  # a form schema loads a dict
     except ValidationError as err:
         fields = err.messages if isinstance(err.messages, dict) else {"_schema": err.messages}
         raise InvalidInput("the form has errors", fields) from err
@@ -129,12 +130,12 @@ def complete_work_item(item_id: int, user: Actor, form_data: Any) -> Case:
     case_id = item.case_id
 
     def act() -> Case:
-        run = CaseRun.open(case_id, actor=user.display_name, user_id=user.id)
+        run = cast(CaseRun, CaseRun.open(case_id, actor=user.display_name, user_id=user.id))  # None only if skip_locked
         # Claim the item with a conditional UPDATE: of two people completing it at once, one wins.
         done = {"status": "completed", "completed_at": utcnow(), "completed_by_id": user.id}
         claimed = db.session.execute(update(WorkItem).where(WorkItem.id == item_id, WorkItem.status == "open")
                                      .values(**done).execution_options(synchronize_session=False))
-        if claimed.rowcount != 1:
+        if cast(CursorResult[Any], claimed).rowcount != 1:  # an UPDATE returns a CursorResult
             raise Conflict(f"work item {item_id} is no longer open")
         for name, value in done.items():  # the row already says so; keep the object in step without an UPDATE
             set_committed_value(item, name, value)

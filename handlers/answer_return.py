@@ -58,7 +58,7 @@ def return_to_asker(ctx: ServiceContext, reason: str) -> dict:
     back_to = asker if asker is not None and asker.active and group.key in asker.group_keys else None
     ctx.extra["hand_back"] = (group.id, back_to.id if back_to is not None else None, reason)
     result = (ctx.data.get("contractor_report") or {}).get("result") if reason == "aannemer" else None
-    data = {"reason": reason, "group": group.name, "result": CONTRACTOR_RESULTS.get(result),
+    data = {"reason": reason, "group": group.name, "result": CONTRACTOR_RESULTS.get(result or ""),
             "assigned": back_to is not None}
     if back_to is not None:
         note = f"{WHAT[reason]}: terug naar {back_to.display_name}"

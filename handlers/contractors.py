@@ -88,6 +88,6 @@ def record_contractor_report(ctx: ServiceContext) -> None:
         order.reported_at = ctx.now
     when = f" op {report['planned_for']}" if report.get("planned_for") else ""
     public = {"planned": f"De werken zijn gepland{when}.",
-              "done": "De aannemer meldt dat de werken zijn uitgevoerd."}.get(result)
+              "done": "De aannemer meldt dat de werken zijn uitgevoerd."}.get(result or "")
     add_event(ctx.case, "contractor_report", actor="aannemer", public=public is not None, text=public,
               note=report.get("note"), data={"result": result, "planned_for": report.get("planned_for")})

@@ -103,7 +103,7 @@ def _from_merged_melding(case_id: int, feedback: dict[str, Any]) -> FeedbackResu
 
 def _raise_reopen_request(duplicate: Case, original_id: int, answer: Any) -> str:
     """A merged reporter is not satisfied: the reopen request on the original, or a note when it is too late."""
-    original = db.session.get(Case, original_id, populate_existing=True)
+    original = db.session.get_one(Case, original_id, populate_existing=True)  # cases are never deleted
     if original.status == WAITING_STATUS and not original.completed:
         payload = validate_form("message:feedback", {"satisfied": False, "answer": answer, "comment": None,
                                                      "from_duplicate": True})

@@ -33,7 +33,9 @@ REVIEW_STATUS = "heropenverzoek"  # the status of the task that reviews a reopen
 
 
 # The shared link errors under the names the feedback page uses.
-FeedbackLinkError, FeedbackLinkInvalid, FeedbackLinkExpired = LinkError, LinkInvalid, LinkExpired
+FeedbackLinkError = LinkError
+FeedbackLinkInvalid = LinkInvalid
+FeedbackLinkExpired = LinkExpired
 
 
 class FeedbackLinkSuperseded(FeedbackLinkError):

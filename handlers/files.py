@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from pathlib import Path
-from typing import Union
+from typing import Optional, Union, cast
 
 from flask import current_app
 
@@ -47,7 +47,7 @@ def store_file(case: Case, content: Union[bytes, CleanImage], filename: str, *, 
     has too many pixels or cannot be read.
     """
     if isinstance(content, CleanImage):
-        cleaned = content
+        cleaned: Optional[CleanImage] = content
     else:
         if not content:
             raise InvalidInput("the file is empty", {field: ["empty file"]})
@@ -61,8 +61,8 @@ def store_file(case: Case, content: Union[bytes, CleanImage], filename: str, *, 
         if cleaned.content_type not in allowed:
             raise InvalidInput("this file type is not accepted", {field: ["only " + ", ".join(allowed)]})
         content, content_type, ext = cleaned.content, cleaned.content_type, cleaned.ext
-    else:
-        content_type, ext = kind
+    else:  # bytes that are not an image, sniffed above
+        content, (content_type, ext) = cast(bytes, content), cast(tuple[str, str], kind)
     key = f"{case.id}/{secrets.token_hex(16)}{ext}"
     path = storage_root() / key
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -17,20 +17,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Optional
+from typing import Any, Optional, cast
 
-from sqlalchemy import JSON, Index, String, UniqueConstraint, delete, select
+from sqlalchemy import JSON, CursorResult, Index, String, UniqueConstraint, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.clock import utcnow
-from engine.db import BigId, UTCDateTime, db
+from engine.db import BigId, Model, UTCDateTime, db
 
 TTL = timedelta(hours=24)
 MAX_SCOPE, MAX_KEY = 120, 255
 
 
-class IdempotencyKey(db.Model):
+class IdempotencyKey(Model):
     """One used form token or API idempotency key, with the result of the request that used it first."""
 
     __tablename__ = "idempotency_keys"
@@ -95,6 +95,7 @@ def claim(scope: str, key: str, fingerprint: Optional[str] = None,
 def forget_expired(now: Optional[datetime] = None) -> int:
     """Delete the keys older than TTL (the worker runs this every hour); returns how many."""
     cutoff = (now or utcnow()) - TTL
-    deleted = db.session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at <= cutoff)).rowcount
+    deleted = cast(CursorResult[Any], db.session.execute(delete(IdempotencyKey)
+                                                         .where(IdempotencyKey.created_at <= cutoff))).rowcount
     db.session.commit()
     return deleted or 0

@@ -11,7 +11,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Optional
+from typing import Any, Optional, cast
 
 import segno
 from docx import Document
@@ -142,7 +142,7 @@ def content_for(case: Case, letter: PostLetter, text: str, handler_name: str, le
     """The content of a reply to `letter`, with the letterhead from the settings."""
     head = letterhead()
     return LetterContent(
-        reference=case.reference, recipient_name=letter.sender_name, recipient_address=letter.sender_address,
+        reference=cast(str, case.reference), recipient_name=letter.sender_name, recipient_address=letter.sender_address,
         subject=letter.subject, text=text, handler_name=handler_name,
         group_name=case.group.name if case.group is not None else None, tracking_url=tracking_url(case),
         letter_date=letter_date, written_on=letter.written_on, city_name=head["name"],

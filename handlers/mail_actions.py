@@ -92,7 +92,8 @@ def send_answer(ctx: ServiceContext, by: str) -> dict:
     language = reporter.language if reporter is not None else "nl"
     thread = [i for i in data.get("thread_ids") or [] if i]
     failing = reporter is not None and reporter.email_failed_at is not None and address == reporter.email
-    if failing:  # the address was refused or bounced: the answer stays on the tracking page only
+    if failing and reporter is not None and reporter.email_failed_at is not None:  # refused or bounced:
+        # the answer stays on the tracking page only
         day = reporter.email_failed_at.astimezone(CITY_TZ).strftime("%d/%m/%Y")
         add_event(case, "mail_skipped", note=f"Antwoord niet gemaild: e-mailadres werkt niet (bounce op {day})",
                   data={"template": "antwoord_mail", "reason": "email_failed"})

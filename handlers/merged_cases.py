@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Optional
+from typing import Optional, overload
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -183,6 +183,10 @@ class OriginalProgress:
     entries: list[ProgressEntry]
 
 
+@overload
+def follower_status(status: str) -> str: ...
+@overload
+def follower_status(status: Optional[str]) -> Optional[str]: ...
 def follower_status(status: Optional[str]) -> Optional[str]:
     """The original's status as a merged reporter reads it."""
     return STATUS_FOR_FOLLOWERS.get(status, status) if status else status

@@ -10,7 +10,7 @@ from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.clock import utcnow
-from engine.db import BigId, UTCDateTime, db
+from engine.db import BigId, Model, UTCDateTime, db
 
 ROLES = ("admin", "meldkamer", "behandelaar", "groepsverantwoordelijke", "onthaal", "rapportage")
 GROUP_KINDS = ("desk", "internal", "external")
@@ -26,7 +26,7 @@ memberships = Table(
 )
 
 
-class HandlerGroup(db.Model):
+class HandlerGroup(Model):
     """A team with a work queue (behandelaarsgroep), the meldkamer desk, or an external contractor."""
 
     __tablename__ = "handler_groups"
@@ -41,7 +41,7 @@ class HandlerGroup(db.Model):
     members = relationship("User", secondary=memberships, back_populates="groups")
 
 
-class User(db.Model):
+class User(Model):
     """A staff member with one role; API access by a token whose hash is stored, never the token."""
 
     __tablename__ = "users"
@@ -103,7 +103,7 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class Category(db.Model):
+class Category(Model):
     """A main or sub category of meldingen, with the default group and deadline in working days."""
 
     __tablename__ = "categories"
@@ -121,7 +121,7 @@ class Category(db.Model):
     default_group = relationship(HandlerGroup)
 
 
-class RoutingRule(db.Model):
+class RoutingRule(Model):
     """One ordered routing rule: when all its conditions hold, it suggests its group (first match wins)."""
 
     __tablename__ = "routing_rules"
@@ -144,7 +144,7 @@ class RoutingRule(db.Model):
     category = relationship("Category")
 
 
-class ContractorOrder(db.Model):
+class ContractorOrder(Model):
     """Work ordered from an external contractor for one case, followed until it reports back."""
 
     __tablename__ = "contractor_orders"

@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 import warnings
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, cast
 
 from flask import current_app, has_app_context
 from PIL import Image, ImageOps, JpegImagePlugin, PngImagePlugin
@@ -115,7 +115,7 @@ def clean_image(content: bytes, *, limit: Optional[int] = None, field: str = "fi
     in pixels (checked on the header, before decoding) or cannot be read."""
     limit = limit or max_pixels()
     image = _open_checked(content, limit, field)
-    content_type, ext = FORMATS[image.format]
+    content_type, ext = FORMATS[cast(str, image.format)]  # _open_checked refused any other format
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

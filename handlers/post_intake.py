@@ -10,7 +10,7 @@ import io
 import logging
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Optional
+from typing import Any, Optional, cast
 
 from email_validator import EmailNotValidError, validate_email
 from pypdf import PdfReader
@@ -25,6 +25,7 @@ from intake.meldingen import find_or_create_reporter
 from .calendar import CITY_TZ
 from .files import MAX_BYTES
 from .groups import group_by_key
+from .models import HandlerGroup
 from .post_actions import incoming_letter
 from .post_deadlines import MAX_DAYS, Term, answer_deadline, default_term
 from .post_models import DEADLINE_UNITS, LETTER_KINDS, PostLetter
@@ -145,7 +146,7 @@ def _check_text(values: dict[str, str], errors: dict[str, list[str]]) -> None:
 def _check_term(values: dict[str, str], kind: str, errors: dict[str, list[str]]) -> Optional[Term]:
     if kind == "ter_info" or kind not in LETTER_KINDS:
         return None
-    default = default_term(kind)
+    default = cast(Term, default_term(kind))  # every kind but ter_info has a default term
     unit = values.get("deadline_unit") or default.unit
     if unit not in DEADLINE_UNITS:
         errors["deadline_unit"] = [MSG["unit"]]
@@ -194,10 +195,12 @@ def check_registration(values: dict[str, str], scan_content: Optional[bytes], sc
         errors.update(err.fields)
     if errors:
         raise InvalidInput("de registratie heeft fouten", errors)
+    # No errors: the date, the group and the scan are there (each one missing added an error above).
     return Registration(sender_name=values["sender_name"], sender_address=values["sender_address"],
-                        sender_email=email, received_on=received, written_on=written, subject=values["subject"],
+                        sender_email=email, received_on=cast(date, received), written_on=written,
+                        subject=values["subject"],
                         kind=kind, registered_mail=values.get("registered_mail") in ("1", "on", "ja", "true"),
-                        group_key=group.key, term=term, scan=scan)
+                        group_key=cast(HandlerGroup, group).key, term=term, scan=cast(Scan, scan))
 
 
 def register_post(reg: Registration, *, actor: str, user_id: Optional[int], commit: bool = True) -> Case:

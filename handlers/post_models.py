@@ -8,7 +8,7 @@ from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.clock import utcnow
-from engine.db import BigId, UTCDateTime, db
+from engine.db import BigId, Model, UTCDateTime
 from engine.models import CaseFile
 
 # The kinds of letter the postkamer chooses from, with their Dutch labels (English in web/translations/post.py).
@@ -22,7 +22,7 @@ LETTER_KINDS: dict[str, str] = {
 DEADLINE_UNITS: dict[str, str] = {"kalenderdagen": "kalenderdagen", "werkdagen": "werkdagen"}
 
 
-class PostLetter(db.Model):
+class PostLetter(Model):
     """A letter received on paper: who sent it, when, what about, and its scan (a case file)."""
 
     __tablename__ = "post_letters"
@@ -54,7 +54,7 @@ class PostLetter(db.Model):
         return LETTER_KINDS.get(self.letter_kind, self.letter_kind)
 
 
-class PostReply(db.Model):
+class PostReply(Model):
     """One version of the reply letter (DOCX, kept as a case file); regenerating adds a version."""
 
     __tablename__ = "post_replies"

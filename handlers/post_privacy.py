@@ -7,6 +7,7 @@ registered, its replies and its files.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select
@@ -58,6 +59,7 @@ def export_letter(case: Case) -> dict[str, Any]:
         return {}
     replies = list(db.session.scalars(select(PostReply).where(PostReply.case_id == case.id)
                                       .order_by(PostReply.version)))
+    reply_files: Iterable[CaseFile]
     reply_files = db.session.scalars(select(CaseFile).where(CaseFile.id.in_([r.file_id for r in replies]))
                                      .order_by(CaseFile.id)) if replies else []
     return {

@@ -46,7 +46,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, cast, overload
 
 from flask import current_app
 from sqlalchemy import and_, exists, func, not_, select
@@ -196,6 +196,10 @@ def months_before(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))
 
 
+@overload
+def scrub_text(text: str, names: tuple[str, ...] = ()) -> str: ...
+@overload
+def scrub_text(text: Optional[str], names: tuple[str, ...] = ()) -> Optional[str]: ...
 def scrub_text(text: Optional[str], names: tuple[str, ...] = ()) -> Optional[str]:
     """`text` without e-mail addresses, phone numbers and the given full names."""
     if not text:
@@ -263,7 +267,7 @@ def anonymise_due(now: Optional[datetime] = None, months: Optional[int] = None, 
         done: dict[str, int] = {"reporters": 0, "cases": 0, "texts": 0, "outbox": 0, "files": 0}
         for reporter_id in reporter_ids:
             skip_reporters.add(reporter_id)  # handled (or deferred) in this run either way
-            reporter = db.session.get(Reporter, reporter_id)
+            reporter = db.session.get_one(Reporter, reporter_id)  # reporters are never deleted
             if reporter.email and db.session.scalar(select(exists().where(
                     func.lower(OutboxMessage.recipient) == reporter.email.lower(),
                     OutboxMessage.status == "pending"))):
@@ -453,7 +457,7 @@ def _scrub_state(case: Case, known: list[str]) -> bool:
     values = _known_values(known)
     if not values:
         return False
-    state = json.loads(case.state)
+    state = json.loads(cast(str, case.state))  # only called for a case with a state
     cleaned = _replace_known(state, values)
     if cleaned == state:
         return False

@@ -98,6 +98,6 @@ def export_reporter(email_or_id: str | int) -> dict[str, Any]:
         "cases": exported_cases,
         "mails": mails,
     }
-    for hook in privacy.export_hooks():
-        result.update(hook(emails))
+    for export_hook in privacy.export_hooks():
+        result.update(export_hook(emails))
     return result

@@ -20,7 +20,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Any, Optional
+from typing import Any, Optional, cast
 
 from sqlalchemy import func, select
 
@@ -171,7 +171,7 @@ def check_rule(rule: Any, sample: RoutingSample) -> tuple[bool, str]:
         if not chain:
             return False, f"categorie: de melding heeft geen categorie, de regel vraagt '{rule.category.name}'"
         if not any(c is rule.category or (c.id is not None and c.id == rule.category.id) for c in chain):
-            return False, (f"categorie: de melding heeft '{sample.category.name}', "
+            return False, (f"categorie: de melding heeft '{chain[0].name}', "
                            f"de regel vraagt '{rule.category.name}'")
         matched.append(f"categorie {rule.category.name}")
     if rule.channel:
@@ -217,7 +217,7 @@ def evaluate_rules(sample: RoutingSample, rules: Iterable[Any], drafts: Iterable
         if matched and winner is None:
             winner = check
             check.chosen = True
-        elif matched:
+        elif matched and winner is not None:
             check.detail = f"{detail} (maar {rule_label(winner.rule)} komt eerst)"
         checks.append(check)
     if winner is not None:
@@ -437,7 +437,7 @@ def _validated(fields: dict[str, Any], current: Optional[RoutingRule]) -> dict[s
                 errors.setdefault(name_, []).append("vul alle vier de grenzen van het gebied in, of geen enkele")
     if len(given) == 4:
         for low, high, _minimum, _maximum, label in BOUNDS:
-            if low not in errors and high not in errors and not bounds[low] < bounds[high]:
+            if low not in errors and high not in errors and not cast(float, bounds[low]) < cast(float, bounds[high]):
                 errors.setdefault(high, []).append(f"de maximale {label} moet groter zijn dan de minimale")
     clean.update(bounds if len(given) == 4 else dict.fromkeys(bounds))
 

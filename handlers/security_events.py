@@ -13,7 +13,7 @@ from sqlalchemy import ForeignKey, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.clock import utcnow
-from engine.db import BigId, UTCDateTime, db
+from engine.db import BigId, Model, UTCDateTime, db
 
 log = logging.getLogger("meldpunt.security")
 
@@ -26,7 +26,7 @@ KINDS = {
 }
 
 
-class SecurityEvent(db.Model):
+class SecurityEvent(Model):
     """Who (the account concerned), what, when, from where (IP), and who did it (a person or 'systeem')."""
 
     __tablename__ = "security_events"

@@ -40,7 +40,9 @@ def load_signed(token: str, salt: str, max_age_days: float, max_length: int) -> 
     if not token or len(token) > max_length:
         raise LinkInvalid("malformed token")
     try:
-        data, issued = serializer(salt).loads(token, max_age=max_age_days * 86400, return_timestamp=True)
+        # itsdangerous compares the age with a float as well; its annotation says int only
+        data, issued = serializer(salt).loads(token, max_age=max_age_days * 86400,  # type: ignore[arg-type]
+                                              return_timestamp=True)
     except SignatureExpired as err:  # a subclass of BadData: catch it first
         raise LinkExpired("the link has expired") from err
     except BadData as err:

@@ -8,13 +8,13 @@ from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, String, Text,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.clock import utcnow
-from engine.db import BigId, UTCDateTime, db
+from engine.db import BigId, Model, UTCDateTime
 
 OUTCOMES = ("new_case", "added_to_case", "ignored", "bounce", "failed")
 IMPORT_FOLDER = "(bestand)"  # the folder of mails taken from files with `meldpunt mail import`
 
 
-class IncomingMail(db.Model):
+class IncomingMail(Model):
     """One mail from the info mailbox (folder, UIDVALIDITY, UID) or from a file, and what became of it.
 
     Written in the same transaction as the case it creates or changes, so a mail is never processed

@@ -16,7 +16,7 @@ from sqlalchemy import Index, String, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.clock import utcnow
-from engine.db import UTCDateTime, db
+from engine.db import Model, UTCDateTime, db
 from engine.errors import InvalidInput, NotFound
 from handlers.models import hash_token
 
@@ -24,7 +24,7 @@ KEY_PREFIX = "o311_"  # recognisable in a leaked config file or by a secret scan
 NAME = re.compile(r"^[\w][\w .()/-]{0,79}$")
 
 
-class Open311Key(db.Model):
+class Open311Key(Model):
     """The key of one Open311 client app (only its hash is kept)."""
 
     __tablename__ = "open311_keys"

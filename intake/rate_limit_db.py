@@ -17,12 +17,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Mapped, mapped_column
 
-from engine.db import db
+from engine.db import Model
 
 from .rate_limit import Hit, RateLimitStore, retry_after, unix_now
 
 
-class RateLimitCounter(db.Model):
+class RateLimitCounter(Model):
     """The events of one key (an HMAC of it, see intake/rate_limit.py) still inside their window."""
 
     __tablename__ = "rate_limits"

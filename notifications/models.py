@@ -8,10 +8,10 @@ from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.clock import utcnow
-from engine.db import BigId, UTCDateTime, db
+from engine.db import BigId, Model, UTCDateTime
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     """A mail waiting to be sent (or sent, or failed), rendered from a template and its data."""
 
     __tablename__ = "outbox"
@@ -33,7 +33,7 @@ class OutboxMessage(db.Model):
     message_id: Mapped[Optional[str]] = mapped_column(String(200))
 
 
-class SenderState(db.Model):
+class SenderState(Model):
     """The SMTP sender as a whole: is the mail server reachable, and since when not (one row, name "smtp").
 
     Kept in the database so every worker and a restarted one back off together, and so the admin page

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Optional
+from typing import Any, Optional, TypeGuard, cast
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import CursorResult, Row, select, update
 from sqlalchemy.exc import IntegrityError
 
 from engine.clock import utcnow
@@ -36,7 +36,7 @@ def current_state() -> Optional[Row]:
     return db.session.execute(select(_table).where(_table.c.name == STATE_NAME)).first()
 
 
-def backing_off(state: Optional[Row], now: datetime) -> bool:
+def backing_off(state: Optional[Row[Any]], now: datetime) -> TypeGuard[Row[Any]]:
     """Whether the server was found down and the next connection attempt is not due yet."""
     return bool(state is not None and state.outage_since is not None and state.retry_at is not None
                 and state.retry_at - SLACK > now)
@@ -64,9 +64,9 @@ def record_outage(error: str, server: str, interval_seconds: float, now: Optiona
     """The server did not answer (or dropped us): count it, set when to try again, log the start once; commits."""
     now = now or utcnow()
     _ensure_row()
-    started = db.session.execute(
+    started = cast(CursorResult[Any], db.session.execute(
         update(_table).where(_table.c.name == STATE_NAME, _table.c.outage_since.is_(None))
-        .values(outage_since=now, consecutive_failures=0, outages_total=_table.c.outages_total + 1)).rowcount == 1
+        .values(outage_since=now, consecutive_failures=0, outages_total=_table.c.outages_total + 1))).rowcount == 1
     db.session.execute(update(_table).where(_table.c.name == STATE_NAME).values(
         consecutive_failures=_table.c.consecutive_failures + 1, last_error=error[:2000], updated_at=now))
     failures = db.session.execute(select(_table.c.consecutive_failures)
@@ -92,10 +92,10 @@ def record_reachable(state: Optional[Row], server: str, now: Optional[datetime] 
         _ensure_row()
     if state is not None and state.outage_since is not None:
         since, failures = state.outage_since, state.consecutive_failures
-        ended = db.session.execute(
+        ended = cast(CursorResult[Any], db.session.execute(
             update(_table).where(_table.c.name == STATE_NAME, _table.c.outage_since == since)
             .values(outage_since=None, consecutive_failures=0, retry_at=None, last_success_at=now,
-                    updated_at=now)).rowcount == 1
+                    updated_at=now))).rowcount == 1
         db.session.commit()
         if ended:
             log.warning("outbox: SMTP server %s reachable again after %s (%d failed connections); sending resumed",

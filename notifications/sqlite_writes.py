@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 T = TypeVar("T")
 
@@ -34,7 +34,7 @@ def _locked(err: OperationalError) -> bool:
     return "locked" in str(err.orig).lower() or "busy" in str(err.orig).lower()
 
 
-def try_write(session: Session, statements: Callable[[], object]) -> bool:
+def try_write(session: Session | scoped_session[Any], statements: Callable[[], object]) -> bool:
     """Run `statements` and commit if the write lock can be had within about a millisecond; False if not."""
     if session.get_bind().dialect.name != "sqlite":
         statements()
@@ -54,7 +54,7 @@ def try_write(session: Session, statements: Callable[[], object]) -> bool:
     return True
 
 
-def write_promptly(session: Session, statements: Callable[[], T]) -> T:
+def write_promptly(session: Session | scoped_session[Any], statements: Callable[[], T]) -> T:
     """Run `statements` and commit, as one transaction; on SQLite, poll for the write lock meanwhile.
 
     The short busy timeout is set and restored on the connection the transaction holds, before its commit

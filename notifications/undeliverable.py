@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import func, select, update
 
@@ -102,5 +102,5 @@ def refused_orders(orders: list[Any]) -> dict[int, str]:
     for row in rows:
         order_id = (row.data or {}).get("order_id")
         if order_id in wanted:
-            found[order_id] = smtp_reply_for_staff(row.last_error or "", "")
+            found[cast(int, order_id)] = smtp_reply_for_staff(row.last_error or "", "")
     return found

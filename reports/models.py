@@ -13,7 +13,7 @@ from sqlalchemy import Index, Integer, LargeBinary, String, select, text
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from engine.clock import utcnow
-from engine.db import BigId, UTCDateTime, db
+from engine.db import BigId, Model, UTCDateTime, db
 from engine.models import Case, CaseEvent
 from handlers.models import ContractorOrder
 from notifications.sender import register_attachment
@@ -32,7 +32,7 @@ Index("ix_case_events_in_progress", CaseEvent.__table__.c.case_id, CaseEvent.__t
       postgresql_where=text(IN_PROGRESS_EVENT), sqlite_where=text(IN_PROGRESS_EVENT))
 
 
-class ReportRun(db.Model):
+class ReportRun(Model):
     """One produced report (quarterly, meldkamer or group), unique per kind, period and group."""
 
     __tablename__ = "report_runs"

@@ -1,6 +1,8 @@
 """Demo cases for `make run`: a realistic mix of new, dispatched, in-progress and closed meldingen."""
 from __future__ import annotations
 
+from typing import cast
+
 from sqlalchemy import func, select
 
 from engine.db import db
@@ -22,11 +24,12 @@ DEMO = [
 
 
 def _user(username: str) -> User:
-    return db.session.scalar(select(User).where(User.username == username))
+    return cast(User, db.session.scalar(select(User).where(User.username == username)))  # seeded before
 
 
 def _next_item(case: Case) -> WorkItem:
-    return db.session.scalar(select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.status == "open"))
+    return cast(WorkItem, db.session.scalar(select(WorkItem).where(WorkItem.case_id == case.id,
+                                                                   WorkItem.status == "open")))  # the case waits
 
 
 def create_demo_cases() -> int:

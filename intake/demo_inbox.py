@@ -92,7 +92,7 @@ def scan_pdf(lines: list[str]) -> bytes:
 def demo_mails() -> list[EmailMessage]:
     """The demo info mails as a mail client would send them (dated today)."""
     now = utcnow()
-    messages = []
+    messages: list[EmailMessage] = []
     for message_id, sender, subject, body in (CONTAINERPARK, ZITBANK, AFWEZIG):
         message = EmailMessage()
         message["From"], message["To"], message["Subject"] = sender, INFO_ADDRESS, subject

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from email.message import Message
 from email.parser import HeaderParser
-from typing import Optional
+from typing import Optional, cast
 
 from .mail_parse import ParsedMail, header_text
 
@@ -91,7 +91,7 @@ def _report_type(mail: ParsedMail) -> Optional[str]:
     if "message/delivery-status" in types:
         return "delivery-status"
     if mail.message.get_content_type() == "multipart/report":
-        kind = (mail.message.get_param("report-type") or "").lower()
+        kind = str(mail.message.get_param("report-type") or "").lower()  # a str: the default policy decodes RFC 2231
         return "disposition-notification" if "disposition" in kind else "delivery-status"
     return None
 
@@ -199,7 +199,7 @@ def _original_headers(part: Message) -> Optional[Message]:
             return inner[0]
         return None
     try:
-        text = part.get_payload(decode=True).decode("utf-8", "replace")
+        text = cast(bytes, part.get_payload(decode=True)).decode("utf-8", "replace")  # a leaf part: bytes
     except Exception:
         text = str(part.get_payload())
     return HeaderParser().parsestr(text)

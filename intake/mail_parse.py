@@ -16,7 +16,7 @@ from email import policy
 from email.message import Message
 from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
-from typing import Optional
+from typing import Optional, cast
 
 import html2text
 
@@ -119,7 +119,7 @@ def _date(message: Message) -> Optional[datetime]:
 def _decode(part: Message) -> str:
     """The text of a leaf part in its declared charset (UTF-8, then cp1252 when it has none or a wrong one)."""
     try:
-        data = part.get_payload(decode=True)
+        data = cast(Optional[bytes], part.get_payload(decode=True))  # bytes, None for a multipart
     except Exception:
         data = None
     if data is None:
@@ -200,7 +200,7 @@ class _Reader:
             self._leaf(part, ctype)
 
     def _multipart(self, part: Message, ctype: str, depth: int) -> None:
-        children = part.get_payload()
+        children = cast("list[Message] | str", part.get_payload())  # a multipart holds messages
         if not isinstance(children, list) or not children:
             preamble = part.preamble if isinstance(part.preamble, str) else ""
             if preamble.strip():
@@ -247,7 +247,7 @@ class _Reader:
             self.blocks.append(tidy(_decode(part)))
             return
         try:
-            content = part.get_payload(decode=True)
+            content = cast(Optional[bytes], part.get_payload(decode=True))  # bytes, None for a multipart
         except Exception:
             content = None
         if content is None and isinstance(part.get_payload(), list):

@@ -9,7 +9,7 @@ An automatic answer (an out-of-office in reply to our mail) only goes on the tim
 from __future__ import annotations
 
 import logging
-from typing import Optional
+from typing import Optional, cast
 
 from engine.db import db
 from engine.errors import EngineError
@@ -79,7 +79,7 @@ def _notify_group(case: Case, mail: ParsedMail, text: str) -> str:
     if group is None:
         add_event(case, "mail_skipped", note="Geen groep met een e-mailadres om de nieuwe mail te melden")
         return "bij het dossier gevoegd (geen groepsadres om te verwittigen)"
-    queue_mail(case, group.email, "nieuwe_mail", recipient_kind="medewerker", data={
+    queue_mail(case, cast(str, group.email), "nieuwe_mail", recipient_kind="medewerker", data={
         "group": group.name, "mail_from": mail.from_address or "(onbekend)", "mail_subject": mail.subject or "",
         "mail_text": text[:EXCERPT_MAX], "truncated": len(text) > EXCERPT_MAX,
         "attachments": len(mail.attachments)})
@@ -100,7 +100,7 @@ def add_to_case(case: Case, mail: ParsedMail, verdict: Verdict, row: IncomingMai
         except EngineError as err:  # not waiting after all, or the model failed: the group still hears of it
             log.warning("mail for %s not delivered as %s: %s", case.reference, message, err)
             db.session.rollback()
-            case = db.session.get(Case, case_id)
+            case = db.session.get_one(Case, case_id)  # cases are never deleted
             db.session.add(row)
     if verdict.automatic:
         row.reason = f"{via}; automatisch antwoord, alleen op de tijdlijn ({verdict.reason})"

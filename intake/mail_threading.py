@@ -56,7 +56,7 @@ def _case_of_message_ids(ids: list[str]) -> Optional[tuple[Case, str]]:
                 IncomingMail.message_id == message_id, IncomingMail.case_id.is_not(None)).limit(1))
             source = "een eerdere mail van het dossier"
         if case_id is not None:
-            return db.session.get(Case, case_id), f"antwoord op {source} {message_id}"
+            return db.session.get_one(Case, case_id), f"antwoord op {source} {message_id}"
     return None
 
 

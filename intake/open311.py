@@ -18,7 +18,7 @@ import math
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
-from typing import Any, Optional
+from typing import Any, Optional, cast, overload
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
@@ -82,6 +82,10 @@ def _bad(description: str) -> Open311Error:
 
 # ---------------------------------------------------------------- formatting
 
+@overload
+def w3c(value: datetime) -> str: ...
+@overload
+def w3c(value: Optional[datetime]) -> Optional[str]: ...
 def w3c(value: Optional[datetime]) -> Optional[str]:
     """A timestamp in the W3C format the spec uses, in UTC: 2026-03-01T09:30:00Z."""
     if value is None:
@@ -297,7 +301,7 @@ def _parse_datetime(raw: str, name: str) -> datetime:
 
 
 def _csv(args: Any, name: str) -> list[str]:
-    values = []
+    values: list[str] = []
     for raw in args.getlist(name):
         values.extend(v.strip() for v in raw.split(",") if v.strip())
     return values
@@ -445,6 +449,6 @@ def request_dicts(cases: list[Case]) -> list[dict[str, Any]]:
             "address": case.address,
             "lat": case.lat,
             "long": case.lon,
-            "media_url": media_path(case.reference, photos[case.id]) if case.id in photos else None,
+            "media_url": media_path(cast(str, case.reference), photos[case.id]) if case.id in photos else None,
         })
     return result

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import secrets
 from collections.abc import Callable
+from typing import cast
 
 import redis
 
@@ -59,8 +60,9 @@ class RedisRateLimitStore(RateLimitStore):
 
     def retry_after(self, key: str, limit: int, window: int) -> int:
         now = self.clock()
-        stamps = [score for _member, score in
-                  self.client.zrangebyscore(self._key(key), f"({now - window!r}", "+inf", withscores=True)]
+        pairs = cast(list[tuple[bytes, float]],  # the client is synchronous: (member, score) pairs, no awaitable
+                     self.client.zrangebyscore(self._key(key), f"({now - window!r}", "+inf", withscores=True))
+        stamps = [score for _member, score in pairs]
         return retry_after(stamps, limit, window, now)
 
     def reset(self, key: str) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Optional
+from typing import Optional, cast
 
 import click
 from flask.cli import with_appcontext
@@ -94,7 +94,7 @@ def fortnight(start: Optional[date], end: Optional[date], today: date) -> Period
     if start is None and end is None:
         end = today - timedelta(days=1)
     if start is None:
-        start = end - timedelta(days=13)
+        start = cast(date, end) - timedelta(days=13)  # set just above when both were missing
     if end is None:
         end = start + timedelta(days=13)
     if end < start:
@@ -134,6 +134,6 @@ def fortnightly_command(desk: bool, group_key: Optional[str], start: Optional[da
         title += " meldkamer"
     titles = period_titles(title, period.days, period_phrase(period.first_day, period.last_day))
     document = build_document(report, titles, _progress)
-    _write(out, document)
+    _write(cast(Path, out), document)  # --out is given when --send is not
     click.echo(f"{out}: {what.lower()}, {report.current.created} dossiers, {len(document):,} bytes")
 

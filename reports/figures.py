@@ -57,7 +57,7 @@ class Share:
     key: Optional[str]
     name: Optional[str]
     count: int
-    share: float
+    share: Optional[float]  # None when there is nothing to share (no dossiers at all)
 
 
 @dataclass(frozen=True)

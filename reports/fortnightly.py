@@ -3,7 +3,7 @@ ISO weeks), mailed to the members of that desk or group with the figures of the 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Optional
+from typing import Any, Optional, cast
 from urllib.parse import urlencode
 
 from flask import current_app, has_app_context
@@ -26,7 +26,8 @@ TOP_ROWS = 8
 
 
 def _address_of(user: User) -> tuple[str, str]:
-    return user.email, user.language if user.language in ("nl", "en") else "nl"
+    # only called for users with an address
+    return cast(str, user.email), user.language if user.language in ("nl", "en") else "nl"
 
 
 def recipients(group: HandlerGroup) -> list[tuple[str, str]]:

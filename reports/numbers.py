@@ -6,7 +6,7 @@ from typing import Optional
 DASH = "–"
 
 
-def integer(value: Optional[int], language: str = "nl") -> str:
+def integer(value: Optional[float], language: str = "nl") -> str:
     """1234 -> '1.234' (nl) or '1,234' (en)."""
     if value is None:
         return DASH

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Optional
+from typing import Optional, cast
 
 from sqlalchemy import select
 
@@ -95,7 +95,7 @@ def parse_selection(args: Mapping[str, str], user: User, today: date) -> Selecti
     elif start_raw or end_raw:
         start = _parse_date(start_raw, "begindatum") if start_raw else None
         end = _parse_date(end_raw, "einddatum") if end_raw else None
-        start = start or quarter_of(end).first_day
+        start = start or quarter_of(cast(date, end)).first_day  # no start given: the end was
         end = end or today
         if start > end:
             raise SelectionError("De begindatum ({start}) ligt na de einddatum ({end}).", start=start.isoformat(),

@@ -98,6 +98,7 @@ def closing_per_group(period: Period, group_key: Optional[str] = None) -> list[G
             if value is not None:
                 values.setdefault(gid, []).append(round(float(value), 4))
         medians = {gid: (len(v), round(statistics.median(v), 2)) for gid, v in values.items()}
+    names: dict[Optional[int], tuple[Optional[str], Optional[str]]]
     names = {g.id: (g.key, g.name) for g in db.session.scalars(select(HandlerGroup).where(
         HandlerGroup.id.in_([gid for gid in medians if gid is not None])))}
     rows = [GroupLeadTime(*names.get(gid, (None, None)), count, median) for gid, (count, median) in medians.items()]

@@ -264,3 +264,26 @@ def test_driver_errors_of_the_raw_write_path_are_sqlalchemys_and_invalidate_the_
     db.session.remove()
     assert reserve_case_id()[0] > 0  # a fresh connection: the dead one is not handed out again
     db.session.rollback()
+
+
+def test_a_session_that_cannot_close_after_a_request_has_its_connection_dropped(app, monkeypatch):
+    """The request's teardown: when closing the session fails, its connection is invalidated, not left
+    checked out in an unknown state, and the next request starts on a fresh one."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from web.outage import _safe_teardown
+
+    db.session.execute(text("SELECT 1"))  # the session holds a connection, as during a request
+    invalidated = []
+    event.listen(db.engine, "invalidate", lambda *args: invalidated.append(args))
+
+    def refuse(self):
+        raise exc.OperationalError("ROLLBACK", {}, Exception("server closed the connection unexpectedly"))
+
+    monkeypatch.setattr(Session, "close", refuse)
+    _safe_teardown(None)
+    monkeypatch.undo()
+    assert len(invalidated) == 1
+    assert db.session.execute(text("SELECT 1")).scalar() == 1
+    db.session.rollback()

@@ -3,11 +3,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import overload
 
 from .secret_key import secret_key
 from .security_config import security_settings
 
 
+@overload
+def _env(name: str, default: str) -> str: ...
+@overload
+def _env(name: str, default: None = None) -> str | None: ...
 def _env(name: str, default: str | None = None) -> str | None:
     return os.environ.get(f"MELDPUNT_{name}", default)
 

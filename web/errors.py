@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from typing import cast
 
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
@@ -55,7 +56,7 @@ def register_error_handlers(app: Flask) -> None:
         if _wants_json():
             return jsonify({"error": err.name, "message": err.description}), err.code
         if request.path.startswith("/open311/"):  # e.g. an id past the BIGINT range: no route matched
-            return open311_error(err.code, err.description)
+            return open311_error(cast(int, err.code), cast(str, err.description))  # werkzeug's errors set both
         text = translate(PAGE_TEXT[err.code]) if err.code in PAGE_TEXT else err.description
         return render_template("error.html", message=text, code=err.code), err.code
 

@@ -121,7 +121,7 @@ def _choice(value: Optional[str]) -> Optional[str]:
     return value if value in CHOICES else None
 
 
-def _lang_arg() -> dict[str, str]:
+def _lang_arg() -> dict[str, Any]:
     lang = request.args.get("lang")
     return {"lang": lang} if lang in LANGUAGES else {}
 
@@ -132,7 +132,7 @@ def render_form(link: FeedbackLink, values: dict[str, str], errors: Optional[dic
     case = link.case
     rated = feedback_links.rated_case(case)  # a merged melding rates the closing of its original
     closed = feedback_links.closing_event(rated)
-    token = request.view_args["token"]
+    token = (request.view_args or {})["token"]
     return render_template(
         "feedback/form.html", case=case,
         closing_text=readable_by(closed.text, rated, case) if closed is not None else None,

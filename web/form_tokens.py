@@ -19,13 +19,14 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Optional, cast
 
-from flask import Response, current_app, redirect, request, session, url_for
+from flask import current_app, redirect, request, session, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
 
 from handlers import idempotency
 
@@ -49,7 +50,8 @@ def _owner() -> str:
 
 
 def _serializer(purpose: str, owner: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt=f"meldpunt-form-token:{purpose}:{owner}")
+    return URLSafeTimedSerializer(cast("str | bytes", current_app.secret_key),  # the config always sets one
+                                  salt=f"meldpunt-form-token:{purpose}:{owner}")
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,7 @@ def issue(purpose: str) -> str:
     return _serializer(purpose, _owner()).dumps(secrets.token_urlsafe(18))
 
 
-def page_with_token(purpose: str) -> Optional[Response]:
+def page_with_token(purpose: str) -> Optional[Response]:  # werkzeug's Response: what redirect() gives
     """For a form page that keeps its token in its URL (?formulier=...): None when the URL has a valid one,
     else a redirect to the same page with a new one.
 
@@ -105,8 +107,9 @@ def page_with_token(purpose: str) -> Optional[Response]:
         return None
     if given and current_app.config.get("SESSION_COOKIE_NAME", "session") not in request.cookies:
         return None  # a browser that keeps no cookies: a new token on every redirect would loop for ever
-    arguments = {**request.args.to_dict(), URL_PARAM: issue(purpose)}
-    return redirect(url_for(request.endpoint, **(request.view_args or {}), **arguments), 302)
+    arguments: dict[str, Any] = {**request.args.to_dict(), URL_PARAM: issue(purpose)}
+    endpoint = cast(str, request.endpoint)  # a page asks this, so the request was routed
+    return redirect(url_for(endpoint, **(request.view_args or {}), **arguments), 302)
 
 
 def form_sent_as(purpose: str) -> Optional[str]:

@@ -96,7 +96,7 @@ def _engine_error(err: EngineError):
 
 def _base_url() -> str:
     root = current_app.config.get("MELDPUNT_BASE_URL") or request.host_url
-    return root.rstrip("/") + bp.url_prefix
+    return root.rstrip("/") + (bp.url_prefix or "")
 
 
 @bp.get("/discovery.<fmt>")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Callable
+from typing import Optional
 
 from flask import Flask, g, jsonify, render_template, request
 from sqlalchemy import exc
@@ -39,7 +40,7 @@ def _outage_itself(err: BaseException) -> bool:
     return False
 
 
-def is_outage(err: BaseException) -> bool:
+def is_outage(err: Optional[BaseException]) -> bool:
     """True for errors that say the database cannot be reached or used right now, not that a query is wrong,
     also when a service task's wrapper (ProcessError, from the model's run) carries one as its cause."""
     seen = 0
@@ -112,7 +113,7 @@ def _safe_teardown(_exc) -> None:
     except Exception:
         log.warning("closing the database session failed; its connections are dropped", exc_info=True)
         try:
-            db.session.invalidate()
+            db.session().invalidate()  # the registry's Session: scoped_session has no invalidate() of its own
         except Exception:
             log.debug("invalidating the session failed too", exc_info=True)
         db.session.registry.clear()

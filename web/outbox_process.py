@@ -13,7 +13,7 @@ import logging
 import multiprocessing
 import os
 import signal
-from typing import Any, Optional
+from typing import Any, Optional, cast
 
 log = logging.getLogger("web.worker")
 
@@ -69,7 +69,7 @@ class OutboxProcess:
         process = self.process
         if process is None or not process.is_alive():
             return
-        os.kill(process.pid, signal.SIGTERM)
+        os.kill(cast(int, process.pid), signal.SIGTERM)  # a live process has a pid
         process.join(timeout)
         if process.is_alive():
             log.error("outbox sender process %s did not stop within %ss; killing it", process.pid, timeout)

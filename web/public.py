@@ -74,7 +74,7 @@ def tracked_photo(token: str, photo: str):
     """A photo of the case that staff published, named by its own unguessable token (only through the case's
     own tracking token: another case's photo token is not found here)."""
     case = _tracked_case(token)
-    photo = next((p for p in _public_photos(case) if p.public_token == photo), None)
-    if photo is None:
+    found = next((p for p in _public_photos(case) if p.public_token == photo), None)
+    if found is None:
         abort(404)
-    return send_file(open_file(photo), mimetype=photo.content_type, max_age=0), 200, PRIVATE_HEADERS
+    return send_file(open_file(found), mimetype=found.content_type, max_age=0), 200, PRIVATE_HEADERS

@@ -6,6 +6,8 @@ reverse proxy (and leaves alone otherwise, so a spoofed X-Forwarded-For changes 
 """
 from __future__ import annotations
 
+from typing import cast
+
 from flask import Flask, current_app, request
 
 from engine.db import db
@@ -20,20 +22,22 @@ EXTENSION = "meldpunt_rate_limits"
 
 def build_store(app: Flask) -> RateLimitStore:
     """The database store, behind Redis when MELDPUNT_REDIS_URL is set."""
-    database = DatabaseRateLimitStore(db.engine, app.secret_key)
+    database = DatabaseRateLimitStore(db.engine, cast("str | bytes", app.secret_key))  # the config always sets one
     url = app.config.get("MELDPUNT_REDIS_URL")
     if not url:
         return database
     from intake.rate_limit_redis import ERRORS, RedisRateLimitStore
 
-    redis_store = RedisRateLimitStore(url, app.secret_key, prefix=app.config.get("MELDPUNT_REDIS_PREFIX")
+    redis_store = RedisRateLimitStore(url, cast("str | bytes", app.secret_key),
+                                      prefix=app.config.get("MELDPUNT_REDIS_PREFIX")
                                       or "meldpunt:rate:")
     return FallbackStore(redis_store, database, ERRORS)
 
 
 def rate_limit_store() -> RateLimitStore:
     """This app's store (made on first use, inside an app context)."""
-    app = current_app._get_current_object()
+    # current_app is a LocalProxy, which the stubs type as Flask itself
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
     store = app.extensions.get(EXTENSION)
     if store is None:
         store = app.extensions[EXTENSION] = build_store(app)

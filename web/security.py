@@ -14,5 +14,6 @@ def init_security(app: Flask) -> None:
     if isinstance(networks, str):  # given as text, e.g. in a test's config
         networks = trusted_proxies(networks)
     if networks:
-        app.wsgi_app = TrustedProxies(app.wsgi_app, networks)
+        # Flask documents wrapping wsgi_app as the way to add middleware; its stubs call it a method
+        app.wsgi_app = TrustedProxies(app.wsgi_app, networks)  # type: ignore[method-assign]
     init_security_headers(app)

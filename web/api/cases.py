@@ -8,13 +8,13 @@ from engine import statuses
 from engine.db import db
 from engine.errors import Forbidden, NotFound
 from engine.messages import deliver_message
-from engine.models import Case, WorkItem
+from engine.models import Case, CaseEvent, WorkItem
 from engine.timeline import events_of
 from engine.workitems import validate_form
 from handlers.merged_cases import normalise_reference
 from handlers.message_senders import refusal_for_staff
 from handlers.permissions import may_see_case, may_see_contact, sees_reporter_data
-from handlers.reporter_view import reporter_names, without_reporter_data
+from handlers.reporter_view import EventView, reporter_names, without_reporter_data
 from intake.meldingen import register_melding
 from notifications.outbox import tracking_url
 
@@ -45,10 +45,11 @@ def case_view(case: Case, user) -> dict:
     if case.reporter is not None and may_see_contact(user, case):
         reporter = {"name": case.reporter.name, "email": case.reporter.email, "phone": case.reporter.phone}
     shown = {name: getattr(case, name) for name in CaseOut().fields if hasattr(Case, name)}
-    timeline = events_of(case.id)
+    events = events_of(case.id)
+    timeline: list[CaseEvent] | list[EventView] = events
     if not sees_reporter_data(user):  # the reporting role: facts and course only
         shown |= {"description": None, "suggestion_reason": None}
-        timeline = without_reporter_data(timeline, reporter_names(case))
+        timeline = without_reporter_data(events, reporter_names(case))
     shown |= {
         "status_label": statuses.label(case.status), "reporter": reporter, "timeline": timeline,
         "work_items": list(items), "process": f"{case.definition.key} v{case.definition.version}",

@@ -1,6 +1,7 @@
 """The case page and what staff do on it: complete a task, take, take over, assign, hand over, files."""
 from __future__ import annotations
 
+from typing import cast
 from urllib.parse import urlsplit
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
@@ -150,7 +151,7 @@ def _assignment_action(item_id: int, action, *args):
     except EngineError as err:
         db.session.rollback()
         flash(err.message, "error")
-    return _back(reference)
+    return _back(cast(str, reference))  # every case has a reference
 
 
 @bp.post("/taak/<int:item_id>/opnemen")
@@ -179,7 +180,7 @@ def assign(item_id: int):
     assignee_id = parse_id(request.form.get("assignee", ""))
     if assignee_id is None:
         flash(translate("Kies een collega."), "error")
-        return _back(item.case.reference)
+        return _back(cast(str, item.case.reference))  # every case has a reference
     return _assignment_action(item_id, assignment.assign, assignee_id)
 
 

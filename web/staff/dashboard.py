@@ -4,6 +4,7 @@ groups) and group leads (their own groups)."""
 from __future__ import annotations
 
 import base64
+from typing import Any
 from urllib.parse import urlencode
 
 from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
@@ -37,6 +38,7 @@ SEND_ROLES = ("admin", "meldkamer", LEAD_ROLE)  # the reporting role only reads
 
 def _page(selection: Selection | None = None, error: str | None = None, status: int = 200):
     groups = report_groups_for(current_user)
+    context: dict[str, Any]
     context = {"selection": selection, "error": error, "groups": groups, "all_groups": may_see_all(current_user),
                "args": request.args, "may_send": current_user.role in SEND_ROLES,
                "default_quarter": str(quarter_of(local_today(utcnow())).previous())}

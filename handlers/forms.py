@@ -5,6 +5,8 @@ a stale value from an earlier one. Values stay JSON primitives: they become proc
 """
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, validates_schema
 from sqlalchemy import select
 
@@ -43,7 +45,7 @@ class TriageForm(TaskForm):
     duplicate_of = fields.String(load_default=None, allow_none=True)
 
     @validates_schema
-    def check_decision(self, data, **kwargs):
+    def check_decision(self, data: dict[str, Any], **kwargs: Any) -> None:
         # Everything the decision's service task would refuse is refused here, before the process runs:
         # a refusal there would leave a process error on the case instead of a message on the form.
         errors: dict[str, list[str]] = {}
@@ -91,7 +93,7 @@ class HandleForm(TaskForm):
     instructions = _text()
 
     @validates_schema
-    def check_action(self, data, **kwargs):
+    def check_action(self, data: dict[str, Any], **kwargs: Any) -> None:
         errors: dict[str, list[str]] = {}
         action = data["action"]
         if action == "close" and not (data.get("public_text") or "").strip():

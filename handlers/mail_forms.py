@@ -5,6 +5,8 @@ cannot keep a stale value, and values stay JSON primitives because they become p
 """
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import ValidationError, fields, validate, validates_schema
 from sqlalchemy import select
 
@@ -45,7 +47,7 @@ class MailTriageForm(TaskForm):
     reason = _text(validate.Length(max=4000))
 
     @validates_schema
-    def check_decision(self, data, **kwargs):
+    def check_decision(self, data: dict[str, Any], **kwargs: Any) -> None:
         errors: dict[str, list[str]] = {}
         decision = data["decision"]
         if decision == "answer" and _blank(data.get("answer_text")):
@@ -75,7 +77,7 @@ class MailAnswerForm(TaskForm):
     reason = _text(validate.Length(max=4000))
 
     @validates_schema
-    def check_action(self, data, **kwargs):
+    def check_action(self, data: dict[str, Any], **kwargs: Any) -> None:
         if data["action"] == "answer" and _blank(data.get("answer_text")):
             raise ValidationError({"answer_text": [ANSWER]})
         if data["action"] == "send_back" and _blank(data.get("reason")):

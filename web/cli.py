@@ -223,7 +223,8 @@ def bpmn_list() -> None:
 
     from engine.models import Case
 
-    counts = dict(db.session.execute(select(Case.definition_id, func.count()).group_by(Case.definition_id)).tuples())
+    counts = dict(db.session.execute(select(Case.definition_id, func.count())
+                                     .group_by(Case.definition_id)).tuples().all())
     for d in db.session.scalars(select(ProcessDefinition).order_by(ProcessDefinition.key,
                                                                     ProcessDefinition.version)):
         click.echo(f"{d.key:12} v{d.version:<3} {d.deployed_at:%Y-%m-%d %H:%M} {d.sha256[:12]} "

@@ -20,15 +20,15 @@ from engine.errors import InvalidInput
 from engine.ids import parse_id
 from engine.models import Case
 from engine.runtime import start_case
-from intake.meldingen import find_or_create_reporter
+from handlers.calendar import CITY_TZ
+from handlers.files import MAX_BYTES
+from handlers.groups import group_by_key
+from handlers.post_actions import incoming_letter
+from handlers.post_deadlines import MAX_DAYS, Term, answer_deadline, default_term
+from handlers.post_models import DEADLINE_UNITS, LETTER_KINDS, PostLetter
+from handlers.routing import RoutingSample, active_rules, evaluate_rules
 
-from .calendar import CITY_TZ
-from .files import MAX_BYTES
-from .groups import group_by_key
-from .post_actions import incoming_letter
-from .post_deadlines import MAX_DAYS, Term, answer_deadline, default_term
-from .post_models import DEADLINE_UNITS, LETTER_KINDS, PostLetter
-from .routing import RoutingSample, active_rules, evaluate_rules
+from .meldingen import find_or_create_reporter
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ from handlers.files import MAX_BYTES
 from handlers.letters import replies_of
 from handlers.models import HandlerGroup
 from handlers.post_deadlines import default_terms
-from handlers.post_intake import check_registration, local_today, register_post, suggested_group
 from handlers.post_models import DEADLINE_UNITS, LETTER_KINDS, PostLetter
+from intake.post_intake import check_registration, local_today, register_post, suggested_group
 
 from .. import form_tokens
 from ..auth import roles_required

@@ -30,6 +30,7 @@ from engine.errors import InvalidInput, NotFound
 from engine.registry import ServiceContext
 from engine.timeline import add_event
 
+from .case_kinds import CHANNELS
 from .models import Category, HandlerGroup, RoutingRule
 
 NO_GROUP_REASON = "Geen regel of categorie: de meldkamer kiest de groep"
@@ -351,8 +352,6 @@ def _lookup_category(value: Any) -> Optional[Category]:
 
 
 def _channels() -> tuple[str, ...]:
-    from intake.meldingen import CHANNELS  # intake builds on handlers, so look it up only when needed
-
     return CHANNELS
 
 

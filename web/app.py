@@ -24,6 +24,7 @@ def load_domain() -> None:
     """Import the modules that register models, service operators, forms and the queue resolver."""
     import handlers.actions  # noqa: F401
     import handlers.answer_return  # noqa: F401
+    import handlers.case_kinds  # noqa: F401
     import handlers.contractors  # noqa: F401
     import handlers.forms  # noqa: F401
     import handlers.groups  # noqa: F401
@@ -36,6 +37,7 @@ def load_domain() -> None:
     import handlers.post_privacy  # noqa: F401
     import handlers.routing  # noqa: F401
     import handlers.security_events  # noqa: F401
+    import handlers.status_mails  # noqa: F401
     import intake.mail_privacy  # noqa: F401
     import intake.rate_limit_db  # noqa: F401
     import notifications.outbox  # noqa: F401

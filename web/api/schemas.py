@@ -4,7 +4,7 @@ from __future__ import annotations
 from email_validator import EmailNotValidError, validate_email
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from intake.meldingen import CHANNELS
+from handlers.case_kinds import CHANNELS
 
 
 def check_email(value: str) -> None:

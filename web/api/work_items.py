@@ -7,7 +7,7 @@ from sqlalchemy import select
 from engine.db import db
 from engine.errors import Forbidden, InvalidInput
 from engine.models import WorkItem
-from engine.workitems import complete_work_item
+from engine.task_completion import complete_work_item
 from handlers.groups import group_by_key
 
 from ..url_ids import query_int

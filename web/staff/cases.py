@@ -12,8 +12,8 @@ from engine.db import db
 from engine.errors import Conflict, EngineError, Forbidden, InvalidInput
 from engine.ids import parse_id
 from engine.models import Case, CaseFile, WorkItem
+from engine.task_completion import complete_work_item
 from engine.timeline import events_of
-from engine.workitems import complete_work_item
 from handlers import answer_return, assignment
 from handlers.files import open_file
 from handlers.groups import assignable_users

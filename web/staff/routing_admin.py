@@ -9,6 +9,7 @@ from sqlalchemy import select
 from engine.db import db
 from engine.errors import InvalidInput, NotFound
 from engine.ids import parse_id
+from handlers.case_kinds import CHANNELS
 from handlers.models import Category, HandlerGroup, RoutingRule
 from handlers.routing import (
     RULE_FIELDS,
@@ -21,7 +22,6 @@ from handlers.routing import (
     ordered_rules,
     save_rule,
 )
-from intake.meldingen import CHANNELS
 
 from ..auth import roles_required
 from ..i18n import translate

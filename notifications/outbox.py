@@ -3,14 +3,13 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from flask import current_app, has_app_context
-
 from engine import registry
 from engine.clock import utcnow
 from engine.db import db
 from engine.models import Case
 from engine.pending_rows import add_row
 from engine.registry import ServiceContext
+from engine.settings import settings
 from engine.timeline import add_event
 
 from .models import OutboxMessage
@@ -18,7 +17,7 @@ from .models import OutboxMessage
 
 def tracking_url(case: Case) -> str:
     """The public tracking link of a case (its token is the only key)."""
-    base = current_app.config["MELDPUNT_BASE_URL"] if has_app_context() else "http://127.0.0.1:5000"
+    base = settings().base_url
     return f"{base.rstrip('/')}/volg/{case.tracking_token}"
 
 
@@ -90,7 +89,7 @@ def notify_reporter(ctx: ServiceContext, template: str) -> dict:
 def mail_thread(data: dict[str, Any]) -> dict[str, Any]:
     """For a case that came in by mail: send from the info address, in the citizen's thread (as its answers do)."""
     thread = [i for i in data.get("thread_ids") or [data.get("message_id")] if i]
-    info = current_app.config.get("MELDPUNT_INFO_ADDRESS") if has_app_context() else None
+    info = settings().info_address
     result = {"in_reply_to": thread[-1] if thread else None, "references": " ".join(thread[-10:]) or None}
     if info:  # without an info address the general sender (and its Reply-To) stays
         result["from_address"] = info

@@ -119,10 +119,6 @@ class Settings:
                 return setting.convert(self.config.get(variable))
         raise KeyError(variable)
 
-    def imap_port_or_default(self) -> int:
-        """The IMAP port: configured, or 993 with SSL and 143 without."""
-        return self.imap_port or (993 if self.imap_ssl else 143)
-
 
 def read_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     """Every setting from the environment, typed, under its variable name; ConfigError on a bad value."""

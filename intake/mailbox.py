@@ -69,8 +69,8 @@ class ImapSettings:
         configured = settings()
         if not configured.imap_host:
             return None
-        return cls(host=configured.imap_host, port=configured.imap_port_or_default(), ssl=configured.imap_ssl,
-                   starttls=configured.imap_starttls, user=configured.imap_user or "",
+        return cls(host=configured.imap_host, port=configured.imap_port or (993 if configured.imap_ssl else 143),
+                   ssl=configured.imap_ssl, starttls=configured.imap_starttls, user=configured.imap_user or "",
                    password=configured.imap_password or "", folder=configured.imap_folder)
 
 

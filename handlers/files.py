@@ -31,7 +31,10 @@ def sniff(content: bytes) -> tuple[str, str] | None:
 
 
 def storage_root() -> Path:
-    root = Path(settings().storage_path or "")
+    folder = settings().storage_path
+    if not folder:  # create_app always sets it; outside an app there is no folder to write to
+        raise RuntimeError("no storage folder outside an app (MELDPUNT_STORAGE_PATH)")
+    root = Path(folder)
     root.mkdir(parents=True, exist_ok=True)
     return root
 

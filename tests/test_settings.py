@@ -173,8 +173,7 @@ def test_the_message_names_the_variable_the_value_and_what_is_allowed(monkeypatc
                                            ("0", False), ("false", False), ("no", False), ("NEE", False),
                                            ("off", False)])
 def test_yes_no_settings_read_the_same_words_everywhere(monkeypatch, tmp_path, word, meaning):
-    # Before, MELDPUNT_IMAP_STARTTLS took only on/true/1/yes (so "ja" was silently no) and the SMTP flag
-    # took anything but 0/false/no/off (so "nee" was yes).
+    # Before, the flags took only on/true/1/yes: "ja" was silently no, and a typo ("onn") too.
     for variable in ("MELDPUNT_IMAP_STARTTLS", "MELDPUNT_SMTP_STARTTLS", "MELDPUNT_IMAP_SSL"):
         monkeypatch.setenv(variable, word)
     configured = Config(str(tmp_path))

@@ -3,10 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, has_app_context
-
 from engine import registry
 from engine.registry import ServiceContext
+from engine.settings import settings
 from engine.timeline import add_event
 from notifications.outbox import queue_mail, tracking_url
 
@@ -68,7 +67,7 @@ def notify_reporter(ctx: ServiceContext, template: str) -> dict:
 def mail_thread(data: dict[str, Any]) -> dict[str, Any]:
     """For a case that came in by mail: send from the info address, in the citizen's thread (as its answers do)."""
     thread = [i for i in data.get("thread_ids") or [data.get("message_id")] if i]
-    info = current_app.config.get("MELDPUNT_INFO_ADDRESS") if has_app_context() else None
+    info = settings().info_address
     result = {"in_reply_to": thread[-1] if thread else None, "references": " ".join(thread[-10:]) or None}
     if info:  # without an info address the general sender (and its Reply-To) stays
         result["from_address"] = info

@@ -3,19 +3,18 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from flask import current_app, has_app_context
-
 from engine.clock import utcnow
 from engine.db import db
 from engine.models import Case
 from engine.pending_rows import add_row
+from engine.settings import settings
 
 from .models import OutboxMessage
 
 
 def tracking_url(case: Case) -> str:
     """The public tracking link of a case (its token is the only key)."""
-    base = current_app.config["MELDPUNT_BASE_URL"] if has_app_context() else "http://127.0.0.1:5000"
+    base = settings().base_url
     return f"{base.rstrip('/')}/volg/{case.tracking_token}"
 
 

@@ -11,6 +11,7 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import event
 
 from engine.db import db
+from engine.settings import Settings, typed_config
 
 from .config import Config, engine_options
 from .url_ids import init_url_ids
@@ -72,6 +73,7 @@ def create_app(test_config: Optional[dict[str, Any]] = None) -> Flask:
     app.config.from_mapping(vars(Config(app.instance_path)))
     if test_config:
         app.config.update(test_config)
+        app.config.update(typed_config(test_config))  # text in a test's config is parsed like the environment
         if "SQLALCHEMY_ENGINE_OPTIONS" not in test_config:
             app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     load_domain()
@@ -114,7 +116,7 @@ def create_app(test_config: Optional[dict[str, Any]] = None) -> Flask:
     register_error_handlers(app)
     init_outage(app)
 
-    if app.config.get("MELDPUNT_SCHEDULER"):
+    if Settings(app.config).scheduler:
         from .scheduler import start_background_scheduler
 
         start_background_scheduler(app)

@@ -22,6 +22,7 @@ from wtforms.validators import DataRequired, Length
 
 from engine.clock import utcnow
 from engine.db import db
+from engine.settings import Settings
 from handlers.login_throttle import Refusal
 from handlers.models import User
 from handlers.staff_sessions import end_all_sessions
@@ -182,11 +183,11 @@ def _enforce_idle_timeout():
 def init_auth(app) -> None:
     """Wire Flask-Login and the idle timeout into the app."""
     login_manager.init_app(app)
-    app.permanent_session_lifetime = timedelta(minutes=app.config.get("MELDPUNT_SESSION_MINUTES", 60))
+    app.permanent_session_lifetime = timedelta(minutes=Settings(app.config).session_minutes)
     # Flask's own defaults (SameSite unset, never Secure) would win over setdefault, so these are set outright.
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     # A cookie marked Secure never travels over plain HTTP: only when the site is served over HTTPS.
-    app.config["SESSION_COOKIE_SECURE"] = str(app.config.get("MELDPUNT_BASE_URL") or "").lower().startswith("https://")
+    app.config["SESSION_COOKIE_SECURE"] = Settings(app.config).base_url.lower().startswith("https://")
     app.config["SESSION_REFRESH_EACH_REQUEST"] = True  # the cookie's lifetime counts from the last request
     app.before_request(_enforce_idle_timeout)

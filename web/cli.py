@@ -15,13 +15,13 @@ from engine import deploy as deployment
 from engine.db import db
 from engine.errors import EngineError
 from engine.models import ProcessDefinition
+from engine.settings import ConfigError
 from intake.mail_cli import mail_group
 from intake.open311_cli import open311_group
 from notifications.stopping import request_stop
 from reports.cli import report_group
 
 from .app import create_app, freeze_long_lived
-from .secret_key import ConfigError
 
 
 def _app_factory(test_config: dict | None = None):

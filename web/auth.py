@@ -164,7 +164,7 @@ def requires(action: str) -> Callable:
 
 
 def _may_in_template(action: str, target=None) -> bool:
-    """`may('action', target)` in templates: for the signed-in user, False for anyone else."""
+    """`may(action, target)` in templates: for the signed-in user, False for anyone else."""
     return bool(current_user.is_authenticated and may(current_user, action, target))
 
 

@@ -9,7 +9,8 @@ from engine.errors import InvalidInput
 from engine.models import WorkItem
 from engine.workitems import complete_work_item, get_item
 from handlers.groups import group_by_key
-from handlers.permissions import require
+from handlers.models import MELDKAMER
+from handlers.permissions import ALL, require, scope
 
 from ..url_ids import query_int
 from . import bp
@@ -39,9 +40,9 @@ def list_work_items():
             raise InvalidInput("unknown group", {"group": [f"no active group '{group_key}'"]})
         require(user, "queue.see", group, f"you are not a member of group '{group_key}'")
         query = query.where(WorkItem.group_id == group.id)
-    elif user.role != "admin":
-        ids = [grp.id for grp in user.groups] + ([group_by_key("meldkamer").id] if user.role == "meldkamer"
-                                                  and group_by_key("meldkamer") else [])
+    elif scope(user, "work.do") != ALL:  # the queues of the user's own groups, the meldkamer's for its desk
+        desk = group_by_key(MELDKAMER) if MELDKAMER in user.group_keys else None
+        ids = [grp.id for grp in user.groups] + ([desk.id] if desk else [])
         query = query.where(WorkItem.group_id.in_(ids))
     items = list(db.session.scalars(query.where(WorkItem.id > after).order_by(WorkItem.id).limit(limit)))
     next_after = items[-1].id if len(items) == limit else None

@@ -52,10 +52,6 @@ MATRIX: dict[str, tuple[str, ...]] = {
     "outbox.see":           (ALL, NO, NO, NO, NO, NO),  # the outbox, page and API
     "manage":               (ALL, NO, NO, NO, NO, NO),  # users, groups, routing, mail, privacy, keys, sessions
 }
-# Actions that change something: only for active users (the table already keeps the reporting role out).
-CHANGES = frozenset({"case.publish", "case.hand_over", "work.do", "work.assign", "melding.register",
-                     "message.deliver", "post.register", "reports.send", "manage"})
-
 Target = Union[Case, WorkItem, HandlerGroup, str, None]
 
 

@@ -16,7 +16,6 @@ ROLES = ("admin", "meldkamer", "behandelaar", "groepsverantwoordelijke", "onthaa
 GROUP_KINDS = ("desk", "internal", "external")
 MELDKAMER = "meldkamer"  # key of the dispatch desk's group and of its BPMN lane
 ONTHAAL = "onthaal"  # key of the front office's group (the info mailbox) and of its BPMN lane
-READ_ONLY_ROLES = {"rapportage"}
 
 memberships = Table(
     "memberships",
@@ -92,10 +91,12 @@ class User(db.Model):
         return keys
 
     def may_act_for(self, group_key: Optional[str]) -> bool:
-        """True when this user may complete work for the given group (the reporting role only reads)."""
-        if not self.active or self.role in READ_ONLY_ROLES:
-            return False
-        return self.role == "admin" or (group_key is not None and group_key in self.group_keys)
+        """True when this user may complete work for the given group (the "work.do" row of handlers/permissions.py;
+        the engine asks this without knowing the table)."""
+        from .permissions import ALL, OWN, scope  # the table reads this module's classes
+
+        cell = scope(self, "work.do")
+        return self.active and (cell == ALL or cell == OWN and group_key is not None and group_key in self.group_keys)
 
 
 def hash_token(token: str) -> str:

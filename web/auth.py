@@ -25,6 +25,7 @@ from engine.db import db
 from engine.settings import Settings
 from handlers.login_throttle import Refusal
 from handlers.models import User
+from handlers.permissions import may
 from handlers.staff_sessions import end_all_sessions
 
 from .i18n import LANGUAGES, translate
@@ -145,21 +146,27 @@ def set_language(lang: str):
     return response
 
 
-def roles_required(*roles: str) -> Callable:
-    """Login required, and one of the roles (admin always passes); others get 403."""
+def requires(action: str) -> Callable:
+    """Login required, and the permission table lets the user's role do `action` (handlers/permissions.py);
+    others get 403. Checks on one case or group follow in the view, with `may(user, action, target)`."""
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def wrapper(*args, **kwargs):
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
-            if roles and current_user.role != "admin" and current_user.role not in roles:
+            if not may(current_user, action):
                 abort(403)
             return view(*args, **kwargs)
 
         return wrapper
 
     return decorator
+
+
+def _may_in_template(action: str, target=None) -> bool:
+    """`may(action, target)` in templates: for the signed-in user, False for anyone else."""
+    return bool(current_user.is_authenticated and may(current_user, action, target))
 
 
 def _enforce_idle_timeout():
@@ -191,3 +198,4 @@ def init_auth(app) -> None:
     app.config["SESSION_COOKIE_SECURE"] = Settings(app.config).base_url.lower().startswith("https://")
     app.config["SESSION_REFRESH_EACH_REQUEST"] = True  # the cookie's lifetime counts from the last request
     app.before_request(_enforce_idle_timeout)
+    app.jinja_env.globals["may"] = _may_in_template

@@ -16,6 +16,7 @@ from engine.db import db
 from engine.errors import EngineError
 from engine.models import ProcessDefinition
 from engine.settings import ConfigError
+from handlers.models import ROLES
 from intake.mail_cli import mail_group
 from intake.open311_cli import open311_group
 from notifications.stopping import request_stop
@@ -151,8 +152,7 @@ def user_group() -> None:
 
 @user_group.command("add")
 @click.argument("username")
-@click.option("--role", required=True, type=click.Choice(["admin", "meldkamer", "behandelaar",
-                                                          "groepsverantwoordelijke", "onthaal", "rapportage"]))
+@click.option("--role", required=True, type=click.Choice(ROLES))
 @click.option("--group", "groups", multiple=True, help="Key of a handler group (repeatable).")
 @click.option("--name", default=None, help="Display name (default: the username).")
 @click.option("--email", default=None)

@@ -10,7 +10,7 @@ from engine.settings import settings
 from intake.mail_intake import retry_failed
 from intake.mail_models import OUTCOMES, IncomingMail
 
-from ..auth import roles_required
+from ..auth import requires
 from ..i18n import translate
 from . import bp
 
@@ -18,7 +18,7 @@ PAGE = 200
 
 
 @bp.get("/beheer/inkomende-mail")
-@roles_required("admin")
+@requires("manage")
 def admin_incoming_mail():
     """The newest incoming mails: new case, added to a case, bounce, ignored (and why), failed."""
     outcome = request.args.get("uitkomst")
@@ -31,7 +31,7 @@ def admin_incoming_mail():
 
 
 @bp.post("/beheer/inkomende-mail/opnieuw")
-@roles_required("admin")
+@requires("manage")
 def admin_incoming_mail_retry():
     """Process a failed mail again (after the cause was fixed); the mail is named in the form."""
     mail_id = parse_id(request.form.get("mail_id", ""))

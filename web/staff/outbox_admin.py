@@ -11,7 +11,7 @@ from notifications.models import OutboxMessage
 from notifications.resend import resend_failed
 from notifications.sender_state import current_state
 
-from ..auth import roles_required
+from ..auth import requires
 from ..i18n import translate
 from . import bp
 
@@ -19,7 +19,7 @@ STATUSES = ("pending", "sent", "failed")
 
 
 @bp.get("/beheer/uitgaand")
-@roles_required("admin")
+@requires("outbox.see")
 def outbox():
     """The newest outbox rows (queued, sent, failed) and whether the mail server can be reached."""
     status = request.args.get("status")
@@ -33,7 +33,7 @@ def outbox():
 
 
 @bp.post("/beheer/uitgaand/opnieuw")
-@roles_required("admin")
+@requires("manage")
 def outbox_retry():
     """Queue one failed mail (mail_id) or every failed mail (alle=1) again; written on each case's timeline."""
     everything = request.form.get("alle") == "1"

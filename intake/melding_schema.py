@@ -7,9 +7,10 @@ checked by email-validator, a phone number of digits, spaces and + ( ) . / - wit
 lat and lon in WGS-84 degrees, both or neither.
 
 Every message is a `Problem`: the Dutch text (what the staff API returns), its template and parameters
-(the public form translates them) and a code (Open311 words its own English errors from it). Channels
-differ only where their users need it: Open311 may leave the description out (the service name stands
-in), the public form and Open311 need a place, the public form needs a way to reach the reporter.
+(the public form translates them; `limit` is the limit broken, where there is one) and a code (Open311
+words its own English errors from it). Channels differ only where their users need it: Open311 may leave
+the description out (the service name stands in), the public form and Open311 need a place, the public
+form needs a way to reach the reporter.
 """
 from __future__ import annotations
 
@@ -107,7 +108,7 @@ class LocationSchema(Schema):
         unknown = RAISE
 
     address = Text(max_length=MAX_ADDRESS, too_long=lambda limit, _length: Problem(
-        "too_long", "Het adres is te lang (maximaal {count} tekens).", count=limit))
+        "too_long", "Het adres is te lang (maximaal {count} tekens).", count=limit, limit=limit))
     lat = Coordinate(LATITUDE)
     lon = Coordinate(LONGITUDE)
 
@@ -126,9 +127,9 @@ class ReporterSchema(Schema):
         unknown = RAISE
 
     name = Text(max_length=MAX_NAME, too_long=lambda limit, _length: Problem(
-        "too_long", "Uw naam is te lang (maximaal {count} tekens).", count=limit))
+        "too_long", "Uw naam is te lang (maximaal {count} tekens).", count=limit, limit=limit))
     email = Text(max_length=MAX_EMAIL, too_long=lambda limit, _length: Problem(
-        "too_long", "Dit e-mailadres is te lang.", count=limit))
+        "too_long", "Dit e-mailadres is te lang.", count=limit, limit=limit))
     phone = Text(max_length=MAX_PHONE, too_long=lambda _limit, _length: bad_phone())
     language = fields.String(load_default="nl")
 
@@ -171,7 +172,7 @@ class MeldingSchema(Schema):
     description = Text(required=True, max_length=MAX_DESCRIPTION,
                        too_long=lambda limit, length: Problem(
                            "too_long", "Uw beschrijving is te lang: {count} tekens, maximaal {max} tekens.",
-                           count=length, max=limit),
+                           count=length, max=limit, limit=limit),
                        metadata={"minLength": MIN_DESCRIPTION},
                        error_messages={"required": Problem("required", "Beschrijf het probleem."),
                                        "null": Problem("required", "Beschrijf het probleem.")})
@@ -193,7 +194,7 @@ class MeldingSchema(Schema):
                 errors["description"] = [Problem("required", "Beschrijf het probleem.")]
             elif len(description) < MIN_DESCRIPTION:
                 errors["description"] = [Problem("too_short", "Beschrijf het probleem in minstens {count} tekens.",
-                                                 count=MIN_DESCRIPTION)]
+                                                 count=MIN_DESCRIPTION, limit=MIN_DESCRIPTION)]
         if "channel" in data and data["channel"] not in CHANNELS:
             errors["channel"] = [Problem("choice", "Kies een kanaal uit de lijst.")]
         place = data.get("location")

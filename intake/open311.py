@@ -222,8 +222,8 @@ OPEN311_FIELDS = {("description",): "description", ("location", "address"): "add
                   "last_name", ("reporter", "email"): "email", ("reporter", "phone"): "phone"}
 OPEN311_WORDING = {
     "required": "{field} is required",
-    "too_short": "{field} is shorter than {count} characters",
-    "too_long": "{field} is longer than {count} characters",
+    "too_short": "{field} is shorter than {limit} characters",
+    "too_long": "{field} is longer than {limit} characters",
     "number": "{field} must be a number (WGS-84 degrees)",
     "range": "{field} must be between -{limit} and {limit}",
     "pair": "send lat and long together",
@@ -246,10 +246,7 @@ def checked_melding(form: Any, name: Optional[str]) -> dict[str, Any]:
         path, problem = problems(err.messages)[0]
         field = OPEN311_FIELDS.get(path, ".".join(path))
         wording = OPEN311_WORDING.get(getattr(problem, "code", ""), "{field}: {problem}")
-        params = getattr(problem, "params", {})
-        if "count" in params and problem.code == "too_long":
-            params = {**params, "count": params.get("max", params["count"])}
-        raise _bad(wording.format(field=field, problem=problem, **params)) from None
+        raise _bad(wording.format(field=field, problem=problem, **getattr(problem, "params", {}))) from None
 
 
 def _check_inputs(form: Any) -> None:

@@ -138,7 +138,7 @@ FORM_FIELDS = {("description",): "description", ("location", "address"): "addres
                ("reporter", "phone"): "phone"}
 
 
-def dutch(message: Any) -> str:
+def worded(message: Any) -> str:
     """A schema message in the reader's language (a Problem carries its template)."""
     if not isinstance(message, Problem):
         return translate("Uw melding kon niet verwerkt worden. Controleer uw gegevens en probeer opnieuw.")
@@ -159,7 +159,7 @@ def parse_form() -> tuple[dict[str, Any], list[tuple[CleanImage, str]], dict[str
     except ValidationError as err:
         data = {"description": "", "location": {}, "reporter": {}}
         for path, message in problems(err.messages):
-            errors.setdefault(FORM_FIELDS.get(path, "_form"), [dutch(message)])
+            errors.setdefault(FORM_FIELDS.get(path, "_form"), [worded(message)])
     if not values["email"] and not values["phone"]:
         errors["contact"] = [translate("Geef een e-mailadres of een telefoonnummer, zodat we u kunnen "
                                        "bereiken. Met een e-mailadres krijgt u ook mails over de status.")]

@@ -154,3 +154,11 @@ def test_a_place_is_needed_only_where_the_channel_asks_for_it():
     assert errors_of({"description": "Lamp kapot"}) == {}
     assert errors_of({"description": "Lamp kapot"}, require_location=True) == {
         ("location", "address"): "Vul het adres of de plaats in waar het probleem is."}
+
+
+def test_the_public_form_words_the_schema_s_messages_in_the_reader_s_language(client):
+    client.set_cookie("lang", "en")
+    status, shown = via_form(client, {**GOOD, "description": "kapot", "lat": "91", "lon": "4"})
+    assert status == 422
+    assert shown["description"] == "Describe the problem in at least 10 characters."
+    assert shown["lat"] == "The latitude lies between -90 and 90."

@@ -297,58 +297,6 @@ def suggest_group(ctx: ServiceContext) -> dict:
 
 RULE_FIELDS = ("name", "position", "active", "group", "category", "channel", "keywords", "area_name",
                "min_lat", "max_lat", "min_lon", "max_lon")
-BOUNDS = (("min_lat", "max_lat", -90.0, 90.0, "breedtegraad"), ("min_lon", "max_lon", -180.0, 180.0, "lengtegraad"))
-
-
-def _text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
-
-
-def _given(value: Any) -> bool:
-    """Something was chosen: an object or id, or non-empty text."""
-    return value is not None and (not isinstance(value, str) or value.strip() != "")
-
-
-def _flag(value: Any, default: bool = True) -> bool:
-    if value is None:
-        return default
-    if isinstance(value, bool):
-        return value
-    return _text(value).lower() in ("on", "true", "1", "ja", "yes")
-
-
-def _number(value: Any) -> Optional[float]:
-    """A float from a form value ('51,03' with a decimal comma too); None when empty; ValueError when not a number."""
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        number = float(value)
-    else:
-        text = _text(value).replace(",", ".")
-        if not text:
-            return None
-        number = float(text)
-    if not math.isfinite(number):
-        raise ValueError(value)
-    return number
-
-
-def _lookup_group(value: Any) -> Optional[HandlerGroup]:
-    if isinstance(value, HandlerGroup):
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return db.session.get(HandlerGroup, value)
-    key = _text(value)
-    return db.session.scalar(select(HandlerGroup).where(HandlerGroup.key == key)) if key else None
-
-
-def _lookup_category(value: Any) -> Optional[Category]:
-    if isinstance(value, Category):
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return db.session.get(Category, value)
-    key = _text(value)
-    return db.session.scalar(select(Category).where(Category.key == key)) if key else None
 
 
 def _channels() -> tuple[str, ...]:
@@ -362,94 +310,15 @@ def next_position() -> int:
 
 
 def _validated(fields: dict[str, Any], current: Optional[RoutingRule]) -> dict[str, Any]:
-    """Check the fields of a rule; returns clean values or raises InvalidInput with Dutch messages per field."""
-    errors: dict[str, list[str]] = {}
-    clean: dict[str, Any] = {}
+    """Check the fields of a rule (handlers/routing_schema.py); clean values, or InvalidInput with Dutch messages."""
+    from marshmallow import ValidationError
 
-    name = " ".join(_text(fields.get("name")).split())
-    if not name:
-        errors["name"] = ["vul een naam in"]
-    elif len(name) > 200:
-        errors["name"] = ["hoogstens 200 tekens"]
-    clean["name"] = name
+    from .routing_schema import rule_fields  # the schema builds on this module
 
-    raw_position = fields.get("position")
-    if raw_position is None or _text(raw_position) == "":
-        clean["position"] = current.position if current is not None and current.position is not None \
-            else next_position()
-    else:
-        try:
-            if isinstance(raw_position, bool):
-                raise ValueError
-            position = int(raw_position) if isinstance(raw_position, int) else int(_text(raw_position))
-            if position < 0:
-                raise ValueError
-            clean["position"] = position
-        except (TypeError, ValueError):
-            errors["position"] = ["een geheel getal van 0 of meer"]
-
-    clean["active"] = _flag(fields.get("active"), default=True)
-
-    raw_group = fields.get("group")
-    group = _lookup_group(raw_group)
-    if group is None:
-        errors["group"] = ["onbekende groep" if _given(raw_group) else "kies een behandelaarsgroep"]
-    elif not _group_usable(group):
-        errors["group"] = ["kies een actieve behandelaarsgroep (geen meldkamer, aannemer of inactieve groep)"]
-    clean["group"] = group
-
-    raw_category = fields.get("category")
-    category = _lookup_category(raw_category)
-    if category is None and _given(raw_category):
-        errors["category"] = ["onbekende categorie"]
-    clean["category"] = category
-
-    channel = _text(fields.get("channel")) or None
-    if channel is not None and channel not in _channels():
-        errors["channel"] = ["kies een kanaal uit de lijst"]
-    clean["channel"] = channel
-
-    keywords = split_keywords(_text(fields.get("keywords")))
-    if any(not k.rstrip("*").strip() for k in keywords):
-        errors["keywords"] = ["een trefwoord moet meer zijn dan een sterretje"]
-    elif len(", ".join(keywords)) > 2000:
-        errors["keywords"] = ["hoogstens 2000 tekens"]
-    clean["keywords"] = ", ".join(keywords) or None
-
-    bounds: dict[str, Optional[float]] = {}
-    for low, high, minimum, maximum, label in BOUNDS:
-        for name_ in (low, high):
-            try:
-                value = _number(fields.get(name_))
-            except (TypeError, ValueError):
-                errors[name_] = ["geef een getal, bijvoorbeeld 51.0278"]
-                bounds[name_] = None
-                continue
-            if value is not None and not minimum <= value <= maximum:
-                errors[name_] = [f"een {label} ligt tussen {minimum:g} en {maximum:g}"]
-            bounds[name_] = value
-    given = [n for n, v in bounds.items() if v is not None]
-    typed = [n for n in bounds if _given(fields.get(n))]
-    if given and len(typed) < 4:
-        for name_ in bounds:
-            if name_ not in typed:
-                errors.setdefault(name_, []).append("vul alle vier de grenzen van het gebied in, of geen enkele")
-    if len(given) == 4:
-        for low, high, _minimum, _maximum, label in BOUNDS:
-            if low not in errors and high not in errors and not bounds[low] < bounds[high]:
-                errors.setdefault(high, []).append(f"de maximale {label} moet groter zijn dan de minimale")
-    clean.update(bounds if len(given) == 4 else dict.fromkeys(bounds))
-
-    area_name = " ".join(_text(fields.get("area_name")).split()) or None
-    if area_name and not typed:
-        errors["area_name"] = ["vul ook de grenzen van het gebied in"]
-    elif area_name and len(area_name) > 200:
-        errors["area_name"] = ["hoogstens 200 tekens"]
-    clean["area_name"] = area_name if typed else None
-
-    if errors:
-        raise InvalidInput("de regel kon niet bewaard worden", errors)
-    return clean
+    try:
+        return rule_fields(fields, current)
+    except ValidationError as err:
+        raise InvalidInput("de regel kon niet bewaard worden", err.messages) from err
 
 
 def _apply(rule: RoutingRule, clean: dict[str, Any]) -> None:

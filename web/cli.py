@@ -162,9 +162,16 @@ def user_group() -> None:
 def user_add(username: str, role: str, groups: tuple[str, ...], name: str | None, email: str | None,
              token: bool, password: bool) -> None:
     """Add a staff user (or update role and groups of an existing one)."""
+    from marshmallow import ValidationError
+
     from handlers.groups import group_by_key
     from handlers.models import User
+    from handlers.people_schemas import staff_email
 
+    try:
+        email = staff_email(email) if email else None
+    except ValidationError:
+        raise click.BadParameter(f"'{email}' is not an e-mail address", param_hint="--email") from None
     user = db.session.scalar(select(User).where(User.username == username))
     existing = user is not None
     if user is None:

@@ -16,13 +16,13 @@ from __future__ import annotations
 import math
 import re
 import time
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any, Optional
 
-from sqlalchemy import func, select
+from marshmallow import ValidationError
+from sqlalchemy import select
 
 from engine import registry
 from engine.db import db
@@ -30,11 +30,11 @@ from engine.errors import InvalidInput, NotFound
 from engine.registry import ServiceContext
 from engine.timeline import add_event
 
-from .case_kinds import CHANNELS
 from .models import Category, HandlerGroup, RoutingRule
+from .routing_schema import DEFAULT_POSITION_STEP, _group_usable, next_position, rule_fields  # noqa: F401 (next_position: used by the admin page)
+from .routing_words import fold, split_keywords
 
 NO_GROUP_REASON = "Geen regel of categorie: de meldkamer kiest de groep"
-DEFAULT_POSITION_STEP = 10
 # Endings that still count as the same word: plural and diminutive (lamp -> lampen, lampje, lampjes).
 _WORD_ENDINGS = r"(?:'s|s|en|n|je|jes|tje|tjes|pje|pjes)?"
 
@@ -79,25 +79,9 @@ class RoutingDecision:
 
 # ---------------------------------------------------------------------------------------------- matching
 
-def _fold(text: str) -> str:
-    """Lower case without accents, so 'Café' and 'cafe' compare equal."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
-
-
-def split_keywords(keywords: Optional[str]) -> list[str]:
-    """The rule's keywords: comma separated, trimmed, empty ones and repeats left out."""
-    seen: dict[str, str] = {}
-    for part in (keywords or "").split(","):
-        word = " ".join(part.split())
-        if word and _fold(word) not in seen:
-            seen[_fold(word)] = word
-    return list(seen.values())
-
-
 def _keyword_pattern(keyword: str) -> re.Pattern:
     prefix = keyword.endswith("*")
-    words = _fold(keyword.rstrip("*")).split()
+    words = fold(keyword.rstrip("*")).split()
     body = r"\s+".join(re.escape(w) for w in words)
     tail = r"\w*" if prefix else _WORD_ENDINGS + r"(?!\w)"
     return re.compile(r"(?<!\w)" + body + tail)
@@ -107,7 +91,7 @@ def keyword_found(keyword: str, description: str) -> bool:
     """True when the keyword occurs in the description as a (whole-ish) word."""
     if not keyword.rstrip("*").strip():
         return False
-    return _keyword_pattern(keyword).search(_fold(description)) is not None
+    return _keyword_pattern(keyword).search(fold(description)) is not None
 
 
 def _category_chain(category: Optional[Category]) -> list[Category]:
@@ -152,10 +136,6 @@ def describe_conditions(rule: Any) -> str:
     if _has_area(rule):
         parts.append(f"in gebied {area_label(rule)}")
     return ", ".join(parts) or "geen voorwaarden: geldt voor elke melding"
-
-
-def _group_usable(group: Optional[HandlerGroup]) -> bool:
-    return group is not None and group.active and group.kind == "internal"
 
 
 def check_rule(rule: Any, sample: RoutingSample) -> tuple[bool, str]:
@@ -299,22 +279,8 @@ RULE_FIELDS = ("name", "position", "active", "group", "category", "channel", "ke
                "min_lat", "max_lat", "min_lon", "max_lon")
 
 
-def _channels() -> tuple[str, ...]:
-    return CHANNELS
-
-
-def next_position() -> int:
-    """A position after every saved rule."""
-    highest = db.session.scalar(select(func.max(RoutingRule.position)))
-    return (highest or 0) + DEFAULT_POSITION_STEP
-
-
 def _validated(fields: dict[str, Any], current: Optional[RoutingRule]) -> dict[str, Any]:
     """Check the fields of a rule (handlers/routing_schema.py); clean values, or InvalidInput with Dutch messages."""
-    from marshmallow import ValidationError
-
-    from .routing_schema import rule_fields  # the schema builds on this module
-
     try:
         return rule_fields(fields, current)
     except ValidationError as err:

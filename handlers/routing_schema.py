@@ -9,16 +9,28 @@ import math
 from typing import Any, Optional
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validates_schema
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engine.db import db
 
+from .case_kinds import CHANNELS
 from .models import Category, HandlerGroup, RoutingRule
-from .routing import _channels, _group_usable, next_position, split_keywords
+from .routing_words import split_keywords
 
 MAX_NAME, MAX_KEYWORDS = 200, 2000
 BOUNDS = (("min_lat", "max_lat", -90.0, 90.0, "breedtegraad"), ("min_lon", "max_lon", -180.0, 180.0, "lengtegraad"))
 CHOOSE_GROUP = "kies een behandelaarsgroep"
+DEFAULT_POSITION_STEP = 10  # new rules go after every saved one, with room to slot one in between
+
+
+def _group_usable(group: Optional[HandlerGroup]) -> bool:
+    return group is not None and group.active and group.kind == "internal"
+
+
+def next_position() -> int:
+    """A position after every saved rule."""
+    highest = db.session.scalar(select(func.max(RoutingRule.position)))
+    return (highest or 0) + DEFAULT_POSITION_STEP
 
 
 def _text(value: Any) -> str:
@@ -142,7 +154,7 @@ class RuleSchema(Schema):
         elif "group" in data and not _group_usable(data["group"]):
             errors["group"] = ["kies een actieve behandelaarsgroep (geen meldkamer, aannemer of inactieve groep)"]
         channel = _text(data.get("channel")) or None
-        if channel is not None and channel not in _channels():
+        if channel is not None and channel not in CHANNELS:
             errors["channel"] = ["kies een kanaal uit de lijst"]
         keywords = split_keywords(_text(data.get("keywords")))
         if any(not k.rstrip("*").strip() for k in keywords):

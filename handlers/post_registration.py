@@ -1,5 +1,5 @@
 """The rules for registering a scanned letter (what the postkamer types on /werk/post/nieuw), as a marshmallow
-schema; the scan itself is checked by handlers/post_intake.py.
+schema; the scan itself is checked by intake/post_intake.py.
 
 Messages are Dutch: the postkamer reads them next to the field (English in web/translations/post.py).
 """

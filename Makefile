@@ -27,8 +27,10 @@ BENCH_ARGS ?= --serve-load --queues --figures --timers
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
+# Style (ruff) and the one-way layers between the packages (.importlinter, see the README's layout).
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy
 
 clean:

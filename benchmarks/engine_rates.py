@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from engine import deploy
 from engine.db import db
 from engine.models import Case, WorkItem
-from engine.workitems import complete_work_item
+from engine.task_completion import complete_work_item
 from handlers.models import User
 from handlers.seed import seed_demo_users, seed_reference_data
 from intake.meldingen import register_melding

@@ -53,7 +53,7 @@ class Case(Model):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     reference: Mapped[Optional[str]] = mapped_column(String(30), unique=True)
-    kind: Mapped[str] = mapped_column(String(20), default="melding")
+    kind: Mapped[str] = mapped_column(String(20))  # registered in handlers/case_kinds.py
     channel: Mapped[str] = mapped_column(String(20), default="web")
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"))
     state: Mapped[Optional[str]] = mapped_column(Text)

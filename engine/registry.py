@@ -1,6 +1,6 @@
-"""Registries the engine dispatches to: service-task operators and user-task forms.
+"""Registries the engine dispatches to: service-task operators, user-task forms, queues, kinds and lanes.
 
-`handlers` and `notifications` register their functions here, so the engine never imports them and
+`handlers` register their functions here, so the engine never imports them and
 BPMN models can only reach functions that were registered on purpose.
 """
 from __future__ import annotations
@@ -92,3 +92,29 @@ def group_resolver(fn: GroupResolver) -> GroupResolver:
 def resolve_group(case: Any, lane: Optional[str], props: dict[str, Any]) -> Optional[int]:
     """The group id whose queue gets a task in `lane` of `case`."""
     return _group_resolver[0](case, lane, props)
+
+
+# What the engine is told about the kinds of case and the lanes, so it names none of them itself.
+_reference_prefixes: dict[str, str] = {}
+_undated_lanes: set[str] = set()
+UNKNOWN_KIND_PREFIX = "Z"
+
+
+def case_kind(kind: str, reference_prefix: str) -> None:
+    """Register a kind of case with the letter its references start with (M2026-000042)."""
+    _reference_prefixes[kind] = reference_prefix
+
+
+def reference_prefix(kind: str) -> str:
+    """The reference letter of a kind of case; Z for a kind nobody registered."""
+    return _reference_prefixes.get(kind, UNKNOWN_KIND_PREFIX)
+
+
+def undated_lane(lane: str) -> None:
+    """Register a lane whose work items get no due date (a desk that only passes cases on)."""
+    _undated_lanes.add(lane)
+
+
+def lane_has_deadline(lane: Optional[str]) -> bool:
+    """Whether work items in `lane` are due at the case's deadline."""
+    return lane not in _undated_lanes

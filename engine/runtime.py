@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import statuses
+from . import registry, statuses
 from .clock import utcnow
 from .db import db
 from .deploy import latest_ref, spec_for
@@ -34,7 +34,6 @@ from .workitems import sync_work_items
 ENGINE = SafeScriptEngine()
 SERIALIZER = make_serializer(spec_for)
 MAX_ENGINE_STEPS = 500
-REFERENCE_PREFIX = {"melding": "M", "post": "P", "mail": "I"}
 T = TypeVar("T")
 
 
@@ -158,8 +157,8 @@ class CaseRun:
 
 
 def new_reference(kind: str, case_id: int, year: int) -> str:
-    """Human reference such as M2026-000042 (M melding, P post, I infomail)."""
-    return f"{REFERENCE_PREFIX.get(kind, 'Z')}{year}-{case_id:06d}"
+    """Human reference such as M2026-000042: the letter its kind registered (handlers/case_kinds.py)."""
+    return f"{registry.reference_prefix(kind)}{year}-{case_id:06d}"
 
 
 def commit_or_explain(case_id: Optional[int]) -> None:

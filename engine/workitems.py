@@ -1,4 +1,4 @@
-"""Work items: READY manual tasks as queue rows, and completing them with validated form data."""
+"""Work items: READY manual tasks as queue rows, and validating the form data that completes them."""
 from __future__ import annotations
 
 from contextvars import ContextVar
@@ -6,17 +6,15 @@ from typing import Any, Optional, Protocol, cast
 
 from marshmallow import ValidationError
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
-from sqlalchemy.orm.attributes import set_committed_value
 
 from . import registry
 from .clock import utcnow
 from .db import db
-from .errors import Conflict, Forbidden, InvalidInput, NotFound
+from .errors import InvalidInput, NotFound
 from .models import Case, WorkItem
 from .pending_rows import add_row
-from .timeline import add_event
 
 
 class Actor(Protocol):
@@ -56,10 +54,10 @@ def sync_work_items(case: Case, workflow: Any, keep_with: Optional[tuple[Optiona
         group_id = registry.resolve_group(case, lane, props)
         kept = bool(keep_with and keep_with[0] is not None and keep_with[0] == group_id)
         assignee = keep_with[1] if keep_with and kept else None
+        due_at = case.deadline_at if registry.lane_has_deadline(lane) else None
         row = dict(case_id=case.id, task_id=task_id, task_name=task.task_spec.name,
                    title=task.task_spec.bpmn_name or task.task_spec.name, lane=lane, form_key=props.get("form"),
-                   group_id=group_id, assignee_id=assignee, due_at=case.deadline_at if lane != "meldkamer" else None,
-                   returned_reason=mark if kept else None)
+                   group_id=group_id, assignee_id=assignee, due_at=due_at, returned_reason=mark if kept else None)
         # Every save is followed by its commit and nothing reads new items back in between: they go out
         # with the commit's other rows (engine/pending_rows.py).
         add_row(db.session, WorkItem, {**row, "status": "open", "created_at": utcnow()})
@@ -114,41 +112,3 @@ def get_item(item_id: int) -> WorkItem:
     if item is None:
         raise NotFound(f"work item {item_id} does not exist")
     return item
-
-
-def complete_work_item(item_id: int, user: Actor, form_data: Any) -> Case:
-    """Complete the task behind a work item with form data, then run the case until it waits again."""
-    from .runtime import CaseRun, commit_or_explain, run_guarded  # runtime imports this module
-
-    item = get_item(item_id)
-    group_key = item.group.key if item.group is not None else None
-    if not user.may_act_for(group_key):
-        raise Forbidden(f"you may not act for group '{group_key}'")
-    if item.status != "open":
-        raise Conflict(f"work item {item_id} is no longer open ({item.status})")
-    values = validate_form(item.form_key, form_data, case_id=item.case_id)
-    case_id = item.case_id
-
-    def act() -> Case:
-        run = cast(CaseRun, CaseRun.open(case_id, actor=user.display_name, user_id=user.id))  # None only if skip_locked
-        # Claim the item with a conditional UPDATE: of two people completing it at once, one wins.
-        done = {"status": "completed", "completed_at": utcnow(), "completed_by_id": user.id}
-        claimed = db.session.execute(update(WorkItem).where(WorkItem.id == item_id, WorkItem.status == "open")
-                                     .values(**done).execution_options(synchronize_session=False))
-        if cast(CursorResult[Any], claimed).rowcount != 1:  # an UPDATE returns a CursorResult
-            raise Conflict(f"work item {item_id} is no longer open")
-        for name, value in done.items():  # the row already says so; keep the object in step without an UPDATE
-            set_committed_value(item, name, value)
-        task = run.ready_manual_task(item.task_id)
-        task.set_data(**values)
-        task.run()
-        note = values.get("note")
-        shown = {k: v for k, v in values.items() if k != "note"}
-        add_event(run.case, "task_completed", actor=user.display_name, user_id=user.id, note=note,
-                  data={"task": item.task_name, "title": item.title, "form": shown})
-        run.run_engine()
-        run.save(keep_with=(item.group_id, user.id))
-        commit_or_explain(case_id)
-        return run.case
-
-    return run_guarded(case_id, user.display_name, act)

@@ -4,7 +4,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Optional
 
-from flask import current_app
 from sqlalchemy import select
 
 from engine import registry
@@ -12,6 +11,7 @@ from engine.db import db
 from engine.errors import InvalidInput
 from engine.models import Case
 from engine.registry import ServiceContext
+from engine.settings import settings
 from engine.timeline import add_event
 from notifications.outbox import queue_mail
 
@@ -38,10 +38,6 @@ def suggestion_usable(case_id: Optional[int]) -> bool:
     row = db.session.execute(select(HandlerGroup.active, HandlerGroup.kind)
                              .join(Case, Case.suggested_group_id == HandlerGroup.id).where(Case.id == case_id)).first()
     return row is not None and bool(row.active) and row.kind == "internal"
-
-
-def _setting(name: str, default):
-    return current_app.config.get(name, default) if current_app else default
 
 
 @registry.service("case.dispatch")
@@ -125,7 +121,7 @@ def escalate(ctx: ServiceContext) -> None:
 def pause_deadline(ctx: ServiceContext) -> None:
     """Stop the deadline clock while the reporter is asked for information."""
     ctx.data["paused_at"] = ctx.now.isoformat()
-    ctx.data["reaction_window"] = _setting("MELDPUNT_REACTION_WINDOW", "P5D")
+    ctx.data["reaction_window"] = settings().reaction_window
 
 
 @registry.service("deadline.resume")

@@ -15,15 +15,14 @@ from notifications.outbox import queue_mail
 
 from .groups import group_by_key
 from .models import User
-
-LEAD_ROLES = {"groepsverantwoordelijke", "admin", "meldkamer"}
+from .permissions import may
 
 
 def _open_item(item_id: int, user: User) -> WorkItem:
     item = db.session.get(WorkItem, item_id)
     if item is None:
         raise NotFound(f"work item {item_id} does not exist")
-    if not user.may_act_for(item.group.key if item.group else None):
+    if not may(user, "work.do", item):
         raise Forbidden("this work belongs to another group")
     lock_case(item.case_id)
     db.session.refresh(item)
@@ -60,7 +59,7 @@ def take_over(item_id: int, user: User, note: Optional[str] = None) -> WorkItem:
 def assign(item_id: int, user: User, colleague_id: int) -> WorkItem:
     """Give a work item to a colleague of the same group (leads and the meldkamer)."""
     item = _open_item(item_id, user)
-    if user.role not in LEAD_ROLES and colleague_id != user.id:
+    if colleague_id != user.id and not may(user, "work.assign", item):
         raise Forbidden("only a group lead or the meldkamer assigns work to colleagues")
     colleague = db.session.get(User, colleague_id)
     group_key = item.group.key if item.group else None
@@ -77,7 +76,7 @@ def hand_over(case_id: int, user: User, to_group_key: str, note: str) -> Case:
     """Warm handover: the case and its open work move to another group, with a note on the timeline."""
     case = lock_case(case_id)
     source = case.group
-    if source is None or not user.may_act_for(source.key):
+    if source is None or not may(user, "case.hand_over", case):
         raise Forbidden("only the group handling the case can hand it over")
     if not (note or "").strip():
         raise InvalidInput("a handover needs a note for the new group", {"note": ["write a note"]})

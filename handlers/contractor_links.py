@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional, Union
 
-from flask import current_app
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import func, select
 
@@ -17,6 +16,7 @@ from engine.db import db
 from engine.errors import Conflict
 from engine.messages import deliver_message
 from engine.models import Case, CaseEvent
+from engine.settings import settings
 from engine.timeline import add_event, events_of
 
 from .files import storage_root, store_file
@@ -26,7 +26,6 @@ from .redaction import hide_reporter_data
 from .signed_links import LinkError, LinkExpired, LinkInvalid, load_signed, serializer  # noqa: F401 (re-exported)
 
 SALT = "contractor-order"
-DEFAULT_LINK_DAYS = 30
 MAX_TOKEN_LENGTH = 400  # ours are under 100 characters; refuse anything absurd before parsing it
 OPEN_STATUSES = ("open", "planned")
 PHOTO_TYPES = ("image/jpeg", "image/png")
@@ -46,7 +45,7 @@ def _serializer() -> URLSafeTimedSerializer:
 
 def link_days() -> float:
     """How many days a link stays valid (MELDPUNT_CONTRACTOR_LINK_DAYS, default 30)."""
-    return float(current_app.config.get("MELDPUNT_CONTRACTOR_LINK_DAYS", DEFAULT_LINK_DAYS))
+    return float(settings().contractor_link_days)
 
 
 def make_token(order: ContractorOrder) -> str:
@@ -56,7 +55,7 @@ def make_token(order: ContractorOrder) -> str:
 
 def make_portal_url(order: ContractorOrder) -> str:
     """The contractor's link to this one order, for the order and reminder mails."""
-    base = current_app.config["MELDPUNT_BASE_URL"].rstrip("/")
+    base = settings().base_url.rstrip("/")
     return f"{base}/opdracht/{make_token(order)}"
 
 

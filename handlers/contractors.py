@@ -4,6 +4,7 @@ from __future__ import annotations
 from engine import registry
 from engine.db import db
 from engine.registry import ServiceContext
+from engine.settings import settings
 from engine.timeline import add_event
 from notifications.outbox import queue_mail
 
@@ -12,12 +13,6 @@ from .groups import group_by_key, leads_and_desk
 from .models import ContractorOrder
 
 REPORT_RESULTS = {"planned": "gepland", "done": "uitgevoerd", "refused": "geweigerd"}
-
-
-def _setting(name: str, default: str) -> str:
-    from flask import current_app
-
-    return current_app.config.get(name, default) if current_app else default
 
 
 def _open_order(ctx: ServiceContext) -> ContractorOrder | None:
@@ -36,8 +31,8 @@ def order_from_contractor(ctx: ServiceContext) -> dict:
     db.session.add(order)
     db.session.flush()
     ctx.data["contractor_order_id"] = order.id
-    ctx.data["contractor_reminder"] = _setting("MELDPUNT_CONTRACTOR_REMINDER", "P3D")
-    ctx.data["contractor_escalation"] = _setting("MELDPUNT_CONTRACTOR_ESCALATION", "P7D")
+    ctx.data["contractor_reminder"] = settings().contractor_reminder
+    ctx.data["contractor_escalation"] = settings().contractor_escalation
     if contractor.email:
         queue_mail(ctx.case, contractor.email, "aannemer_opdracht", recipient_kind="aannemer",
                    data={"order_id": order.id, "instructions": order.instructions, "contractor": contractor.name,

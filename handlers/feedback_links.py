@@ -7,13 +7,11 @@ a link from an earlier closing cannot answer for a later one after the case was 
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Optional
 from urllib.parse import urlencode
 
-from flask import current_app
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import func, select
 
@@ -21,11 +19,11 @@ from engine import statuses
 from engine.db import db
 from engine.models import Case, CaseEvent
 from engine.pending_rows import KEY as PENDING_ROWS
+from engine.settings import settings
 
 from .signed_links import LinkError, LinkExpired, LinkInvalid, load_signed, serializer
 
 SALT = "feedback"
-DEFAULT_DAYS = 14
 MAX_TOKEN_LENGTH = 300  # ours are under 100 characters; refuse anything absurd before parsing it
 LINK_LANGUAGES = ("en",)  # languages the public pages offer besides Dutch (named in the link)
 WAITING_STATUS = "afgesloten"  # the status of the receive task that waits for the feedback message
@@ -55,8 +53,7 @@ class FeedbackLink:
 
 def feedback_days() -> float:
     """How many days a feedback link stays valid (MELDPUNT_FEEDBACK_DAYS, default 14, like the BPMN timer)."""
-    value = current_app.config.get("MELDPUNT_FEEDBACK_DAYS") or os.environ.get("MELDPUNT_FEEDBACK_DAYS")
-    return float(value or DEFAULT_DAYS)
+    return float(settings().feedback_days)
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -94,7 +91,7 @@ def make_token(case: Case) -> str:
 
 def feedback_url(token: str, satisfied: bool, language: Optional[str] = None) -> str:
     """The absolute link for one answer; `lang` is added for a reporter who reads English."""
-    base = current_app.config["MELDPUNT_BASE_URL"].rstrip("/")
+    base = settings().base_url.rstrip("/")
     query = {"tevreden": "ja" if satisfied else "nee"}
     if language in LINK_LANGUAGES:
         query["lang"] = language

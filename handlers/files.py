@@ -9,11 +9,10 @@ import secrets
 from pathlib import Path
 from typing import Optional, Union, cast
 
-from flask import current_app
-
 from engine.db import db
 from engine.errors import InvalidInput
 from engine.models import Case, CaseFile
+from engine.settings import settings
 
 from .photos import CleanImage, clean_image
 
@@ -32,7 +31,10 @@ def sniff(content: bytes) -> tuple[str, str] | None:
 
 
 def storage_root() -> Path:
-    root = Path(current_app.config["MELDPUNT_STORAGE_PATH"])
+    folder = settings().storage_path
+    if not folder:  # create_app always sets it; outside an app there is no folder to write to
+        raise RuntimeError("no storage folder outside an app (MELDPUNT_STORAGE_PATH)")
+    root = Path(folder)
     root.mkdir(parents=True, exist_ok=True)
     return root
 

@@ -39,6 +39,9 @@ def forget_group_ids() -> None:
     _group_ids.clear()
 
 
+registry.undated_lane(MELDKAMER)  # the desk passes cases on: the case's deadline is not its own
+
+
 @registry.group_resolver
 def queue_for_task(case: Case, lane: Optional[str], props: dict) -> Optional[int]:
     """Lanes `meldkamer` and `onthaal` go to their desk; a `group` property names a group; else the case's group."""

@@ -11,16 +11,16 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Optional, cast
+from typing import Optional, cast
 
 import segno
 from docx import Document
 from docx.shared import Cm, Pt
-from flask import current_app, has_app_context
 from sqlalchemy import func, select
 
 from engine.db import db
 from engine.models import Case, CaseFile
+from engine.settings import settings
 from notifications.docx_pages import a4_pages
 from notifications.outbox import tracking_url
 
@@ -69,8 +69,9 @@ class LetterContent:
 
 def letterhead() -> dict[str, Optional[str]]:
     """The city's letterhead fields from the settings (MELDPUNT_CITY_*)."""
-    config: Any = current_app.config if has_app_context() else {}
-    return {name: config.get(f"MELDPUNT_CITY_{name.upper()}") for name in ("name", "address", "phone", "website")}
+    configured = settings()
+    return {"name": configured.city_name, "address": configured.city_address, "phone": configured.city_phone,
+            "website": configured.city_website}
 
 
 def _lines(paragraph, text: str) -> None:

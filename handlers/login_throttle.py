@@ -15,7 +15,7 @@ import logging
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Optional
+from typing import Optional, Protocol
 
 from sqlalchemy import select
 
@@ -25,8 +25,28 @@ from engine.db import db
 from .models import User
 from .security_events import record
 
-if TYPE_CHECKING:
-    from intake.rate_limit import RateLimitStore
+
+class Counted(Protocol):
+    """One counted failure, as the store reports it (intake.rate_limit.Hit fits)."""
+
+    @property
+    def allowed(self) -> bool: ...
+
+    @property
+    def count(self) -> int: ...
+
+    @property
+    def retry_after(self) -> int: ...
+
+
+class CountingStore(Protocol):
+    """The part of the shared rate-limit store this module uses (intake.rate_limit.RateLimitStore fits)."""
+
+    def hit(self, key: str, limit: int, window: int) -> Counted: ...
+
+    def retry_after(self, key: str, limit: int, window: int) -> int: ...
+
+    def reset(self, key: str) -> None: ...
 
 log = logging.getLogger("meldpunt.security")
 
@@ -46,7 +66,7 @@ def _name(username: str) -> str:
 class LoginThrottle:
     """Failed logins counted per account and per client; `account` and `client` are (limit, seconds)."""
 
-    def __init__(self, store: RateLimitStore, account: tuple[int, int], client: tuple[int, int]) -> None:
+    def __init__(self, store: CountingStore, account: tuple[int, int], client: tuple[int, int]) -> None:
         self.store, self.account, self.client = store, account, client
 
     @property

@@ -11,7 +11,6 @@ import shutil
 from pathlib import PurePosixPath
 from typing import Any, Optional
 
-from flask import current_app, has_app_context
 from sqlalchemy import select
 
 from engine import registry
@@ -19,6 +18,7 @@ from engine.db import db
 from engine.models import Case, CaseFile
 from engine.registry import ServiceContext
 from engine.runtime import start_case
+from engine.settings import settings
 from engine.timeline import add_event
 from notifications.outbox import queue_mail, tracking_url
 
@@ -29,23 +29,15 @@ from .groups import group_by_key
 from .models import ONTHAAL, Category
 from .routing import RoutingSample, record_suggestion
 
-DEFAULT_ANSWER_DAYS = 10
-DEFAULT_REPLY_DAYS = 14
 NO_GROUP_REASON = "Geen regel of categorie: het onthaal kiest de groep"
 # "Re:", "Antw:", "AW:", "Fwd:"... in front of a subject, and our own reference in it.
 _REPLY_PREFIX = re.compile(r"^\s*((re|antw|aw|sv|fw|fwd|tr|wg)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 _REFERENCE = re.compile(r"\s*\[[A-Z]\d{4}-\d{6}\]")
 
 
-def setting(name: str, default: Any) -> Any:
-    """A configuration value, or the default outside an app (or when it is not set)."""
-    value = current_app.config.get(name) if has_app_context() else None
-    return default if value in (None, "") else value
-
-
 def info_address() -> str:
     """The address answers are sent from: MELDPUNT_INFO_ADDRESS, else the general sender."""
-    return setting("MELDPUNT_INFO_ADDRESS", None) or setting("MELDPUNT_MAIL_FROM", "meldpunt@localhost")
+    return settings().info_address or settings().mail_from
 
 
 def clean_subject(subject: Optional[str]) -> str:
@@ -107,7 +99,7 @@ def send_answer(ctx: ServiceContext, by: str) -> dict:
     add_event(case, "answer_sent", actor=ctx.actor, user_id=ctx.user_id, public=True, text=text,
               data={"by": by, "to": address, "group": case.group.key if by == "group" and case.group else None})
     data["answered_by"] = by
-    data["reply_window"] = f"P{int(setting('MELDPUNT_MAIL_REPLY_DAYS', DEFAULT_REPLY_DAYS))}D"
+    data["reply_window"] = f"P{settings().mail_reply_days}D"
     return {"to": address}
 
 
@@ -139,7 +131,7 @@ def close_no_answer(ctx: ServiceContext) -> None:
 
 
 def _default_answer_days() -> int:
-    return int(setting("MELDPUNT_MAIL_ANSWER_DAYS", DEFAULT_ANSWER_DAYS))
+    return settings().mail_answer_days
 
 
 def _set_deadline(ctx: ServiceContext, days: int) -> str:

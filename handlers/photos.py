@@ -17,12 +17,11 @@ import warnings
 from dataclasses import dataclass
 from typing import Optional, cast
 
-from flask import current_app, has_app_context
 from PIL import Image, ImageOps, JpegImagePlugin, PngImagePlugin
 
 from engine.errors import InvalidInput
+from engine.settings import settings
 
-DEFAULT_MAX_PIXELS = 40_000_000
 JPEG_QUALITY = 85  # visually the same as a phone's own JPEG at about half its size
 # Pillow's format name -> (content type, extension) of the types the city accepts as photos.
 FORMATS = {"JPEG": ("image/jpeg", ".jpg"), "PNG": ("image/png", ".png")}
@@ -52,9 +51,7 @@ class PhotoRefused(InvalidInput):
 
 def max_pixels() -> int:
     """The configured pixel limit (MELDPUNT_PHOTO_MAX_PIXELS)."""
-    if has_app_context():
-        return int(current_app.config.get("MELDPUNT_PHOTO_MAX_PIXELS") or DEFAULT_MAX_PIXELS)
-    return DEFAULT_MAX_PIXELS
+    return settings().photo_max_pixels
 
 
 def _header_size(content: bytes) -> tuple[int, int]:

@@ -30,7 +30,7 @@ class IncomingLetter:
     """A letter being registered: its row (not yet in the session) and its checked scan."""
 
     letter: PostLetter
-    scan: Any  # handlers.post_intake.Scan
+    scan: Any  # intake.post_intake.Scan
     case_id: Optional[int] = None
 
 

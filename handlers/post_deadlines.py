@@ -20,12 +20,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Optional
 
-from flask import current_app, has_app_context
+from engine.settings import Settings, settings
 
 from .calendar import CITY_TZ, add_working_days, is_working_day
 from .post_models import LETTER_KINDS
 
-DEFAULT_SETTING = "vraag=30,klacht=45,bezwaar=30,factuur=30"
+DEFAULT_SETTING = Settings.post_deadlines.default
 FALLBACK_DAYS = 30
 END_OF_DAY = time(17, 0)
 MAX_DAYS = 365
@@ -60,9 +60,8 @@ def parse_terms(setting: Optional[str]) -> dict[str, Term]:
 
 def default_terms() -> dict[str, Term]:
     """The configured default term per kind (kinds left out of the setting get the built-in default)."""
-    setting = current_app.config.get("MELDPUNT_POST_DEADLINES") if has_app_context() else None
     terms = parse_terms(DEFAULT_SETTING)
-    terms.update(parse_terms(setting or DEFAULT_SETTING))
+    terms.update(parse_terms(settings().post_deadlines))
     return terms
 
 

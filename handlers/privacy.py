@@ -48,7 +48,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Optional, cast, overload
 
-from flask import current_app
 from sqlalchemy import and_, exists, func, not_, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.exc import StaleDataError
@@ -56,6 +55,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from engine.clock import as_utc, utcnow
 from engine.db import db
 from engine.models import Case, CaseEvent, CaseFile, Reporter
+from engine.settings import settings
 from engine.statuses import CLOSED
 from engine.timeline import add_event
 from notifications.models import OutboxMessage
@@ -64,7 +64,6 @@ from .files import storage_root
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MONTHS = 12
 SCRUBBED = "[verwijderd]"
 EMAIL_MARK, PHONE_MARK, NAME_MARK = "[e-mail verwijderd]", "[telefoon verwijderd]", "[naam verwijderd]"
 EMAIL_RE = re.compile(r"[\w.+%-]+@[\w-]+(?:\.[\w-]+)+")
@@ -186,7 +185,7 @@ def file_row(stored: CaseFile) -> dict[str, Any]:
 
 def anonymise_months() -> int:
     """The configured period (MELDPUNT_ANONYMISE_MONTHS, default 12)."""
-    return int(current_app.config.get("MELDPUNT_ANONYMISE_MONTHS", DEFAULT_MONTHS))
+    return settings().anonymise_months
 
 
 def months_before(moment: datetime, months: int) -> datetime:

@@ -18,7 +18,7 @@ from engine.timeline import add_event
 
 from .files import open_file, replace_content, storage_root
 from .models import User
-from .permissions import may_handle_case
+from .permissions import may
 from .photos import clean_image
 
 MAX_PUBLIC_DESCRIPTION = 4000  # GeoReport v2's limit for a description
@@ -27,7 +27,7 @@ MAX_PUBLIC_DESCRIPTION = 4000  # GeoReport v2's limit for a description
 def set_public_description(case_id: int, user: User, text: Optional[str]) -> Case:
     """Set (or, with empty text, clear) the description the Open311 feed publishes for the case."""
     case = lock_case(case_id)
-    if not may_handle_case(user, case):
+    if not may(user, "case.publish", case):
         raise Forbidden("only staff who may handle the case decide what is published about it")
     value = (text or "").strip() or None
     if value is not None and len(value) > MAX_PUBLIC_DESCRIPTION:
@@ -50,7 +50,7 @@ def set_photo_public(case_id: int, file_id: int, user: User, public: bool) -> Ca
     stored = db.session.get(CaseFile, file_id)
     if stored is None or stored.case_id != case.id:
         raise NotFound("this case has no such file")
-    if not may_handle_case(user, case):
+    if not may(user, "case.publish", case):
         raise Forbidden("only staff who may handle the case decide what is published about it")
     if public and not stored.content_type.startswith("image/"):
         raise InvalidInput("only photos can be published", {"file": ["not a photo"]})

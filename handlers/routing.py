@@ -16,13 +16,13 @@ from __future__ import annotations
 import math
 import re
 import time
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any, Optional, cast
 
-from sqlalchemy import func, select
+from marshmallow import ValidationError
+from sqlalchemy import select
 
 from engine import registry
 from engine.db import db
@@ -31,9 +31,10 @@ from engine.registry import ServiceContext
 from engine.timeline import add_event
 
 from .models import Category, HandlerGroup, RoutingRule
+from .routing_schema import DEFAULT_POSITION_STEP, _group_usable, next_position, rule_fields  # noqa: F401 (next_position: used by the admin page)
+from .routing_words import fold, split_keywords
 
 NO_GROUP_REASON = "Geen regel of categorie: de meldkamer kiest de groep"
-DEFAULT_POSITION_STEP = 10
 # Endings that still count as the same word: plural and diminutive (lamp -> lampen, lampje, lampjes).
 _WORD_ENDINGS = r"(?:'s|s|en|n|je|jes|tje|tjes|pje|pjes)?"
 
@@ -78,25 +79,9 @@ class RoutingDecision:
 
 # ---------------------------------------------------------------------------------------------- matching
 
-def _fold(text: str) -> str:
-    """Lower case without accents, so 'Café' and 'cafe' compare equal."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
-
-
-def split_keywords(keywords: Optional[str]) -> list[str]:
-    """The rule's keywords: comma separated, trimmed, empty ones and repeats left out."""
-    seen: dict[str, str] = {}
-    for part in (keywords or "").split(","):
-        word = " ".join(part.split())
-        if word and _fold(word) not in seen:
-            seen[_fold(word)] = word
-    return list(seen.values())
-
-
 def _keyword_pattern(keyword: str) -> re.Pattern:
     prefix = keyword.endswith("*")
-    words = _fold(keyword.rstrip("*")).split()
+    words = fold(keyword.rstrip("*")).split()
     body = r"\s+".join(re.escape(w) for w in words)
     tail = r"\w*" if prefix else _WORD_ENDINGS + r"(?!\w)"
     return re.compile(r"(?<!\w)" + body + tail)
@@ -106,7 +91,7 @@ def keyword_found(keyword: str, description: str) -> bool:
     """True when the keyword occurs in the description as a (whole-ish) word."""
     if not keyword.rstrip("*").strip():
         return False
-    return _keyword_pattern(keyword).search(_fold(description)) is not None
+    return _keyword_pattern(keyword).search(fold(description)) is not None
 
 
 def _category_chain(category: Optional[Category]) -> list[Category]:
@@ -151,10 +136,6 @@ def describe_conditions(rule: Any) -> str:
     if _has_area(rule):
         parts.append(f"in gebied {area_label(rule)}")
     return ", ".join(parts) or "geen voorwaarden: geldt voor elke melding"
-
-
-def _group_usable(group: Optional[HandlerGroup]) -> bool:
-    return group is not None and group.active and group.kind == "internal"
 
 
 def check_rule(rule: Any, sample: RoutingSample) -> tuple[bool, str]:
@@ -296,161 +277,14 @@ def suggest_group(ctx: ServiceContext) -> dict:
 
 RULE_FIELDS = ("name", "position", "active", "group", "category", "channel", "keywords", "area_name",
                "min_lat", "max_lat", "min_lon", "max_lon")
-BOUNDS = (("min_lat", "max_lat", -90.0, 90.0, "breedtegraad"), ("min_lon", "max_lon", -180.0, 180.0, "lengtegraad"))
-
-
-def _text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
-
-
-def _given(value: Any) -> bool:
-    """Something was chosen: an object or id, or non-empty text."""
-    return value is not None and (not isinstance(value, str) or value.strip() != "")
-
-
-def _flag(value: Any, default: bool = True) -> bool:
-    if value is None:
-        return default
-    if isinstance(value, bool):
-        return value
-    return _text(value).lower() in ("on", "true", "1", "ja", "yes")
-
-
-def _number(value: Any) -> Optional[float]:
-    """A float from a form value ('51,03' with a decimal comma too); None when empty; ValueError when not a number."""
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        number = float(value)
-    else:
-        text = _text(value).replace(",", ".")
-        if not text:
-            return None
-        number = float(text)
-    if not math.isfinite(number):
-        raise ValueError(value)
-    return number
-
-
-def _lookup_group(value: Any) -> Optional[HandlerGroup]:
-    if isinstance(value, HandlerGroup):
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return db.session.get(HandlerGroup, value)
-    key = _text(value)
-    return db.session.scalar(select(HandlerGroup).where(HandlerGroup.key == key)) if key else None
-
-
-def _lookup_category(value: Any) -> Optional[Category]:
-    if isinstance(value, Category):
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return db.session.get(Category, value)
-    key = _text(value)
-    return db.session.scalar(select(Category).where(Category.key == key)) if key else None
-
-
-def _channels() -> tuple[str, ...]:
-    from intake.meldingen import CHANNELS  # intake builds on handlers, so look it up only when needed
-
-    return CHANNELS
-
-
-def next_position() -> int:
-    """A position after every saved rule."""
-    highest = db.session.scalar(select(func.max(RoutingRule.position)))
-    return (highest or 0) + DEFAULT_POSITION_STEP
 
 
 def _validated(fields: dict[str, Any], current: Optional[RoutingRule]) -> dict[str, Any]:
-    """Check the fields of a rule; returns clean values or raises InvalidInput with Dutch messages per field."""
-    errors: dict[str, list[str]] = {}
-    clean: dict[str, Any] = {}
-
-    name = " ".join(_text(fields.get("name")).split())
-    if not name:
-        errors["name"] = ["vul een naam in"]
-    elif len(name) > 200:
-        errors["name"] = ["hoogstens 200 tekens"]
-    clean["name"] = name
-
-    raw_position = fields.get("position")
-    if raw_position is None or _text(raw_position) == "":
-        clean["position"] = current.position if current is not None and current.position is not None \
-            else next_position()
-    else:
-        try:
-            if isinstance(raw_position, bool):
-                raise ValueError
-            position = int(raw_position) if isinstance(raw_position, int) else int(_text(raw_position))
-            if position < 0:
-                raise ValueError
-            clean["position"] = position
-        except (TypeError, ValueError):
-            errors["position"] = ["een geheel getal van 0 of meer"]
-
-    clean["active"] = _flag(fields.get("active"), default=True)
-
-    raw_group = fields.get("group")
-    group = _lookup_group(raw_group)
-    if group is None:
-        errors["group"] = ["onbekende groep" if _given(raw_group) else "kies een behandelaarsgroep"]
-    elif not _group_usable(group):
-        errors["group"] = ["kies een actieve behandelaarsgroep (geen meldkamer, aannemer of inactieve groep)"]
-    clean["group"] = group
-
-    raw_category = fields.get("category")
-    category = _lookup_category(raw_category)
-    if category is None and _given(raw_category):
-        errors["category"] = ["onbekende categorie"]
-    clean["category"] = category
-
-    channel = _text(fields.get("channel")) or None
-    if channel is not None and channel not in _channels():
-        errors["channel"] = ["kies een kanaal uit de lijst"]
-    clean["channel"] = channel
-
-    keywords = split_keywords(_text(fields.get("keywords")))
-    if any(not k.rstrip("*").strip() for k in keywords):
-        errors["keywords"] = ["een trefwoord moet meer zijn dan een sterretje"]
-    elif len(", ".join(keywords)) > 2000:
-        errors["keywords"] = ["hoogstens 2000 tekens"]
-    clean["keywords"] = ", ".join(keywords) or None
-
-    bounds: dict[str, Optional[float]] = {}
-    for low, high, minimum, maximum, label in BOUNDS:
-        for name_ in (low, high):
-            try:
-                value = _number(fields.get(name_))
-            except (TypeError, ValueError):
-                errors[name_] = ["geef een getal, bijvoorbeeld 51.0278"]
-                bounds[name_] = None
-                continue
-            if value is not None and not minimum <= value <= maximum:
-                errors[name_] = [f"een {label} ligt tussen {minimum:g} en {maximum:g}"]
-            bounds[name_] = value
-    given = [n for n, v in bounds.items() if v is not None]
-    typed = [n for n in bounds if _given(fields.get(n))]
-    if given and len(typed) < 4:
-        for name_ in bounds:
-            if name_ not in typed:
-                errors.setdefault(name_, []).append("vul alle vier de grenzen van het gebied in, of geen enkele")
-    if len(given) == 4:
-        for low, high, _minimum, _maximum, label in BOUNDS:
-            if low not in errors and high not in errors and not cast(float, bounds[low]) < cast(float, bounds[high]):
-                errors.setdefault(high, []).append(f"de maximale {label} moet groter zijn dan de minimale")
-    clean.update(bounds if len(given) == 4 else dict.fromkeys(bounds))
-
-    area_name = " ".join(_text(fields.get("area_name")).split()) or None
-    if area_name and not typed:
-        errors["area_name"] = ["vul ook de grenzen van het gebied in"]
-    elif area_name and len(area_name) > 200:
-        errors["area_name"] = ["hoogstens 200 tekens"]
-    clean["area_name"] = area_name if typed else None
-
-    if errors:
-        raise InvalidInput("de regel kon niet bewaard worden", errors)
-    return clean
+    """Check the fields of a rule (handlers/routing_schema.py); clean values, or InvalidInput with Dutch messages."""
+    try:
+        return rule_fields(fields, current)
+    except ValidationError as err:
+        raise InvalidInput("de regel kon niet bewaard worden", cast(dict[str, Any], err.messages)) from err
 
 
 def _apply(rule: RoutingRule, clean: dict[str, Any]) -> None:

@@ -1,1 +1,1 @@
-"""The channels that create cases: staff and API intake now; web form, Open311, mailbox and post later."""
+"""The channels that create cases: staff and API, the public form, Open311, the info mailbox and incoming post."""

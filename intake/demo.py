@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from engine.db import db
 from engine.models import Case, WorkItem
-from engine.workitems import complete_work_item
+from engine.task_completion import complete_work_item
 from handlers.models import User
 
 from .meldingen import register_melding

@@ -20,11 +20,11 @@ from sqlalchemy import select
 from engine.clock import utcnow
 from engine.db import db
 from handlers.models import User
-from handlers.post_intake import check_registration, local_today, register_post
 from handlers.post_models import PostLetter
 
 from .mail_intake import take_in
 from .mail_models import IncomingMail
+from .post_intake import check_registration, local_today, register_post
 
 INFO_ADDRESS = "Stad Mechelen <info@stad.example>"
 

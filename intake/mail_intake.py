@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from email.utils import getaddresses
 from typing import Optional
 
-from flask import current_app, has_app_context
+from flask import has_app_context
 from sqlalchemy import or_, select
 
 from engine.clock import utcnow
 from engine.db import db
 from engine.models import Case, Reporter
 from engine.runtime import commit_or_explain, start_case
+from engine.settings import settings
 from engine.timeline import add_event
 
 from .loop_guard import Verdict, bounce_report, classify
@@ -61,8 +62,8 @@ def own_addresses() -> tuple[str, ...]:
     """Our own sending and receiving addresses: mail from them never starts a case."""
     if not has_app_context():
         return ()
-    config = current_app.config
-    values = [config.get("MELDPUNT_INFO_ADDRESS"), config.get("MELDPUNT_MAIL_FROM"), config.get("MELDPUNT_IMAP_USER")]
+    configured = settings()
+    values = [configured.info_address, configured.mail_from, configured.imap_user]
     return tuple(address.lower() for _name, address in getaddresses([v for v in values if v]) if "@" in address)
 
 

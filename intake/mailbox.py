@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Optional
 
-from flask import current_app
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 from sqlalchemy import func, select
 
 from engine.clock import utcnow
 from engine.db import db
+from engine.settings import settings
 
 from .mail_intake import IntakeResult, take_in
 from .mail_models import IncomingMail
@@ -66,15 +66,12 @@ class ImapSettings:
     @classmethod
     def from_config(cls) -> Optional[ImapSettings]:
         """The settings, or None when no IMAP host is configured."""
-        config = current_app.config
-        host = config.get("MELDPUNT_IMAP_HOST")
-        if not host:
+        configured = settings()
+        if not configured.imap_host:
             return None
-        use_ssl = bool(config.get("MELDPUNT_IMAP_SSL", True))
-        return cls(host=host, port=int(config.get("MELDPUNT_IMAP_PORT") or (993 if use_ssl else 143)), ssl=use_ssl,
-                   starttls=bool(config.get("MELDPUNT_IMAP_STARTTLS")), user=config.get("MELDPUNT_IMAP_USER") or "",
-                   password=config.get("MELDPUNT_IMAP_PASSWORD") or "",
-                   folder=config.get("MELDPUNT_IMAP_FOLDER") or "INBOX")
+        return cls(host=configured.imap_host, port=configured.imap_port or (993 if configured.imap_ssl else 143),
+                   ssl=configured.imap_ssl, starttls=configured.imap_starttls, user=configured.imap_user or "",
+                   password=configured.imap_password or "", folder=configured.imap_folder)
 
 
 def connect(settings: ImapSettings) -> IMAPClient:

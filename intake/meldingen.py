@@ -12,9 +12,6 @@ from engine.new_case_row import known_reporter, reserve_case_id
 from engine.runtime import start_case
 from handlers.categories import active_category
 
-CHANNELS = ("web", "telefoon", "balie", "app", "mail", "brief", "sociale_media")
-
-
 _NOT_LOOKED_UP = object()
 
 

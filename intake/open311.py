@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Optional, cast, overload
 
-from email_validator import EmailNotValidError, validate_email
+from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -33,6 +33,7 @@ from handlers.models import Category
 from handlers.privacy import scrub_text
 from handlers.reporter_view import reporter_names
 
+from .melding_schema import MeldingSchema, problems
 from .meldingen import register_melding
 from .open311_keys import Open311Key, app_for_key
 
@@ -40,7 +41,6 @@ SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-01-01T00:00:00Z"
 DEFAULT_SPAN = timedelta(days=90)
 MAX_RESULTS = 1000
-MAX_DESCRIPTION = 4000  # the GeoReport v2 limit
 STATUS_EVENTS = {"status", "created"}  # timeline entries that only word the new status
 
 # Extra questions per service (category key), in the GeoReport v2 ServiceAttribute shape.
@@ -220,17 +220,37 @@ def _text(form: Any, name: str, limit: int) -> Optional[str]:
     return value or None
 
 
-def _coordinate(form: Any, name: str, bound: float) -> Optional[float]:
-    raw = (form.get(name) or "").strip()
-    if not raw:
-        return None
+# Open311's names for the fields of the melding schema, and its English wording of the schema's problems.
+OPEN311_FIELDS = {("description",): "description", ("location", "address"): "address_string",
+                  ("location", "lat"): "lat", ("location", "lon"): "long", ("reporter", "name"): "first_name and "
+                  "last_name", ("reporter", "email"): "email", ("reporter", "phone"): "phone"}
+OPEN311_WORDING = {
+    "required": "{field} is required",
+    "too_short": "{field} is shorter than {limit} characters",
+    "too_long": "{field} is longer than {limit} characters",
+    "number": "{field} must be a number (WGS-84 degrees)",
+    "range": "{field} must be between -{limit} and {limit}",
+    "pair": "send lat and long together",
+    "place": "a location is required: lat and long, or address_string",
+    "email": "email is not a valid e-mail address",
+    "phone": "phone is not a phone number: use digits, spaces and + ( ) . / -",
+}
+
+
+def checked_melding(form: Any, name: Optional[str]) -> dict[str, Any]:
+    """The melding's fields checked by the one melding schema (description optional), or a 400 in English."""
+    raw = {"channel": "app", "location": {"address": form.get("address_string") or "", "lat": form.get("lat") or "",
+                                          "lon": form.get("long") or ""},
+           "reporter": {"name": name or "", "email": form.get("email") or "", "phone": form.get("phone") or ""}}
+    if (form.get("description") or "").strip():
+        raw["description"] = form.get("description")
     try:
-        value = float(raw)
-    except ValueError:
-        raise _bad(f"{name} must be a number (WGS-84 degrees)") from None
-    if not math.isfinite(value) or abs(value) > bound:
-        raise _bad(f"{name} must be between -{bound:g} and {bound:g}")
-    return value
+        return MeldingSchema(require_location=True).load(raw, partial=("description",))
+    except ValidationError as err:
+        path, problem = problems(err.messages)[0]
+        field = OPEN311_FIELDS.get(path, ".".join(path))
+        wording = OPEN311_WORDING.get(getattr(problem, "code", ""), "{field}: {problem}")
+        raise _bad(wording.format(field=field, problem=problem, **getattr(problem, "params", {}))) from None
 
 
 def _check_inputs(form: Any) -> None:
@@ -247,37 +267,26 @@ def create_request(form: Any, api_key: Optional[str]) -> dict[str, Any]:
     if not code:
         raise _bad("service_code is required")
     category = find_service(code)
-    lat, lon = _coordinate(form, "lat", 90), _coordinate(form, "long", 180)
-    if (lat is None) != (lon is None):
-        raise _bad("send lat and long together")
-    address = _text(form, "address_string", 300)
-    if lat is None and address is None:
-        if (form.get("address_id") or "").strip():
-            raise _bad("address_id is not supported here; send lat and long or address_string")
-        raise _bad("a location is required: lat and long, or address_string")
-    description = _text(form, "description", MAX_DESCRIPTION)
-    email = _text(form, "email", 254)
-    if email:
-        try:
-            validate_email(email, check_deliverability=False)
-        except EmailNotValidError:
-            raise _bad("email is not a valid e-mail address") from None
-    phone = _text(form, "phone", 40)
+    address_given = bool((form.get("address_string") or "").strip() or (form.get("lat") or "").strip()
+                         or (form.get("long") or "").strip())
+    if not address_given and (form.get("address_id") or "").strip():
+        raise _bad("address_id is not supported here; send lat and long or address_string")
     name = " ".join(p for p in (_text(form, "first_name", 100), _text(form, "last_name", 100)) if p) or None
+    melding = checked_melding(form, name)
     media_url = _text(form, "media_url", 1000)
     if media_url and not re.match(r"^https?://[^\s/]+\S*$", media_url):
         raise _bad("media_url must be an http(s) URL")
     answers = parse_attributes(category, form)
 
-    text = description or category.name
+    text = melding.get("description") or category.name
     if answers:
         text += "\n\nExtra informatie:\n" + "\n".join(f"- {q}: {a}" for q, a in answers)
     if media_url:
         text += f"\n\nFoto of media (link van de melder, niet opgehaald): {media_url}"
     actor = f"Open311-app {app.name}"
-    case = register_melding(description=text, channel="app", category=category.key,
-                            location={"address": address, "lat": lat, "lon": lon},
-                            reporter={"name": name, "email": email.lower() if email else None, "phone": phone},
+    reporter = melding["reporter"]
+    case = register_melding(description=text, channel="app", category=category.key, location=melding["location"],
+                            reporter={"name": reporter["name"], "email": reporter["email"], "phone": reporter["phone"]},
                             actor=actor, commit=False)
     add_event(case, "open311_app", actor=actor, note=f"via {actor}", data={"app": app.name, "key_id": app.id})
     app.last_used_at = utcnow()

@@ -26,19 +26,6 @@ def unix_now() -> float:
     return time.time()
 
 
-def parse_rate(text: str) -> tuple[int, int]:
-    """"5/600" → (5, 600); raises ValueError for anything else."""
-    count, slash, seconds = str(text).strip().partition("/")
-    try:
-        limit, window = int(count), int(seconds)
-    except ValueError:
-        limit = window = 0
-    if not slash or limit < 1 or window < 1:
-        raise ValueError(f"a rate limit is 'count/seconds' with both whole numbers of at least 1 (like 5/600), "
-                         f"not {text!r}")
-    return limit, window
-
-
 @dataclass(frozen=True)
 class Hit:
     """The outcome of counting one event."""

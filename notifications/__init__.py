@@ -1,1 +1,1 @@
-"""What goes out to people: the outbox (written in the case's transaction) and, later, its senders."""
+"""What goes out to people: the outbox (written in the case's transaction), rendering and sending its mails."""

@@ -1,24 +1,20 @@
-"""Writing mails to the outbox inside the case's transaction, and the `notify.reporter` operator."""
+"""Writing mails to the outbox inside the case's transaction (the status mails: handlers/status_mails.py)."""
 from __future__ import annotations
 
 from typing import Any, Optional
 
-from flask import current_app, has_app_context
-
-from engine import registry
 from engine.clock import utcnow
 from engine.db import db
 from engine.models import Case
 from engine.pending_rows import add_row
-from engine.registry import ServiceContext
-from engine.timeline import add_event
+from engine.settings import settings
 
 from .models import OutboxMessage
 
 
 def tracking_url(case: Case) -> str:
     """The public tracking link of a case (its token is the only key)."""
-    base = current_app.config["MELDPUNT_BASE_URL"] if has_app_context() else "http://127.0.0.1:5000"
+    base = settings().base_url
     return f"{base.rstrip('/')}/volg/{case.tracking_token}"
 
 
@@ -32,75 +28,3 @@ def queue_mail(case: Optional[Case], recipient: str, template: str, *, language:
         "case_id": case.id if case is not None else None, "recipient": recipient, "recipient_kind": recipient_kind,
         "template": template, "language": language, "data": payload, "status": "pending", "attempts": 0,
         "created_at": now, "next_attempt_at": now})
-
-
-@registry.service("notify.reporter")
-def notify_reporter(ctx: ServiceContext, template: str) -> dict:
-    """Queue the status mail `template` for the reporter (and merged reporters); note when nobody can be mailed.
-
-    Who gets which mail is decided in handlers/merged_cases.py: the reporter of a merged duplicate gets
-    the original's progress under their own reference, tracking link and feedback link, never the
-    original's; what is meant for the original's reporter alone (a question) stays theirs.
-    """
-    from handlers.feedback_links import feedback_url, make_token  # handlers import this module
-    from handlers.merged_cases import readable_by, status_mail_recipients
-
-    case = ctx.case
-    public_text = {"afgesloten": ctx.data.get("public_text"), "doorverwezen": ctx.data.get("public_text"),
-                   "informatie_gevraagd": ctx.data.get("question"),
-                   "gesloten_gehouden": ctx.data.get("reason")}.get(template)
-    sent, failing = [], []
-    thread = mail_thread(ctx.data) if case.kind == "mail" else {}
-    recipients = status_mail_recipients(case, template, ctx.new_case)
-    merged = any(not r.own for r in recipients)
-    for recipient in recipients:
-        reporter, own_case = recipient.reporter, recipient.case
-        if not reporter.email:
-            continue
-        if reporter.email_failed_at is not None:  # a mail to it bounced: do not keep mailing a dead address
-            failing.append(recipient)
-            continue
-        data = {"tracking_url": tracking_url(own_case), "name": reporter.name,
-                "public_text": readable_by(public_text, case, own_case) if merged else public_text}
-        if not recipient.own:
-            data["merged"] = True
-        if template == "heropend":
-            data["thanks"] = recipient.thanks
-        if template == "afgesloten":  # the feedback question: a signed token for this closing, per reporter's case
-            token = make_token(own_case)
-            data["feedback_yes_url"] = feedback_url(token, True, reporter.language)
-            data["feedback_no_url"] = feedback_url(token, False, reporter.language)
-        queue_mail(own_case, reporter.email, template, language=reporter.language, data={**data, **thread})
-        if recipient.own:
-            sent.append(reporter.email)
-        else:  # on the merged case's own timeline: its reporter was mailed about the original's progress
-            add_event(own_case, "mail_queued", note=f"Mail '{template}' over {case.reference} klaargezet",
-                      data={"template": template, "original": case.reference})
-    if sent:
-        add_event(case, "mail_queued", note=f"Mail '{template}' klaargezet", data={"template": template,
-                                                                                   "count": len(sent)})
-    for recipient in failing:
-        add_event(recipient.case, "mail_skipped", note=failing_address_note(template, recipient.reporter),
-                  data={"template": template, "reason": "email_failed"})
-    if not sent and not any(r.own for r in failing):
-        add_event(case, "mail_skipped", note=f"Mail '{template}' niet verstuurd: geen e-mailadres van de melder")
-    return {"queued": len(sent)}
-
-
-def mail_thread(data: dict[str, Any]) -> dict[str, Any]:
-    """For a case that came in by mail: send from the info address, in the citizen's thread (as its answers do)."""
-    thread = [i for i in data.get("thread_ids") or [data.get("message_id")] if i]
-    info = current_app.config.get("MELDPUNT_INFO_ADDRESS") if has_app_context() else None
-    result = {"in_reply_to": thread[-1] if thread else None, "references": " ".join(thread[-10:]) or None}
-    if info:  # without an info address the general sender (and its Reply-To) stays
-        result["from_address"] = info
-    return result
-
-
-def failing_address_note(template: str, reporter: Any, own: bool = True) -> str:
-    """The timeline note for a mail not sent because the address bounced (no address: every role reads it)."""
-    from handlers.calendar import CITY_TZ  # handlers import this module
-
-    day = reporter.email_failed_at.astimezone(CITY_TZ).strftime("%d/%m/%Y")
-    whose = "de melder" if own else "een melder van een dubbele melding"
-    return f"Mail '{template}' niet verstuurd aan {whose}: e-mailadres werkt niet (bounce op {day})"

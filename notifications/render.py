@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import Any, Optional
 from zoneinfo import ZoneInfo
 
-from flask import current_app, has_app_context
+from flask import has_app_context
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound, select_autoescape
 from markupsafe import Markup, escape
+
+from engine.settings import settings
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
 LANGUAGES = ("nl", "en")
@@ -86,15 +88,11 @@ _env = Environment(
 _env.filters.update(datetime=_local_datetime, lines=_lines)
 
 
-def _setting(name: str, default: Any = None) -> Any:
-    return current_app.config.get(name, default) if has_app_context() else default
-
-
 def _context(data: Mapping[str, Any], language: str, recipient_kind: str) -> dict[str, Any]:
     context: dict[str, Any] = dict.fromkeys(OPTIONAL_KEYS)
-    context.update({"city": _setting("MELDPUNT_CITY_NAME"), "case_url": None})
+    context.update({"city": settings().city_name, "case_url": None})
     context.update(data)
-    base = _setting("MELDPUNT_BASE_URL")
+    base = settings().base_url if has_app_context() else None  # no staff link from outside an app
     if recipient_kind == "medewerker" and base and data.get("reference") and not data.get("case_url"):
         context["case_url"] = f"{base.rstrip('/')}{STAFF_CASE_PATH}{data['reference']}"
     context.update({"language": language, "recipient_kind": recipient_kind})

@@ -44,11 +44,12 @@ from email.policy import compat32
 from email.utils import getaddresses, make_msgid
 from typing import Any, Optional
 
-from flask import current_app
 from sqlalchemy import bindparam, select, text, update
 
 from engine.clock import utcnow
 from engine.db import db
+from engine.settings import Settings
+from engine.settings import settings as current_settings
 
 from . import sender_state
 from .models import OutboxMessage
@@ -59,12 +60,6 @@ from .stopping import stop_requested
 
 log = logging.getLogger(__name__)
 
-DEFAULT_FROM = "Meldpunt <meldpunt@localhost>"
-DEFAULT_PORT = 25
-DEFAULT_MAX_ATTEMPTS = 6
-DEFAULT_TIMEOUT = 30  # seconds per SMTP command
-DEFAULT_CLAIM_SECONDS = 300
-DEFAULT_OUTBOX_SECONDS = 30
 BACKOFF_MINUTES = (1, 5, 15, 60, 240)  # a recipient's 4xx: wait after attempt 1, 2, 3, ...; the last repeats
 BATCH = 100  # rows claimed per transaction
 # SQLite only, while the web app keeps its one write lock busy: mails sent but not yet marked, at most this
@@ -119,20 +114,9 @@ class _Outage(Exception):
     """The server is unusable for every mail (unreachable, 421, dropped session): no mail's attempt."""
 
 
-def _config(name: str, default: Any = None) -> Any:
-    value = current_app.config.get(name)
-    return default if value is None or value == "" else value
-
-
-def _flag(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() not in ("", "0", "false", "no", "off")
-    return bool(value)
-
-
 def smtp_configured() -> bool:
     """Whether mails are sent at all; without a host they stay on the admin outbox page."""
-    return bool(_config("MELDPUNT_SMTP_HOST"))
+    return bool(current_settings().smtp_host)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -152,29 +136,29 @@ class _Settings:
     envelope_from: str
     reply_to: Optional[str]
     max_attempts: int
-    claim_lease: timedelta = timedelta(seconds=DEFAULT_CLAIM_SECONDS)
-    interval_seconds: float = DEFAULT_OUTBOX_SECONDS
+    claim_lease: timedelta = timedelta(seconds=Settings.smtp_claim_seconds.default)
+    interval_seconds: float = Settings.outbox_seconds.default
 
     @classmethod
     def from_config(cls) -> _Settings:
         """Read the MELDPUNT_SMTP_* settings; ValueError names a setting that makes no sense."""
-        mail_from = _config("MELDPUNT_MAIL_FROM", DEFAULT_FROM)
+        configured = current_settings()
+        mail_from = configured.mail_from
         addresses = [address for _name, address in getaddresses([mail_from]) if "@" in address]
         if not addresses:
             raise ValueError(f"MELDPUNT_MAIL_FROM has no e-mail address: {mail_from!r}")
-        lease = float(_config("MELDPUNT_SMTP_CLAIM_SECONDS", DEFAULT_CLAIM_SECONDS))
+        lease = float(configured.smtp_claim_seconds)
         if lease < 1:
             raise ValueError(f"MELDPUNT_SMTP_CLAIM_SECONDS must be at least 1, not {lease:g}")
-        return cls(host=_config("MELDPUNT_SMTP_HOST"), port=int(_config("MELDPUNT_SMTP_PORT", DEFAULT_PORT)),
-                   starttls=_flag(_config("MELDPUNT_SMTP_STARTTLS", False)), user=_config("MELDPUNT_SMTP_USER"),
-                   password=_config("MELDPUNT_SMTP_PASSWORD", ""),
-                   timeout=float(_config("MELDPUNT_SMTP_TIMEOUT", DEFAULT_TIMEOUT)), mail_from=mail_from,
+        return cls(host=configured.smtp_host or "", port=configured.smtp_port, starttls=configured.smtp_starttls,
+                   user=configured.smtp_user, password=configured.smtp_password or "",
+                   timeout=float(configured.smtp_timeout), mail_from=mail_from,
                    envelope_from=addresses[0],
                    # Replies should reach a mailbox Meldpunt reads, so they thread back into the case.
-                   reply_to=_config("MELDPUNT_MAIL_REPLY_TO") or _config("MELDPUNT_INFO_ADDRESS"),
-                   max_attempts=max(1, int(_config("MELDPUNT_SMTP_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))),
+                   reply_to=configured.mail_reply_to or configured.info_address,
+                   max_attempts=max(1, configured.smtp_max_attempts),
                    claim_lease=timedelta(seconds=lease),
-                   interval_seconds=float(_config("MELDPUNT_OUTBOX_SECONDS", DEFAULT_OUTBOX_SECONDS)))
+                   interval_seconds=float(configured.outbox_seconds))
 
     @property
     def msgid_domain(self) -> str:

@@ -12,11 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from flask import current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from engine.db import db
+from engine.settings import settings
 from notifications.outbox import queue_mail
 
 from .models import ReportRun, run_key
@@ -43,8 +43,8 @@ class Delivery:
 
 def report_recipients() -> list[str]:
     """MELDPUNT_REPORT_RECIPIENTS: comma-separated addresses of the M-team and the college."""
-    raw = current_app.config.get("MELDPUNT_REPORT_RECIPIENTS") if has_app_context() else None
-    if isinstance(raw, (list, tuple)):
+    raw: Any = settings().report_recipients
+    if isinstance(raw, (list, tuple)):  # a list in a test's config
         raw = ",".join(raw)
     addresses = [a.strip() for a in (raw or "").replace(";", ",").split(",") if a.strip()]
     return list(dict.fromkeys(addresses))

@@ -6,10 +6,11 @@ from collections.abc import Callable
 from typing import Any, Optional, cast
 from urllib.parse import urlencode
 
-from flask import current_app, has_app_context
+from flask import has_app_context
 from sqlalchemy import select
 
 from engine.db import db
+from engine.settings import settings
 from handlers.groups import group_by_key, members_of
 from handlers.models import MELDKAMER, HandlerGroup, User
 
@@ -62,7 +63,7 @@ def figures_for(group: HandlerGroup, period: Period,
 
 def dashboard_url(group: HandlerGroup, period: Period) -> Optional[str]:
     """The dashboard page with the same period and group."""
-    base = current_app.config.get("MELDPUNT_BASE_URL") if has_app_context() else None
+    base = settings().base_url if has_app_context() else None  # no link from outside an app
     if not base:
         return None
     query = {"van": period.first_day.isoformat(), "tot": period.last_day.isoformat()}

@@ -11,9 +11,9 @@ from typing import Optional
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt
-from flask import current_app, has_app_context
 
 from engine.clock import utcnow
+from engine.settings import settings
 from notifications.docx_pages import a4_pages
 
 from . import charts
@@ -40,7 +40,7 @@ class Titles:
 
 def city_name() -> str:
     """MELDPUNT_CITY_NAME, or 'Stad' when it is not set."""
-    name = current_app.config.get("MELDPUNT_CITY_NAME") if has_app_context() else None
+    name = settings().city_name
     return (name or "").strip() or "Stad"
 
 

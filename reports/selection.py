@@ -14,13 +14,11 @@ from sqlalchemy import select
 
 from engine.db import db
 from handlers.models import HandlerGroup, User
+from handlers.permissions import may
 
 from .bundle import previous_of_equal_length
 from .periods import Period, Quarter, days_period, quarter_of
 
-ALL_GROUPS_ROLES = ("admin", "rapportage", "meldkamer")
-LEAD_ROLE = "groepsverantwoordelijke"
-DASHBOARD_ROLES = (*ALL_GROUPS_ROLES, LEAD_ROLE)
 QUICK = ("dit-kwartaal", "vorig-kwartaal", "14-dagen")
 MAX_DAYS = 3 * 366 + 1
 
@@ -55,18 +53,11 @@ class Selection:
 
 
 def report_groups_for(user: User) -> list[HandlerGroup]:
-    """The handler groups a user may pick: every internal group, or a lead's own groups."""
-    if user.role in ALL_GROUPS_ROLES:
-        query = select(HandlerGroup).where(HandlerGroup.kind == "internal").order_by(HandlerGroup.name)
-        return list(db.session.scalars(query))
-    if user.role == LEAD_ROLE:
-        return sorted((g for g in user.groups if g.kind == "internal"), key=lambda g: g.name)
-    return []
-
-
-def may_see_all(user: User) -> bool:
-    """Whether the user may see the figures of all groups together."""
-    return user.role in ALL_GROUPS_ROLES
+    """The handler groups a user may pick: every internal group, or a lead's own groups (handlers/permissions.py)."""
+    if not may(user, "reports.see"):
+        return []
+    query = select(HandlerGroup).where(HandlerGroup.kind == "internal").order_by(HandlerGroup.name)
+    return [group for group in db.session.scalars(query) if may(user, "reports.see", group)]
 
 
 def _parse_date(raw: str, field: str) -> date:
@@ -114,7 +105,7 @@ def _group(key: str, user: User) -> Optional[HandlerGroup]:
     key = key.strip()
     allowed = report_groups_for(user)
     if not key:
-        if may_see_all(user):
+        if may(user, "reports.all_groups"):
             return None
         if not allowed:
             raise NotAllowed()

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from engine.db import db
 from engine.models import Case, CaseFile, WorkItem
-from engine.workitems import complete_work_item
+from engine.task_completion import complete_work_item
 from handlers.models import User
 from notifications.models import OutboxMessage
 from notifications.sender import send_due

@@ -6,7 +6,7 @@ import re
 
 from docx import Document
 
-from handlers.post_intake import local_today
+from intake.post_intake import local_today
 
 from .live_server import chromium, live_app, login
 from .test_post_support import pdf_bytes

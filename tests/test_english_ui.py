@@ -19,10 +19,10 @@ from engine.clock import utcnow
 from engine.db import db
 from engine.models import Case, CaseEvent, WorkItem
 from handlers.calendar import CITY_TZ
+from handlers.case_kinds import CHANNELS
 from handlers.contractor_links import description_for_contractor
 from handlers.models import ROLES, Category, ContractorOrder, HandlerGroup, RoutingRule, User
 from handlers.routing import describe_conditions, save_rule
-from intake.meldingen import CHANNELS
 from notifications.models import OutboxMessage
 
 from .channels import give_feedback

@@ -12,7 +12,7 @@ from engine.db import db
 from engine.models import Case
 from handlers.files import open_file
 from handlers.letters import DOCX_TYPE, LetterContent, build_letter, dutch_date, paragraphs_of, replies_of
-from handlers.post_intake import local_today
+from intake.post_intake import local_today
 from notifications.outbox import tracking_url
 
 from .docx_pages import assert_a4_with_page_numbers

@@ -12,7 +12,7 @@ from engine.clock import utcnow
 from engine.db import db
 from engine.models import Case, CaseEvent, CaseFile, WorkItem
 from handlers.letters import DOCX_TYPE, replies_of
-from handlers.post_intake import local_today
+from intake.post_intake import local_today
 
 from .helpers import Actor, public_texts, timeline_kinds
 from .test_post_support import mails, postkamer_user, register, web_user

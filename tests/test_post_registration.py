@@ -11,9 +11,9 @@ from engine.db import db
 from engine.models import Case, CaseFile, Reporter, WorkItem
 from handlers.files import MAX_BYTES
 from handlers.models import HandlerGroup, RoutingRule
-from handlers.post_intake import local_today
 from handlers.post_models import PostLetter
 from handlers.routing import forget_rules
+from intake.post_intake import local_today
 
 from .helpers import Browser
 from .test_post_support import JPEG, case_count, form, mails, pdf_bytes, postkamer_user, web_user

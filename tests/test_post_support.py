@@ -13,7 +13,7 @@ from engine.db import db
 from engine.models import Case
 from handlers.groups import group_by_key
 from handlers.models import User
-from handlers.post_intake import check_registration, local_today, register_post
+from intake.post_intake import check_registration, local_today, register_post
 from notifications.models import OutboxMessage
 
 from .helpers import Browser, with_password

@@ -21,12 +21,12 @@ from engine.db import db
 from engine.models import Case, CaseEvent, CaseFile
 from handlers.files import storage_root
 from handlers.models import User
-from handlers.post_intake import local_today
 from handlers.post_models import PostLetter, PostReply
 from handlers.privacy import SCRUBBED, anonymise_due
 from handlers.privacy_export import export_reporter
 from intake.mail_intake import take_in
 from intake.mail_models import IncomingMail
+from intake.post_intake import local_today
 
 from .helpers import Browser, with_password
 from .test_infomail_process import INFO, make_actor

@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import select, text
 
 from engine.db import db
-from intake.rate_limit import FallbackStore, parse_rate
+from engine.setting_types import parse_rate
+from intake.rate_limit import FallbackStore
 from intake.rate_limit_db import DatabaseRateLimitStore, RateLimitCounter
 from intake.rate_limit_redis import ERRORS, RedisRateLimitStore
 from web.app import create_app

@@ -7,9 +7,9 @@ from urllib.parse import urlsplit
 
 from engine.db import db
 from engine.models import Case
-from handlers.post_intake import check_registration, local_today, register_post
 from intake.demo_inbox import scan_pdf
 from intake.mail_intake import take_in
+from intake.post_intake import check_registration, local_today, register_post
 from notifications.outbox import tracking_url
 
 from .test_english_ui import Visitor

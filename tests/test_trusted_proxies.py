@@ -7,10 +7,10 @@ import re
 
 import pytest
 
+from engine.settings import Settings
 from web.app import create_app
 from web.proxy import TrustedProxies
 from web.secret_key import ConfigError
-from web.security_config import trusted_proxies
 
 VALID = {"categorie": "straatlamp-defect", "address": "Bruul 12, 2800 Mechelen",
          "description": "De straatlamp aan paal 12 brandt al een week niet.", "email": "els@voorbeeld.example"}
@@ -86,7 +86,8 @@ def seen(networks: str, environ: dict) -> tuple[str, str]:
         captured.update(env)
         return []
 
-    TrustedProxies(app, trusted_proxies(networks))({"wsgi.url_scheme": "http", **environ}, None)
+    trusted = Settings({"MELDPUNT_TRUSTED_PROXIES": networks}).trusted_proxies
+    TrustedProxies(app, trusted)({"wsgi.url_scheme": "http", **environ}, None)
     return captured["REMOTE_ADDR"], captured["wsgi.url_scheme"]
 
 

@@ -11,6 +11,7 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import event
 
 from engine.db import db
+from engine.settings import Settings, typed_config
 
 from .config import Config, engine_options
 from .url_ids import init_url_ids
@@ -24,6 +25,7 @@ def load_domain() -> None:
     """Import the modules that register models, service operators, forms and the queue resolver."""
     import handlers.actions  # noqa: F401
     import handlers.answer_return  # noqa: F401
+    import handlers.case_kinds  # noqa: F401
     import handlers.contractors  # noqa: F401
     import handlers.forms  # noqa: F401
     import handlers.groups  # noqa: F401
@@ -36,6 +38,7 @@ def load_domain() -> None:
     import handlers.post_privacy  # noqa: F401
     import handlers.routing  # noqa: F401
     import handlers.security_events  # noqa: F401
+    import handlers.status_mails  # noqa: F401
     import intake.mail_privacy  # noqa: F401
     import intake.rate_limit_db  # noqa: F401
     import notifications.outbox  # noqa: F401
@@ -70,6 +73,7 @@ def create_app(test_config: Optional[dict[str, Any]] = None) -> Flask:
     app.config.from_mapping(vars(Config(app.instance_path)))
     if test_config:
         app.config.update(test_config)
+        app.config.update(typed_config(test_config))  # text in a test's config is parsed like the environment
         if "SQLALCHEMY_ENGINE_OPTIONS" not in test_config:
             app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     load_domain()
@@ -112,7 +116,7 @@ def create_app(test_config: Optional[dict[str, Any]] = None) -> Flask:
     register_error_handlers(app)
     init_outage(app)
 
-    if app.config.get("MELDPUNT_SCHEDULER"):
+    if Settings(app.config).scheduler:
         from .scheduler import start_background_scheduler
 
         start_background_scheduler(app)

@@ -22,8 +22,10 @@ from wtforms.validators import DataRequired, Length
 
 from engine.clock import utcnow
 from engine.db import db
+from engine.settings import Settings
 from handlers.login_throttle import Refusal
 from handlers.models import User
+from handlers.permissions import may
 from handlers.staff_sessions import end_all_sessions
 
 from .i18n import LANGUAGES, translate
@@ -144,21 +146,27 @@ def set_language(lang: str):
     return response
 
 
-def roles_required(*roles: str) -> Callable:
-    """Login required, and one of the roles (admin always passes); others get 403."""
+def requires(action: str) -> Callable:
+    """Login required, and the permission table lets the user's role do `action` (handlers/permissions.py);
+    others get 403. Checks on one case or group follow in the view, with `may(user, action, target)`."""
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def wrapper(*args, **kwargs):
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
-            if roles and current_user.role != "admin" and current_user.role not in roles:
+            if not may(current_user, action):
                 abort(403)
             return view(*args, **kwargs)
 
         return wrapper
 
     return decorator
+
+
+def _may_in_template(action: str, target=None) -> bool:
+    """`may(action, target)` in templates: for the signed-in user, False for anyone else."""
+    return bool(current_user.is_authenticated and may(current_user, action, target))
 
 
 def _enforce_idle_timeout():
@@ -182,11 +190,12 @@ def _enforce_idle_timeout():
 def init_auth(app) -> None:
     """Wire Flask-Login and the idle timeout into the app."""
     login_manager.init_app(app)
-    app.permanent_session_lifetime = timedelta(minutes=app.config.get("MELDPUNT_SESSION_MINUTES", 60))
+    app.permanent_session_lifetime = timedelta(minutes=Settings(app.config).session_minutes)
     # Flask's own defaults (SameSite unset, never Secure) would win over setdefault, so these are set outright.
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     # A cookie marked Secure never travels over plain HTTP: only when the site is served over HTTPS.
-    app.config["SESSION_COOKIE_SECURE"] = str(app.config.get("MELDPUNT_BASE_URL") or "").lower().startswith("https://")
+    app.config["SESSION_COOKIE_SECURE"] = Settings(app.config).base_url.lower().startswith("https://")
     app.config["SESSION_REFRESH_EACH_REQUEST"] = True  # the cookie's lifetime counts from the last request
     app.before_request(_enforce_idle_timeout)
+    app.jinja_env.globals["may"] = _may_in_template

@@ -15,13 +15,14 @@ from engine import deploy as deployment
 from engine.db import db
 from engine.errors import EngineError
 from engine.models import ProcessDefinition
+from engine.settings import ConfigError
+from handlers.models import ROLES
 from intake.mail_cli import mail_group
 from intake.open311_cli import open311_group
 from notifications.stopping import request_stop
 from reports.cli import report_group
 
 from .app import create_app, freeze_long_lived
-from .secret_key import ConfigError
 
 
 def _app_factory(test_config: dict | None = None):
@@ -150,8 +151,7 @@ def user_group() -> None:
 
 @user_group.command("add")
 @click.argument("username")
-@click.option("--role", required=True, type=click.Choice(["admin", "meldkamer", "behandelaar",
-                                                          "groepsverantwoordelijke", "onthaal", "rapportage"]))
+@click.option("--role", required=True, type=click.Choice(ROLES))
 @click.option("--group", "groups", multiple=True, help="Key of a handler group (repeatable).")
 @click.option("--name", default=None, help="Display name (default: the username).")
 @click.option("--email", default=None)
@@ -161,9 +161,16 @@ def user_group() -> None:
 def user_add(username: str, role: str, groups: tuple[str, ...], name: str | None, email: str | None,
              token: bool, password: bool) -> None:
     """Add a staff user (or update role and groups of an existing one)."""
+    from marshmallow import ValidationError
+
     from handlers.groups import group_by_key
     from handlers.models import User
+    from handlers.people_schemas import staff_email
 
+    try:
+        email = staff_email(email) if email else None
+    except ValidationError:
+        raise click.BadParameter(f"'{email}' is not an e-mail address", param_hint="--email") from None
     user = db.session.scalar(select(User).where(User.username == username))
     existing = user is not None
     if user is None:

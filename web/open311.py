@@ -10,10 +10,11 @@ import json
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from flask import Blueprint, Response, current_app, request, send_file
+from flask import Blueprint, Response, request, send_file
 
 from engine.db import db
 from engine.errors import EngineError
+from engine.settings import settings
 from handlers.files import open_file
 from intake import open311
 
@@ -95,7 +96,7 @@ def _engine_error(err: EngineError):
 
 
 def _base_url() -> str:
-    root = current_app.config.get("MELDPUNT_BASE_URL") or request.host_url
+    root = settings().base_url or request.host_url
     return root.rstrip("/") + (bp.url_prefix or "")
 
 

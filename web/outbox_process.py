@@ -15,6 +15,8 @@ import os
 import signal
 from typing import Any, Optional, cast
 
+from engine.settings import Settings
+
 log = logging.getLogger("web.worker")
 
 STOP_TIMEOUT = 300  # seconds to wait for the child to finish its mail in flight (SMTP timeouts included)
@@ -31,7 +33,7 @@ def _sender_main(overrides: dict[str, Any]) -> None:
     install_stop_handlers()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_app(overrides)
-    interval = float(app.config["MELDPUNT_OUTBOX_SECONDS"])
+    interval = float(Settings(app.config).outbox_seconds)
     log.info("outbox sender process %s started: every %gs", os.getpid(), interval)
     while not stop_requested():
         try:

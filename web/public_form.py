@@ -7,13 +7,12 @@ content) before anything is created, registers the melding and redirects (303) t
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from email_validator import EmailNotValidError, validate_email
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
+from marshmallow import ValidationError
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -24,6 +23,7 @@ from handlers.files import MAX_BYTES, store_file
 from handlers.models import Category
 from handlers.photos import CleanImage
 from intake.category_search import active_sub_categories, search
+from intake.melding_schema import MAX_DESCRIPTION, MIN_DESCRIPTION, MeldingSchema, Problem, problems
 from intake.meldingen import register_melding
 from notifications.outbox import tracking_url
 
@@ -39,13 +39,11 @@ log = logging.getLogger(__name__)
 bp = Blueprint("report", __name__)
 
 MAX_PHOTOS = 3
-MIN_DESCRIPTION, MAX_DESCRIPTION = 10, 5000
-MAX_ADDRESS, MAX_NAME, MAX_EMAIL, MAX_SEARCH = 300, 200, 254, 200
+MAX_SEARCH = 200
 # Phone photos are far larger than the app-wide request limit (1 MB); only this form's POST may send them.
 MAX_UPLOAD = MAX_PHOTOS * MAX_BYTES + 1024 * 1024
 NO_CATEGORY = "geen"
 FIELDS = ("categorie", "address", "lat", "lon", "description", "name", "email", "phone")
-PHONE = re.compile(r"^\+?[0-9 ()./-]{6,30}$")
 HEADERS = {"X-Robots-Tag": "noindex, nofollow", "Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
 
 
@@ -114,20 +112,6 @@ def start():
                            groups=all_categories(), notice=notice, no_category=NO_CATEGORY)
 
 
-def _parse_coordinate(text: str, limit: int, label: str, errors: dict, field: str) -> Optional[float]:
-    try:
-        value = float(text.replace(",", "."))
-    except ValueError:
-        errors[field] = [translate("Geef een getal, bijvoorbeeld {example}.",
-                                   example="51,0278" if field == "lat" else "4,4777")]
-        return None
-    if not -limit <= value <= limit:
-        errors[field] = [translate("De {label} ligt tussen -{limit} en {limit}.", label=translate(label),
-                                   limit=limit)]
-        return None
-    return value
-
-
 def _read_photos(errors: dict[str, list[str]]) -> list[tuple[CleanImage, str]]:
     """The chosen photos, checked by their content, size and pixels and re-encoded without metadata;
     problems are reported by file name."""
@@ -148,56 +132,37 @@ def _read_photos(errors: dict[str, list[str]]) -> list[tuple[CleanImage, str]]:
     return photos
 
 
+# Where the schema's field paths show on this form.
+FORM_FIELDS = {("description",): "description", ("location", "address"): "address", ("location", "lat"): "lat",
+               ("location", "lon"): "lon", ("reporter", "name"): "name", ("reporter", "email"): "email",
+               ("reporter", "phone"): "phone"}
+
+
+def worded(message: Any) -> str:
+    """A schema message in the reader's language (a Problem carries its template)."""
+    if not isinstance(message, Problem):
+        return translate("Uw melding kon niet verwerkt worden. Controleer uw gegevens en probeer opnieuw.")
+    params = {k: translate(v) if k == "label" else v for k, v in message.params.items()}
+    return translate(message.template, **params)
+
+
 def parse_form() -> tuple[dict[str, Any], list[tuple[CleanImage, str]], dict[str, list[str]], dict[str, str]]:
     """The melding's data, the photos, Dutch field errors and what was typed (to give back)."""
     values = {name: request.form.get(name, "").strip() for name in FIELDS}
     errors: dict[str, list[str]] = {}
-    data: dict[str, Any] = {}
-
-    if len(values["address"]) > MAX_ADDRESS:
-        errors["address"] = [translate("Het adres is te lang (maximaal {count} tekens).", count=MAX_ADDRESS)]
-    lat = lon = None
-    if values["lat"] or values["lon"]:
-        if not (values["lat"] and values["lon"]):
-            field = "lon" if values["lat"] else "lat"
-            errors[field] = [translate("Geef breedtegraad en lengtegraad allebei, of laat ze allebei leeg.")]
-        else:
-            lat = _parse_coordinate(values["lat"], 90, "breedtegraad", errors, "lat")
-            lon = _parse_coordinate(values["lon"], 180, "lengtegraad", errors, "lon")
-    if not values["address"] and not (values["lat"] and values["lon"]) and "address" not in errors:
-        errors["address"] = [translate("Vul het adres of de plaats in waar het probleem is.")]
-    data["location"] = {"address": values["address"] or None, "lat": lat, "lon": lon}
-
-    description = request.form.get("description", "").strip()
-    if len(description) < MIN_DESCRIPTION:
-        errors["description"] = [translate("Beschrijf het probleem in minstens {count} tekens.",
-                                           count=MIN_DESCRIPTION) if description else
-                                 translate("Beschrijf het probleem.")]
-    elif len(description) > MAX_DESCRIPTION:
-        errors["description"] = [translate("Uw beschrijving is te lang: {count} tekens, maximaal {max} tekens.",
-                                           count=len(description), max=MAX_DESCRIPTION)]
-    data["description"] = description
-
-    email = values["email"]
-    if email:
-        try:
-            email = validate_email(email, check_deliverability=False).normalized
-        except EmailNotValidError:
-            errors["email"] = [translate("Dit e-mailadres klopt niet. Controleer het, bijvoorbeeld "
-                                         "naam@voorbeeld.be.")]
-        if len(values["email"]) > MAX_EMAIL:
-            errors["email"] = [translate("Dit e-mailadres is te lang.")]
-    phone = values["phone"]
-    if phone and (not PHONE.match(phone) or sum(ch.isdigit() for ch in phone) < 6):
-        errors["phone"] = [translate("Dit telefoonnummer klopt niet. Gebruik alleen cijfers, spaties en +, "
-                                     "bijvoorbeeld 015 12 34 56.")]
-    if len(values["name"]) > MAX_NAME:
-        errors["name"] = [translate("Uw naam is te lang (maximaal {count} tekens).", count=MAX_NAME)]
-    if not email and not phone:
+    raw = {"description": request.form.get("description", ""), "channel": "web",
+           "location": {"address": values["address"], "lat": values["lat"], "lon": values["lon"]},
+           "reporter": {"name": values["name"], "email": values["email"], "phone": values["phone"],
+                        "language": current_language()}}
+    try:
+        data = MeldingSchema(require_location=True).load(raw)
+    except ValidationError as err:
+        data = {"description": "", "location": {}, "reporter": {}}
+        for path, message in problems(err.messages):
+            errors.setdefault(FORM_FIELDS.get(path, "_form"), [worded(message)])
+    if not values["email"] and not values["phone"]:
         errors["contact"] = [translate("Geef een e-mailadres of een telefoonnummer, zodat we u kunnen "
                                        "bereiken. Met een e-mailadres krijgt u ook mails over de status.")]
-    data["reporter"] = {"name": values["name"] or None, "email": email or None, "phone": phone or None,
-                        "language": current_language()}
     photos = _read_photos(errors)
     return data, photos, errors, values
 

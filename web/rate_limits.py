@@ -11,8 +11,10 @@ from typing import cast
 from flask import Flask, current_app, request
 
 from engine.db import db
+from engine.setting_types import parse_rate
+from engine.settings import Settings, settings
 from handlers.login_throttle import LoginThrottle
-from intake.rate_limit import FallbackStore, Hit, RateLimitStore, parse_rate
+from intake.rate_limit import FallbackStore, Hit, RateLimitStore
 from intake.rate_limit_db import DatabaseRateLimitStore
 
 from .i18n import translate
@@ -23,14 +25,13 @@ EXTENSION = "meldpunt_rate_limits"
 def build_store(app: Flask) -> RateLimitStore:
     """The database store, behind Redis when MELDPUNT_REDIS_URL is set."""
     database = DatabaseRateLimitStore(db.engine, cast("str | bytes", app.secret_key))  # the config always sets one
-    url = app.config.get("MELDPUNT_REDIS_URL")
-    if not url:
+    configured = Settings(app.config)
+    if not configured.redis_url:
         return database
     from intake.rate_limit_redis import ERRORS, RedisRateLimitStore
 
-    redis_store = RedisRateLimitStore(url, cast("str | bytes", app.secret_key),
-                                      prefix=app.config.get("MELDPUNT_REDIS_PREFIX")
-                                      or "meldpunt:rate:")
+    redis_store = RedisRateLimitStore(configured.redis_url, cast("str | bytes", app.secret_key),
+                                      prefix=configured.redis_prefix)
     return FallbackStore(redis_store, database, ERRORS)
 
 
@@ -46,7 +47,7 @@ def rate_limit_store() -> RateLimitStore:
 
 def rate(setting: str) -> tuple[int, int]:
     """(limit, seconds) of a MELDPUNT_*_RATE setting."""
-    return parse_rate(current_app.config[setting])
+    return parse_rate(settings().get(setting))
 
 
 def client() -> str:

@@ -15,6 +15,7 @@ from flask import Flask
 
 from engine import timers
 from engine.db import db
+from engine.settings import Settings
 from notifications.sender import send_due
 from notifications.stopping import stop_requested, wait_for_stop
 
@@ -91,17 +92,18 @@ def mailbox_poll(app: Flask) -> int:
 def _add_jobs(scheduler, app: Flask) -> None:
     # misfire_grace_time=None: APScheduler's default (1 s) silently skips a run that starts late, which a
     # busy `meldpunt serve` makes happen; coalesce makes the late runs one.
-    if app.config.get("MELDPUNT_IMAP_HOST"):
-        scheduler.add_job(mailbox_poll, "interval", seconds=app.config.get("MELDPUNT_IMAP_SECONDS") or 60,
+    configured = Settings(app.config)
+    if configured.imap_host:
+        scheduler.add_job(mailbox_poll, "interval", seconds=configured.imap_seconds,
                           args=[app], id="mailbox_poll", max_instances=1, coalesce=True, misfire_grace_time=None)
-    scheduler.add_job(timer_tick, "interval", seconds=app.config["MELDPUNT_TICK_SECONDS"], args=[app],
+    scheduler.add_job(timer_tick, "interval", seconds=configured.tick_seconds, args=[app],
                       id="timer_tick", max_instances=1, coalesce=True, misfire_grace_time=None)
     sender = app.extensions.get("meldpunt_outbox_process")
     if sender is not None:  # `meldpunt serve`: the sender runs in a child process (web/outbox_process.py)
-        scheduler.add_job(sender.ensure_running, "interval", seconds=app.config["MELDPUNT_OUTBOX_SECONDS"],
+        scheduler.add_job(sender.ensure_running, "interval", seconds=configured.outbox_seconds,
                           id="outbox_process", max_instances=1, coalesce=True, misfire_grace_time=None)
     else:
-        scheduler.add_job(outbox_send, "interval", seconds=app.config["MELDPUNT_OUTBOX_SECONDS"], args=[app],
+        scheduler.add_job(outbox_send, "interval", seconds=configured.outbox_seconds, args=[app],
                           id="outbox_send", max_instances=1, coalesce=True, misfire_grace_time=None)
     scheduler.add_job(privacy_anonymise, "cron", hour=3, minute=30, args=[app], id="privacy_anonymise",
                       max_instances=1, coalesce=True)
@@ -141,8 +143,8 @@ def run_worker(app: Flask) -> None:
     install_stop_handlers()
     scheduler = BackgroundScheduler(timezone="UTC")
     _add_jobs(scheduler, app)
-    log.info("worker started: timer tick every %ss, outbox every %ss", app.config["MELDPUNT_TICK_SECONDS"],
-             app.config["MELDPUNT_OUTBOX_SECONDS"])
+    log.info("worker started: timer tick every %ss, outbox every %ss", Settings(app.config).tick_seconds,
+             Settings(app.config).outbox_seconds)
     timer_tick(app)  # catch up at once after a restart
     outbox_send(app)
     if not stop_requested():

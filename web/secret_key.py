@@ -16,10 +16,9 @@ import tempfile
 from pathlib import Path
 from typing import Optional
 
+from engine.settings import ConfigError
 
-class ConfigError(RuntimeError):
-    """A setting that cannot work; the message names the variable and says what to do (one line)."""
-
+__all__ = ["ConfigError", "secret_key", "instance_secret", "production"]
 
 MIN_LENGTH = 16
 KEY_FILE = "secret_key"

@@ -1,8 +1,9 @@
 """The WSGI entry for production servers: `gunicorn -w 4 -b 0.0.0.0:8000 web.wsgi:app`."""
 import sys
 
+from engine.settings import ConfigError
+
 from .app import create_app, freeze_long_lived
-from .secret_key import ConfigError
 
 try:
     app = create_app()

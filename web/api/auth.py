@@ -1,4 +1,4 @@
-"""Bearer-token authentication and the role checks of the staff API."""
+"""Bearer-token authentication of the staff API (who may do what: handlers/permissions.py)."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from engine.db import db
-from engine.errors import EngineError, Forbidden
+from engine.errors import EngineError
 from handlers.models import User, hash_token
 
 
@@ -34,9 +34,3 @@ def token_required(view: Callable) -> Callable:
         return view(*args, **kwargs)
 
     return wrapper
-
-
-def require_role(user: User, *roles: str) -> None:
-    """Forbidden unless the user has one of the roles."""
-    if user.role not in roles:
-        raise Forbidden(f"this needs one of the roles: {', '.join(roles)}")

@@ -13,20 +13,18 @@ from engine.timeline import events_of
 from engine.workitems import validate_form
 from handlers.merged_cases import normalise_reference
 from handlers.message_senders import refusal_for_staff
-from handlers.permissions import may_see_case, may_see_contact, sees_reporter_data
+from handlers.permissions import may, require
 from handlers.reporter_view import EventView, reporter_names, without_reporter_data
 from intake.meldingen import register_melding
 from notifications.outbox import tracking_url
 
 from . import bp
-from .auth import require_role, token_required
+from .auth import token_required
 from .common import json_body, load
 from .idempotent import answer_once
 from .schemas import CaseOut, MeldingCreated, MeldingIn, MessageIn
 
-INTAKE_ROLES = ("admin", "meldkamer", "onthaal")
-# Who may deliver a message through the API; which messages staff may send at all: handlers/message_senders.py.
-MESSAGE_ROLES = ("admin", "meldkamer", "onthaal", "behandelaar", "groepsverantwoordelijke")
+# Which messages staff may send at all: handlers/message_senders.py; who may send them: handlers/permissions.py.
 
 
 def case_by_reference(reference: str) -> Case:
@@ -42,12 +40,12 @@ def case_view(case: Case, user) -> dict:
     items = db.session.scalars(select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.status == "open")
                                .order_by(WorkItem.id))
     reporter = None
-    if case.reporter is not None and may_see_contact(user, case):
+    if case.reporter is not None and may(user, "case.see_contact", case):
         reporter = {"name": case.reporter.name, "email": case.reporter.email, "phone": case.reporter.phone}
     shown = {name: getattr(case, name) for name in CaseOut().fields if hasattr(Case, name)}
     events = events_of(case.id)
     timeline: list[CaseEvent] | list[EventView] = events
-    if not sees_reporter_data(user):  # the reporting role: facts and course only
+    if not may(user, "reporter_data.see"):  # the reporting role: facts and course only
         shown |= {"description": None, "suggestion_reason": None}
         timeline = without_reporter_data(events, reporter_names(case))
     shown |= {
@@ -61,7 +59,7 @@ def case_view(case: Case, user) -> dict:
 @token_required
 def create_melding():
     """Register a melding taken by phone, at the desk or from another system; starts its process."""
-    require_role(g.user, *INTAKE_ROLES)
+    require(g.user, "melding.register")
     raw = json_body()
     data = load(MeldingIn(), raw)
 
@@ -81,8 +79,7 @@ def create_melding():
 def get_case(reference: str):
     """A case with its status, timeline and open work items."""
     case = case_by_reference(reference)
-    if not may_see_case(g.user, case):
-        raise Forbidden("this case belongs to another group")
+    require(g.user, "case.see", case, "this case belongs to another group")
     return jsonify(case_view(case, g.user))
 
 
@@ -90,10 +87,9 @@ def get_case(reference: str):
 @token_required
 def post_message(reference: str):
     """Deliver a message the case waits for, when it is staff's to send (the reporter's and contractor's are not)."""
-    require_role(g.user, *MESSAGE_ROLES)
+    require(g.user, "message.deliver")
     case = case_by_reference(reference)
-    if not may_see_case(g.user, case):
-        raise Forbidden("this case belongs to another group")
+    require(g.user, "message.deliver", case, "this case belongs to another group")
     data = load(MessageIn(), json_body())
     refused = refusal_for_staff(data["name"])
     if refused:

@@ -6,10 +6,11 @@ from sqlalchemy import select
 
 from engine.db import db
 from engine.errors import InvalidInput
+from handlers.permissions import require
 from notifications.models import OutboxMessage
 
 from . import bp
-from .auth import require_role, token_required
+from .auth import token_required
 from .schemas import OutboxOut
 
 
@@ -17,7 +18,7 @@ from .schemas import OutboxOut
 @token_required
 def list_outbox():
     """Newest outbox rows first, optionally filtered by ?status=pending|sent|failed."""
-    require_role(g.user, "admin")
+    require(g.user, "outbox.see")
     status = request.args.get("status")
     query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(200)
     if status:

@@ -1,18 +1,9 @@
 """Request and response schemas of the staff API (they also generate the OpenAPI document)."""
 from __future__ import annotations
 
-from email_validator import EmailNotValidError, validate_email
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import RAISE, Schema, fields, validate
 
-from intake.meldingen import CHANNELS
-
-
-def check_email(value: str) -> None:
-    """Syntax check with email-validator (no DNS lookups: intake must not depend on the network)."""
-    try:
-        validate_email(value, check_deliverability=False)
-    except EmailNotValidError as err:
-        raise ValidationError(str(err)) from err
+from intake.melding_schema import LocationSchema, MeldingSchema, ReporterSchema
 
 
 class Strict(Schema):
@@ -20,31 +11,8 @@ class Strict(Schema):
         unknown = RAISE
 
 
-class LocationIn(Strict):
-    address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
-    lat = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
-    lon = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
-
-    @validates_schema
-    def both_or_neither(self, data, **kwargs):
-        if (data.get("lat") is None) != (data.get("lon") is None):
-            raise ValidationError("give both lat and lon, or neither")
-
-
-class ReporterIn(Strict):
-    name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
-    email = fields.String(load_default=None, allow_none=True, validate=[validate.Length(max=254), check_email])
-    phone = fields.String(load_default=None, allow_none=True,
-                          validate=validate.Regexp(r"^\+?[0-9 ()./-]{6,30}$", error="not a phone number"))
-    language = fields.String(load_default="nl", validate=validate.OneOf(["nl", "en"]))
-
-
-class MeldingIn(Strict):
-    description = fields.String(required=True, validate=validate.Length(min=3, max=5000))
-    category = fields.String(load_default=None, allow_none=True)
-    location = fields.Nested(LocationIn, load_default=dict)
-    reporter = fields.Nested(ReporterIn, load_default=dict)
-    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
+# A new melding: the one schema every channel uses (intake/melding_schema.py).
+LocationIn, ReporterIn, MeldingIn = LocationSchema, ReporterSchema, MeldingSchema
 
 
 class MeldingCreated(Schema):

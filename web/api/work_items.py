@@ -5,10 +5,13 @@ from flask import g, jsonify, request
 from sqlalchemy import select
 
 from engine.db import db
-from engine.errors import Forbidden, InvalidInput
+from engine.errors import InvalidInput
 from engine.models import WorkItem
-from engine.workitems import complete_work_item
+from engine.task_completion import complete_work_item
+from engine.workitems import get_item
 from handlers.groups import group_by_key
+from handlers.models import MELDKAMER
+from handlers.permissions import ALL, require, scope
 
 from ..url_ids import query_int
 from . import bp
@@ -36,12 +39,11 @@ def list_work_items():
         group = group_by_key(group_key)
         if group is None:
             raise InvalidInput("unknown group", {"group": [f"no active group '{group_key}'"]})
-        if not user.may_act_for(group.key) and user.role not in ("meldkamer", "rapportage"):
-            raise Forbidden(f"you are not a member of group '{group_key}'")
+        require(user, "queue.see", group, f"you are not a member of group '{group_key}'")
         query = query.where(WorkItem.group_id == group.id)
-    elif user.role != "admin":
-        ids = [grp.id for grp in user.groups] + ([group_by_key("meldkamer").id] if user.role == "meldkamer"
-                                                  and group_by_key("meldkamer") else [])
+    elif scope(user, "work.do") != ALL:  # the queues of the user's own groups, the meldkamer's for its desk
+        desk = group_by_key(MELDKAMER) if MELDKAMER in user.group_keys else None
+        ids = [grp.id for grp in user.groups] + ([desk.id] if desk else [])
         query = query.where(WorkItem.group_id.in_(ids))
     items = list(db.session.scalars(query.where(WorkItem.id > after).order_by(WorkItem.id).limit(limit)))
     next_after = items[-1].id if len(items) == limit else None
@@ -55,5 +57,7 @@ def complete(item_id: int):
     data = json_body()
     if not isinstance(data, dict):
         raise InvalidInput("expected a JSON object with the form fields", {"_schema": ["expected an object"]})
+    # As on the case page: only work on a case the user may open (engine.workitems checks the group again).
+    require(g.user, "work.do", get_item(item_id), "this work belongs to another group")
     case = complete_work_item(item_id, g.user, data)
     return jsonify(case_view(case, g.user))

@@ -11,7 +11,7 @@ from handlers.login_throttle import locked_users
 from handlers.models import GROUP_KINDS, ROLES, HandlerGroup, User
 from handlers.people import save_group, save_user
 
-from ..auth import SESSION_VERSION, roles_required
+from ..auth import SESSION_VERSION, requires
 from ..i18n import translate
 from ..rate_limits import client
 from . import bp
@@ -23,7 +23,7 @@ def _groups() -> list[HandlerGroup]:
 
 @bp.route("/beheer/gebruikers", methods=["GET", "POST"])
 @bp.route("/beheer/gebruikers/<int:user_id>", methods=["GET", "POST"])
-@roles_required("admin")
+@requires("manage")
 def admin_users(user_id: int | None = None):
     """List staff users; create one or change role, groups, active state and password."""
     user = db.session.get(User, user_id) if user_id else None
@@ -52,7 +52,7 @@ def admin_users(user_id: int | None = None):
 
 @bp.route("/beheer/groepen", methods=["GET", "POST"])
 @bp.route("/beheer/groepen/<int:group_id>", methods=["GET", "POST"])
-@roles_required("admin")
+@requires("manage")
 def admin_groups(group_id: int | None = None):
     """List groups, the meldkamer and contractors; create or edit one."""
     group = db.session.get(HandlerGroup, group_id) if group_id else None

@@ -13,18 +13,18 @@ from engine.db import db
 from engine.errors import Conflict, EngineError, Forbidden, InvalidInput
 from engine.ids import parse_id
 from engine.models import Case, CaseFile, WorkItem
+from engine.task_completion import complete_work_item
 from engine.timeline import events_of
-from engine.workitems import complete_work_item
 from handlers import answer_return, assignment
 from handlers.files import open_file
 from handlers.groups import assignable_users
 from handlers.merged_cases import normalise_reference
 from handlers.models import Category, HandlerGroup
-from handlers.permissions import may_handle_case, may_open_case_files, may_see_case, may_see_contact, sees_reporter_data
+from handlers.permissions import may
 from handlers.reporter_view import reporter_names, without_reporter_data
 
 from .. import form_tokens
-from ..auth import roles_required
+from ..auth import requires
 from ..i18n import translate
 from . import bp
 
@@ -33,7 +33,7 @@ def _case_or_404(reference: str) -> Case:
     case = db.session.scalar(select(Case).where(Case.reference == normalise_reference(reference)))
     if case is None:
         abort(404)
-    if not may_see_case(current_user, case):
+    if not may(current_user, "case.see", case):
         abort(403)
     return case
 
@@ -57,23 +57,23 @@ def render_case(case: Case, errors: dict | None = None, values: dict | None = No
     items = db.session.scalars(select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.status == "open")
                                .order_by(WorkItem.id)).all()
     other_cases = []
-    if case.reporter_id and may_see_contact(current_user, case):
+    if case.reporter_id and may(current_user, "case.see_contact", case):
         other_cases = [c for c in db.session.scalars(select(Case).where(Case.reporter_id == case.reporter_id,
                                                                         Case.id != case.id)
                                                      .order_by(Case.id.desc()).limit(20))
-                       if may_see_case(current_user, c)]
+                       if may(current_user, "case.see", c)]
     groups = db.session.scalars(select(HandlerGroup).where(HandlerGroup.active.is_(True))
                                 .order_by(HandlerGroup.name)).all()
     files = db.session.scalars(select(CaseFile).where(CaseFile.case_id == case.id).order_by(CaseFile.id)).all()
     categories = db.session.scalars(select(Category).where(Category.parent_id.is_not(None))
                                     .order_by(Category.name)).all()
     # The reporting role sees the facts and the public timeline only: no reporter texts, notes or files.
-    reporter_data = sees_reporter_data(current_user)
+    reporter_data = may(current_user, "reporter_data.see")
     return render_template(
         "staff/case.html", case=case, items=items, files=files if reporter_data else [],
         events=events_of(case.id) if reporter_data else without_reporter_data(events_of(case.id), reporter_names(case)),
-        label=statuses.label, show_reporter_data=reporter_data, may_publish=may_handle_case(current_user, case),
-        show_contact=may_see_contact(current_user, case), other_cases=other_cases, errors=errors or {},
+        label=statuses.label, show_reporter_data=reporter_data, may_publish=may(current_user, "case.publish", case),
+        show_contact=may(current_user, "case.see_contact", case), other_cases=other_cases, errors=errors or {},
         values=values or {}, internal_groups=[g for g in groups if g.kind == "internal"],
         contractors=[g for g in groups if g.kind == "external"], categories=categories,
         assignable={item.id: assignable_users(item.group) for item in items},
@@ -81,7 +81,7 @@ def render_case(case: Case, errors: dict | None = None, values: dict | None = No
 
 
 @bp.get("/dossier/<reference>")
-@roles_required()
+@requires("staff.use")
 def case(reference: str):
     """Everything about one case, and the forms of the work waiting on it."""
     case = _case_or_404(reference)
@@ -91,7 +91,7 @@ def case(reference: str):
 
 
 @bp.post("/dossier/<reference>/taak/<int:item_id>")
-@roles_required()
+@requires("staff.use")
 def complete_task(reference: str, item_id: int):
     """Complete a waiting task with the submitted form; errors come back on the page with what was typed."""
     case = _case_or_404(reference)
@@ -155,27 +155,27 @@ def _assignment_action(item_id: int, action, *args):
 
 
 @bp.post("/taak/<int:item_id>/opnemen")
-@roles_required()
+@requires("staff.use")
 def take(item_id: int):
     """Put a work item on your own name."""
     return _assignment_action(item_id, assignment.take)
 
 
 @bp.post("/taak/<int:item_id>/overnemen")
-@roles_required()
+@requires("staff.use")
 def take_over(item_id: int):
     """Take a work item over from a colleague."""
     return _assignment_action(item_id, assignment.take_over, request.form.get("note") or None)
 
 
 @bp.post("/taak/<int:item_id>/toewijzen")
-@roles_required()
+@requires("staff.use")
 def assign(item_id: int):
     """Give a work item to a colleague of the group."""
     item = db.session.get(WorkItem, item_id)
     if item is None:
         abort(404)
-    if not current_user.may_act_for(item.group.key if item.group else None):
+    if not may(current_user, "work.do", item):
         abort(403)
     assignee_id = parse_id(request.form.get("assignee", ""))
     if assignee_id is None:
@@ -185,7 +185,7 @@ def assign(item_id: int):
 
 
 @bp.post("/dossier/<reference>/overdragen")
-@roles_required()
+@requires("staff.use")
 def hand_over(reference: str):
     """Warm handover to another group, with a note."""
     case = _case_or_404(reference)
@@ -202,17 +202,17 @@ def hand_over(reference: str):
         flash(err.message, "error")
         return redirect(url_for("staff.case", reference=reference))
     flash(translate("Overgedragen."))
-    if current_user.may_act_for(case.group.key):
+    if may(current_user, "case.hand_over", case):
         return redirect(url_for("staff.case", reference=reference))
     return redirect(url_for("staff.home"))
 
 
 @bp.get("/dossier/<reference>/bestand/<int:file_id>")
-@roles_required()
+@requires("staff.use")
 def case_file(reference: str, file_id: int):
     """Download a file of the case (only for staff who may see the case, and never for the reporting role)."""
     case = _case_or_404(reference)
-    if not may_open_case_files(current_user, case):
+    if not may(current_user, "case.open_files", case):
         abort(403)
     stored = db.session.get(CaseFile, file_id)
     if stored is None or stored.case_id != case.id:

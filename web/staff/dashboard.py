@@ -11,36 +11,33 @@ from flask import Response, abort, flash, redirect, render_template, request, st
 from flask_login import current_user
 
 from engine.clock import utcnow
+from handlers.permissions import may
 from reports.bundle import gather
 from reports.exports import XLSX_TYPE, cases_csv, cases_xlsx, figures_csv, figures_xlsx
 from reports.fortnightly import desk_or_group, send_fortnightly
 from reports.periods import CITY_TZ, local_today, parse_quarter, quarter_of
 from reports.quarterly import DOCX_TYPE, chart_images, quarterly_filename, quarterly_report
 from reports.selection import (
-    DASHBOARD_ROLES,
-    LEAD_ROLE,
     NotAllowed,
     Selection,
     SelectionError,
-    may_see_all,
     parse_selection,
     report_groups_for,
 )
 from reports.summary import summary
 from reports.tables import display_rows, key_figure_rows, period_phrase, period_text
 
-from ..auth import roles_required
+from ..auth import requires
 from ..i18n import current_language, translate
 from . import bp
-
-SEND_ROLES = ("admin", "meldkamer", LEAD_ROLE)  # the reporting role only reads
 
 
 def _page(selection: Selection | None = None, error: str | None = None, status: int = 200):
     groups = report_groups_for(current_user)
     context: dict[str, Any]
-    context = {"selection": selection, "error": error, "groups": groups, "all_groups": may_see_all(current_user),
-               "args": request.args, "may_send": current_user.role in SEND_ROLES,
+    context = {"selection": selection, "error": error, "groups": groups,
+               "all_groups": may(current_user, "reports.all_groups"), "args": request.args,
+               "may_send": may(current_user, "reports.send"),
                "default_quarter": str(quarter_of(local_today(utcnow())).previous())}
     if selection is not None:
         report = gather(selection.period, selection.previous, selection.group_key)
@@ -85,7 +82,7 @@ def _download(content, mimetype: str, filename: str) -> Response:
 
 
 @bp.get("/rapporten")
-@roles_required(*DASHBOARD_ROLES)
+@requires("reports.see")
 def dashboard():
     """The figures of a period (default: this quarter) for all groups or one, with charts and exports."""
     try:
@@ -96,7 +93,7 @@ def dashboard():
 
 @bp.get("/rapporten/dossiers.csv", defaults={"fmt": "csv"})
 @bp.get("/rapporten/dossiers.xlsx", defaults={"fmt": "xlsx"})
-@roles_required(*DASHBOARD_ROLES)
+@requires("reports.see")
 def export_cases(fmt: str):
     """The dossiers (cases of every kind) created in the period as CSV or XLSX, without personal data of reporters."""
     try:
@@ -112,7 +109,7 @@ def export_cases(fmt: str):
 
 @bp.get("/rapporten/cijfers.csv", defaults={"fmt": "csv"})
 @bp.get("/rapporten/cijfers.xlsx", defaults={"fmt": "xlsx"})
-@roles_required(*DASHBOARD_ROLES)
+@requires("reports.see")
 def export_figures(fmt: str):
     """The figures of the period (the dashboard's tables) as CSV or XLSX."""
     try:
@@ -127,7 +124,7 @@ def export_figures(fmt: str):
 
 
 @bp.get("/rapporten/kwartaalrapport")
-@roles_required("rapportage", "meldkamer")
+@requires("reports.quarterly")
 def quarterly_download():
     """The quarterly report of `kwartaal` (e.g. 2026Q3) as a Word document."""
     raw = (request.args.get("kwartaal") or "").strip()
@@ -141,16 +138,16 @@ def quarterly_download():
 
 
 @bp.post("/rapporten/versturen")
-@roles_required(*SEND_ROLES)
+@requires("reports.send")
 def send_now():
     """Mail the fortnightly report of the chosen group (or the meldkamer's) for the chosen period now."""
     try:
         selection = _selection()
     except SelectionError as err:
         return _error(err)
-    if selection.group is None and current_user.role == LEAD_ROLE:
+    group = selection.group or desk_or_group(None)  # no group: the meldkamer's report, of all groups
+    if not may(current_user, "reports.send", group):
         abort(403)
-    group = selection.group or desk_or_group(None)
     delivery = send_fortnightly(group, selection.period, trigger="dashboard")
     if delivery.already is not None:
         sent_at = delivery.already.created_at.astimezone(CITY_TZ)

@@ -1,15 +1,16 @@
 """Administration of the info mailbox: every incoming mail with its outcome and the reason."""
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from engine.db import db
 from engine.ids import parse_id
+from engine.settings import settings
 from intake.mail_intake import retry_failed
 from intake.mail_models import OUTCOMES, IncomingMail
 
-from ..auth import roles_required
+from ..auth import requires
 from ..i18n import translate
 from . import bp
 
@@ -17,7 +18,7 @@ PAGE = 200
 
 
 @bp.get("/beheer/inkomende-mail")
-@roles_required("admin")
+@requires("manage")
 def admin_incoming_mail():
     """The newest incoming mails: new case, added to a case, bounce, ignored (and why), failed."""
     outcome = request.args.get("uitkomst")
@@ -26,12 +27,11 @@ def admin_incoming_mail():
         query = query.where(IncomingMail.outcome == outcome)
     mails = db.session.scalars(query).all()
     return render_template("staff/admin_incoming_mail.html", mails=mails, outcome=outcome, outcomes=OUTCOMES,
-                           imap_host=current_app.config.get("MELDPUNT_IMAP_HOST"),
-                           folder=current_app.config.get("MELDPUNT_IMAP_FOLDER") or "INBOX")
+                           imap_host=settings().imap_host, folder=settings().imap_folder)
 
 
 @bp.post("/beheer/inkomende-mail/opnieuw")
-@roles_required("admin")
+@requires("manage")
 def admin_incoming_mail_retry():
     """Process a failed mail again (after the cause was fixed); the mail is named in the form."""
     mail_id = parse_id(request.form.get("mail_id", ""))

@@ -8,7 +8,7 @@ from engine.db import db
 from engine.errors import InvalidInput, NotFound
 from intake.open311_keys import create_key, list_keys, revoke_key_id
 
-from ..auth import roles_required
+from ..auth import requires
 from ..i18n import translate
 from . import bp
 
@@ -25,7 +25,7 @@ def _refusal(err: InvalidInput, name: str) -> str:
 
 
 @bp.route("/beheer/open311", methods=["GET", "POST"])
-@roles_required("admin")
+@requires("manage")
 def admin_open311():
     """The Open311 apps and their keys; a POST makes a key for a new app and shows it this once."""
     new_key, errors, name = None, {}, ""
@@ -43,7 +43,7 @@ def admin_open311():
 
 
 @bp.post("/beheer/open311/intrekken")
-@roles_required("admin")
+@requires("manage")
 def admin_open311_revoke():
     """Revoke one app's key: its requests are refused from now on."""
     raw = request.form.get("key_id", "")

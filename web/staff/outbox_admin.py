@@ -1,16 +1,17 @@
 """The outbox page for administrators: the newest mails, the mail server's state, failed mails sent again."""
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from engine.db import db
+from engine.settings import settings
 from notifications.models import OutboxMessage
 from notifications.resend import resend_failed
 from notifications.sender_state import current_state
 
-from ..auth import roles_required
+from ..auth import requires
 from ..i18n import translate
 from . import bp
 
@@ -18,7 +19,7 @@ STATUSES = ("pending", "sent", "failed")
 
 
 @bp.get("/beheer/uitgaand")
-@roles_required("admin")
+@requires("outbox.see")
 def outbox():
     """The newest outbox rows (queued, sent, failed) and whether the mail server can be reached."""
     status = request.args.get("status")
@@ -28,11 +29,11 @@ def outbox():
     failed = db.session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "failed"))
     return render_template("staff/outbox.html", messages=db.session.scalars(query).all(), status=status,
                            failed=failed, sender=current_state(),
-                           smtp_host=current_app.config.get("MELDPUNT_SMTP_HOST"))
+                           smtp_host=settings().smtp_host)
 
 
 @bp.post("/beheer/uitgaand/opnieuw")
-@roles_required("admin")
+@requires("manage")
 def outbox_retry():
     """Queue one failed mail (mail_id) or every failed mail (alle=1) again; written on each case's timeline."""
     everything = request.form.get("alle") == "1"

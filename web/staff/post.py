@@ -14,16 +14,15 @@ from handlers.files import MAX_BYTES
 from handlers.letters import replies_of
 from handlers.models import HandlerGroup
 from handlers.post_deadlines import default_terms
-from handlers.post_intake import check_registration, local_today, register_post, suggested_group
 from handlers.post_models import DEADLINE_UNITS, LETTER_KINDS, PostLetter
+from intake.post_intake import check_registration, local_today, register_post, suggested_group
 
 from .. import form_tokens
-from ..auth import roles_required
+from ..auth import requires
 from ..i18n import translate
 from . import bp
 from .cases import EXPIRED
 
-POST_ROLES = ("onthaal",)  # the postkamer; admin always passes
 FIELDS = ("sender_name", "sender_address", "sender_email", "received_on", "written_on", "subject", "kind",
           "registered_mail", "group", "deadline_days", "deadline_unit")
 # The scan may be far larger than the app-wide request limit; a scan over its own limit is still read,
@@ -55,14 +54,14 @@ def _render_form(values: dict[str, str], errors: Optional[dict] = None, scan_los
 
 
 @bp.get("/post/nieuw")
-@roles_required(*POST_ROLES)
+@requires("post.register")
 def post_new():
     """The registration form for a scanned letter."""
     return _render_form({"received_on": local_today().isoformat(), "kind": "vraag"})
 
 
 @bp.post("/post/nieuw")
-@roles_required(*POST_ROLES)
+@requires("post.register")
 def post_register():
     """Register the letter: errors come back with what was typed (the scan must be chosen again)."""
     sent = form_tokens.posted("post")
@@ -102,7 +101,7 @@ def _already_registered(earlier):
 
 
 @bp.get("/post/voorstel")
-@roles_required(*POST_ROLES)
+@requires("post.register")
 def post_suggestion():
     """The routing rules' group for a subject (the registration form asks while the subject is typed)."""
     key, reason = suggested_group(request.args.get("onderwerp", "")[:300])

@@ -10,7 +10,7 @@ from engine.errors import NotFound
 from handlers.privacy import anonymise_due, anonymise_months
 from handlers.privacy_export import export_reporter
 
-from ..auth import roles_required
+from ..auth import requires
 from ..i18n import translate
 from . import bp
 
@@ -21,14 +21,14 @@ def _page(message: str | None = None, report=None, email: str = "", status: int 
 
 
 @bp.get("/beheer/privacy")
-@roles_required("admin")
+@requires("manage")
 def admin_privacy():
     """The privacy page: look up a reporter for an export; run the anonymisation now."""
     return _page()
 
 
 @bp.get("/beheer/privacy/export")
-@roles_required("admin")
+@requires("manage")
 def admin_privacy_export():
     """Everything held about one reporter as a JSON download (GDPR art. 15)."""
     email = (request.args.get("email") or "").strip()
@@ -46,7 +46,7 @@ def admin_privacy_export():
 
 
 @bp.post("/beheer/privacy/anonimiseren")
-@roles_required("admin")
+@requires("manage")
 def admin_privacy_anonymise():
     """Run the anonymisation of reporters whose cases were closed longer ago than the period, now."""
     report = anonymise_due()

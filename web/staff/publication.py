@@ -9,14 +9,14 @@ from engine.errors import Forbidden, InvalidInput, NotFound
 from handlers.photos import PhotoRefused
 from handlers.publication import MAX_PUBLIC_DESCRIPTION, set_photo_public, set_public_description
 
-from ..auth import roles_required
+from ..auth import requires
 from ..i18n import translate
 from . import bp
 from .cases import _case_or_404, render_case
 
 
 @bp.post("/dossier/<reference>/publieke-omschrijving")
-@roles_required()
+@requires("staff.use")
 def public_description(reference: str):
     """Write (or clear) the description the Open311 feed publishes; a refused text comes back as typed."""
     case = _case_or_404(reference)
@@ -37,7 +37,7 @@ def public_description(reference: str):
 
 
 @bp.post("/dossier/<reference>/bestand/<int:file_id>/publiek")
-@roles_required()
+@requires("staff.use")
 def file_public(reference: str, file_id: int):
     """Publish a photo of the case on the tracking page and in the Open311 feed, or take it offline."""
     case = _case_or_404(reference)

@@ -11,14 +11,12 @@ from engine.models import WorkItem
 from handlers.answer_return import mark_label
 from handlers.groups import group_by_key
 from handlers.models import MELDKAMER, ONTHAAL, Category, ContractorOrder, HandlerGroup
-from handlers.permissions import CONTACT_ROLES, sees_reporter_data
+from handlers.permissions import may
 from handlers.queues import QueueFilter, queue_page, task_choices
 
-from ..auth import roles_required
+from ..auth import requires
 from ..url_ids import query_int
 from . import bp
-
-DESK_ROLES = ("meldkamer",)
 
 
 def _filters() -> QueueFilter:
@@ -27,7 +25,7 @@ def _filters() -> QueueFilter:
     return QueueFilter(category=args.get("categorie") or None, task=args.get("taak") or None,
                        overdue=args.get("te_laat") == "1", assignee_id=current_user.id if mine else None,
                        unassigned=args.get("van") == "niemand", search=(args.get("q") or "").strip()[:100] or None,
-                       search_texts=sees_reporter_data(current_user))
+                       search_texts=may(current_user, "reporter_data.see"))
 
 
 def _cursor() -> int | None:
@@ -41,16 +39,16 @@ def _render_queue(group: HandlerGroup, newest_first: bool, template: str):
     # The desks' own lanes; every other group works the tasks of the handler-group lane of each process.
     lanes = (group.key,) if group.key in (MELDKAMER, ONTHAAL) else ("behandelaarsgroep",)
     return render_template(template, group=group, page=page, now=utcnow(), categories=list(categories),
-                           members=members, show_names=current_user.role in CONTACT_ROLES, args=request.args,
-                           show_texts=sees_reporter_data(current_user),
+                           members=members, show_names=may(current_user, "case.see_contact"), args=request.args,
+                           show_texts=may(current_user, "reporter_data.see"),
                            tasks=task_choices(lanes), mark_label=mark_label)
 
 
 @bp.get("/")
-@roles_required()
+@requires("staff.use")
 def home():
     """Send each role to where its work is."""
-    if current_user.role in ("meldkamer", "admin"):
+    if may(current_user, "desk.use"):
         return redirect(url_for("staff.meldkamer"))
     groups = sorted(current_user.groups, key=lambda g: g.name)
     if len(groups) == 1:
@@ -61,26 +59,26 @@ def home():
 
 
 @bp.get("/meldkamer")
-@roles_required(*DESK_ROLES)
+@requires("desk.use")
 def meldkamer():
     """Every new melding first, with the suggested group and why; dispatch in one click."""
     return _render_queue(group_by_key(MELDKAMER), newest_first=True, template="staff/meldkamer.html")
 
 
 @bp.get("/wachtrij/<key>")
-@roles_required()
+@requires("staff.use")
 def group_queue(key: str):
     """A handler group's queue, laid out like the tracking list: deadline, who handles it, actions."""
     group = group_by_key(key)
     if group is None or group.kind == "external":
         abort(404)
-    if not current_user.may_act_for(group.key) and current_user.role not in ("meldkamer", "rapportage"):
+    if not may(current_user, "queue.see", group):
         abort(403)
     return _render_queue(group, newest_first=False, template="staff/queue.html")
 
 
 @bp.get("/meldkamer/aannemers")
-@roles_required(*DESK_ROLES)
+@requires("desk.use")
 def contractor_orders():
     """Open contractor orders with their age, oldest first, so none drops out of sight."""
     orders = db.session.scalars(select(ContractorOrder).where(ContractorOrder.status.in_(("open", "planned")))

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from engine.db import db
 from engine.errors import InvalidInput, NotFound
 from engine.ids import parse_id
+from handlers.case_kinds import CHANNELS
 from handlers.models import Category, HandlerGroup, RoutingRule
 from handlers.routing import (
     RULE_FIELDS,
@@ -21,9 +22,8 @@ from handlers.routing import (
     ordered_rules,
     save_rule,
 )
-from intake.meldingen import CHANNELS
 
-from ..auth import roles_required
+from ..auth import requires
 from ..i18n import translate
 from . import bp
 
@@ -93,7 +93,7 @@ def _render(status: int = 200, **context):
 
 @bp.route("/beheer/routering", methods=["GET", "POST"])
 @bp.route("/beheer/routering/<int:rule_id>", methods=["GET", "POST"])
-@roles_required("admin")
+@requires("manage")
 def admin_routing(rule_id: int | None = None):
     """The routing rules in evaluation order; create one or edit one."""
     rule = db.session.get(RoutingRule, rule_id) if rule_id else None
@@ -112,7 +112,7 @@ def admin_routing(rule_id: int | None = None):
 
 
 @bp.post("/beheer/routering/<int:rule_id>/verwijderen")
-@roles_required("admin")
+@requires("manage")
 def admin_routing_delete(rule_id: int):
     """Delete one rule (cases keep the suggestion they already got)."""
     try:
@@ -161,7 +161,7 @@ def _sample(form) -> tuple[RoutingSample, dict[str, list[str]]]:
 
 
 @bp.route("/beheer/routering/test", methods=["GET", "POST"])
-@roles_required("admin")
+@requires("manage")
 def admin_routing_test():
     """Try a sample melding against the saved rules (and a draft rule from the edit form); nothing is saved."""
     if request.method == "GET":

@@ -9,7 +9,7 @@ from handlers.models import User
 from handlers.security_events import KINDS, newest
 from handlers.staff_sessions import end_all_sessions
 
-from ..auth import roles_required
+from ..auth import requires
 from ..i18n import translate
 from ..rate_limits import client, login_throttle
 from . import bp
@@ -23,7 +23,7 @@ def _user(user_id: int) -> User:
 
 
 @bp.post("/beheer/gebruikers/<int:user_id>/ontgrendelen")
-@roles_required("admin")
+@requires("manage")
 def admin_unlock(user_id: int):
     """Lift the lock that too many wrong passwords put on an account."""
     user = _user(user_id)
@@ -34,7 +34,7 @@ def admin_unlock(user_id: int):
 
 
 @bp.post("/beheer/gebruikers/<int:user_id>/sessies-beeindigen")
-@roles_required("admin")
+@requires("manage")
 def admin_end_sessions(user_id: int):
     """End every web session of a user (a lost laptop, a shared password): they must log in again."""
     user = _user(user_id)
@@ -45,7 +45,7 @@ def admin_end_sessions(user_id: int):
 
 
 @bp.get("/beheer/beveiliging")
-@roles_required("admin")
+@requires("manage")
 def admin_security():
     """The security log: locked accounts, blocked connections, lifted locks, ended sessions (newest first)."""
     return render_template("staff/admin_security.html", events=newest(), kinds=KINDS)

@@ -1,6 +1,6 @@
 """English for the incoming-post pages: registration, the letter's facts and the task forms of bpmn/post.bpmn."""
 from handlers.post_deadlines import MAX_DAYS
-from handlers.post_intake import MAX_ADDRESS, MAX_NAME, MAX_SCAN_MB, MAX_SUBJECT, MSG
+from intake.post_intake import MAX_ADDRESS, MAX_NAME, MAX_SCAN_MB, MAX_SUBJECT, MSG
 
 EN = {
     # registration page and navigation
@@ -55,7 +55,7 @@ EN = {
         "The answer deadline stays the same: it runs from the day the letter was received.",
 }
 
-# The registration's error messages (handlers/post_intake.py MSG), by their key there.
+# The registration's error messages (intake/post_intake.py MSG), by their key there.
 EN.update({MSG[key]: text for key, text in {
     "name": "Fill in the sender's name.",
     "name_long": f"The name is too long (at most {MAX_NAME} characters).",

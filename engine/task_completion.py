@@ -1,0 +1,51 @@
+"""Completing a work item: its task gets the validated form data, then the case runs until it waits again."""
+from __future__ import annotations
+
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, update
+from sqlalchemy.orm.attributes import set_committed_value
+
+from .clock import utcnow
+from .db import db
+from .errors import Conflict, Forbidden
+from .models import Case, WorkItem
+from .runtime import CaseRun, commit_or_explain, run_guarded
+from .timeline import add_event
+from .workitems import Actor, get_item, validate_form
+
+
+def complete_work_item(item_id: int, user: Actor, form_data: Any) -> Case:
+    """Complete the task behind a work item with form data, then run the case until it waits again."""
+    item = get_item(item_id)
+    group_key = item.group.key if item.group is not None else None
+    if not user.may_act_for(group_key):
+        raise Forbidden(f"you may not act for group '{group_key}'")
+    if item.status != "open":
+        raise Conflict(f"work item {item_id} is no longer open ({item.status})")
+    values = validate_form(item.form_key, form_data, case_id=item.case_id)
+    case_id = item.case_id
+
+    def act() -> Case:
+        run = cast(CaseRun, CaseRun.open(case_id, actor=user.display_name, user_id=user.id))  # None only if skip_locked
+        # Claim the item with a conditional UPDATE: of two people completing it at once, one wins.
+        done = {"status": "completed", "completed_at": utcnow(), "completed_by_id": user.id}
+        claimed = db.session.execute(update(WorkItem).where(WorkItem.id == item_id, WorkItem.status == "open")
+                                     .values(**done).execution_options(synchronize_session=False))
+        if cast(CursorResult[Any], claimed).rowcount != 1:  # an UPDATE returns a CursorResult
+            raise Conflict(f"work item {item_id} is no longer open")
+        for name, value in done.items():  # the row already says so; keep the object in step without an UPDATE
+            set_committed_value(item, name, value)
+        task = run.ready_manual_task(item.task_id)
+        task.set_data(**values)
+        task.run()
+        note = values.get("note")
+        shown = {k: v for k, v in values.items() if k != "note"}
+        add_event(run.case, "task_completed", actor=user.display_name, user_id=user.id, note=note,
+                  data={"task": item.task_name, "title": item.title, "form": shown})
+        run.run_engine()
+        run.save(keep_with=(item.group_id, user.id))
+        commit_or_explain(case_id)
+        return run.case
+
+    return run_guarded(case_id, user.display_name, act)

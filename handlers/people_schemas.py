@@ -1,0 +1,136 @@
+"""The rules for staff users and groups (handler groups, the meldkamer desk, contractors), as marshmallow schemas.
+
+Messages are Dutch: the administrator reads them next to the field. E-mail addresses of staff and contractors
+are checked by email-validator (syntax only, no DNS lookups) and stored normalised.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validates_schema
+from sqlalchemy import select
+
+from engine.db import db
+
+from .models import GROUP_KINDS, ROLES, HandlerGroup, User
+
+USERNAME = re.compile(r"^[a-z0-9._-]{2,80}$")
+KEY = re.compile(r"^[a-z0-9-]{2,60}$")
+MIN_PASSWORD = 10
+MAX_EMAIL, MAX_NAME = 254, 200
+BAD_EMAIL = "dit e-mailadres klopt niet; schrijf het als naam@voorbeeld.be"
+
+
+def staff_email(address: str) -> str:
+    """A staff or contractor address, normalised by email-validator; ValidationError (Dutch) when it is no address."""
+    if len(address) > MAX_EMAIL:
+        raise ValidationError(BAD_EMAIL)
+    try:
+        return validate_email(address, check_deliverability=False).normalized
+    except EmailNotValidError:
+        raise ValidationError(BAD_EMAIL) from None
+
+
+class _Form(Schema):
+    """Form text: every value but a password stripped; unknown fields are ignored (the CSRF token comes along)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    @pre_load
+    def strip(self, data: dict, **kwargs: Any) -> dict:
+        return {k: v.strip() if isinstance(v, str) and k != "password" else v for k, v in data.items()}
+
+
+def _email(data: dict, errors: dict[str, list[str]], required: str = "") -> None:
+    """Check and normalise data["email"] in place: None when empty (an error when `required` says why)."""
+    address = data.get("email") or ""
+    if not address:
+        data["email"] = None
+        if required:
+            errors["email"] = [required]
+        return
+    try:
+        data["email"] = staff_email(address)
+    except ValidationError as err:
+        errors["email"] = list(err.messages)
+
+
+class UserSchema(_Form):
+    """A staff user. Load with `new=True` for a new one (username and password required)."""
+
+    username = fields.String(load_default="")
+    display_name = fields.String(load_default="")
+    email = fields.String(load_default="")
+    role = fields.String(load_default="")
+    groups = fields.List(fields.String(), load_default=list)
+    active = fields.Boolean(load_default=False)
+    password = fields.String(load_default="")
+
+    def __init__(self, *, new: bool, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.new = new
+
+    @validates_schema
+    def check(self, data: dict, **kwargs: Any) -> None:
+        errors: dict[str, list[str]] = {}
+        data["username"] = data["username"].lower()
+        if self.new:
+            if not USERNAME.match(data["username"]):
+                errors["username"] = ["2-80 kleine letters, cijfers, punt, streepje of underscore"]
+            elif db.session.scalar(select(User.id).where(User.username == data["username"])):
+                errors["username"] = ["deze gebruikersnaam bestaat al"]
+            if not data["password"]:
+                errors["password"] = ["kies een wachtwoord"]
+        if not data["display_name"]:
+            errors["display_name"] = ["vul een naam in"]
+        elif len(data["display_name"]) > MAX_NAME:
+            errors["display_name"] = [f"hoogstens {MAX_NAME} tekens"]
+        _email(data, errors)
+        if data["role"] not in ROLES:
+            errors["role"] = ["kies een rol"]
+        if data["password"] and len(data["password"]) < MIN_PASSWORD:
+            errors["password"] = [f"minstens {MIN_PASSWORD} tekens"]
+        keys = set(data["groups"])
+        found = list(db.session.scalars(select(HandlerGroup).where(HandlerGroup.key.in_(keys)))) if keys else []
+        if len(found) != len(keys):
+            errors["groups"] = ["onbekende groep"]
+        data["groups"] = found
+        if errors:
+            raise ValidationError(errors)
+
+
+class GroupSchema(_Form):
+    """A handler group, the meldkamer desk or a contractor. Load with `new=True` for a new one (key required)."""
+
+    key = fields.String(load_default="")
+    name = fields.String(load_default="")
+    kind = fields.String(load_default="")
+    email = fields.String(load_default="")
+    active = fields.Boolean(load_default=False)
+
+    def __init__(self, *, new: bool, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.new = new
+
+    @validates_schema
+    def check(self, data: dict, **kwargs: Any) -> None:
+        errors: dict[str, list[str]] = {}
+        data["key"] = data["key"].lower()
+        if self.new:
+            if not KEY.match(data["key"]):
+                errors["key"] = ["2-60 kleine letters, cijfers of streepjes"]
+            elif db.session.scalar(select(HandlerGroup.id).where(HandlerGroup.key == data["key"])):
+                errors["key"] = ["deze sleutel bestaat al"]
+        if not data["name"]:
+            errors["name"] = ["vul een naam in"]
+        elif len(data["name"]) > MAX_NAME:
+            errors["name"] = [f"hoogstens {MAX_NAME} tekens"]
+        if data["kind"] not in GROUP_KINDS:
+            errors["kind"] = ["kies een soort"]
+        _email(data, errors, required="een aannemer heeft een e-mailadres nodig voor zijn opdrachten"
+               if data["kind"] == "external" else "")
+        if errors:
+            raise ValidationError(errors)

@@ -10,6 +10,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from engine import registry
 from engine.clock import utcnow
+from engine.i18n import N_
 
 from .calendar import CITY_TZ
 from .forms import TaskForm
@@ -68,4 +69,4 @@ class PostRerouteForm(TaskForm):
     def check_group(self, data, **kwargs):
         group = group_by_key(data.get("group"))
         if group is None or group.kind != "internal":
-            raise ValidationError({"group": ["Kies een actieve behandelaarsgroep."]})
+            raise ValidationError({"group": [N_("Kies een actieve behandelaarsgroep.")]})

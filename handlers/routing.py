@@ -27,6 +27,7 @@ from sqlalchemy import func, select
 from engine import registry
 from engine.db import db
 from engine.errors import InvalidInput, NotFound
+from engine.i18n import N_
 from engine.registry import ServiceContext
 from engine.timeline import add_event
 
@@ -296,7 +297,8 @@ def suggest_group(ctx: ServiceContext) -> dict:
 
 RULE_FIELDS = ("name", "position", "active", "group", "category", "channel", "keywords", "area_name",
                "min_lat", "max_lat", "min_lon", "max_lon")
-BOUNDS = (("min_lat", "max_lat", -90.0, 90.0, "breedtegraad"), ("min_lon", "max_lon", -180.0, 180.0, "lengtegraad"))
+BOUNDS = (("min_lat", "max_lat", -90.0, 90.0, N_("breedtegraad")),
+          ("min_lon", "max_lon", -180.0, 180.0, N_("lengtegraad")))
 
 
 def _text(value: Any) -> str:

@@ -22,6 +22,7 @@ from wtforms.validators import DataRequired, Length
 
 from engine.clock import utcnow
 from engine.db import db
+from engine.i18n import N_
 from handlers.login_throttle import Refusal
 from handlers.models import User
 from handlers.staff_sessions import end_all_sessions
@@ -35,7 +36,7 @@ SESSION_VERSION = "sv"  # the session key holding the user's session_version at 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
-login_manager.login_message = "Meld je aan om verder te gaan."
+login_manager.login_message = N_("Meld je aan om verder te gaan.")
 login_manager.localize_callback = translate  # the message above is flashed in the visitor's language
 login_manager.session_protection = "strong"
 
@@ -70,9 +71,9 @@ def _safe_next(target: str | None) -> str:
 
 
 REFUSED = {
-    "account": "Te veel mislukte aanmeldpogingen voor deze gebruikersnaam. Probeer het opnieuw over {minutes} "
-               "minuten, of vraag de beheerder om het account te ontgrendelen.",
-    "client": "Te veel mislukte aanmeldpogingen vanaf deze verbinding. Probeer het opnieuw over {minutes} minuten.",
+    "account": N_("Te veel mislukte aanmeldpogingen voor deze gebruikersnaam. Probeer het opnieuw over {minutes} "
+               "minuten, of vraag de beheerder om het account te ontgrendelen."),
+    "client": N_("Te veel mislukte aanmeldpogingen vanaf deze verbinding. Probeer het opnieuw over {minutes} minuten."),
 }
 
 

@@ -7,15 +7,16 @@ from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import EngineError
+from engine.i18n import N_
 
 from .i18n import translate
 from .outage import is_outage, outage_response
 
 log = logging.getLogger(__name__)
 
-PAGE_TEXT = {404: "Deze pagina bestaat niet.", 405: "Deze actie is hier niet mogelijk.",
-             413: "Het verstuurde bestand is te groot.", 429: "Te veel aanvragen; probeer het straks opnieuw.",
-             500: "Er ging iets mis aan onze kant. Probeer het later opnieuw."}
+PAGE_TEXT = {404: "Deze pagina bestaat niet.", 405: N_("Deze actie is hier niet mogelijk."),
+             413: N_("Het verstuurde bestand is te groot."), 429: N_("Te veel aanvragen; probeer het straks opnieuw."),
+             500: N_("Er ging iets mis aan onze kant. Probeer het later opnieuw.")}
 
 
 def open311_error(code: int, description: str):

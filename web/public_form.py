@@ -19,6 +19,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from engine.db import db
 from engine.errors import InvalidInput
+from engine.i18n import N_
 from engine.models import Case, CaseFile
 from handlers.files import MAX_BYTES, store_file
 from handlers.models import Category
@@ -162,8 +163,8 @@ def parse_form() -> tuple[dict[str, Any], list[tuple[CleanImage, str]], dict[str
             field = "lon" if values["lat"] else "lat"
             errors[field] = [translate("Geef breedtegraad en lengtegraad allebei, of laat ze allebei leeg.")]
         else:
-            lat = _parse_coordinate(values["lat"], 90, "breedtegraad", errors, "lat")
-            lon = _parse_coordinate(values["lon"], 180, "lengtegraad", errors, "lon")
+            lat = _parse_coordinate(values["lat"], 90, N_("breedtegraad"), errors, "lat")
+            lon = _parse_coordinate(values["lon"], 180, N_("lengtegraad"), errors, "lon")
     if not values["address"] and not (values["lat"] and values["lon"]) and "address" not in errors:
         errors["address"] = [translate("Vul het adres of de plaats in waar het probleem is.")]
     data["location"] = {"address": values["address"] or None, "lat": lat, "lon": lon}

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from engine import registry, statuses
 from engine.db import db
 from engine.errors import Conflict, EngineError, Forbidden, InvalidInput
+from engine.i18n import N_
 from engine.ids import parse_id
 from engine.models import Case, CaseFile, WorkItem
 from engine.timeline import events_of
@@ -126,7 +127,7 @@ def complete_task(reference: str, item_id: int):
     return _back(reference)
 
 
-EXPIRED = "Het formulier was verlopen; er werd niets opgeslagen. Controleer en verstuur opnieuw."
+EXPIRED = N_("Het formulier was verlopen; er werd niets opgeslagen. Controleer en verstuur opnieuw.")
 
 
 def _already_done(reference: str, title: str):

@@ -18,3 +18,14 @@ def extract_bpmn(fileobj, keywords, comment_tags, options):
     for lineno, line in enumerate(fileobj.read().decode("utf-8").splitlines(), start=1):
         for match in re.finditer(r"<bpmn:userTask\b[^>]*\bname=\"([^\"]+)\"", line):
             yield lineno, "N_", match.group(1), []
+
+
+def in_language(language: str, text: str) -> str:
+    """`text` looked up in the catalogue of `language` ('nl' or 'en'), whatever the current request's language.
+
+    Outside an application (a script, a test without an app) there is no catalogue: the text stays Dutch.
+    """
+    from flask_babel import force_locale, gettext
+
+    with force_locale(language):
+        return gettext(text)

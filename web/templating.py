@@ -9,6 +9,7 @@ from flask import Flask
 from handlers.calendar import CITY_TZ
 
 from . import form_tokens
+from .error_texts import field_message
 from .i18n import current_language, translate, translate_plural
 
 
@@ -33,6 +34,7 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters.update(query_with=query_with, query_without=query_without, local=local_time)
     # after init_i18n: these replace the plain gettext callables of the jinja2.ext.i18n extension
     app.jinja_env.globals.update({"_": translate, "ngettext": translate_plural})
+    app.jinja_env.globals["field_message"] = field_message  # a form error from the handlers, translated
     # one-time form tokens (web/form_tokens.py)
     app.jinja_env.globals.update(form_token=form_tokens.issue, form_sent_as=form_tokens.form_sent_as)
 

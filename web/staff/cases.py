@@ -25,6 +25,7 @@ from handlers.reporter_view import reporter_names, without_reporter_data
 
 from .. import form_tokens
 from ..auth import roles_required
+from ..error_texts import error_message
 from ..i18n import translate
 from . import bp
 
@@ -150,7 +151,7 @@ def _assignment_action(item_id: int, action, *args):
         abort(403)
     except EngineError as err:
         db.session.rollback()
-        flash(err.message, "error")
+        flash(error_message(err), "error")
     return _back(reference)
 
 
@@ -199,7 +200,7 @@ def hand_over(reference: str):
                            status=422)
     except EngineError as err:
         db.session.rollback()
-        flash(err.message, "error")
+        flash(error_message(err), "error")
         return redirect(url_for("staff.case", reference=reference))
     flash(translate("Overgedragen."))
     if current_user.may_act_for(case.group.key):

@@ -11,6 +11,11 @@ def N_(text: str) -> str:
     return text
 
 
+def N_plural(singular: str, plural: str) -> tuple[str, str]:
+    """Mark a text with a count for the catalogue; `translate_plural(*pair, count)` picks the form later."""
+    return singular, plural
+
+
 def extract_bpmn(fileobj, keywords, comment_tags, options):
     """Babel extractor (babel.cfg): the names of user tasks, which staff read as the titles of work items."""
     import re

@@ -46,6 +46,10 @@ def _catalogue(lang: str):
         return read_po(po, locale=lang)
 
 
+def _key(value):
+    return tuple(value) if isinstance(value, list) else value
+
+
 def _translated(message) -> bool:
     return all(message.string) if isinstance(message.string, (list, tuple)) else bool(message.string)
 
@@ -89,6 +93,6 @@ def test_placeholders_survive_translation(lang):
 def test_compiled_catalogue_is_current(lang):
     """The committed .mo file says what the .po file says (`make messages` compiles it)."""
     with open(TRANSLATIONS / lang / "LC_MESSAGES" / "messages.mo", "rb") as mo:
-        compiled = {m.id: m.string for m in read_mo(mo) if m.id}
-    written = {m.id: m.string for m in _catalogue(lang) if m.id and _translated(m) and not m.fuzzy}
+        compiled = {_key(m.id): _key(m.string) for m in read_mo(mo) if m.id}
+    written = {_key(m.id): _key(m.string) for m in _catalogue(lang) if m.id and _translated(m) and not m.fuzzy}
     assert compiled == written, f"web/translations/{lang}/LC_MESSAGES/messages.mo is stale: run `make messages`"

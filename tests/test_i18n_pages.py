@@ -77,3 +77,17 @@ def test_status_labels_come_from_the_catalogue(app):
         assert statuses.label("wacht_op_melder", "en") == "Waiting for your reply"
         assert statuses.label("wacht_op_melder") == "Wacht op uw reactie"  # timeline texts stay Dutch
         assert statuses.label("nieuw_in_een_later_model", "en") == "nieuw_in_een_later_model"
+
+
+def test_counts_take_the_singular_or_the_plural(app):
+    from web.i18n import translate_plural
+
+    pair = ("{count} mail opnieuw klaargezet: ze vertrekt bij de volgende verzending.",
+            "{count} mails opnieuw klaargezet: ze vertrekken bij de volgende verzending.")
+    # each in its own app context, as each request has in production (the language is kept on `g`)
+    with app.app_context(), app.test_request_context():
+        assert translate_plural(*pair, 1).startswith("1 mail opnieuw klaargezet")
+        assert translate_plural(*pair, 3).startswith("3 mails opnieuw klaargezet")
+    with app.app_context(), app.test_request_context(headers={"Cookie": "lang=en"}):
+        assert translate_plural(*pair, 1) == "1 mail queued again: it leaves with the next sending run."
+        assert translate_plural(*pair, 2) == "2 mails queued again: they leave with the next sending run."

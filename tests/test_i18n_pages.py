@@ -91,3 +91,12 @@ def test_counts_take_the_singular_or_the_plural(app):
     with app.app_context(), app.test_request_context(headers={"Cookie": "lang=en"}):
         assert translate_plural(*pair, 1) == "1 mail queued again: it leaves with the next sending run."
         assert translate_plural(*pair, 2) == "2 mails queued again: they leave with the next sending run."
+
+
+def test_a_post_registration_limit_reads_in_english(app):
+    from web.error_texts import field_message
+
+    with app.app_context(), app.test_request_context(headers={"Cookie": "lang=en"}):
+        assert field_message("De naam is te lang (maximaal 200 tekens).") == \
+            "The name is too long (at most 200 characters)."
+        assert field_message("Vul de naam van de afzender in.") == "Fill in the sender's name."

@@ -28,6 +28,15 @@ _MESSAGES: list[tuple[re.Pattern[str], str]] = [(re.compile(pattern), text) for 
     (r"Longer than maximum length (?P<max>\d+)\.", N_("Maximaal {max} tekens.")),
     (r"Shorter than minimum length (?P<min>\d+)\.", N_("Minstens {min} tekens.")),
     (r"Invalid (value|input type|type)\.", N_("Deze waarde is niet geldig.")),
+    # handlers/post_intake.py: Dutch with the limit written in
+    (r"De naam is te lang \(maximaal (?P<max>\d+) tekens\)\.", N_("De naam is te lang (maximaal {max} tekens).")),
+    (r"Het adres is te lang \(maximaal (?P<max>\d+) tekens\)\.", N_("Het adres is te lang (maximaal {max} tekens).")),
+    (r"Het onderwerp is te lang \(maximaal (?P<max>\d+) tekens\)\.",
+     N_("Het onderwerp is te lang (maximaal {max} tekens).")),
+    (r"De scan is te groot \(maximaal (?P<max>\d+) MB\)\. Scan met een lagere resolutie of in grijstinten\.",
+     N_("De scan is te groot (maximaal {max} MB). Scan met een lagere resolutie of in grijstinten.")),
+    (r"Geef de antwoordtermijn als een aantal dagen van 1 tot (?P<max>\d+)\.",
+     N_("Geef de antwoordtermijn als een aantal dagen van 1 tot {max}.")),
     # engine and handlers
     (r"(work item \d+|this task) is no longer open( \(\w+\))?",
      N_("Deze taak is niet meer open: iemand anders heeft ze intussen afgewerkt.")),

@@ -34,3 +34,13 @@ def in_language(language: str, text: str) -> str:
 
     with force_locale(language):
         return gettext(text)
+
+
+LOCALES = {"nl": "nl_BE", "en": "en_BE"}
+
+
+def long_date(day, language: str = "nl") -> str:
+    """'1 juli 2026' in Dutch (nl_BE), '1 July 2026' in English: month names from Babel's locale data."""
+    from babel.dates import format_date
+
+    return format_date(day, "d MMMM y", locale=LOCALES.get(language, LOCALES["nl"]))

@@ -5,11 +5,17 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from babel.messages.pofile import read_po
+from sqlalchemy import select
 
 from engine.db import db
+from engine.models import Case, WorkItem
+from engine.workitems import complete_work_item
+from handlers.models import User
 from intake.meldingen import register_melding
+from notifications.models import OutboxMessage
 
 from .live_server import chromium, live_app, login
 
@@ -48,8 +54,8 @@ def send(page, form: str, fill: dict[str, str] | None = None, choose: str | None
         target.locator(choose).check()
     for name, value in (fill or {}).items():  # also fields folded away (the coordinates)
         target.locator(f"[name={name}]").evaluate("(field, value) => field.value = value", value)
-    target.locator("button[type=submit], button:not([type])").first.click()
-    page.wait_for_load_state()
+    with page.expect_navigation():  # also a form folded away (the portal's refusal)
+        target.evaluate("form => form.requestSubmit()")
 
 
 def check(page, where: str, sentences: list[str], expect_error: bool = True) -> list[str]:
@@ -66,15 +72,45 @@ def check(page, where: str, sentences: list[str], expect_error: bool = True) -> 
     return errors
 
 
+def new_case(description: str) -> str:
+    return register_melding(description=description, channel="telefoon", category="straatlamp-defect",
+                            location={"address": "Bruul 12, 2800 Mechelen"},
+                            reporter={"name": "Els", "email": "els@voorbeeld.example"}).reference
+
+
+def work(reference: str, task: str, username: str, data: dict | None = None) -> None:
+    item = db.session.scalar(select(WorkItem).join(Case, WorkItem.case_id == Case.id).where(
+        Case.reference == reference, WorkItem.task_name == task, WorkItem.status == "open"))
+    complete_work_item(item.id, db.session.scalar(select(User).where(User.username == username)), data or {})
+
+
+def mail_link(template: str, reference: str, key: str) -> str:
+    mails = [m for m in db.session.scalars(select(OutboxMessage).where(OutboxMessage.template == template))
+             if m.data.get("reference") == reference]
+    return urlsplit(mails[-1].data[key]).path
+
+
+def closed_and_ordered() -> tuple[str, str]:
+    """A closed case's 'not satisfied' feedback link and a contractor's portal link."""
+    links = []
+    for reference, last in ((new_case("Lamp knippert"), {"action": "close", "public_text": "Lamp vervangen."}),
+                            (new_case("Paal scheef"), {"action": "order_contractor", "instructions": "Rechtzetten",
+                                                       "contractor": "aannemer-verlichting"})):
+        work(reference, "triage", "an.meldkamer", {"decision": "dispatch"})
+        work(reference, "take_in_handling", "bart.ood")
+        work(reference, "handle", "bart.ood", last)
+        links.append(reference)
+    return (mail_link("afgesloten", links[0], "feedback_no_url"),
+            mail_link("aannemer_opdracht", links[1], "portal_url"))
+
+
 def test_every_form_error_is_dutch(tmp_path):
     sentences = english_sentences()
     assert len(sentences) > 100
     with live_app(tmp_path) as (app, base), chromium() as browser:
         with app.app_context():
-            reference = register_melding(description="Straatlamp aan paal 12 brandt niet", channel="telefoon",
-                                         category="straatlamp-defect",
-                                         location={"address": "Bruul 12, 2800 Mechelen"},
-                                         reporter={"name": "Els", "email": "els@voorbeeld.example"}).reference
+            reference = new_case("Straatlamp aan paal 12 brandt niet")
+            feedback, portal = closed_and_ordered()
             db.session.remove()
 
         # the public report form: empty, then wrong in every field
@@ -89,10 +125,20 @@ def test_every_form_error_is_dutch(tmp_path):
         citizen.goto(f"{base}/bestaat-niet")
         assert "Deze pagina bestaat niet." in check(citizen, "404 page", sentences, expect_error=False)
 
+        # the reporter's feedback form, the contractor's portal forms
+        citizen.goto(f"{base}{feedback}")
+        send(citizen, "form:has([name=opmerking])")
+        check(citizen, "feedback form, empty", sentences)
+        contractor = browser.new_context().new_page()
+        for result in ("planned", "refused"):
+            contractor.goto(f"{base}{portal}")
+            send(contractor, f"form:has(input[name=result][value={result}])")
+            check(contractor, f"portal, {result} without the details", sentences)
+
         # the login form
         staff = browser.new_context().new_page()
         staff.goto(f"{base}/werk/aanmelden")
-        send(staff, "form", {"username": "an.meldkamer", "password": "fout-wachtwoord"})
+        send(staff, "form:has([name=password])", {"username": "an.meldkamer", "password": "fout-wachtwoord"})
         check(staff, "login, wrong password", sentences)
 
         # the meldkamer: a task form sent empty and without its explanation, the handover without a note

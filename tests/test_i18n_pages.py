@@ -100,3 +100,12 @@ def test_a_post_registration_limit_reads_in_english(app):
         assert field_message("De naam is te lang (maximaal 200 tekens).") == \
             "The name is too long (at most 200 characters)."
         assert field_message("Vul de naam van de afzender in.") == "Fill in the sender's name."
+
+
+def test_month_names_follow_the_language():
+    from datetime import date
+
+    from reports.tables import period_text
+
+    assert period_text(date(2026, 3, 1), date(2026, 5, 31)) == "1 maart 2026 – 31 mei 2026"
+    assert period_text(date(2026, 3, 1), date(2026, 5, 31), "en") == "1 March 2026 – 31 May 2026"

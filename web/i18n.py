@@ -17,12 +17,11 @@ from flask import Flask, g, has_request_context, request
 from flask_babel import Babel, force_locale, get_translations, refresh
 from flask_login import current_user
 
-from engine.i18n import N_, N_plural
+from engine.i18n import LOCALES, N_, N_plural
 
 __all__ = ["LANGUAGES", "N_", "N_plural", "current_language", "init_i18n", "translate", "translate_in", "translate_plural"]
 
 LANGUAGES = ("nl", "en")
-LOCALES = {"nl": "nl_BE", "en": "en_BE"}
 TRANSLATIONS = Path(__file__).parent / "translations"
 babel = Babel()
 

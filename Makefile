@@ -42,4 +42,6 @@ messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --no-location --sort-output --width 110 \
 		--project Meldpunt --version 0.1.0 -o $(VENV)/messages.pot .
 	$(BIN)/pybabel update -i $(VENV)/messages.pot -d web/translations --no-fuzzy-matching --ignore-obsolete --width 110
+	# one fixed date in the header, so that a run without new texts changes no file (the .mo files included)
+	sed -i 's/^"POT-Creation-Date: .*/"POT-Creation-Date: 2026-12-06 00:00+0000\\n"/' web/translations/*/LC_MESSAGES/messages.po
 	$(BIN)/pybabel compile -d web/translations --statistics

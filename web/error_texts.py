@@ -80,7 +80,12 @@ def field_message(message: str) -> str:
 
 
 def error_message(err: EngineError) -> str:
-    """The text of an engine or handler error, as a page shows it (the API keeps `err.message`)."""
+    """The text of an engine or handler error, as a page shows it (the API keeps `err.message`).
+
+    An error raised by the web layer itself may carry its `page_text`, translated already.
+    """
+    if getattr(err, "page_text", None):
+        return err.page_text
     known = _known(err.message)
     if known:
         return known

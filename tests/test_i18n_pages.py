@@ -109,3 +109,11 @@ def test_month_names_follow_the_language():
 
     assert period_text(date(2026, 3, 1), date(2026, 5, 31)) == "1 maart 2026 – 31 mei 2026"
     assert period_text(date(2026, 3, 1), date(2026, 5, 31), "en") == "1 March 2026 – 31 May 2026"
+
+
+def test_task_titles_from_the_models_are_translated(app, staff):
+    ref = staff.meldkamer.file_melding("Straatlamp brandt niet aan de Bruul")["reference"]
+    assert "<h3>Melding beoordelen</h3>" in _browser(app, staff.meldkamer).get(f"/werk/dossier/{ref}").get_data(
+        as_text=True)
+    assert "<h3>Assess the report</h3>" in _browser(app, staff.meldkamer, "en").get(f"/werk/dossier/{ref}").get_data(
+        as_text=True)

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint clean
+.PHONY: run test bench lint clean messages
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,3 +35,16 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) instance *.egg-info
+
+# The gettext catalogues (web/translations, see web/i18n.py): extract the texts from the code and templates
+# (babel.cfg), add new ones to the nl and en catalogues, compile the .mo files that are committed with them.
+# New msgids arrive with an empty msgstr: fill in the Dutch (usually the msgid itself) and the English;
+# tests/test_i18n_catalogue.py fails until both are there and the .mo files are current.
+BABEL_KEYWORDS := -k translate -k translate_plural:1,2 -k translate_in:2 -k N_ -k N_plural:1,2
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --no-location --sort-output --width 110 \
+		--project Meldpunt --version 0.1.0 -o $(VENV)/messages.pot .
+	$(BIN)/pybabel update -i $(VENV)/messages.pot -d web/translations --no-fuzzy-matching --ignore-obsolete --width 110
+	# one fixed date in the header, so that a run without new texts changes no file (the .mo files included)
+	sed -i 's/^"POT-Creation-Date: .*/"POT-Creation-Date: 2026-12-06 00:00+0000\\n"/' web/translations/*/LC_MESSAGES/messages.po
+	$(BIN)/pybabel compile -d web/translations --statistics

@@ -1,25 +1,28 @@
 """Labels for the statuses that BPMN models put on their tasks and events (property `status`).
 
-The status itself comes from the model; this table only words it for people, in Dutch and English.
+The status itself comes from the model; this table only words it for people, in Dutch (the English is in the
+catalogues of web/translations).
 """
 from __future__ import annotations
 
-LABELS: dict[str, dict[str, str]] = {
-    "ontvangen": {"nl": "Ontvangen", "en": "Received"},
-    "toegewezen": {"nl": "Doorgestuurd naar de behandelende dienst", "en": "Passed to the handling team"},
-    "in_behandeling": {"nl": "In behandeling", "en": "In progress"},
-    "wacht_op_melder": {"nl": "Wacht op uw reactie", "en": "Waiting for your reply"},
-    "bij_aannemer": {"nl": "Uitvoering door een aannemer", "en": "Work ordered from a contractor"},
-    "afgesloten": {"nl": "Afgesloten", "en": "Closed"},
-    "doorverwezen": {"nl": "Doorverwezen", "en": "Referred elsewhere"},
-    "duplicaat": {"nl": "Samengevoegd met een andere melding", "en": "Merged with another report"},
-    "heropenverzoek": {"nl": "Verzoek tot heropenen", "en": "Reopen requested"},
+from .i18n import N_, in_language
+
+LABELS: dict[str, str] = {
+    "ontvangen": N_("Ontvangen"),
+    "toegewezen": N_("Doorgestuurd naar de behandelende dienst"),
+    "in_behandeling": N_("In behandeling"),
+    "wacht_op_melder": N_("Wacht op uw reactie"),
+    "bij_aannemer": N_("Uitvoering door een aannemer"),
+    "afgesloten": N_("Afgesloten"),
+    "doorverwezen": N_("Doorverwezen"),
+    "duplicaat": N_("Samengevoegd met een andere melding"),
+    "heropenverzoek": N_("Verzoek tot heropenen"),
     # incoming post (bpmn/post.bpmn)
-    "brief_klaar": {"nl": "Antwoordbrief klaar voor verzending", "en": "Reply letter ready to be sent"},
-    "herrouteren": {"nl": "Wordt naar de juiste dienst gestuurd", "en": "Being passed to the right team"},
-    "fout": {"nl": "Technisch probleem, wordt opgevolgd", "en": "Technical problem, being looked into"},
-    "beantwoord": {"nl": "Beantwoord", "en": "Answered"},
-    "omgezet": {"nl": "Omgezet naar een melding", "en": "Turned into a report"},
+    "brief_klaar": N_("Antwoordbrief klaar voor verzending"),
+    "herrouteren": N_("Wordt naar de juiste dienst gestuurd"),
+    "fout": N_("Technisch probleem, wordt opgevolgd"),
+    "beantwoord": N_("Beantwoord"),
+    "omgezet": N_("Omgezet naar een melding"),
 }
 
 CLOSED = {"afgesloten", "doorverwezen", "duplicaat", "omgezet"}
@@ -29,4 +32,4 @@ def label(status: str | None, language: str = "nl") -> str:
     """Human wording of a status; unknown statuses (from a newer model) are shown as they are."""
     if not status:
         return ""
-    return LABELS.get(status, {}).get(language) or LABELS.get(status, {}).get("nl") or status
+    return in_language(language, LABELS[status]) if status in LABELS else status

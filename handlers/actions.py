@@ -9,6 +9,7 @@ from sqlalchemy import select
 from engine import registry
 from engine.db import db
 from engine.errors import InvalidInput
+from engine.i18n import N_
 from engine.models import Case
 from engine.registry import ServiceContext
 from engine.settings import settings
@@ -21,7 +22,7 @@ from .merged_cases import duplicates_of, original_for
 from .models import MELDKAMER, Category, HandlerGroup
 
 DEFAULT_DEADLINE_DAYS = 10
-NO_GROUP = "Kies een behandelaarsgroep: er is geen (actief) voorstel voor deze melding."
+NO_GROUP = N_("Kies een behandelaarsgroep: er is geen (actief) voorstel voor deze melding.")
 
 
 def usable_suggestion(case: Optional[Case]):
@@ -142,7 +143,7 @@ def resume_deadline(ctx: ServiceContext) -> None:
 def record_no_reaction(ctx: ServiceContext) -> None:
     """The reporter did not answer in time: handling continues with what is known."""
     add_event(ctx.case, "no_reaction", actor="systeem", public=True,
-              text="Geen reactie ontvangen; we behandelen uw melding verder met de beschikbare informatie.")
+              text=N_("Geen reactie ontvangen; we behandelen uw melding verder met de beschikbare informatie."))
 
 
 @registry.service("case.send_back")
@@ -199,4 +200,4 @@ def reopen(ctx: ServiceContext) -> None:
     case.deadline_at = deadline
     data["deadline"] = deadline.isoformat()
     add_event(case, "reopened", actor=ctx.actor, user_id=ctx.user_id, public=True,
-              text="Uw melding wordt opnieuw behandeld.", note=data.get("note"))
+              text=N_("Uw melding wordt opnieuw behandeld."), note=data.get("note"))

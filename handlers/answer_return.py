@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 
 from engine import registry
 from engine.db import db
+from engine.i18n import N_
 from engine.models import WorkItem
 from engine.registry import ServiceContext
 from engine.timeline import add_event
@@ -23,8 +24,9 @@ from notifications.outbox import queue_mail
 
 from .models import User
 
-# reason -> the mark in the queue (Dutch; web/translations/answer_return.py has the English).
-MARKS = {"reactie": "antwoord ontvangen", "aannemer": "antwoord ontvangen", "geen_reactie": "geen reactie ontvangen"}
+# reason -> the mark in the queue (Dutch; the catalogues in web/translations have the English).
+MARKS = {"reactie": N_("antwoord ontvangen"), "aannemer": N_("antwoord ontvangen"),
+         "geen_reactie": N_("geen reactie ontvangen")}
 WHAT = {"reactie": "Antwoord van de melder ontvangen", "aannemer": "Rapport van de aannemer ontvangen",
         "geen_reactie": "Geen reactie van de melder binnen de termijn"}
 CONTRACTOR_RESULTS = {"done": "uitgevoerd", "refused": "geweigerd"}
@@ -32,7 +34,7 @@ CONTRACTOR_RESULTS = {"done": "uitgevoerd", "refused": "geweigerd"}
 
 def mark_label(reason: Optional[str]) -> Optional[str]:
     """What the queue shows for a work item's returned_reason (None: no mark)."""
-    return MARKS.get(reason, "antwoord ontvangen") if reason else None
+    return MARKS.get(reason, N_("antwoord ontvangen")) if reason else None
 
 
 def _asker(case_id: int) -> Optional[User]:

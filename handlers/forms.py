@@ -13,6 +13,7 @@ from sqlalchemy import select
 from engine import registry
 from engine.db import db
 from engine.errors import InvalidInput
+from engine.i18n import N_
 from engine.workitems import form_case, form_case_id
 
 from .actions import NO_GROUP, suggestion_usable
@@ -60,7 +61,7 @@ class TriageForm(TaskForm):
             elif not suggestion_usable(form_case_id()):
                 errors["group"] = [NO_GROUP]
         if data["decision"] == "refer" and not (data.get("public_text") or "").strip():
-            errors["public_text"] = ["Leg de melder uit waar die wel terechtkan."]
+            errors["public_text"] = [N_("Leg de melder uit waar die wel terechtkan.")]
         if data["decision"] == "duplicate":
             try:
                 original_for(form_case(), data.get("duplicate_of"))
@@ -97,15 +98,15 @@ class HandleForm(TaskForm):
         errors: dict[str, list[str]] = {}
         action = data["action"]
         if action == "close" and not (data.get("public_text") or "").strip():
-            errors["public_text"] = ["Schrijf de tekst die de melder bij het afsluiten leest."]
+            errors["public_text"] = [N_("Schrijf de tekst die de melder bij het afsluiten leest.")]
         if action == "request_info" and not (data.get("question") or "").strip():
-            errors["question"] = ["Schrijf de vraag aan de melder."]
+            errors["question"] = [N_("Schrijf de vraag aan de melder.")]
         if action == "order_contractor":
             group = group_by_key(data.get("contractor"))
             if group is None or group.kind != "external":
-                errors["contractor"] = ["Kies een actieve aannemer."]
+                errors["contractor"] = [N_("Kies een actieve aannemer.")]
         if action == "send_back" and not (data.get("note") or "").strip():
-            errors["note"] = ["Zeg waarom de melding terug naar de meldkamer gaat."]
+            errors["note"] = [N_("Zeg waarom de melding terug naar de meldkamer gaat.")]
         if errors:
             raise ValidationError(errors)
 
@@ -120,4 +121,4 @@ class ReviewReopenForm(TaskForm):
     @validates_schema
     def check_reason(self, data, **kwargs):
         if not data["reopen"] and not (data.get("reason") or "").strip():
-            raise ValidationError({"reason": ["Leg de melder uit waarom de melding gesloten blijft."]})
+            raise ValidationError({"reason": [N_("Leg de melder uit waarom de melding gesloten blijft.")]})

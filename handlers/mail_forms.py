@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from engine import registry
 from engine.db import db
+from engine.i18n import N_
 
 from .forms import TaskForm
 from .groups import group_by_key
@@ -20,8 +21,8 @@ from .models import Category
 TEXT = validate.Length(max=10000)
 MAX_ANSWER_DAYS = 60
 # Staff read these next to the field, in the Dutch UI.
-CHOOSE = "Kies wat er met de mail gebeurt."
-ANSWER = "Schrijf het antwoord dat de afzender krijgt."
+CHOOSE = N_("Kies wat er met de mail gebeurt.")
+ANSWER = N_("Schrijf het antwoord dat de afzender krijgt.")
 DAYS = f"Geef een aantal werkdagen van 1 tot {MAX_ANSWER_DAYS}."
 
 
@@ -58,11 +59,11 @@ class MailTriageForm(TaskForm):
         if decision == "route":
             group = group_by_key(data.get("group"))
             if not data.get("group"):
-                errors["group"] = ["Kies de behandelaarsgroep die antwoordt."]
+                errors["group"] = [N_("Kies de behandelaarsgroep die antwoordt.")]
             elif group is None or group.kind != "internal":
                 errors["group"] = [f"'{data['group']}' is geen actieve behandelaarsgroep."]
         if decision == "no_answer" and _blank(data.get("reason")):
-            errors["reason"] = ["Zeg waarom er geen antwoord nodig is (intern)."]
+            errors["reason"] = [N_("Zeg waarom er geen antwoord nodig is (intern).")]
         if errors:
             raise ValidationError(errors)
 
@@ -81,4 +82,4 @@ class MailAnswerForm(TaskForm):
         if data["action"] == "answer" and _blank(data.get("answer_text")):
             raise ValidationError({"answer_text": [ANSWER]})
         if data["action"] == "send_back" and _blank(data.get("reason")):
-            raise ValidationError({"reason": ["Zeg waarom de mail terug naar het onthaal gaat."]})
+            raise ValidationError({"reason": [N_("Zeg waarom de mail terug naar het onthaal gaat.")]})

@@ -19,6 +19,7 @@ from sqlalchemy.orm import joinedload
 from engine import statuses
 from engine.db import db
 from engine.errors import InvalidInput
+from engine.i18n import N_
 from engine.models import Case, CaseEvent, Reporter
 from engine.timeline import events_of
 
@@ -57,7 +58,7 @@ def original_for(case: Optional[Case], reference: Optional[str]) -> Case:
     """The case `case` may be merged into, or InvalidInput with a Dutch message for the field duplicate_of."""
     ref = normalise_reference(reference)
     if not ref:
-        raise _refused("Geef de referentie van het originele dossier, bijvoorbeeld M2026-000123.")
+        raise _refused(N_("Geef de referentie van het originele dossier, bijvoorbeeld M2026-000123."))
     original = case_by_reference(ref)
     if original is None:
         raise _refused(f"Er is geen dossier met referentie {ref}.")

@@ -10,6 +10,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from engine import registry
 from engine.clock import utcnow
+from engine.i18n import N_
 
 from .calendar import CITY_TZ
 from .forms import TaskForm
@@ -33,10 +34,10 @@ class PostAnswerForm(TaskForm):
     @validates_schema
     def check_action(self, data, **kwargs):
         if data["action"] == "letter" and not (data.get("answer_text") or "").strip():
-            raise ValidationError({"answer_text": ["Schrijf de tekst van het antwoord: daarmee wordt de brief "
-                                                   "opgemaakt."]})
+            raise ValidationError({"answer_text": [N_("Schrijf de tekst van het antwoord: daarmee wordt de brief "
+                                                   "opgemaakt.")]})
         if data["action"] == "reroute" and not (data.get("reroute_reason") or "").strip():
-            raise ValidationError({"reroute_reason": ["Zeg waarom de brief terug naar het onthaal gaat."]})
+            raise ValidationError({"reroute_reason": [N_("Zeg waarom de brief terug naar het onthaal gaat.")]})
 
 
 @registry.form("post_sent")
@@ -53,9 +54,9 @@ class PostSentForm(TaskForm):
         try:
             sent_on = date.fromisoformat(data.get("sent_on") or "")
         except ValueError:
-            raise ValidationError({"sent_on": ["Geef de datum van verzending, bijvoorbeeld 2026-12-02."]}) from None
+            raise ValidationError({"sent_on": [N_("Geef de datum van verzending, bijvoorbeeld 2026-12-02.")]}) from None
         if sent_on > utcnow().astimezone(CITY_TZ).date():
-            raise ValidationError({"sent_on": ["De datum van verzending ligt in de toekomst."]})
+            raise ValidationError({"sent_on": [N_("De datum van verzending ligt in de toekomst.")]})
 
 
 @registry.form("post_reroute")
@@ -68,4 +69,4 @@ class PostRerouteForm(TaskForm):
     def check_group(self, data, **kwargs):
         group = group_by_key(data.get("group"))
         if group is None or group.kind != "internal":
-            raise ValidationError({"group": ["Kies een actieve behandelaarsgroep."]})
+            raise ValidationError({"group": [N_("Kies een actieve behandelaarsgroep.")]})

@@ -9,17 +9,18 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.clock import utcnow
 from engine.db import BigId, Model, UTCDateTime
+from engine.i18n import N_
 from engine.models import CaseFile
 
-# The kinds of letter the postkamer chooses from, with their Dutch labels (English in web/translations/post.py).
+# The kinds of letter the postkamer chooses from, with their Dutch labels (English in web/translations).
 LETTER_KINDS: dict[str, str] = {
-    "vraag": "Vraag",
-    "klacht": "Klacht",
-    "bezwaar": "Bezwaar",
-    "factuur": "Factuur",
-    "ter_info": "Ter informatie",
+    "vraag": N_("Vraag"),
+    "klacht": N_("Klacht"),
+    "bezwaar": N_("Bezwaar"),
+    "factuur": N_("Factuur"),
+    "ter_info": N_("Ter informatie"),
 }
-DEADLINE_UNITS: dict[str, str] = {"kalenderdagen": "kalenderdagen", "werkdagen": "werkdagen"}
+DEADLINE_UNITS: dict[str, str] = {"kalenderdagen": N_("kalenderdagen"), "werkdagen": N_("werkdagen")}
 
 
 class PostLetter(Model):

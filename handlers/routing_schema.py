@@ -12,13 +12,15 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, val
 from sqlalchemy import func, select
 
 from engine.db import db
+from engine.i18n import N_
 
 from .case_kinds import CHANNELS
 from .models import Category, HandlerGroup, RoutingRule
 from .routing_words import split_keywords
 
 MAX_NAME, MAX_KEYWORDS = 200, 2000
-BOUNDS = (("min_lat", "max_lat", -90.0, 90.0, "breedtegraad"), ("min_lon", "max_lon", -180.0, 180.0, "lengtegraad"))
+BOUNDS = (("min_lat", "max_lat", -90.0, 90.0, N_("breedtegraad")),
+          ("min_lon", "max_lon", -180.0, 180.0, N_("lengtegraad")))
 CHOOSE_GROUP = "kies een behandelaarsgroep"
 DEFAULT_POSITION_STEP = 10  # new rules go after every saved one, with room to slot one in between
 

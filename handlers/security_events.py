@@ -14,15 +14,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.clock import utcnow
 from engine.db import BigId, Model, UTCDateTime, db
+from engine.i18n import N_
 
 log = logging.getLogger("meldpunt.security")
 
-# kind -> the Dutch label on the admin page (translated in web/translations/security.py)
+# kind -> the Dutch label on the admin page (English in the catalogues of web/translations)
 KINDS = {
-    "login_locked": "Account vergrendeld na te veel foute wachtwoorden",
-    "login_client_blocked": "Verbinding geblokkeerd na te veel mislukte aanmeldingen",
-    "login_unlocked": "Account ontgrendeld",
-    "sessions_ended": "Alle sessies beëindigd",
+    "login_locked": N_("Account vergrendeld na te veel foute wachtwoorden"),
+    "login_client_blocked": N_("Verbinding geblokkeerd na te veel mislukte aanmeldingen"),
+    "login_unlocked": N_("Account ontgrendeld"),
+    "sessions_ended": N_("Alle sessies beëindigd"),
 }
 
 

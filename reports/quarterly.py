@@ -13,6 +13,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt
 
 from engine.clock import utcnow
+from engine.i18n import N_
 from engine.settings import settings
 from notifications.docx_pages import a4_pages
 
@@ -78,7 +79,7 @@ def chart_images(report: ReportFigures) -> dict[str, bytes]:
                                        [s.count for s in f.by_main_category], "Meldingen per hoofdcategorie"),
         "weeks": charts.line_chart([w.label for w in report.weeks], [w.count for w in report.weeks],
                                    "Binnengekomen dossiers per week"),
-        "lead_times": charts.bar_chart([g.name or "(nog geen groep)" for g in report.per_group],
+        "lead_times": charts.bar_chart([g.name or N_("(nog geen groep)") for g in report.per_group],
                                        [round((g.median_hours or 0) / 24, 1) for g in report.per_group],
                                        "Doorlooptijd tot afsluiten per groep (mediaan, dagen)", decimals=1),
     }

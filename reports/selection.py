@@ -13,6 +13,7 @@ from typing import Optional, cast
 from sqlalchemy import select
 
 from engine.db import db
+from engine.i18n import N_
 from handlers.models import HandlerGroup, User
 from handlers.permissions import may
 
@@ -64,7 +65,8 @@ def _parse_date(raw: str, field: str) -> date:
     try:
         return datetime.strptime(raw.strip(), "%Y-%m-%d").date()
     except ValueError:
-        raise SelectionError("De {field} '{value}' klopt niet. Gebruik de vorm jjjj-mm-dd, bijvoorbeeld 2026-11-30.",
+        raise SelectionError(N_("De {field} '{value}' klopt niet. Gebruik de vorm jjjj-mm-dd, bijvoorbeeld "
+                                "2026-11-30."),
                              field=field, value=raw[:40]) from None
 
 
@@ -77,22 +79,22 @@ def parse_selection(args: Mapping[str, str], user: User, today: date) -> Selecti
     quarter = None
     if quick:
         if quick not in QUICK:
-            raise SelectionError("Onbekende keuze '{value}' voor de periode.", value=quick[:40])
+            raise SelectionError(N_("Onbekende keuze '{value}' voor de periode."), value=quick[:40])
         if quick == "14-dagen":
             period = days_period(today - timedelta(days=14), today - timedelta(days=1))
         else:
             quarter = quarter_of(today) if quick == "dit-kwartaal" else quarter_of(today).previous()
             period = quarter.period
     elif start_raw or end_raw:
-        start = _parse_date(start_raw, "begindatum") if start_raw else None
-        end = _parse_date(end_raw, "einddatum") if end_raw else None
+        start = _parse_date(start_raw, N_("begindatum")) if start_raw else None
+        end = _parse_date(end_raw, N_("einddatum")) if end_raw else None
         start = start or quarter_of(cast(date, end)).first_day  # no start given: the end was
         end = end or today
         if start > end:
-            raise SelectionError("De begindatum ({start}) ligt na de einddatum ({end}).", start=start.isoformat(),
+            raise SelectionError(N_("De begindatum ({start}) ligt na de einddatum ({end})."), start=start.isoformat(),
                                  end=end.isoformat())
         if (end - start).days >= MAX_DAYS:
-            raise SelectionError("Kies een periode van hoogstens drie jaar.")
+            raise SelectionError(N_("Kies een periode van hoogstens drie jaar."))
         period = days_period(start, end)
     else:
         quick, quarter = "dit-kwartaal", quarter_of(today)
@@ -112,7 +114,7 @@ def _group(key: str, user: User) -> Optional[HandlerGroup]:
         return allowed[0]
     group = db.session.scalar(select(HandlerGroup).where(HandlerGroup.key == key, HandlerGroup.kind == "internal"))
     if group is None:
-        raise SelectionError("Onbekende behandelaarsgroep '{value}'.", value=key[:60])
+        raise SelectionError(N_("Onbekende behandelaarsgroep '{value}'."), value=key[:60])
     if group not in allowed:
         raise NotAllowed()
     return group

@@ -8,18 +8,19 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Optional
 
+from engine.i18n import N_, long_date
+
 from .bundle import ReportFigures
 from .figures import Figures, Share
 from .numbers import DASH, change, decimal, hours, integer, percent
 
-CHANNEL_NAMES = {"web": "Webformulier", "telefoon": "Telefoon", "balie": "Balie", "app": "App", "mail": "E-mail",
-                 "email": "E-mail", "brief": "Brief", "sociale_media": "Sociale media", "open311": "Open311"}
-KIND_NAMES = {"melding": "Melding", "mail": "E-mail", "post": "Brief"}
+CHANNEL_NAMES = {"web": N_("Webformulier"), "telefoon": N_("Telefoon"), "balie": N_("Balie"), "app": "App",
+                 "mail": "E-mail", "email": "E-mail", "brief": "Brief", "sociale_media": N_("Sociale media"),
+                 "open311": "Open311"}
+KIND_NAMES = {"melding": N_("Melding"), "mail": "E-mail", "post": "Brief"}
 KIND_PLURALS = {"melding": ("melding", "meldingen"), "mail": ("e-mail", "e-mails"), "post": ("brief", "brieven")}
-NO_GROUP = "(nog geen groep)"
+NO_GROUP = N_("(nog geen groep)")
 NO_CATEGORY = "(geen categorie)"
-MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
-          "november", "december")
 
 
 @dataclass(frozen=True)
@@ -32,23 +33,23 @@ class KeyFigure:
 
 
 KEY_FIGURES = [
-    KeyFigure("Binnengekomen dossiers", "count", lambda f: f.created),
-    KeyFigure("waarvan meldingen", "count", lambda f: f.meldingen),
-    KeyFigure("Afgesloten dossiers", "count", lambda f: f.closed),
-    KeyFigure("Open op het einde van de periode", "count", lambda f: f.open_at_end),
-    KeyFigure("waarvan over de termijn", "count", lambda f: f.overdue_at_end),
-    KeyFigure("Binnen de termijn afgesloten", "share", lambda f: f.on_time_share),
-    KeyFigure("Doorlooptijd tot afsluiten, mediaan", "hours", lambda f: f.closing.median_hours),
-    KeyFigure("Doorlooptijd tot afsluiten, 90e percentiel", "hours", lambda f: f.closing.p90_hours),
-    KeyFigure("Eerste reactie (in behandeling), mediaan", "hours", lambda f: f.first_response.median_hours),
-    KeyFigure("Eerste reactie (in behandeling), 90e percentiel", "hours", lambda f: f.first_response.p90_hours),
-    KeyFigure("Heropende dossiers", "count", lambda f: f.reopened),
-    KeyFigure("Heropeningsgraad", "share", lambda f: f.reopen_rate),
-    KeyFigure("Antwoorden op de tevredenheidsvraag", "count", lambda f: f.feedback_answers),
-    KeyFigure("Tevreden", "share", lambda f: f.satisfied_share),
+    KeyFigure(N_("Binnengekomen dossiers"), "count", lambda f: f.created),
+    KeyFigure(N_("waarvan meldingen"), "count", lambda f: f.meldingen),
+    KeyFigure(N_("Afgesloten dossiers"), "count", lambda f: f.closed),
+    KeyFigure(N_("Open op het einde van de periode"), "count", lambda f: f.open_at_end),
+    KeyFigure(N_("waarvan over de termijn"), "count", lambda f: f.overdue_at_end),
+    KeyFigure(N_("Binnen de termijn afgesloten"), "share", lambda f: f.on_time_share),
+    KeyFigure(N_("Doorlooptijd tot afsluiten, mediaan"), "hours", lambda f: f.closing.median_hours),
+    KeyFigure(N_("Doorlooptijd tot afsluiten, 90e percentiel"), "hours", lambda f: f.closing.p90_hours),
+    KeyFigure(N_("Eerste reactie (in behandeling), mediaan"), "hours", lambda f: f.first_response.median_hours),
+    KeyFigure(N_("Eerste reactie (in behandeling), 90e percentiel"), "hours", lambda f: f.first_response.p90_hours),
+    KeyFigure(N_("Heropende dossiers"), "count", lambda f: f.reopened),
+    KeyFigure(N_("Heropeningsgraad"), "share", lambda f: f.reopen_rate),
+    KeyFigure(N_("Antwoorden op de tevredenheidsvraag"), "count", lambda f: f.feedback_answers),
+    KeyFigure(N_("Tevreden"), "share", lambda f: f.satisfied_share),
     KeyFigure("Aannemersopdrachten", "count", lambda f: f.contractor_orders),
-    KeyFigure("waarvan uitgevoerd", "count", lambda f: f.contractor_orders_done),
-    KeyFigure("Doorlooptijd aannemer, mediaan", "hours", lambda f: f.contractor_turnaround_median_hours),
+    KeyFigure(N_("waarvan uitgevoerd"), "count", lambda f: f.contractor_orders_done),
+    KeyFigure(N_("Doorlooptijd aannemer, mediaan"), "hours", lambda f: f.contractor_turnaround_median_hours),
 ]
 
 
@@ -125,11 +126,6 @@ def breakdown_rows(report: ReportFigures) -> dict[str, list[tuple[Any, ...]]]:
     }
 
 
-def long_date(day: date, language: str = "nl") -> str:
-    """'1 juli 2026' ('1 July 2026' in English)."""
-    return f"{day.day} {day:%B} {day.year}" if language == "en" else f"{day.day} {MONTHS[day.month - 1]} {day.year}"
-
-
 def period_text(first: date, last: date, language: str = "nl") -> str:
     """'1 juli 2026 – 30 september 2026' (or one date)."""
     if first == last:
@@ -137,8 +133,8 @@ def period_text(first: date, last: date, language: str = "nl") -> str:
     return f"{long_date(first, language)} – {long_date(last, language)}"
 
 
-# English for the labels above, used by the mails (English readers) and merged into the UI's table
-# (web/translations/reports.py), so each label is translated once.
+# English for the labels above, used by the mails (English readers); the pages take theirs from the
+# catalogues in web/translations.
 LABELS_EN = {
     "Binnengekomen dossiers": "Cases received", "waarvan meldingen": "of which reports",
     "Afgesloten dossiers": "Cases closed",

@@ -148,7 +148,7 @@ def test_an_admin_sends_a_failed_mail_again_from_the_outbox_page(app, staff, smt
     response = admin.post("/werk/beheer/uitgaand/opnieuw", {"mail_id": str(failed.id)},
                           page="/werk/beheer/uitgaand?status=failed")
     assert response.status_code == 302
-    assert "1 mail(s) opnieuw klaargezet" in admin.get(response.location).get_data(as_text=True)
+    assert "1 mail opnieuw klaargezet: ze vertrekt" in admin.get(response.location).get_data(as_text=True)
     assert "Mail 'ontvangen' aan de melder opnieuw klaargezet door root" in notes(staff, ref)
     assert reporter().email_failed_at is None
 
@@ -186,7 +186,7 @@ def test_all_failed_mails_are_sent_again_from_the_page_and_the_cli(app, staff, s
 
     admin = browser(app, "root")
     response = admin.post("/werk/beheer/uitgaand/opnieuw", {"alle": "1"}, page="/werk/beheer/uitgaand")
-    assert "1 mail(s) opnieuw klaargezet" in admin.get(response.location).get_data(as_text=True)
+    assert "1 mail opnieuw klaargezet: ze vertrekt" in admin.get(response.location).get_data(as_text=True)
     assert [m.status for m in mails("ontvangen")] == ["sent", "sent", "sent", "pending"]
 
 

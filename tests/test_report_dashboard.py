@@ -217,7 +217,7 @@ def test_lead_sends_the_fortnightly_report_of_their_group_now_once(app, data):
     page = "/werk/rapporten?van=2026-12-14&tot=2026-12-27"
     response = lead.post("/werk/rapporten/versturen", form, page=page)
     assert response.status_code == 302
-    assert "Rapport klaargezet voor 1 ontvanger(s)." in text(lead.get(response.headers["Location"]))
+    assert "Rapport klaargezet voor 1 ontvanger." in text(lead.get(response.headers["Location"]))
     again = lead.post("/werk/rapporten/versturen", form, page=page)
     assert "Dit rapport werd al verstuurd op" in text(lead.get(again.headers["Location"]))
     rows = db.session.scalars(select(OutboxMessage)).all()

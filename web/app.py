@@ -88,6 +88,7 @@ def create_app(test_config: Optional[dict[str, Any]] = None) -> Flask:
     from .auth import init_auth
     from .errors import register_error_handlers
     from .feedback import bp as feedback_bp
+    from .i18n import init_i18n
     from .input_guard import init_input_guard
     from .open311 import bp as open311_bp
     from .outage import init_outage
@@ -104,6 +105,7 @@ def create_app(test_config: Optional[dict[str, Any]] = None) -> Flask:
     csrf.init_app(app)
     csrf.exempt(api_bp)  # the API authenticates every call with a bearer token, not a cookie
     csrf.exempt(open311_bp)  # Open311 POSTs authenticate with api_key, not a cookie
+    init_i18n(app)  # before the templates: they use its `_` and `ngettext`
     init_templating(app)
     app.register_blueprint(api_bp)
     app.register_blueprint(auth_bp, url_prefix="/werk")

@@ -22,13 +22,14 @@ from wtforms.validators import DataRequired, Length
 
 from engine.clock import utcnow
 from engine.db import db
+from engine.i18n import N_
 from engine.settings import Settings
 from handlers.login_throttle import Refusal
 from handlers.models import User
 from handlers.permissions import may
 from handlers.staff_sessions import end_all_sessions
 
-from .i18n import LANGUAGES, translate
+from .i18n import LANGUAGES, N_plural, translate, translate_plural
 from .rate_limits import client, login_throttle, minutes
 
 log = logging.getLogger("meldpunt.security")
@@ -37,7 +38,7 @@ SESSION_VERSION = "sv"  # the session key holding the user's session_version at 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
-login_manager.login_message = "Meld je aan om verder te gaan."
+login_manager.login_message = N_("Meld je aan om verder te gaan.")
 login_manager.localize_callback = translate  # the message above is flashed in the visitor's language
 login_manager.session_protection = "strong"
 
@@ -72,15 +73,20 @@ def _safe_next(target: str | None) -> str:
 
 
 REFUSED = {
-    "account": "Te veel mislukte aanmeldpogingen voor deze gebruikersnaam. Probeer het opnieuw over {minutes} "
-               "minuten, of vraag de beheerder om het account te ontgrendelen.",
-    "client": "Te veel mislukte aanmeldpogingen vanaf deze verbinding. Probeer het opnieuw over {minutes} minuten.",
+    "account": N_plural("Te veel mislukte aanmeldpogingen voor deze gebruikersnaam. Probeer het opnieuw over "
+                        "{count} minuut, of vraag de beheerder om het account te ontgrendelen.",
+                        "Te veel mislukte aanmeldpogingen voor deze gebruikersnaam. Probeer het opnieuw over "
+                        "{count} minuten, of vraag de beheerder om het account te ontgrendelen."),
+    "client": N_plural("Te veel mislukte aanmeldpogingen vanaf deze verbinding. Probeer het opnieuw over {count} "
+                       "minuut.",
+                       "Te veel mislukte aanmeldpogingen vanaf deze verbinding. Probeer het opnieuw over {count} "
+                       "minuten."),
 }
 
 
 def _refused(form: LoginForm, refusal: Refusal):
     """The login page with why no login is tried now (never whether the account exists)."""
-    error = translate(REFUSED[refusal.reason], minutes=minutes(refusal.retry_after))
+    error = translate_plural(*REFUSED[refusal.reason], minutes(refusal.retry_after))
     return (render_template("staff/login.html", form=form, error=error), 429,
             {"Retry-After": str(refusal.retry_after)})
 

@@ -1,4 +1,4 @@
-"""Every error as a clear message: JSON for the API, a Dutch page for the public site."""
+"""Every error as a clear message: JSON for the API, a page in the reader's language (Dutch first) elsewhere."""
 from __future__ import annotations
 
 import logging
@@ -9,14 +9,25 @@ from werkzeug.exceptions import HTTPException
 
 from engine.errors import EngineError
 
-from .i18n import translate
+from .error_texts import error_message
+from .i18n import N_, translate
 from .outage import is_outage, outage_response
 
 log = logging.getLogger(__name__)
 
-PAGE_TEXT = {404: "Deze pagina bestaat niet.", 405: "Deze actie is hier niet mogelijk.",
-             413: "Het verstuurde bestand is te groot.", 429: "Te veel aanvragen; probeer het straks opnieuw.",
-             500: "Er ging iets mis aan onze kant. Probeer het later opnieuw."}
+# The page's text per HTTP status; Werkzeug's own descriptions are English and never shown on a page.
+PAGE_TEXT = {400: N_("Dit verzoek kon niet verwerkt worden. Controleer wat u invulde en probeer opnieuw."),
+             401: N_("Meld je aan om verder te gaan."),
+             403: N_("U hebt geen toegang tot deze pagina."),
+             404: N_("Deze pagina bestaat niet."), 405: N_("Deze actie is hier niet mogelijk."),
+             410: N_("Deze pagina bestaat niet meer."),
+             413: N_("Het verstuurde bestand is te groot."), 429: N_("Te veel aanvragen; probeer het straks opnieuw."),
+             500: N_("Er ging iets mis aan onze kant. Probeer het later opnieuw.")}
+
+
+def page_text(code: int) -> str:
+    """The page's text for an HTTP status: its own, else the one for any refused request or server error."""
+    return translate(PAGE_TEXT.get(code) or PAGE_TEXT[400 if code < 500 else 500])
 
 
 def open311_error(code: int, description: str):
@@ -46,7 +57,7 @@ def register_error_handlers(app: Flask) -> None:
             body["fields"] = fields
         if _wants_json():
             return jsonify(body), err.status_code
-        return render_template("error.html", message=err.message, code=err.status_code), err.status_code
+        return render_template("error.html", message=error_message(err), code=err.status_code), err.status_code
 
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):
@@ -57,8 +68,7 @@ def register_error_handlers(app: Flask) -> None:
             return jsonify({"error": err.name, "message": err.description}), err.code
         if request.path.startswith("/open311/"):  # e.g. an id past the BIGINT range: no route matched
             return open311_error(cast(int, err.code), cast(str, err.description))  # werkzeug's errors set both
-        text = translate(PAGE_TEXT[err.code]) if err.code in PAGE_TEXT else err.description
-        return render_template("error.html", message=text, code=err.code), err.code
+        return render_template("error.html", message=page_text(err.code), code=err.code), err.code
 
     @app.errorhandler(Exception)
     def unexpected(err: Exception):
@@ -68,4 +78,4 @@ def register_error_handlers(app: Flask) -> None:
         if _wants_json():
             return jsonify({"error": "Internal Server Error", "message": "an unexpected error occurred; "
                             "it has been logged"}), 500
-        return render_template("error.html", message=translate(PAGE_TEXT[500]), code=500), 500
+        return render_template("error.html", message=page_text(500), code=500), 500

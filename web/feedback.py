@@ -14,6 +14,7 @@ from flask_wtf.csrf import CSRFError
 
 from engine.db import db
 from engine.errors import Conflict, EngineError, InvalidInput, NotFound
+from engine.i18n import N_
 from engine.models import Case
 from engine.workitems import validate_form
 from handlers import feedback_links
@@ -30,27 +31,28 @@ MAX_COMMENT = 4000
 HEADERS = {"X-Robots-Tag": "noindex, nofollow", "Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
 # Standard answers: the form sends the code, the process keeps the Dutch wording (what staff read).
 ANSWERS: dict[str, list[tuple[str, str]]] = {
-    "ja": [("snel", "Snel opgelost"), ("opgevolgd", "Goed opgevolgd"), ("vriendelijk", "Vriendelijk contact")],
-    "nee": [("niet_opgelost", "Probleem is niet opgelost"), ("te_lang", "Het duurde te lang"),
-            ("geen_uitleg", "Ik kreeg geen uitleg"), ("andere", "Andere reden")],
+    "ja": [("snel", N_("Snel opgelost")), ("opgevolgd", N_("Goed opgevolgd")),
+           ("vriendelijk", N_("Vriendelijk contact"))],
+    "nee": [("niet_opgelost", N_("Probleem is niet opgelost")), ("te_lang", N_("Het duurde te lang")),
+            ("geen_uitleg", N_("Ik kreeg geen uitleg")), ("andere", N_("Andere reden"))],
 }
 CHOICES = ("ja", "nee")
 # Pages for a link that cannot (or can no longer) be used: title, text, HTTP status.
 STOP_PAGES = {
-    "invalid": ("Ongeldige link",
-                "Deze link is ongeldig. Controleer of u de volledige link uit de e-mail gebruikt.", 404),
-    "expired": ("De termijn om te antwoorden is voorbij",
-                "U kon tot 14 dagen na het afsluiten van uw melding laten weten of u tevreden bent. Die "
-                "termijn is nu voorbij. Is het probleem er nog? Doe dan gerust een nieuwe melding.", 410),
-    "superseded": ("Deze link is niet meer geldig",
-                   "Uw melding werd intussen opnieuw behandeld en afgesloten. Gebruik de link uit de meest "
-                   "recente e-mail om uw mening te geven.", 410),
-    "answered": ("U hebt al geantwoord",
-                 "Bedankt, we hebben uw mening over deze melding al ontvangen. U kunt maar één keer "
-                 "antwoorden.", 409),
-    "reopened": ("Uw melding wordt opnieuw behandeld",
-                 "Uw melding wordt intussen opnieuw behandeld. Zodra ze afgehandeld is, krijgt u een e-mail en "
-                 "kunt u opnieuw laten weten of u tevreden bent.", 409),
+    "invalid": (N_("Ongeldige link"),
+                N_("Deze link is ongeldig. Controleer of u de volledige link uit de e-mail gebruikt."), 404),
+    "expired": (N_("De termijn om te antwoorden is voorbij"),
+                N_("U kon tot 14 dagen na het afsluiten van uw melding laten weten of u tevreden bent. Die "
+                "termijn is nu voorbij. Is het probleem er nog? Doe dan gerust een nieuwe melding."), 410),
+    "superseded": (N_("Deze link is niet meer geldig"),
+                   N_("Uw melding werd intussen opnieuw behandeld en afgesloten. Gebruik de link uit de meest "
+                   "recente e-mail om uw mening te geven."), 410),
+    "answered": (N_("U hebt al geantwoord"),
+                 N_("Bedankt, we hebben uw mening over deze melding al ontvangen. U kunt maar één keer "
+                 "antwoorden."), 409),
+    "reopened": (N_("Uw melding wordt opnieuw behandeld"),
+                 N_("Uw melding wordt intussen opnieuw behandeld. Zodra ze afgehandeld is, krijgt u een e-mail en "
+                 "kunt u opnieuw laten weten of u tevreden bent."), 409),
 }
 
 

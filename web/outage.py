@@ -21,13 +21,14 @@ from flask import Flask, g, jsonify, render_template, request
 from sqlalchemy import exc
 
 from engine.db import db
+from engine.i18n import N_
 
 from .i18n import LANGUAGES, translate
 
 log = logging.getLogger(__name__)
 
 RETRY_AFTER = 30  # seconds: a restart or failover of the database usually takes that long
-PAGE_TEXT = "De databank is even niet bereikbaar. Probeer het over een minuut opnieuw."
+PAGE_TEXT = N_("De databank is even niet bereikbaar. Probeer het over een minuut opnieuw.")
 _give_back: dict[str, Callable[[], object]] = {}
 
 

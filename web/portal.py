@@ -11,6 +11,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from engine.clock import utcnow
 from engine.db import db
 from engine.errors import Conflict, EngineError, InvalidInput, NotFound
+from engine.i18n import N_
 from engine.workitems import validate_form
 from handlers import contractor_links
 from handlers.calendar import CITY_TZ
@@ -30,16 +31,17 @@ RESULTS = ("planned", "done", "refused")
 # Phone photos are larger than the app-wide request limit; only a genuine link may send this much.
 MAX_UPLOAD = MAX_PHOTOS * MAX_BYTES + 1024 * 1024
 HEADERS = {"X-Robots-Tag": "noindex", "Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
-STATUS_TEXT = {"open": "Wacht op uw antwoord", "planned": "Gepland", "done": "Uitgevoerd", "refused": "Geweigerd"}
-CONFIRMATION = {"planned": "Bedankt. De geplande datum is doorgegeven aan de stad.",
-                "done": "Bedankt. De stad weet nu dat de werken uitgevoerd zijn.",
-                "refused": "Uw weigering is doorgegeven aan de stad. Zij zoeken een andere oplossing."}
-LINK_TEXT = {"invalid": ("Ongeldige link", "Deze link is ongeldig. Controleer of u de volledige link uit de "
-                         "e-mail gebruikt. Lukt het niet, neem dan contact op met de stad."),
-             "expired": ("Link verlopen", "Deze link is verlopen. Vraag de stad om een nieuwe link naar de "
-                         "opdracht."),
-             "gone": ("Opdracht niet meer beschikbaar", "Deze opdracht bestaat niet meer. Neem contact op met "
-                      "de stad als u denkt dat dit niet klopt.")}
+STATUS_TEXT = {"open": N_("Wacht op uw antwoord"), "planned": N_("Gepland"), "done": N_("Uitgevoerd"),
+               "refused": N_("Geweigerd")}
+CONFIRMATION = {"planned": N_("Bedankt. De geplande datum is doorgegeven aan de stad."),
+                "done": N_("Bedankt. De stad weet nu dat de werken uitgevoerd zijn."),
+                "refused": N_("Uw weigering is doorgegeven aan de stad. Zij zoeken een andere oplossing.")}
+LINK_TEXT = {"invalid": (N_("Ongeldige link"), N_("Deze link is ongeldig. Controleer of u de volledige link uit de "
+                         "e-mail gebruikt. Lukt het niet, neem dan contact op met de stad.")),
+             "expired": (N_("Link verlopen"), N_("Deze link is verlopen. Vraag de stad om een nieuwe link naar de "
+                         "opdracht.")),
+             "gone": (N_("Opdracht niet meer beschikbaar"), N_("Deze opdracht bestaat niet meer. Neem contact op met "
+                      "de stad als u denkt dat dit niet klopt."))}
 
 
 @bp.url_value_preprocessor

@@ -17,7 +17,7 @@ from handlers.login_throttle import LoginThrottle
 from intake.rate_limit import FallbackStore, Hit, RateLimitStore
 from intake.rate_limit_db import DatabaseRateLimitStore
 
-from .i18n import translate
+from .i18n import translate_plural
 
 EXTENSION = "meldpunt_rate_limits"
 
@@ -73,8 +73,10 @@ def minutes(seconds: int) -> int:
 
 def too_many_text(hit: Hit) -> str:
     """The Dutch sentence for a refused form: nothing was sent, try again in N minutes."""
-    return translate("Te veel pogingen vanaf deze verbinding. Er werd niets verstuurd; probeer het opnieuw over "
-                     "{minutes} minuten.", minutes=minutes(hit.retry_after))
+    return translate_plural("Te veel pogingen vanaf deze verbinding. Er werd niets verstuurd; probeer het opnieuw "
+                            "over {count} minuut.",
+                            "Te veel pogingen vanaf deze verbinding. Er werd niets verstuurd; probeer het opnieuw "
+                            "over {count} minuten.", minutes(hit.retry_after))
 
 
 def login_throttle() -> LoginThrottle:

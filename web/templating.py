@@ -1,4 +1,4 @@
-"""Template helpers: translation, language, local time, query-string building."""
+"""Template helpers: translation (`_`, `ngettext`), language, local time, query-string building."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -9,7 +9,8 @@ from flask import Flask
 from handlers.calendar import CITY_TZ
 
 from . import form_tokens
-from .i18n import current_language, translate
+from .error_texts import field_message
+from .i18n import current_language, translate, translate_plural
 
 
 def query_with(args, **changes) -> str:
@@ -31,7 +32,9 @@ def local_time(value: datetime) -> datetime:
 
 def init_templating(app: Flask) -> None:
     app.jinja_env.filters.update(query_with=query_with, query_without=query_without, local=local_time)
-    app.jinja_env.globals["_"] = translate
+    # after init_i18n: these replace the plain gettext callables of the jinja2.ext.i18n extension
+    app.jinja_env.globals.update({"_": translate, "ngettext": translate_plural})
+    app.jinja_env.globals["field_message"] = field_message  # a form error from the handlers, translated
     # one-time form tokens (web/form_tokens.py)
     app.jinja_env.globals.update(form_token=form_tokens.issue, form_sent_as=form_tokens.form_sent_as)
 
@@ -41,4 +44,4 @@ def init_templating(app: Flask) -> None:
     def inject() -> dict:
         if not endpoints:  # known once all blueprints are registered
             endpoints.update(rule.endpoint for rule in app.url_map.iter_rules())
-        return {"_": translate, "lang": current_language(), "url_rules": endpoints}
+        return {"_": translate, "ngettext": translate_plural, "lang": current_language(), "url_rules": endpoints}

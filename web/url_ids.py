@@ -31,6 +31,7 @@ class BadParameter(EngineError):
         machine = request.path.startswith(("/api/", "/open311/"))
         super().__init__(f"query parameter '{name}' {problem}" if machine else page_text)
         self.fields = {name: [problem]}
+        self.page_text = page_text  # already in the visitor's language (web/error_texts.py shows it)
 
 
 class DatabaseIdConverter(IntegerConverter):

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from engine import registry, statuses
 from engine.db import db
 from engine.errors import Conflict, EngineError, Forbidden, InvalidInput
+from engine.i18n import N_
 from engine.ids import parse_id
 from engine.models import Case, CaseFile, WorkItem
 from engine.task_completion import complete_work_item
@@ -25,6 +26,7 @@ from handlers.reporter_view import reporter_names, without_reporter_data
 
 from .. import form_tokens
 from ..auth import requires
+from ..error_texts import error_message
 from ..i18n import translate
 from . import bp
 
@@ -127,7 +129,7 @@ def complete_task(reference: str, item_id: int):
     return _back(reference)
 
 
-EXPIRED = "Het formulier was verlopen; er werd niets opgeslagen. Controleer en verstuur opnieuw."
+EXPIRED = N_("Het formulier was verlopen; er werd niets opgeslagen. Controleer en verstuur opnieuw.")
 
 
 def _already_done(reference: str, title: str):
@@ -150,7 +152,7 @@ def _assignment_action(item_id: int, action, *args):
         abort(403)
     except EngineError as err:
         db.session.rollback()
-        flash(err.message, "error")
+        flash(error_message(err), "error")
     return _back(cast(str, reference))  # every case has a reference
 
 
@@ -199,7 +201,7 @@ def hand_over(reference: str):
                            status=422)
     except EngineError as err:
         db.session.rollback()
-        flash(err.message, "error")
+        flash(error_message(err), "error")
         return redirect(url_for("staff.case", reference=reference))
     flash(translate("Overgedragen."))
     if may(current_user, "case.hand_over", case):

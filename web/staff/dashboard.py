@@ -28,7 +28,7 @@ from reports.summary import summary
 from reports.tables import display_rows, key_figure_rows, period_phrase, period_text
 
 from ..auth import requires
-from ..i18n import current_language, translate
+from ..i18n import current_language, translate, translate_plural
 from . import bp
 
 
@@ -155,6 +155,7 @@ def send_now():
     elif delivery.skipped:
         flash(translate("Niet verstuurd: niemand om het rapport naar te sturen."), "error")
     else:
-        flash(translate("Rapport klaargezet voor {count} ontvanger(s).", count=len(delivery.recipients)))
+        flash(translate_plural("Rapport klaargezet voor {count} ontvanger.",
+                               "Rapport klaargezet voor {count} ontvangers.", len(delivery.recipients)))
     query = {k: request.form[k] for k in ("van", "tot", "groep") if request.form.get(k)}
     return redirect(url_for("staff.dashboard", **query))

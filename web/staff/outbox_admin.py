@@ -12,7 +12,7 @@ from notifications.resend import resend_failed
 from notifications.sender_state import current_state
 
 from ..auth import requires
-from ..i18n import translate
+from ..i18n import translate, translate_plural
 from . import bp
 
 STATUSES = ("pending", "sent", "failed")
@@ -46,8 +46,9 @@ def outbox_retry():
     if result.refused:
         flash(translate("Alleen een mislukte mail kan opnieuw verstuurd worden."), "error")
     elif result.queued:
-        flash(translate("{count} mail(s) opnieuw klaargezet: ze vertrekken bij de volgende verzending.",
-                        count=len(result.queued)))
+        flash(translate_plural("{count} mail opnieuw klaargezet: ze vertrekt bij de volgende verzending.",
+                               "{count} mails opnieuw klaargezet: ze vertrekken bij de volgende verzending.",
+                               len(result.queued)))
     else:
         flash(translate("Er zijn geen mislukte mails."))
     return redirect(url_for("staff.outbox", status="failed"))

@@ -19,6 +19,7 @@ from intake.post_intake import check_registration, local_today, register_post, s
 
 from .. import form_tokens
 from ..auth import requires
+from ..error_texts import field_message
 from ..i18n import translate
 from . import bp
 from .cases import EXPIRED
@@ -84,7 +85,7 @@ def post_register():
         db.session.commit()
     except InvalidInput as err:
         db.session.rollback()
-        errors = {field: [translate(m) for m in messages] for field, messages in err.fields.items()}
+        errors = {field: [field_message(m) for m in messages] for field, messages in err.fields.items()}
         return _render_form(values, errors, scan_lost=chosen, status=422)
     flash(translate("Brief geregistreerd als {reference} (scan van {pages} blz.) en doorgestuurd naar {group}.",
                     reference=case.reference, pages=registration.scan.pages,

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from engine.db import db
 from engine.errors import InvalidInput, NotFound
+from engine.i18n import N_
 from engine.ids import parse_id
 from handlers.case_kinds import CHANNELS
 from handlers.models import Category, HandlerGroup, RoutingRule
@@ -136,7 +137,7 @@ def _sample(form) -> tuple[RoutingSample, dict[str, list[str]]]:
     if channel is not None and channel not in CHANNELS:
         errors["sample_channel"] = [translate("kies een kanaal uit de lijst")]
     coordinates: dict[str, Optional[float]] = {}
-    for name, limit, label in (("sample_lat", 90, "breedtegraad"), ("sample_lon", 180, "lengtegraad")):
+    for name, limit, label in (("sample_lat", 90, N_("breedtegraad")), ("sample_lon", 180, N_("lengtegraad"))):
         text = form.get(name, "").strip().replace(",", ".")
         coordinates[name] = None
         if not text:

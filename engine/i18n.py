@@ -1,0 +1,46 @@
+"""`N_` marks a text for the gettext catalogue where it is written down, in any layer (web/i18n.py translates).
+
+A text kept in a table or a model and shown later is marked here, so that `make messages` extracts it; the
+text itself stays Dutch (the source language) until a page or a mail looks it up in the reader's language.
+"""
+from __future__ import annotations
+
+
+def N_(text: str) -> str:
+    """Return `text` unchanged: only a marker for the extraction."""
+    return text
+
+
+def N_plural(singular: str, plural: str) -> tuple[str, str]:
+    """Mark a text with a count for the catalogue; `translate_plural(*pair, count)` picks the form later."""
+    return singular, plural
+
+
+def extract_bpmn(fileobj, keywords, comment_tags, options):
+    """Babel extractor (babel.cfg): the names of user tasks, which staff read as the titles of work items."""
+    import re
+
+    for lineno, line in enumerate(fileobj.read().decode("utf-8").splitlines(), start=1):
+        for match in re.finditer(r"<bpmn:userTask\b[^>]*\bname=\"([^\"]+)\"", line):
+            yield lineno, "N_", match.group(1), []
+
+
+def in_language(language: str, text: str) -> str:
+    """`text` looked up in the catalogue of `language` ('nl' or 'en'), whatever the current request's language.
+
+    Outside an application (a script, a test without an app) there is no catalogue: the text stays Dutch.
+    """
+    from flask_babel import force_locale, gettext
+
+    with force_locale(language):
+        return gettext(text)
+
+
+LOCALES = {"nl": "nl_BE", "en": "en_BE"}
+
+
+def long_date(day, language: str = "nl") -> str:
+    """'1 juli 2026' in Dutch (nl_BE), '1 July 2026' in English: month names from Babel's locale data."""
+    from babel.dates import format_date
+
+    return format_date(day, "d MMMM y", locale=LOCALES.get(language, LOCALES["nl"]))

@@ -52,3 +52,10 @@ def local_datetime(language: str | None, moment: datetime, pattern: str = "dd/MM
     """A moment as written in a mail; an aware moment is shown in the city's time zone (Europe/Brussels)."""
     tz = "Europe/Brussels" if moment.tzinfo is not None else None
     return format_datetime(moment, pattern, tzinfo=tz, locale=LOCALES[language_of(language)])
+
+
+def plural_translator(language: str | None) -> Callable[..., str]:
+    """An `ngettext(singular, plural, count, **values)` bound to `language`; `{count}` is filled in."""
+    def ngettext(singular: str, plural: str, count: int, **values) -> str:
+        return catalogue(language_of(language)).ungettext(singular, plural, count).format(count=count, **values)
+    return ngettext

@@ -114,3 +114,10 @@ def test_document_footer_follows_the_catalogue():
 def test_staff_deadline_mail_shows_the_local_time(mail_context, language):
     mail = render_mail("escalatie", sample("escalatie"), language, "medewerker")
     assert "01/03/2024 16:00" in mail.text  # 15:00 UTC is 16:00 in Brussels in winter
+
+
+def test_the_days_before_a_report_period_take_the_plural_form():
+    from reports.quarterly import period_titles
+    phrases = [period_titles("Rapport", days, "Van ...").previous_phrase for days in (1, 14, 31)]
+    assert phrases == ["de dag ervoor", "de 14 dagen ervoor", "de 31 dagen ervoor"]
+    assert translate_in("en", "Pagina {page} van {pages}", page=2, pages=3) == "Page 2 of 3"

@@ -9,7 +9,6 @@ from datetime import date
 from typing import Any, Optional
 
 from engine.i18n import N_
-from notifications.i18n import local_date
 
 from .bundle import ReportFigures
 from .figures import Figures, Share
@@ -22,6 +21,8 @@ KIND_NAMES = {"melding": N_("Melding"), "mail": "E-mail", "post": "Brief"}
 KIND_PLURALS = {"melding": ("melding", "meldingen"), "mail": ("e-mail", "e-mails"), "post": ("brief", "brieven")}
 NO_GROUP = N_("(nog geen groep)")
 NO_CATEGORY = "(geen categorie)"
+MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
+          "november", "december")
 
 
 @dataclass(frozen=True)
@@ -128,8 +129,8 @@ def breakdown_rows(report: ReportFigures) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def long_date(day: date, language: str = "nl") -> str:
-    """'1 juli 2026' ('1 July 2026' in English): Babel's month names (nl_BE, en_BE)."""
-    return local_date(language, day)
+    """'1 juli 2026' ('1 July 2026' in English)."""
+    return f"{day.day} {day:%B} {day.year}" if language == "en" else f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 def period_text(first: date, last: date, language: str = "nl") -> str:

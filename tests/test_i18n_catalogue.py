@@ -51,7 +51,7 @@ def _entry(catalogue, key):
     return catalogue.get(key[1], context=key[0]) if isinstance(key, tuple) else catalogue.get(key)
 
 
-def _key(message):
+def _msg_key(message):
     """How `extracted` names a catalogue entry."""
     msgid = message.id[0] if isinstance(message.id, (list, tuple)) else message.id
     context = message.context.decode() if isinstance(message.context, bytes) else message.context  # read_mo: bytes
@@ -77,7 +77,7 @@ def test_every_text_has_a_translation(extracted, lang):
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_the_catalogue_holds_no_text_the_code_lost(extracted, lang):
-    stale = [message.id for message in _catalogue(lang) if message.id and _key(message) not in extracted]
+    stale = [message.id for message in _catalogue(lang) if message.id and _msg_key(message) not in extracted]
     assert not stale, f"web/translations/{lang} has texts no code uses (run `make messages`): {stale[:20]}"
 
 
@@ -104,6 +104,6 @@ def _strings(message) -> tuple[str, ...]:
 def test_compiled_catalogue_is_current(lang):
     """The committed .mo file says what the .po file says (`make messages` compiles it)."""
     with open(TRANSLATIONS / lang / "LC_MESSAGES" / "messages.mo", "rb") as mo:
-        compiled = {(_key(m), _strings(m)) for m in read_mo(mo) if m.id}
-    written = {(_key(m), _strings(m)) for m in _catalogue(lang) if m.id and _translated(m) and not m.fuzzy}
+        compiled = {(_msg_key(m), _strings(m)) for m in read_mo(mo) if m.id}
+    written = {(_msg_key(m), _strings(m)) for m in _catalogue(lang) if m.id and _translated(m) and not m.fuzzy}
     assert compiled == written, f"web/translations/{lang}/LC_MESSAGES/messages.mo is stale: run `make messages`"

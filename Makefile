@@ -40,7 +40,7 @@ clean:
 # (babel.cfg), add new ones to the nl and en catalogues, compile the .mo files that are committed with them.
 # New msgids arrive with an empty msgstr: fill in the Dutch (usually the msgid itself) and the English;
 # tests/test_i18n_catalogue.py fails until both are there and the .mo files are current.
-BABEL_KEYWORDS := -k translate -k translate_plural:1,2 -k translate_in:2 -k N_ -k N_plural:1,2
+BABEL_KEYWORDS := -k translate -k translate_plural:1,2 -k translate_in:2 -k N_ -k N_plural:1,2 -k Problem:2 -k fail:2
 messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --no-location --sort-output --width 110 \
 		--project Meldpunt --version 0.1.0 -o $(VENV)/messages.pot .

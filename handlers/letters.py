@@ -1,7 +1,9 @@
 """Reply letters to incoming post, as Word documents (python-docx) with the case's tracking link as a QR code.
 
 `build_letter` is pure (content in, DOCX bytes out); `make_reply` stores a new version of the letter as a
-case file with a `post_replies` row, inside the case's transaction. Earlier versions are kept.
+case file with a `post_replies` row, inside the case's transaction. Earlier versions are kept. The letter's
+fixed words come from the gettext catalogue in its language (Dutch: letters answer letters written to the
+city) and its dates from Babel (nl_BE).
 """
 from __future__ import annotations
 
@@ -22,14 +24,13 @@ from engine.db import db
 from engine.models import Case, CaseFile
 from engine.settings import settings
 from notifications.docx_pages import a4_pages
+from notifications.i18n import local_date, translator
 from notifications.outbox import tracking_url
 
 from .files import storage_root
 from .post_models import PostLetter, PostReply
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
-          "november", "december")
 # The QR code of the tracking link: the same settings always give the same PNG bytes.
 QR_ERROR, QR_SCALE, QR_BORDER = "m", 6, 2
 QR_WIDTH = Cm(3)
@@ -37,7 +38,7 @@ QR_WIDTH = Cm(3)
 
 def dutch_date(day: date) -> str:
     """A date as written in a Dutch letter: 2 december 2026."""
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+    return local_date("nl", day)
 
 
 def qr_png(url: str) -> bytes:
@@ -65,6 +66,7 @@ class LetterContent:
     city_address: Optional[str] = None
     city_phone: Optional[str] = None
     city_website: Optional[str] = None
+    language: str = "nl"
 
 
 def letterhead() -> dict[str, Optional[str]]:
@@ -90,21 +92,22 @@ def paragraphs_of(text: str) -> list[str]:
 
 def build_letter(content: LetterContent) -> bytes:
     """The reply letter as DOCX bytes: letterhead, addressee, date and references, the text, the QR code."""
+    _ = translator(content.language)
     doc = Document()
-    a4_pages(doc, "nl")  # the letters are written in Dutch
+    a4_pages(doc, content.language)
     style = doc.styles["Normal"]
     style.font.name = "Calibri"
     style.font.size = Pt(11)
-    doc.core_properties.title = f"Antwoord op uw brief – {content.reference}"
+    doc.core_properties.title = _("Antwoord op uw brief – {reference}", reference=content.reference)
     doc.core_properties.author = content.handler_name
     doc.core_properties.subject = content.subject
 
-    city = f"Stad {content.city_name}" if content.city_name else "Stadsbestuur"
+    city = _("Stad {city}", city=content.city_name) if content.city_name else _("Stadsbestuur")
     head = doc.add_paragraph()
     run = head.add_run(city)
     run.bold = True
     run.font.size = Pt(16)
-    details = [d for d in (content.city_address, content.city_phone and f"Tel. {content.city_phone}",
+    details = [d for d in (content.city_address, content.city_phone and _("Tel. {phone}", phone=content.city_phone),
                            content.city_website) if d]
     if details:
         _lines(doc.add_paragraph(), "\n".join(details))
@@ -113,25 +116,25 @@ def build_letter(content: LetterContent) -> bytes:
     _lines(doc.add_paragraph(), "\n".join([content.recipient_name, *content.recipient_address.splitlines()]))
     doc.add_paragraph()
     place = f"{content.city_name}, " if content.city_name else ""
-    doc.add_paragraph(f"{place}{dutch_date(content.letter_date)}")
+    doc.add_paragraph(f"{place}{local_date(content.language, content.letter_date)}")
     refs = []
     if content.written_on:
-        refs.append(f"Uw brief van {dutch_date(content.written_on)}")
-    refs.append(f"Ons kenmerk {content.reference}")
+        refs.append(_("Uw brief van {date}", date=local_date(content.language, content.written_on)))
+    refs.append(_("Ons kenmerk {reference}", reference=content.reference))
     _lines(doc.add_paragraph(), "\n".join(refs))
     subject = doc.add_paragraph()
-    subject.add_run("Betreft: ").bold = True
+    subject.add_run(_("Betreft:") + " ").bold = True
     subject.add_run(content.subject)
 
-    doc.add_paragraph(f"Geachte {content.recipient_name},")
+    doc.add_paragraph(_("Geachte {name},", name=content.recipient_name))
     for block in paragraphs_of(content.text):
         _lines(doc.add_paragraph(), block)
 
-    doc.add_paragraph("U kunt uw dossier volgen via deze link of door de QR-code te scannen:")
+    doc.add_paragraph(_("U kunt uw dossier volgen via deze link of door de QR-code te scannen:"))
     doc.add_paragraph(content.tracking_url)
     doc.add_picture(io.BytesIO(qr_png(content.tracking_url)), width=QR_WIDTH)
 
-    doc.add_paragraph("Met vriendelijke groeten,")
+    doc.add_paragraph(_("Met vriendelijke groeten,"))
     _lines(doc.add_paragraph(), "\n".join(x for x in (content.handler_name, content.group_name, city) if x))
 
     out = io.BytesIO()

@@ -2,9 +2,12 @@
 
 python-docx starts from a US Letter template (21.59 x 27.94 cm); printed in a Belgian city hall that
 crops or scales every page. The page numbers are Word fields (PAGE, NUMPAGES), so Word and LibreOffice
-fill them in when they lay the document out, whatever its length.
+fill them in when they lay the document out, whatever its length. The words around them come from the
+gettext catalogue in the document's language.
 """
 from __future__ import annotations
+
+import re
 
 from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -12,11 +15,16 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
+from engine.i18n import N_
+
+from .i18n import translate_in
+
 A4_WIDTH, A4_HEIGHT = Cm(21.0), Cm(29.7)
 SIDE_MARGIN, TOP_MARGIN, BOTTOM_MARGIN = Cm(2.5), Cm(2.0), Cm(2.0)
 FOOTER_DISTANCE = Cm(1.0)
-# The words around the two numbers, per language of the document.
-PAGE_WORDS = {"nl": ("Pagina", "van"), "en": ("Page", "of")}
+# The footer line; {page} and {pages} become the PAGE and NUMPAGES fields.
+FOOTER = N_("Pagina {page} van {pages}")
+FIELDS = {"{page}": "PAGE", "{pages}": "NUMPAGES"}
 
 
 def _field(paragraph, instruction: str, placeholder: str = "1") -> None:
@@ -39,17 +47,18 @@ def _field(paragraph, instruction: str, placeholder: str = "1") -> None:
 
 def page_footer(section, language: str = "nl") -> None:
     """Replace the section's footer with one centred line 'Pagina X van Y' ('Page X of Y' in English)."""
-    page, of = PAGE_WORDS.get(language, PAGE_WORDS["nl"])
+    words = translate_in(language, FOOTER)  # no values: the placeholders stay, to be split on
     footer = section.footer
     footer.is_linked_to_previous = False
     paragraph = footer.paragraphs[0] if footer.paragraphs else footer.add_paragraph()
     for run in list(paragraph.runs):
         run._r.getparent().remove(run._r)
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    paragraph.add_run(f"{page} ")
-    _field(paragraph, "PAGE")
-    paragraph.add_run(f" {of} ")
-    _field(paragraph, "NUMPAGES")
+    for part in re.split(r"(\{page\}|\{pages\})", words):
+        if part in FIELDS:
+            _field(paragraph, FIELDS[part])
+        elif part:
+            paragraph.add_run(part)
     for run in paragraph.runs:
         run.font.size = Pt(9)
 

@@ -1,8 +1,10 @@
 """Rendering an outbox row into a mail: subject, plain text and HTML, from Jinja templates.
 
-Templates live in `notifications/templates/<language>/<template>.txt` and `.html`. The text template's
-first line is `Subject: ...` (its layout puts it there), so a mail's wording stays in one place per
-language. HTML is autoescaped; the text part is not (it is never interpreted as markup). A template that
+Templates live in `notifications/templates/<template>.txt` and `.html`, one of each per mail for every
+language: their sentences are Dutch msgids (`_()`, `ngettext()`, `pgettext()`), looked up in the recipient's
+language in the gettext catalogues (notifications/i18n.py). The text template's first line is
+`Subject: ...` (its layout puts it there). HTML is autoescaped, the values put into a translated sentence
+too; the text part is not (it is never interpreted as markup). A template that
 does not exist, or data a template needs but the row lacks, is an error naming the template: the sender
 marks the row failed instead of sending a blank or half-filled mail.
 """
@@ -14,21 +16,29 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Optional
-from zoneinfo import ZoneInfo
 
 from flask import has_app_context
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound, select_autoescape
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateNotFound,
+    pass_context,
+    select_autoescape,
+)
 from markupsafe import Markup, escape
 
 from engine.settings import settings
 
+from .i18n import catalogue, local_datetime
+
 TEMPLATE_DIR = Path(__file__).with_name("templates")
 LANGUAGES = ("nl", "en")
 DEFAULT_LANGUAGE = "nl"  # Dutch is the source language: an unknown language gets the Dutch mail
-CITY_TZ = ZoneInfo("Europe/Brussels")
 
 # Every template the project queues (notify.reporter in bpmn/melding.bpmn, queue_mail in handlers/),
-# each of which must exist in every language; the tests render them all.
+# each of which renders in every language; the tests render them all.
 TEMPLATES = ("ontvangen", "in_behandeling", "informatie_gevraagd", "afgesloten", "doorverwezen", "duplicaat",
              "gesloten_gehouden", "heropend", "escalatie", "aannemer_opdracht", "aannemer_herinnering",
              "aannemer_escalatie", "overdracht", "ontvangstbevestiging_mail", "antwoord_mail", "escalatie_mail",
@@ -58,7 +68,8 @@ class RenderedMail:
     language: str
 
 
-def _local_datetime(value: Any) -> str:
+@pass_context
+def _local_datetime(context, value: Any) -> str:
     """An ISO timestamp (as stored in case data) as the city's local date and time, dd/mm/yyyy HH:MM."""
     if isinstance(value, str):
         try:
@@ -66,10 +77,39 @@ def _local_datetime(value: Any) -> str:
         except ValueError:
             return value
     if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(CITY_TZ)
-        return value.strftime("%d/%m/%Y %H:%M")
+        return local_datetime(context.get("language"), value)
     return str(value)
+
+
+def _fill(context, text: str, values: dict[str, Any]) -> str:
+    """A translated sentence with its values; in HTML the values are escaped, the sentence is trusted."""
+    if context.eval_ctx.autoescape:
+        return Markup(text).format(**values) if values else Markup(text)
+    return text.format(**values) if values else text
+
+
+@pass_context
+def _gettext(context, text: str, **values: Any) -> str:
+    """`_('Dutch sentence {name}', name=...)` in the mail's language."""
+    return _fill(context, catalogue(context.get("language")).ugettext(text), values)
+
+
+@pass_context
+def _ngettext(context, singular: str, plural: str, count: int, **values: Any) -> str:
+    """`ngettext('{count} dag', '{count} dagen', n)`: the plural form of the mail's language."""
+    return _fill(context, catalogue(context.get("language")).ungettext(singular, plural, count),
+                 {"count": count, **values})
+
+
+@pass_context
+def _pgettext(context, msgctxt: str, text: str, **values: Any) -> str:
+    """`pgettext('aannemer', 'Beste,')`: a sentence whose translation depends on where it stands."""
+    return _fill(context, catalogue(context.get("language")).upgettext(msgctxt, text), values)
+
+
+def _strong(value: Any) -> Markup:
+    """A value shown in bold in the HTML part (a reference, a period)."""
+    return Markup("<strong>{}</strong>").format(value)
 
 
 def _lines(value: Any) -> Markup:
@@ -85,7 +125,8 @@ _env = Environment(
     lstrip_blocks=True,
     keep_trailing_newline=False,
 )
-_env.filters.update(datetime=_local_datetime, lines=_lines)
+_env.filters.update(datetime=_local_datetime, lines=_lines, strong=_strong)
+_env.globals.update({"_": _gettext, "ngettext": _ngettext, "pgettext": _pgettext})
 
 
 def _context(data: Mapping[str, Any], language: str, recipient_kind: str) -> dict[str, Any]:
@@ -102,10 +143,10 @@ def _context(data: Mapping[str, Any], language: str, recipient_kind: str) -> dic
 def _split_subject(template: str, language: str, rendered: str) -> tuple[str, str]:
     first, _, body = rendered.partition("\n")
     if not first.startswith("Subject:"):
-        raise MailTemplateError(f"mail template '{language}/{template}.txt' does not start with 'Subject:'")
+        raise MailTemplateError(f"mail template '{template}.txt' does not start with 'Subject:'")
     subject = " ".join(first[len("Subject:"):].split())  # one line: no header folding or injection
     if not subject:
-        raise MailTemplateError(f"mail template '{language}/{template}.txt' renders an empty subject")
+        raise MailTemplateError(f"mail template '{template}.txt' renders an empty subject ({language})")
     body = re.sub(r"[ \t]+\n", "\n", body)  # the layouts may leave blank runs and trailing spaces
     body = re.sub(r"\n{3,}", "\n\n", body)
     return subject, body.strip("\n") + "\n"
@@ -119,13 +160,13 @@ def render_mail(template: str, data: Mapping[str, Any], language: Optional[str] 
         raise MailTemplateError(f"no mail template named {template!r}")
     context = _context(data, language, recipient_kind)
     try:
-        text = _env.get_template(f"{language}/{template}.txt").render(context)
+        text = _env.get_template(f"{template}.txt").render(context)
         subject, text = _split_subject(template, language, text)
-        html = _env.get_template(f"{language}/{template}.html").render(context, subject=subject)
+        html = _env.get_template(f"{template}.html").render(context, subject=subject)
     except TemplateNotFound as err:
-        raise MailTemplateError(f"no mail template '{template}' in language '{language}' ({err.name})") from err
+        raise MailTemplateError(f"no mail template '{template}' ({err.name})") from err
     except TemplateError as err:
-        raise MailTemplateError(f"mail template '{language}/{template}' cannot be rendered: {err}") from err
+        raise MailTemplateError(f"mail template '{template}' cannot be rendered in '{language}': {err}") from err
     return RenderedMail(subject=subject, text=text, html=html, language=language)
 
 

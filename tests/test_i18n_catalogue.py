@@ -28,16 +28,17 @@ def _keywords() -> dict:
 
 
 @pytest.fixture(scope="module")
-def extracted() -> dict[str, str | tuple[str, ...]]:
-    """msgid (the singular for plural forms) -> the message as written in the code."""
+def extracted() -> dict[str | tuple[str, str], str | tuple[str, ...]]:
+    """msgid (the singular for plural forms; (msgctxt, msgid) for pgettext) -> the message as written in the code."""
     with open(ROOT / "babel.cfg") as cfg:
         method_map, options_map = parse_mapping_cfg(cfg)
     found = {}
-    for filename, _lineno, message, _comments, _context in extract_from_dir(
+    for filename, _lineno, message, _comments, context in extract_from_dir(
             str(ROOT), method_map, options_map, keywords=_keywords()):
         if filename.startswith((".venv", "tests")):
             continue
-        found[message[0] if isinstance(message, tuple) else message] = message
+        msgid = message[0] if isinstance(message, tuple) else message
+        found[(context, msgid) if context else msgid] = message
     return found
 
 
@@ -46,8 +47,15 @@ def _catalogue(lang: str):
         return read_po(po, locale=lang)
 
 
-def _key(value):
-    return tuple(value) if isinstance(value, list) else value
+def _entry(catalogue, key):
+    return catalogue.get(key[1], context=key[0]) if isinstance(key, tuple) else catalogue.get(key)
+
+
+def _msg_key(message):
+    """How `extracted` names a catalogue entry."""
+    msgid = message.id[0] if isinstance(message.id, (list, tuple)) else message.id
+    context = message.context.decode() if isinstance(message.context, bytes) else message.context  # read_mo: bytes
+    return (context, msgid) if context else msgid
 
 
 def _translated(message) -> bool:
@@ -63,14 +71,13 @@ def test_the_code_has_texts_to_translate(extracted):
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_every_text_has_a_translation(extracted, lang):
     catalogue = _catalogue(lang)
-    missing = [msgid for msgid in extracted if catalogue.get(msgid) is None or not _translated(catalogue.get(msgid))]
+    missing = [key for key in extracted if _entry(catalogue, key) is None or not _translated(_entry(catalogue, key))]
     assert not missing, f"no {lang} translation in web/translations/{lang} (run `make messages`): {missing[:20]}"
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_the_catalogue_holds_no_text_the_code_lost(extracted, lang):
-    stale = [message.id for message in _catalogue(lang) if message.id and
-             (message.id[0] if isinstance(message.id, tuple) else message.id) not in extracted]
+    stale = [message.id for message in _catalogue(lang) if message.id and _msg_key(message) not in extracted]
     assert not stale, f"web/translations/{lang} has texts no code uses (run `make messages`): {stale[:20]}"
 
 
@@ -89,10 +96,14 @@ def test_placeholders_survive_translation(lang):
     assert not wrong, f"{lang}: a translation names a value the code does not give: {wrong[:10]}"
 
 
+def _strings(message) -> tuple[str, ...]:
+    return tuple(message.string) if isinstance(message.string, (list, tuple)) else (message.string,)
+
+
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_compiled_catalogue_is_current(lang):
     """The committed .mo file says what the .po file says (`make messages` compiles it)."""
     with open(TRANSLATIONS / lang / "LC_MESSAGES" / "messages.mo", "rb") as mo:
-        compiled = {_key(m.id): _key(m.string) for m in read_mo(mo) if m.id}
-    written = {_key(m.id): _key(m.string) for m in _catalogue(lang) if m.id and _translated(m) and not m.fuzzy}
+        compiled = {(_msg_key(m), _strings(m)) for m in read_mo(mo) if m.id}
+    written = {(_msg_key(m), _strings(m)) for m in _catalogue(lang) if m.id and _translated(m) and not m.fuzzy}
     assert compiled == written, f"web/translations/{lang}/LC_MESSAGES/messages.mo is stale: run `make messages`"

@@ -5,6 +5,10 @@ text itself stays Dutch (the source language) until a page or a mail looks it up
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import date
+from typing import IO, Any
+
 
 def N_(text: str) -> str:
     """Return `text` unchanged: only a marker for the extraction."""
@@ -16,7 +20,8 @@ def N_plural(singular: str, plural: str) -> tuple[str, str]:
     return singular, plural
 
 
-def extract_bpmn(fileobj, keywords, comment_tags, options):
+def extract_bpmn(fileobj: IO[bytes], keywords: Any, comment_tags: Any,
+                 options: Any) -> Iterator[tuple[int, str, str, list[str]]]:
     """Babel extractor (babel.cfg): the names of user tasks, which staff read as the titles of work items."""
     import re
 
@@ -33,13 +38,13 @@ def in_language(language: str, text: str) -> str:
     from flask_babel import force_locale, gettext
 
     with force_locale(language):
-        return gettext(text)
+        return str(gettext(text))
 
 
 LOCALES = {"nl": "nl_BE", "en": "en_BE"}
 
 
-def long_date(day, language: str = "nl") -> str:
+def long_date(day: date, language: str = "nl") -> str:
     """'1 juli 2026' in Dutch (nl_BE), '1 July 2026' in English: month names from Babel's locale data."""
     from babel.dates import format_date
 

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, get_timezone
 from babel.support import NullTranslations, Translations
 
 CATALOGUES = Path(__file__).resolve().parent.parent / "web" / "translations"
@@ -50,7 +50,7 @@ def local_date(language: str | None, day: date, pattern: str = "d MMMM y") -> st
 
 def local_datetime(language: str | None, moment: datetime, pattern: str = "dd/MM/yyyy HH:mm") -> str:
     """A moment as written in a mail; an aware moment is shown in the city's time zone (Europe/Brussels)."""
-    tz = "Europe/Brussels" if moment.tzinfo is not None else None
+    tz = get_timezone("Europe/Brussels") if moment.tzinfo is not None else None
     return format_datetime(moment, pattern, tzinfo=tz, locale=LOCALES[language_of(language)])
 
 

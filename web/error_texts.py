@@ -84,8 +84,9 @@ def error_message(err: EngineError) -> str:
 
     An error raised by the web layer itself may carry its `page_text`, translated already.
     """
-    if getattr(err, "page_text", None):
-        return err.page_text
+    page_text: str | None = getattr(err, "page_text", None)
+    if page_text:
+        return page_text
     known = _known(err.message)
     if known:
         return known

@@ -68,7 +68,7 @@ def register_error_handlers(app: Flask) -> None:
             return jsonify({"error": err.name, "message": err.description}), err.code
         if request.path.startswith("/open311/"):  # e.g. an id past the BIGINT range: no route matched
             return open311_error(cast(int, err.code), cast(str, err.description))  # werkzeug's errors set both
-        return render_template("error.html", message=page_text(err.code), code=err.code), err.code
+        return render_template("error.html", message=page_text(cast(int, err.code)), code=err.code), err.code
 
     @app.errorhandler(Exception)
     def unexpected(err: Exception):

@@ -15,6 +15,33 @@ def N_(text: str) -> str:
     return text
 
 
+class Phrase(str):
+    """A marked text with its `{name}` values filled in: the Dutch text, which keeps its template and values.
+
+    A handler writes `Phrase(N_("hoogstens {limit} tekens"), limit=200)`: the API and the Dutch page read
+    "hoogstens 200 tekens"; an English page translates the template first and fills the values after
+    (web/i18n.translate). A value that is itself a Phrase (a label: `Phrase(N_("breedtegraad"))`) is
+    translated too.
+    """
+
+    template: str
+    values: dict[str, Any]
+
+    def __new__(cls, template: str, **values: Any) -> Phrase:
+        phrase = super().__new__(cls, template.format(**values) if values else template)
+        phrase.template, phrase.values = template, values
+        return phrase
+
+    def format(self, *args: Any, **kwargs: Any) -> Phrase:
+        return self  # marshmallow formats the messages of its validators; a Phrase is filled in already
+
+    def __copy__(self) -> Phrase:
+        return self
+
+    def __deepcopy__(self, memo: dict) -> Phrase:
+        return self
+
+
 def N_plural(singular: str, plural: str) -> tuple[str, str]:
     """Mark a text with a count for the catalogue; `translate_plural(*pair, count)` picks the form later."""
     return singular, plural

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from engine import registry
 from engine.db import db
 from engine.errors import InvalidInput
-from engine.i18n import N_
+from engine.i18n import N_, Phrase
 from engine.workitems import form_case, form_case_id
 
 from .actions import NO_GROUP, suggestion_usable
@@ -52,12 +52,12 @@ class TriageForm(TaskForm):
         errors: dict[str, list[str]] = {}
         if data.get("category") and db.session.scalar(
                 select(Category.id).where(Category.key == data["category"])) is None:
-            errors["category"] = [f"Onbekende categorie '{data['category']}'."]
+            errors["category"] = [Phrase(N_("Onbekende categorie '{value}'."), value=data["category"])]
         if data["decision"] == "dispatch":
             if data.get("group"):
                 group = group_by_key(data["group"])
                 if group is None or group.kind != "internal":
-                    errors["group"] = [f"'{data['group']}' is geen actieve behandelaarsgroep."]
+                    errors["group"] = [Phrase(N_("'{value}' is geen actieve behandelaarsgroep."), value=data["group"])]
             elif not suggestion_usable(form_case_id()):
                 errors["group"] = [NO_GROUP]
         if data["decision"] == "refer" and not (data.get("public_text") or "").strip():

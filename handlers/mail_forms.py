@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from engine import registry
 from engine.db import db
-from engine.i18n import N_
+from engine.i18n import N_, Phrase
 
 from .forms import TaskForm
 from .groups import group_by_key
@@ -23,7 +23,7 @@ MAX_ANSWER_DAYS = 60
 # Staff read these next to the field, in the Dutch UI.
 CHOOSE = N_("Kies wat er met de mail gebeurt.")
 ANSWER = N_("Schrijf het antwoord dat de afzender krijgt.")
-DAYS = f"Geef een aantal werkdagen van 1 tot {MAX_ANSWER_DAYS}."
+DAYS = Phrase(N_("Geef een aantal werkdagen van 1 tot {max}."), max=MAX_ANSWER_DAYS)
 
 
 def _text(limit: validate.Length = TEXT) -> fields.String:
@@ -55,13 +55,13 @@ class MailTriageForm(TaskForm):
             errors["answer_text"] = [ANSWER]
         if decision == "convert" and data.get("category") and db.session.scalar(
                 select(Category.id).where(Category.key == data["category"], Category.active.is_(True))) is None:
-            errors["category"] = [f"Onbekende categorie '{data['category']}'."]
+            errors["category"] = [Phrase(N_("Onbekende categorie '{value}'."), value=data["category"])]
         if decision == "route":
             group = group_by_key(data.get("group"))
             if not data.get("group"):
                 errors["group"] = [N_("Kies de behandelaarsgroep die antwoordt.")]
             elif group is None or group.kind != "internal":
-                errors["group"] = [f"'{data['group']}' is geen actieve behandelaarsgroep."]
+                errors["group"] = [Phrase(N_("'{value}' is geen actieve behandelaarsgroep."), value=data["group"])]
         if decision == "no_answer" and _blank(data.get("reason")):
             errors["reason"] = [N_("Zeg waarom er geen antwoord nodig is (intern).")]
         if errors:

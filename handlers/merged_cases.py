@@ -19,14 +19,14 @@ from sqlalchemy.orm import joinedload
 from engine import statuses
 from engine.db import db
 from engine.errors import InvalidInput
-from engine.i18n import N_
+from engine.i18n import N_, Phrase
 from engine.models import Case, CaseEvent, Reporter
 from engine.timeline import events_of
 
 from .redaction import hide_reporter_data
 
 # What a case of another kind is, in the meldkamer's words.
-KIND_WORDS = {"mail": "een e-mail aan het infoadres", "post": "een brief"}
+KIND_WORDS = {"mail": Phrase(N_("een e-mail aan het infoadres")), "post": Phrase(N_("een brief"))}
 # Status mails a merged reporter gets too, each with their own case's links; every other template (the
 # receipt, the "duplicaat" mail, a question to the reporter) goes to the case's own reporter only.
 FOLLOWED_TEMPLATES = frozenset({"in_behandeling", "afgesloten", "doorverwezen", "heropend"})
@@ -61,17 +61,20 @@ def original_for(case: Optional[Case], reference: Optional[str]) -> Case:
         raise _refused(N_("Geef de referentie van het originele dossier, bijvoorbeeld M2026-000123."))
     original = case_by_reference(ref)
     if original is None:
-        raise _refused(f"Er is geen dossier met referentie {ref}.")
+        raise _refused(Phrase(N_("Er is geen dossier met referentie {reference}."), reference=ref))
     if case is not None and original.id == case.id:
-        raise _refused(f"{ref} is dit dossier zelf: een melding kan geen dubbel van zichzelf zijn.")
+        raise _refused(Phrase(N_("{reference} is dit dossier zelf: een melding kan geen dubbel van zichzelf zijn."),
+                              reference=ref))
     if original.kind != "melding":
-        raise _refused(f"{ref} is {KIND_WORDS.get(original.kind, 'geen melding')}, geen melding: "
-                       "alleen een melding kan het originele dossier zijn.")
+        kind = KIND_WORDS.get(original.kind, Phrase(N_("geen melding")))
+        raise _refused(Phrase(N_("{reference} is {kind}, geen melding: alleen een melding kan het originele dossier "
+                                 "zijn."), reference=ref, kind=kind))
     if original.duplicate_of_id is not None:
         first = db.session.get(Case, original.duplicate_of_id)
         if case is not None and first is not None and first.id == case.id:
-            raise _refused(f"{ref} werd zelf al als dubbel van dit dossier gekoppeld.")
-        raise _refused(f"{ref} is zelf een dubbel van {first.reference if first else '?'}; kies dat dossier.")
+            raise _refused(Phrase(N_("{reference} werd zelf al als dubbel van dit dossier gekoppeld."), reference=ref))
+        raise _refused(Phrase(N_("{reference} is zelf een dubbel van {original}; kies dat dossier."), reference=ref,
+                              original=first.reference if first else "?"))
     return original
 
 

@@ -1,6 +1,7 @@
 """The rules for staff users and groups (handler groups, the meldkamer desk, contractors), as marshmallow schemas.
 
-Messages are Dutch: the administrator reads them next to the field. E-mail addresses of staff and contractors
+Messages are Dutch: the administrator reads them next to the field (marked for the catalogue; a message with a
+limit is a Phrase, which a page translates by its template). E-mail addresses of staff and contractors
 are checked by email-validator (syntax only, no DNS lookups) and stored normalised.
 """
 from __future__ import annotations
@@ -13,6 +14,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, vali
 from sqlalchemy import select
 
 from engine.db import db
+from engine.i18n import N_, Phrase
 
 from .models import GROUP_KINDS, ROLES, HandlerGroup, User
 
@@ -20,7 +22,7 @@ USERNAME = re.compile(r"^[a-z0-9._-]{2,80}$")
 KEY = re.compile(r"^[a-z0-9-]{2,60}$")
 MIN_PASSWORD = 10
 MAX_EMAIL, MAX_NAME = 254, 200
-BAD_EMAIL = "dit e-mailadres klopt niet; schrijf het als naam@voorbeeld.be"
+BAD_EMAIL = N_("dit e-mailadres klopt niet; schrijf het als naam@voorbeeld.be")
 
 
 def staff_email(address: str) -> str:
@@ -79,24 +81,24 @@ class UserSchema(_Form):
         data["username"] = data["username"].lower()
         if self.new:
             if not USERNAME.match(data["username"]):
-                errors["username"] = ["2-80 kleine letters, cijfers, punt, streepje of underscore"]
+                errors["username"] = [N_("2-80 kleine letters, cijfers, punt, streepje of underscore")]
             elif db.session.scalar(select(User.id).where(User.username == data["username"])):
-                errors["username"] = ["deze gebruikersnaam bestaat al"]
+                errors["username"] = [N_("deze gebruikersnaam bestaat al")]
             if not data["password"]:
-                errors["password"] = ["kies een wachtwoord"]
+                errors["password"] = [N_("kies een wachtwoord")]
         if not data["display_name"]:
-            errors["display_name"] = ["vul een naam in"]
+            errors["display_name"] = [N_("vul een naam in")]
         elif len(data["display_name"]) > MAX_NAME:
-            errors["display_name"] = [f"hoogstens {MAX_NAME} tekens"]
+            errors["display_name"] = [Phrase(N_("hoogstens {limit} tekens"), limit=MAX_NAME)]
         _email(data, errors)
         if data["role"] not in ROLES:
-            errors["role"] = ["kies een rol"]
+            errors["role"] = [N_("kies een rol")]
         if data["password"] and len(data["password"]) < MIN_PASSWORD:
-            errors["password"] = [f"minstens {MIN_PASSWORD} tekens"]
+            errors["password"] = [Phrase(N_("minstens {limit} tekens"), limit=MIN_PASSWORD)]
         keys = set(data["groups"])
         found = list(db.session.scalars(select(HandlerGroup).where(HandlerGroup.key.in_(keys)))) if keys else []
         if len(found) != len(keys):
-            errors["groups"] = ["onbekende groep"]
+            errors["groups"] = [N_("onbekende groep")]
         data["groups"] = found
         if errors:
             raise ValidationError(errors)
@@ -121,16 +123,16 @@ class GroupSchema(_Form):
         data["key"] = data["key"].lower()
         if self.new:
             if not KEY.match(data["key"]):
-                errors["key"] = ["2-60 kleine letters, cijfers of streepjes"]
+                errors["key"] = [N_("2-60 kleine letters, cijfers of streepjes")]
             elif db.session.scalar(select(HandlerGroup.id).where(HandlerGroup.key == data["key"])):
-                errors["key"] = ["deze sleutel bestaat al"]
+                errors["key"] = [N_("deze sleutel bestaat al")]
         if not data["name"]:
-            errors["name"] = ["vul een naam in"]
+            errors["name"] = [N_("vul een naam in")]
         elif len(data["name"]) > MAX_NAME:
-            errors["name"] = [f"hoogstens {MAX_NAME} tekens"]
+            errors["name"] = [Phrase(N_("hoogstens {limit} tekens"), limit=MAX_NAME)]
         if data["kind"] not in GROUP_KINDS:
-            errors["kind"] = ["kies een soort"]
-        _email(data, errors, required="een aannemer heeft een e-mailadres nodig voor zijn opdrachten"
+            errors["kind"] = [N_("kies een soort")]
+        _email(data, errors, required=N_("een aannemer heeft een e-mailadres nodig voor zijn opdrachten")
                if data["kind"] == "external" else "")
         if errors:
             raise ValidationError(errors)

@@ -1,7 +1,8 @@
 """The rules for registering a scanned letter (what the postkamer types on /werk/post/nieuw), as a marshmallow
 schema; the scan itself is checked by intake/post_intake.py.
 
-Messages are Dutch: the postkamer reads them next to the field (English in the catalogues of web/translations).
+Messages are Dutch: the postkamer reads them next to the field (English in the catalogues of web/translations;
+a message with a limit is a Phrase, translated by its template).
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any, Optional, cast
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_load, validates_schema
 
 from engine.clock import utcnow
-from engine.i18n import N_
+from engine.i18n import N_, Phrase
 from engine.ids import parse_id
 
 from .calendar import CITY_TZ
@@ -27,26 +28,27 @@ MAX_NAME, MAX_ADDRESS, MAX_EMAIL, MAX_SUBJECT = 200, 1000, 254, 300
 
 MSG = {
     "name": N_("Vul de naam van de afzender in."),
-    "name_long": f"De naam is te lang (maximaal {MAX_NAME} tekens).",
+    "name_long": Phrase(N_("De naam is te lang (maximaal {max} tekens)."), max=MAX_NAME),
     "address": N_("Vul het adres van de afzender in: het antwoord gaat per brief."),
-    "address_long": f"Het adres is te lang (maximaal {MAX_ADDRESS} tekens).",
+    "address_long": Phrase(N_("Het adres is te lang (maximaal {max} tekens)."), max=MAX_ADDRESS),
     "email": N_("Dit e-mailadres klopt niet. Controleer het, bijvoorbeeld naam@voorbeeld.be."),
     "date": N_("Geef een datum, bijvoorbeeld 2026-12-02."),
     "received": N_("Vul de datum van ontvangst in."),
     "received_future": N_("De datum van ontvangst ligt in de toekomst."),
     "written_after": N_("De brief kan niet geschreven zijn na de datum van ontvangst."),
     "subject": N_("Vul het onderwerp van de brief in."),
-    "subject_long": f"Het onderwerp is te lang (maximaal {MAX_SUBJECT} tekens).",
+    "subject_long": Phrase(N_("Het onderwerp is te lang (maximaal {max} tekens)."), max=MAX_SUBJECT),
     "kind": N_("Kies het soort brief: vraag, klacht, bezwaar, factuur of ter informatie."),
     "scan": N_("Voeg de scan van de brief toe (een PDF-bestand)."),
     "scan_empty": N_("Het gekozen bestand is leeg. Scan de brief opnieuw."),
-    "scan_big": f"De scan is te groot (maximaal {MAX_SCAN_MB} MB). Scan met een lagere resolutie of in grijstinten.",
+    "scan_big": Phrase(N_("De scan is te groot (maximaal {max} MB). Scan met een lagere resolutie of in grijstinten."),
+                       max=MAX_SCAN_MB),
     "scan_type": N_("Dit bestand is geen PDF. Kies de scan als PDF-bestand."),
     "scan_broken": N_("Deze PDF kan niet geopend worden (beschadigd of beveiligd). Scan de brief opnieuw."),
     "scan_pages": N_("Deze PDF heeft geen pagina's. Scan de brief opnieuw."),
     "group": N_("Kies een actieve behandelaarsgroep."),
     "group_none": N_("Kies een behandelaarsgroep: de routeringsregels stellen er geen voor bij dit onderwerp."),
-    "days": f"Geef de antwoordtermijn als een aantal dagen van 1 tot {MAX_DAYS}.",
+    "days": Phrase(N_("Geef de antwoordtermijn als een aantal dagen van 1 tot {max}."), max=MAX_DAYS),
     "unit": N_("Kies kalenderdagen of werkdagen."),
 }
 

@@ -1,6 +1,7 @@
 """The rules for a routing rule (what the administrator types on /werk/beheer/routering), as a marshmallow schema.
 
-Messages are Dutch: the administrator reads them next to the field. Form strings are accepted, and so are
+Messages are Dutch: the administrator reads them next to the field (marked for the catalogue; a message with a
+value is a Phrase, which a page translates by its template). Form strings are accepted, and so are
 the objects and ids code passes (a HandlerGroup, a Category, numbers, booleans).
 """
 from __future__ import annotations
@@ -12,16 +13,17 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, val
 from sqlalchemy import func, select
 
 from engine.db import db
-from engine.i18n import N_
+from engine.i18n import N_, Phrase
 
 from .case_kinds import CHANNELS
 from .models import Category, HandlerGroup, RoutingRule
 from .routing_words import split_keywords
 
 MAX_NAME, MAX_KEYWORDS = 200, 2000
-BOUNDS = (("min_lat", "max_lat", -90.0, 90.0, N_("breedtegraad")),
-          ("min_lon", "max_lon", -180.0, 180.0, N_("lengtegraad")))
-CHOOSE_GROUP = "kies een behandelaarsgroep"
+LATITUDE, LONGITUDE = Phrase(N_("breedtegraad")), Phrase(N_("lengtegraad"))
+BOUNDS = (("min_lat", "max_lat", -90.0, 90.0, LATITUDE),
+          ("min_lon", "max_lon", -180.0, 180.0, LONGITUDE))
+CHOOSE_GROUP = N_("kies een behandelaarsgroep")
 DEFAULT_POSITION_STEP = 10  # new rules go after every saved one, with room to slot one in between
 
 
@@ -54,7 +56,7 @@ class Words(fields.Field):
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Optional[str]:
         words = " ".join(_text(value).split())
         if len(words) > self.limit:
-            raise ValidationError(f"hoogstens {self.limit} tekens")
+            raise ValidationError(Phrase(N_("hoogstens {limit} tekens"), limit=self.limit))
         return words or None
 
 
@@ -71,7 +73,7 @@ class Position(fields.Field):
         except (TypeError, ValueError):
             position = -1
         if position < 0:
-            raise ValidationError("een geheel getal van 0 of meer")
+            raise ValidationError(N_("een geheel getal van 0 of meer"))
         return position
 
 
@@ -99,9 +101,10 @@ class Degrees(fields.Field):
         if math.isnan(number) and _text(value) == "":
             return None
         if not math.isfinite(number):
-            raise ValidationError("geef een getal, bijvoorbeeld 51.0278")
+            raise ValidationError(N_("geef een getal, bijvoorbeeld 51.0278"))
         if not self.minimum <= number <= self.maximum:
-            raise ValidationError(f"een {self.label} ligt tussen {self.minimum:g} en {self.maximum:g}")
+            raise ValidationError(Phrase(N_("een {label} ligt tussen {minimum} en {maximum}"), label=self.label,
+                                         minimum=f"{self.minimum:g}", maximum=f"{self.maximum:g}"))
         return number
 
 
@@ -121,7 +124,7 @@ class Found(fields.Field):
             key = _text(value)
             row = db.session.scalar(select(self.model).where(self.model.key == key)) if key else None
         if row is None and _given(value):
-            raise ValidationError("onbekende groep" if self.model is HandlerGroup else "onbekende categorie")
+            raise ValidationError(N_("onbekende groep") if self.model is HandlerGroup else N_("onbekende categorie"))
         return row
 
 
@@ -139,8 +142,8 @@ class RuleSchema(Schema):
     channel = fields.Raw(load_default=None, allow_none=True)
     keywords = fields.Raw(load_default=None, allow_none=True)
     area_name = Words(MAX_NAME)
-    min_lat, max_lat = Degrees(-90, 90, "breedtegraad"), Degrees(-90, 90, "breedtegraad")
-    min_lon, max_lon = Degrees(-180, 180, "lengtegraad"), Degrees(-180, 180, "lengtegraad")
+    min_lat, max_lat = Degrees(-90, 90, LATITUDE), Degrees(-90, 90, LATITUDE)
+    min_lon, max_lon = Degrees(-180, 180, LONGITUDE), Degrees(-180, 180, LONGITUDE)
 
     def __init__(self, *, current: Optional[RoutingRule], **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -150,19 +153,19 @@ class RuleSchema(Schema):
     def check(self, data: dict, original: dict, **kwargs: Any) -> None:
         errors: dict[str, list[str]] = {}
         if "name" in data and not data["name"]:
-            errors["name"] = ["vul een naam in"]
+            errors["name"] = [N_("vul een naam in")]
         if "group" in data and data["group"] is None:
             errors["group"] = [CHOOSE_GROUP]
         elif "group" in data and not _group_usable(data["group"]):
-            errors["group"] = ["kies een actieve behandelaarsgroep (geen meldkamer, aannemer of inactieve groep)"]
+            errors["group"] = [N_("kies een actieve behandelaarsgroep (geen meldkamer, aannemer of inactieve groep)")]
         channel = _text(data.get("channel")) or None
         if channel is not None and channel not in CHANNELS:
-            errors["channel"] = ["kies een kanaal uit de lijst"]
+            errors["channel"] = [N_("kies een kanaal uit de lijst")]
         keywords = split_keywords(_text(data.get("keywords")))
         if any(not k.rstrip("*").strip() for k in keywords):
-            errors["keywords"] = ["een trefwoord moet meer zijn dan een sterretje"]
+            errors["keywords"] = [N_("een trefwoord moet meer zijn dan een sterretje")]
         elif len(", ".join(keywords)) > MAX_KEYWORDS:
-            errors["keywords"] = [f"hoogstens {MAX_KEYWORDS} tekens"]
+            errors["keywords"] = [Phrase(N_("hoogstens {limit} tekens"), limit=MAX_KEYWORDS)]
         self._check_area(data, original, errors)
         if errors:
             raise ValidationError(errors)
@@ -175,13 +178,15 @@ class RuleSchema(Schema):
         if given and len(typed) < 4:
             for name in names:
                 if name not in typed:
-                    errors.setdefault(name, []).append("vul alle vier de grenzen van het gebied in, of geen enkele")
+                    errors.setdefault(name, []).append(
+                        N_("vul alle vier de grenzen van het gebied in, of geen enkele"))
         if len(given) == 4:
             for low, high, _minimum, _maximum, label in BOUNDS:
                 if not data[low] < data[high]:
-                    errors.setdefault(high, []).append(f"de maximale {label} moet groter zijn dan de minimale")
+                    errors.setdefault(high, []).append(
+                        Phrase(N_("de maximale {label} moet groter zijn dan de minimale"), label=label))
         if data.get("area_name") and not typed:
-            errors["area_name"] = ["vul ook de grenzen van het gebied in"]
+            errors["area_name"] = [N_("vul ook de grenzen van het gebied in")]
 
     @post_load
     def clean(self, data: dict, **kwargs: Any) -> dict:

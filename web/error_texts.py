@@ -2,7 +2,8 @@
 
 Engine and handler errors and marshmallow's field messages are written for the API, in English; a page
 shows the Dutch text here (translated by the catalogue) instead, never the English one. Messages that are
-Dutch already (the handlers' form checks) are looked up in the catalogue as they are.
+Dutch already (the handlers' form checks) are looked up in the catalogue as they are; a `Phrase` (a Dutch
+message with values, such as a limit) by its template, its values filled in after.
 """
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import re
 
 from engine.errors import Conflict, EngineError, Forbidden, InvalidInput, NotFound
 
-from .i18n import N_, translate
+from .i18n import N_, Phrase, translate
 
 # English message (a regular expression over the whole message) -> the Dutch text, with the groups as values
 _MESSAGES: list[tuple[re.Pattern[str], str]] = [(re.compile(pattern), text) for pattern, text in [
@@ -28,15 +29,6 @@ _MESSAGES: list[tuple[re.Pattern[str], str]] = [(re.compile(pattern), text) for 
     (r"Longer than maximum length (?P<max>\d+)\.", N_("Maximaal {max} tekens.")),
     (r"Shorter than minimum length (?P<min>\d+)\.", N_("Minstens {min} tekens.")),
     (r"Invalid (value|input type|type)\.", N_("Deze waarde is niet geldig.")),
-    # handlers/post_intake.py: Dutch with the limit written in
-    (r"De naam is te lang \(maximaal (?P<max>\d+) tekens\)\.", N_("De naam is te lang (maximaal {max} tekens).")),
-    (r"Het adres is te lang \(maximaal (?P<max>\d+) tekens\)\.", N_("Het adres is te lang (maximaal {max} tekens).")),
-    (r"Het onderwerp is te lang \(maximaal (?P<max>\d+) tekens\)\.",
-     N_("Het onderwerp is te lang (maximaal {max} tekens).")),
-    (r"De scan is te groot \(maximaal (?P<max>\d+) MB\)\. Scan met een lagere resolutie of in grijstinten\.",
-     N_("De scan is te groot (maximaal {max} MB). Scan met een lagere resolutie of in grijstinten.")),
-    (r"Geef de antwoordtermijn als een aantal dagen van 1 tot (?P<max>\d+)\.",
-     N_("Geef de antwoordtermijn als een aantal dagen van 1 tot {max}.")),
     # engine and handlers
     (r"(work item \d+|this task) is no longer open( \(\w+\))?",
      N_("Deze taak is niet meer open: iemand anders heeft ze intussen afgewerkt.")),
@@ -67,6 +59,8 @@ _OTHER = N_("Er ging iets mis aan onze kant. Probeer het later opnieuw.")
 
 
 def _known(message: str) -> str | None:
+    if isinstance(message, Phrase):
+        return translate(message)
     for pattern, text in _MESSAGES:
         match = pattern.fullmatch(message)
         if match:

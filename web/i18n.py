@@ -17,9 +17,9 @@ from flask import Flask, g, has_request_context, request
 from flask_babel import Babel, force_locale, get_translations, refresh
 from flask_login import current_user
 
-from engine.i18n import LOCALES, N_, N_plural
+from engine.i18n import LOCALES, N_, N_plural, Phrase
 
-__all__ = ["LANGUAGES", "N_", "N_plural", "current_language", "init_i18n", "translate", "translate_in", "translate_plural"]
+__all__ = ["LANGUAGES", "N_", "N_plural", "Phrase", "current_language", "init_i18n", "translate", "translate_in", "translate_plural"]
 
 LANGUAGES = ("nl", "en")
 TRANSLATIONS = Path(__file__).parent / "translations"
@@ -45,7 +45,14 @@ def _select_locale() -> str:
 
 
 def translate(text: str, **values) -> str:
-    """Translate a Dutch UI string into the current language and fill `{name}` values."""
+    """Translate a Dutch UI string into the current language and fill `{name}` values.
+
+    A `Phrase` (engine/i18n.py) is looked up by its template; its values (translated when they are Phrases
+    too) are filled in after.
+    """
+    if isinstance(text, Phrase):
+        return translate(text.template, **{key: translate(value) if isinstance(value, Phrase) else value
+                                           for key, value in text.values.items()}, **values)
     out = get_translations().ugettext(text)
     return out.format(**values) if values else out
 

@@ -38,7 +38,7 @@ class Phrase(str):
     def __copy__(self) -> Phrase:
         return self
 
-    def __deepcopy__(self, memo: dict) -> Phrase:
+    def __deepcopy__(self, memo: dict[int, Any]) -> Phrase:
         return self
 
 

@@ -20,6 +20,9 @@ from web.config import normalise_db_url
 
 from .helpers import Staff
 
+# Fixtures of the test servers and data sets, for every test module: smtp_server, dovecot, dovecot_tls, data.
+pytest_plugins = ["tests.smtp_server", "tests.dovecot", "tests.report_data"]
+
 POSTGRES_URL = os.environ.get("MELDPUNT_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 

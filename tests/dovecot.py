@@ -1,6 +1,6 @@
 """A real IMAP server for tests: Debian's Dovecot with a throwaway configuration, on 127.0.0.1 and a free port.
 
-Use the `dovecot` fixture (import `dovecot_fixture` into the test module to register it), or
+Use the `dovecot` fixture (registered for every test module by `pytest_plugins` in tests/conftest.py), or
 `running_dovecot()` as a context manager. Messages go in with IMAP APPEND (`server.append(raw)`), as a
 mail server would deliver them; Meldpunt then reads them with its own IMAP code.
 

@@ -20,7 +20,7 @@ from notifications.render import LANGUAGES, TEMPLATES, MailTemplateError, render
 from notifications.sender import send_due
 
 from .conftest import POSTGRES_URL
-from .smtp_server import free_port, smtp_server_fixture  # noqa: F401 (registers the smtp_server fixture)
+from .smtp_server import free_port
 
 REPORTER = "melder@voorbeeld.example"
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,5 +1,6 @@
-"""Fixtures: an app per database backend (SQLite always, PostgreSQL when MELDPUNT_TEST_POSTGRES_URL is set),
-migrated with Alembic once per session and emptied after every test."""
+"""Fixtures: an app per database backend (SQLite always, PostgreSQL when MELDPUNT_TEST_POSTGRES_URL is set,
+and always in CI), migrated with Alembic once per session (per xdist worker) and emptied after every test;
+the markers of every test (browser, imap, postgres, slow) and what a missing service does (tests/services.py)."""
 from __future__ import annotations
 
 import os

@@ -7,6 +7,7 @@ import os
 import re
 from pathlib import Path
 
+import freezegun
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
@@ -22,6 +23,9 @@ from web.config import normalise_db_url
 
 from .helpers import Staff
 from .services import POSTGRES_URL, backends, require, summary
+
+# pytest's own clock stays real while a test freezes time, so --durations reports seconds, not years.
+freezegun.configure(extend_ignore_list=["_pytest.timing"])
 
 
 def pytest_report_header(config) -> str:

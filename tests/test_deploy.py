@@ -8,6 +8,7 @@ a UnicodeDecodeError) is a bug: the CLI and the API only explain EngineErrors.
 from __future__ import annotations
 
 import re
+import uuid
 from pathlib import Path
 
 import pytest
@@ -623,7 +624,8 @@ def test_the_same_content_is_parsed_once_and_a_changed_file_again(app, staff):
     assert deployment.spec_for(first.id)[0].meldpunt_definition_id == first.id
     assert (stats["built"], stats["reused"]) == (built, reused + 1)
 
-    changed = MELDING.read_bytes().replace(b"</bpmn:definitions>", b"<!-- gewijzigd -->\n</bpmn:definitions>")
+    change = f"<!-- gewijzigd {uuid.uuid4()} -->\n</bpmn:definitions>".encode()  # new content on every run
+    changed = MELDING.read_bytes().replace(b"</bpmn:definitions>", change)
     second, created = deploy(changed, "melding.bpmn")
     assert created and second.version == first.version + 1
     assert stats["built"] == built + 1  # a changed file is parsed anew

@@ -17,8 +17,12 @@ run: $(STAMP)
 	$(BIN)/meldpunt seed --demo
 	$(BIN)/meldpunt serve --host 127.0.0.1 --port 5000
 
+# Two workers (pytest-xdist; each has its own SQLite file and PostgreSQL schema), the 15 slowest steps shown.
+# TEST_WORKERS=0 runs in one process; PYTEST_ARGS='-m "not slow"' leaves out fuzzing and browsers.
+TEST_WORKERS ?= 2
+
 test: $(STAMP)
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --durations=15 $(PYTEST_ARGS)
 
 # Every speed target in one run: engine rates, then the queue, report-figure and timer benchmarks on
 # bulk-loaded PostgreSQL data (about twelve minutes). BENCH_ARGS= runs the engine rates alone.

@@ -1,12 +1,17 @@
 """Deploy BPMN files as immutable, versioned definitions, and keep their parsed specs cached.
 
-Parsing is done once per definition per process: one spec object is shared by every case on it.
+Parsing is done once per definition per process: one spec object is shared by every case on it. Building a
+spec (XSD validation and SpiffWorkflow's parser, the costly part) is also remembered by the file's sha256,
+name and process id, so deploying or loading the same content again (another definition row with the same
+XML, a fresh database in the same process) reuses the parsed spec; a changed file is parsed anew.
 """
 from __future__ import annotations
 
+import copy
 import hashlib
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional, cast
@@ -32,6 +37,11 @@ _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree
 
 _cache: dict[int, tuple[Any, Any]] = {}  # (spec, subprocess specs): SpiffWorkflow has no type stubs
 _cache_lock = threading.Lock()
+
+# Built specs by (sha256 of the XML, file name, process id), newest use last; a few dozen at most.
+_built: OrderedDict[tuple[str, str, str], tuple[Any, Any]] = OrderedDict()
+MAX_BUILT = 32
+build_stats = {"built": 0, "reused": 0}  # how often build_spec parsed, and how often it reused a spec
 
 
 def parse_document(xml: bytes, filename: str) -> etree._Element:
@@ -76,8 +86,31 @@ def choose_process(root: etree._Element, filename: str, process_id: Optional[str
                       filename)
 
 
-def build_spec(root: etree._Element, filename: str, process_id: str) -> tuple[Any, Any]:
-    """Validate against the BPMN XSD and build (spec, subprocess_specs); errors name the element."""
+def build_spec(root: etree._Element, filename: str, process_id: str, sha256: Optional[str] = None) -> tuple[Any, Any]:
+    """Validate against the BPMN XSD and build (spec, subprocess_specs); errors name the element.
+
+    With the sha256 of the XML the result is remembered, and the same content is not parsed again."""
+    if sha256 is None:
+        return _build_spec(root, filename, process_id)
+    key = (sha256, Path(filename).name, process_id)
+    with _cache_lock:
+        built = _built.get(key)
+        if built is not None:
+            _built.move_to_end(key)
+            build_stats["reused"] += 1
+    if built is None:
+        built = _build_spec(root, filename, process_id)
+        with _cache_lock:
+            _built[key] = built
+            build_stats["built"] += 1
+            while len(_built) > MAX_BUILT:
+                _built.popitem(last=False)
+    spec, deps = built
+    # A spec of its own per definition (it carries the definition id); the task specs inside are shared.
+    return copy.copy(spec), deps
+
+
+def _build_spec(root: etree._Element, filename: str, process_id: str) -> tuple[Any, Any]:
     parser = SpiffBpmnParser(validator=VALIDATOR)
     try:
         parser.add_bpmn_xml(root, filename)
@@ -108,8 +141,8 @@ def deploy(xml: bytes, filename: str, process_id: Optional[str] = None,
         error = DeployError(shown + (f"; … and {more} more" if more > 0 else ""), filename)
         error.details["findings"] = [str(f) for f in findings]
         raise error
-    spec, deps = build_spec(root, filename, key)
     sha = hashlib.sha256(xml).hexdigest()
+    spec, deps = build_spec(root, filename, key, sha)
     latest = latest_definition(key, required=False)
     if latest is not None and latest.sha256 == sha:
         return latest, False
@@ -182,14 +215,16 @@ def spec_for(definition_id: int) -> tuple[Any, Any]:
     definition = db.session.get(ProcessDefinition, definition_id)
     if definition is None:
         raise NotFound(f"process definition {definition_id} does not exist")
-    root = parse_document(definition.xml.encode("utf-8"), definition.filename)
-    spec, deps = build_spec(root, definition.filename, definition.key)
+    xml = definition.xml.encode("utf-8")
+    root = parse_document(xml, definition.filename)
+    spec, deps = build_spec(root, definition.filename, definition.key, hashlib.sha256(xml).hexdigest())
     _remember(definition_id, spec, deps)
     return spec, deps
 
 
 def forget_cached_specs() -> None:
-    """Drop the spec cache (tests that recreate the database reuse definition ids)."""
+    """Drop the spec cache by definition id (tests that recreate the database reuse definition ids); specs
+    built by content stay, as the same content always builds the same spec."""
     with _cache_lock:
         _cache.clear()
         _latest.clear()

@@ -54,7 +54,7 @@ class User(Model):
     password_hash: Mapped[Optional[str]] = mapped_column(String(300))
     api_token_hash: Mapped[Optional[str]] = mapped_column(String(64), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    language: Mapped[str] = mapped_column(String(2), default="nl")
+    language: Mapped[str] = mapped_column(String(2), default="nl", server_default="nl")  # as migration 0002 made it
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     # Every web session stores the version it was made under; raising it ends all of them (handlers/staff_sessions.py).

@@ -1,10 +1,13 @@
-"""Fixtures: an app per database backend (SQLite always, PostgreSQL when MELDPUNT_TEST_POSTGRES_URL is set),
-migrated with Alembic once per session and emptied after every test."""
+"""Fixtures: an app per database backend (SQLite always, PostgreSQL when MELDPUNT_TEST_POSTGRES_URL is set,
+and always in CI), migrated with Alembic once per session (per xdist worker) and emptied after every test;
+the markers of every test (browser, imap, postgres, slow) and what a missing service does (tests/services.py)."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
+import freezegun
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
@@ -19,9 +22,50 @@ from web.app import create_app
 from web.config import normalise_db_url
 
 from .helpers import Staff
+from .services import POSTGRES_URL, backends, require, summary
 
-POSTGRES_URL = os.environ.get("MELDPUNT_TEST_POSTGRES_URL")
-BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+# pytest's own clock stays real while a test freezes time, so --durations reports seconds, not years.
+freezegun.configure(extend_ignore_list=["_pytest.timing"])
+
+
+def pytest_report_header(config) -> str:
+    return summary()
+
+
+# Markers by module name, for modules whose every test needs the service or takes long (setup.cfg lists them).
+MODULE_MARKERS = {
+    "browser": re.compile(r"test_browser_"),
+    "slow": re.compile(r"test_(fuzz_|browser_|open311_contract)"),
+}
+FIXTURE_MARKERS = {"dovecot": "imap", "dovecot_tls": "imap"}
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Mark every test with the services it needs (browser, imap, postgres) and `slow` where it takes long."""
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
+        for marker, pattern in MODULE_MARKERS.items():
+            if pattern.match(module):
+                item.add_marker(marker)
+        for fixture in item.fixturenames:
+            if fixture in FIXTURE_MARKERS:
+                item.add_marker(FIXTURE_MARKERS[fixture])
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and "postgresql" in callspec.params.values():
+            item.add_marker("postgres")
+
+
+def pytest_runtest_setup(item) -> None:
+    """A test whose service is missing skips with the reason (outside CI) or fails (in CI)."""
+    for marker in ("browser", "imap", "postgres"):
+        if item.get_closest_marker(marker) is not None:
+            require(marker)
+
+
+# Fixtures of the test servers and data sets, for every test module: smtp_server, dovecot, dovecot_tls, data.
+pytest_plugins = ["tests.smtp_server", "tests.dovecot", "tests.report_data"]
+
+BACKENDS = backends()
 
 
 def _schema_url(url: str, schema: str) -> str:
@@ -71,6 +115,8 @@ def _empty_tables() -> None:
 @pytest.fixture(params=BACKENDS)
 def app(request, database_urls, tmp_path):
     """The app on one backend, with groups, categories and the built-in BPMN models deployed."""
+    if request.param == "postgresql":
+        require("postgres")
     app = create_app({"SQLALCHEMY_DATABASE_URI": normalise_db_url(database_urls[request.param]), "TESTING": True,
                       "MELDPUNT_BASE_URL": "https://meldpunt.stad.example",
                       "MELDPUNT_STORAGE_PATH": str(tmp_path / "files")})

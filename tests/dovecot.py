@@ -1,10 +1,11 @@
 """A real IMAP server for tests: Debian's Dovecot with a throwaway configuration, on 127.0.0.1 and a free port.
 
-Use the `dovecot` fixture (import `dovecot_fixture` into the test module to register it), or
+Use the `dovecot` fixture (registered for every test module by `pytest_plugins` in tests/conftest.py), or
 `running_dovecot()` as a context manager. Messages go in with IMAP APPEND (`server.append(raw)`), as a
 mail server would deliver them; Meldpunt then reads them with its own IMAP code.
 
-Without Dovecot the fixture fails (it never skips): install it with `apt-get install dovecot-imapd`.
+Without Dovecot the tests that need it (marker `imap`) skip with the reason, and fail in CI (tests/services.py):
+install it with `apt-get install dovecot-imapd`.
 """
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ from pathlib import Path
 import pytest
 from imapclient import IMAPClient
 
-DOVECOT = "/usr/sbin/dovecot"
+from .services import DOVECOT, require
+
 USER = "info@stad.example"
 PASSWORD = "meldpunt-test-imap"
 
@@ -175,9 +177,7 @@ def _self_signed_certificate(base: Path) -> Path:
 @contextmanager
 def running_dovecot(tls: bool = False) -> Iterator[DovecotServer]:
     """Start Dovecot in the foreground with a configuration of its own; stop it and remove everything after."""
-    if not os.path.exists(DOVECOT):
-        pytest.fail("Dovecot is not installed: the mailbox tests need a real IMAP server. "
-                    "Install it with `apt-get install dovecot-imapd` (.ci/run does).")
+    require("imap")
     account = pwd.getpwnam("nobody")
     group_name = subprocess.run(["id", "-gn", "nobody"], capture_output=True, text=True, check=True).stdout.strip()
     # Not under pytest's tmp_path: that is private to root (0700), and the mail processes run as nobody.

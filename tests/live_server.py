@@ -1,7 +1,6 @@
 """A real server (waitress, in a thread) on a free local port, and Debian's Chromium driven by Playwright."""
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,7 +16,8 @@ from handlers.routing import forget_rules
 from handlers.seed import DEMO_PASSWORD, seed_demo_users, seed_reference_data
 from web.app import create_app
 
-CHROMIUM = "/usr/bin/chromium"
+from .services import CHROMIUM, require
+
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-component-update", "--disable-sync"]
 
@@ -54,9 +54,7 @@ def live_app(tmp_path: Path) -> Iterator[tuple]:
 @contextmanager
 def chromium() -> Iterator:
     """Debian's Chromium under Playwright (never a downloaded browser)."""
-    if not os.path.exists(CHROMIUM):
-        raise RuntimeError(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium); "
-                           ".ci/run does this")
+    require("browser")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

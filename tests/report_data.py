@@ -1,6 +1,6 @@
 """The hand-built report data set with known answers, shared by the tests/test_report_*.py modules.
 
-Import `report_data_fixture` into a test module to register the `data` fixture (as tests/smtp_server.py does).
+The `data` fixture is registered for every test module by `pytest_plugins` in tests/conftest.py.
 """
 from __future__ import annotations
 

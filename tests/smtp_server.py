@@ -1,6 +1,6 @@
 """A real SMTP server for tests: aiosmtpd on 127.0.0.1 and a free port, collecting what it receives.
 
-Use the `smtp_server` fixture (import `smtp_server_fixture` into the test module to register it), or
+Use the `smtp_server` fixture (registered for every test module by `pytest_plugins` in tests/conftest.py), or
 `running_smtp_server()` as a context manager. `server.refuse[address] = "451 4.3.0 Try again later"`
 (or a 550) makes the server answer RCPT TO for that recipient with the given reply, until removed.
 `server.delay = 0.5` makes it wait that long before answering each message's DATA (the message counts

@@ -22,7 +22,6 @@ from notifications.sender import send_due
 
 from .channels import contractor_reports, latest_mail, reply_by_mail
 from .helpers import Browser, with_password
-from .smtp_server import smtp_server_fixture  # noqa: F401 (registers the smtp_server fixture)
 
 QUEUE = "/werk/wachtrij/onderhoud-openbaar-domein"
 

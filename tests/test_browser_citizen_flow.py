@@ -13,7 +13,6 @@ from notifications.models import OutboxMessage
 from notifications.sender import send_due
 
 from .live_server import chromium, live_app
-from .smtp_server import smtp_server_fixture  # noqa: F401  (registers the smtp_server fixture)
 from .test_public_form import JPEG
 
 PHONE = {"width": 390, "height": 844}

@@ -8,6 +8,7 @@ a UnicodeDecodeError) is a bug: the CLI and the API only explain EngineErrors.
 from __future__ import annotations
 
 import re
+import uuid
 from pathlib import Path
 
 import pytest
@@ -607,3 +608,33 @@ def test_a_model_that_loops_without_waiting_is_stopped_and_leaves_no_case(app, n
     db.session.expire_all()
     assert case_count() == cases_before
     assert latest_definition(key).id == definition.id  # the definition itself stays deployed
+
+
+# --------------------------------------------------------------------------------------------------
+# Built specs are remembered by content
+# --------------------------------------------------------------------------------------------------
+
+def test_the_same_content_is_parsed_once_and_a_changed_file_again(app, staff):
+    """Every test deploys the built-in models on an emptied database: the specs come from the content cache
+    (sha256 of the file), each definition still gets a spec carrying its own id, and a change is parsed."""
+    stats = deployment.build_stats
+    built, reused = stats["built"], stats["reused"]
+    first = latest_definition("melding")
+    deployment.forget_cached_specs()  # as after a restart: loaded again from the stored XML, not parsed again
+    assert deployment.spec_for(first.id)[0].meldpunt_definition_id == first.id
+    assert (stats["built"], stats["reused"]) == (built, reused + 1)
+
+    change = f"<!-- gewijzigd {uuid.uuid4()} -->\n</bpmn:definitions>".encode()  # new content on every run
+    changed = MELDING.read_bytes().replace(b"</bpmn:definitions>", change)
+    second, created = deploy(changed, "melding.bpmn")
+    assert created and second.version == first.version + 1
+    assert stats["built"] == built + 1  # a changed file is parsed anew
+
+    third, created = deploy(MELDING.read_bytes(), "melding.bpmn")  # the first content again: a new version
+    assert created and third.version == first.version + 2 and stats["built"] == built + 1
+    assert [deployment.spec_for(d.id)[0].meldpunt_definition_id for d in (first, second, third)] == [
+        first.id, second.id, third.id]
+    db.session.commit()
+    reference = staff.meldkamer.file_melding()["reference"]  # a case on the reused spec runs and is stored
+    staff.meldkamer.complete(reference, "triage", {"decision": "dispatch"})
+    assert db.session.scalar(select(Case.definition_id).where(Case.reference == reference)) == third.id

@@ -20,6 +20,7 @@ from engine.db import db
 from intake.open311_keys import create_key
 
 from .helpers import with_password
+from .services import IN_CI
 from .test_contractor_portal import order_work, portal_path
 from .test_feedback_page import close_melding, links
 from .test_public_form import JPEG
@@ -28,8 +29,9 @@ hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-# Bounded for CI; MELDPUNT_FUZZ_EXAMPLES=500 makes a longer run (the same derandomized start, more examples).
-MAX_EXAMPLES = int(os.environ.get("MELDPUNT_FUZZ_EXAMPLES", "60"))
+# Bounded: 30 examples per target in `make test`, 60 in CI; MELDPUNT_FUZZ_EXAMPLES=500 makes a longer run (the
+# same derandomized start, more examples).
+MAX_EXAMPLES = int(os.environ.get("MELDPUNT_FUZZ_EXAMPLES", "60" if IN_CI else "30"))
 SETTINGS = settings(max_examples=MAX_EXAMPLES, derandomize=True, database=None, deadline=None,
                     suppress_health_check=list(HealthCheck))
 ODD = ["", " ", "\x00", "a\x00b", "99999999999999999999", "9223372036854775808", "9223372036854775807", "-1", "0",

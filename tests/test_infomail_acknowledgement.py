@@ -8,7 +8,6 @@ from engine.models import Case
 from intake.mail_intake import take_in
 from notifications.sender import send_due
 
-from .smtp_server import smtp_server_fixture  # noqa: F401 (registers the smtp_server fixture)
 from .test_infomail_thread import CITIZEN, eml
 
 INFO = "Stad Mechelen <info@stad.example>"

@@ -33,7 +33,6 @@ from notifications.models import OutboxMessage
 from notifications.sender import send_due
 
 from .helpers import Actor, public_texts, timeline_kinds
-from .smtp_server import smtp_server_fixture  # noqa: F401 (registers the smtp_server fixture)
 
 SENDER = "els.vraagsteller@voorbeeld.example"
 QUESTION = "Dag,\n\nWanneer is het containerpark open op zaterdag?\n\nGroeten,\nEls"

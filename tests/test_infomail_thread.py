@@ -14,7 +14,6 @@ from intake.mail_intake import take_in
 from notifications.sender import send_due
 
 from .helpers import Actor
-from .smtp_server import smtp_server_fixture  # noqa: F401 (registers the smtp_server fixture)
 from .test_infomail_process import INFO, make_actor
 
 CITIZEN = "els.vraagsteller@voorbeeld.example"

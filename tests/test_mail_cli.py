@@ -15,7 +15,6 @@ from notifications.models import OutboxMessage
 from web.cli import main
 from web.scheduler import mailbox_poll, start_background_scheduler
 
-from .dovecot import dovecot_fixture, dovecot_tls_fixture  # noqa: F401 (register the dovecot fixtures)
 from .helpers import Browser, with_password
 
 DATA = Path(__file__).parent / "data" / "mail"

@@ -20,8 +20,6 @@ from notifications.models import OutboxMessage
 from web.app import create_app
 from web.cli import main
 
-from .dovecot import dovecot_fixture  # noqa: F401 (registers the dovecot fixture)
-
 DATA = Path(__file__).parent / "data" / "mail"
 QUESTION = DATA / "vraag-html-nl.eml"  # LF line ends, as a mail client saves it
 

@@ -22,7 +22,6 @@ from intake.mailbox import poll
 from notifications.models import OutboxMessage
 
 from .conftest import SHARED
-from .dovecot import dovecot_fixture  # noqa: F401 (registers the dovecot fixture)
 from .helpers import Actor
 
 EMAIL_SET = SHARED / "ext" / "email"

@@ -19,8 +19,7 @@ from notifications.models import OutboxMessage
 from notifications.render import LANGUAGES, TEMPLATES, MailTemplateError, render_mail
 from notifications.sender import send_due
 
-from .conftest import POSTGRES_URL
-from .smtp_server import free_port, smtp_server_fixture  # noqa: F401 (registers the smtp_server fixture)
+from .smtp_server import free_port
 
 REPORTER = "melder@voorbeeld.example"
 ROOT = Path(__file__).resolve().parents[1]
@@ -267,7 +266,7 @@ def test_crash_after_claiming_resends_after_the_lease_with_the_same_message_id(a
     assert receipt_mail().attempts == 2
 
 
-@pytest.mark.skipif(not POSTGRES_URL, reason="needs MELDPUNT_TEST_POSTGRES_URL (row locks are PostgreSQL's)")
+@pytest.mark.postgres  # row locks are PostgreSQL's
 @pytest.mark.parametrize("app", ["postgresql"], indirect=True)
 def test_postgresql_senders_skip_rows_another_sender_holds(app, staff, mail_to):
     """SKIP LOCKED is PostgreSQL's; on SQLite writers are serialized and the claim's version check decides."""

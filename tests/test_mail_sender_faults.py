@@ -22,7 +22,7 @@ from notifications.sender import send_due
 from web.scheduler import outbox_send, start_background_scheduler
 
 from .helpers import Browser, with_password
-from .smtp_server import free_port, smtp_server_fixture  # noqa: F401 (registers the smtp_server fixture)
+from .smtp_server import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 LEASE_SECONDS = 3  # MELDPUNT_SMTP_CLAIM_SECONDS for the processes started here

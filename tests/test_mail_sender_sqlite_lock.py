@@ -18,8 +18,6 @@ from engine.db import db
 from notifications.models import OutboxMessage
 from notifications.sender import MAX_UNMARKED, send_due
 
-from .smtp_server import smtp_server_fixture  # noqa: F401 (registers the smtp_server fixture)
-
 
 class WriteLock:
     """SQLite's write lock, taken and given back by another connection (as the web process does)."""

@@ -18,7 +18,6 @@ from notifications.sender import send_due
 from web.cli import main
 
 from .helpers import Browser, with_password
-from .smtp_server import smtp_server_fixture  # noqa: F401 (registers the smtp_server fixture)
 
 ADDRESS = "els@voorbeeld.example"
 REFUSAL = f"550 5.1.1 <{ADDRESS}>: Recipient address rejected: User unknown in virtual mailbox table"

@@ -25,7 +25,6 @@ from notifications.sender import send_due
 
 from .channels import give_feedback, latest_mail
 from .helpers import Browser, timeline_kinds, with_password
-from .smtp_server import smtp_server_fixture  # noqa: F401 (registers the smtp_server fixture)
 from .test_browser_staff_flow import JPEG
 
 ELS = {"name": "Els Melder", "email": "els.melder@voorbeeld.example", "phone": "0470 12 34 56"}

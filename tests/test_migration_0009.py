@@ -18,11 +18,9 @@ from handlers.seed import seed_reference_data
 from intake.meldingen import register_melding
 from web.app import create_app
 
-from .conftest import POSTGRES_URL, _postgres_schema, _schema_url
+from .conftest import BACKENDS, POSTGRES_URL, _postgres_schema, _schema_url
 from .images import png
 from .test_post_support import register
-
-BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 
 
 @pytest.fixture(params=BACKENDS)

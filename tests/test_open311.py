@@ -265,9 +265,26 @@ def _no_personal_data(body: bytes) -> None:
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
 def test_get_responses_carry_no_personal_data(client, api_key, fmt):
+    """The request, alone and in the list, answers 200 with exactly the public fields: no reporter, and not
+    the reporter's own text (an error page would carry no personal data either, so the body is checked whole)."""
     ref = create(client, api_key, description="Lamp stuk aan de kerk")
-    _no_personal_data(client.get(f"{API}/requests/{ref}.{fmt}").data)
-    _no_personal_data(client.get(f"{API}/requests.{fmt}").data)
+    case = case_row(ref)
+    expected = {"service_request_id": ref, "status": "open", "status_notes": "Ontvangen",
+                "service_name": "Straatlamp kapot", "service_code": "straatlamp-defect",
+                "requested_datetime": case.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "updated_datetime": case.updated_at.strftime("%Y-%m-%dT%H:%M:%SZ"), "lat": 51.0275, "long": 4.4778}
+    for url in (f"{API}/requests/{ref}.{fmt}", f"{API}/requests.{fmt}"):
+        response = client.get(url)
+        assert response.status_code == 200, response.data
+        if fmt == "json":
+            assert response.get_json() == [expected]
+        else:
+            root = xml(response)
+            assert root.tag == "service_requests"
+            assert [{child.tag: child.text for child in request} for request in root] == [
+                {key: str(value) for key, value in expected.items()}]
+        _no_personal_data(response.data)
+        assert b"Lamp stuk" not in response.data
 
 
 def test_dispatched_and_closed_requests(client, api_key, staff):

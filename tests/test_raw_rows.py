@@ -14,8 +14,6 @@ from engine.models import Case, CaseEvent
 from engine.raw_rows import insert_rows
 from intake.meldingen import register_melding
 
-from .conftest import POSTGRES_URL
-
 
 def _case_row(**values) -> dict:
     return {"id": values.pop("id"), "definition_id": latest_ref("melding").id,
@@ -140,7 +138,7 @@ def test_the_commit_travels_with_the_rows_only_when_nothing_else_is_left(app, mo
     assert seen == [True, True, True, False]  # the reporter's change was flushed first, then rows and COMMIT
 
 
-@pytest.mark.skipif(not POSTGRES_URL, reason="needs MELDPUNT_TEST_POSTGRES_URL (TOAST compression is PostgreSQL's)")
+@pytest.mark.postgres  # TOAST compression is PostgreSQL's
 @pytest.mark.parametrize("app", ["postgresql"], indirect=True)
 def test_postgresql_compresses_stored_instances_with_lz4_where_the_server_has_it(app):
     case = register_melding(description="Lamp kapot", channel="web", category="straatlamp-defect")

@@ -18,7 +18,7 @@ from handlers.models import User
 from notifications.models import OutboxMessage
 
 from .helpers import Browser, with_password
-from .report_data import at, report_data_fixture  # noqa: F401 (registers the data fixture)
+from .report_data import at
 from .test_english_ui import assert_english, domain_strings
 
 DECEMBER = "van=2026-12-01&tot=2026-12-31"  # Mechelen time: c1-c9, m1, p1; c10 (31/12 23:00 UTC) is 1 January there

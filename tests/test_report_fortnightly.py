@@ -33,9 +33,6 @@ from reports.scheduled import (
 from web.cli import main
 from web.scheduler import start_background_scheduler
 
-from .report_data import report_data_fixture  # noqa: F401 (registers the data fixture)
-from .smtp_server import smtp_server_fixture  # noqa: F401 (registers the smtp_server fixture)
-
 
 def local(day: str, hour: int = 8, minute: int = 0) -> datetime:
     """A moment in Mechelen's time."""

@@ -18,7 +18,7 @@ from reports.summary import summary
 from web.cli import main
 
 from .docx_pages import assert_a4_with_page_numbers
-from .report_data import END, START, at, report_data_fixture  # noqa: F401 (registers the data fixture)
+from .report_data import END, START, at
 
 DECEMBER = Period(START, END)
 NOVEMBER_EQUAL_LENGTH = Period(START - (END - START), START)

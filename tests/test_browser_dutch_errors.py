@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from engine.db import db
 from engine.models import Case, WorkItem
-from engine.workitems import complete_work_item
+from engine.task_completion import complete_work_item
 from handlers.models import User
 from intake.meldingen import register_melding
 from notifications.models import OutboxMessage

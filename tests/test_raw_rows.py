@@ -16,7 +16,7 @@ from intake.meldingen import register_melding
 
 
 def _case_row(**values) -> dict:
-    return {"id": values.pop("id"), "definition_id": latest_ref("melding").id,
+    return {"id": values.pop("id"), "kind": "melding", "definition_id": latest_ref("melding").id,
             "tracking_token": secrets.token_urlsafe(24), **values}
 
 
@@ -45,8 +45,8 @@ def test_columns_the_rows_leave_out_get_their_python_defaults(app):
     insert_rows(db.session, [(Case.__table__, [_case_row(id=next_id, reference=f"M2026-{next_id:06d}")])])
     db.session.commit()
     stored = db.session.get(Case, next_id)
-    assert (stored.kind, stored.channel, stored.status, stored.completed, stored.lock_version, stored.description) \
-        == ("melding", "web", "ontvangen", False, 1, "")
+    assert (stored.channel, stored.status, stored.completed, stored.lock_version, stored.description) \
+        == ("web", "ontvangen", False, 1, "")
     assert abs(stored.created_at - datetime.now(UTC)) < timedelta(minutes=1)
 
 

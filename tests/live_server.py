@@ -46,8 +46,15 @@ def live_app(tmp_path: Path) -> Iterator[tuple]:
     try:
         yield app, base_url
     finally:
-        server.close()
+        # Close every socket inside the server's own loop (through its trigger): closing them from this thread
+        # while the loop sits in select() made it fail with EBADF now and then. An empty map ends the loop.
+        def stop() -> None:
+            for channel in list(server._map.values()):
+                channel.close()
+
+        server.trigger.pull_trigger(stop)
         thread.join(5)
+        server.task_dispatcher.shutdown()
         deploy.forget_cached_specs()
 
 

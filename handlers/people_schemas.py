@@ -36,14 +36,28 @@ def staff_email(address: str) -> str:
 
 
 class _Form(Schema):
-    """Form text: every value but a password stripped; unknown fields are ignored (the CSRF token comes along)."""
+    """Form text: every value but a password stripped; unknown fields are ignored (the CSRF token comes along).
+
+    Load with `new=True` for a new row (then its key fields are required and must be free)."""
 
     class Meta:
         unknown = EXCLUDE
 
+    def __init__(self, *, new: bool, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.new = new
+
     @pre_load
     def strip(self, data: dict, **kwargs: Any) -> dict:
         return {k: v.strip() if isinstance(v, str) and k != "password" else v for k, v in data.items()}
+
+
+def _name(data: dict, field: str, errors: dict[str, list[str]]) -> None:
+    """A name is given and at most MAX_NAME characters."""
+    if not data[field]:
+        errors[field] = [N_("vul een naam in")]
+    elif len(data[field]) > MAX_NAME:
+        errors[field] = [Phrase(N_("hoogstens {limit} tekens"), limit=MAX_NAME)]
 
 
 def _email(data: dict, errors: dict[str, list[str]], required: str = "") -> None:
@@ -71,10 +85,6 @@ class UserSchema(_Form):
     active = fields.Boolean(load_default=False)
     password = fields.String(load_default="")
 
-    def __init__(self, *, new: bool, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.new = new
-
     @validates_schema
     def check(self, data: dict, **kwargs: Any) -> None:
         errors: dict[str, list[str]] = {}
@@ -86,10 +96,7 @@ class UserSchema(_Form):
                 errors["username"] = [N_("deze gebruikersnaam bestaat al")]
             if not data["password"]:
                 errors["password"] = [N_("kies een wachtwoord")]
-        if not data["display_name"]:
-            errors["display_name"] = [N_("vul een naam in")]
-        elif len(data["display_name"]) > MAX_NAME:
-            errors["display_name"] = [Phrase(N_("hoogstens {limit} tekens"), limit=MAX_NAME)]
+        _name(data, "display_name", errors)
         _email(data, errors)
         if data["role"] not in ROLES:
             errors["role"] = [N_("kies een rol")]
@@ -113,10 +120,6 @@ class GroupSchema(_Form):
     email = fields.String(load_default="")
     active = fields.Boolean(load_default=False)
 
-    def __init__(self, *, new: bool, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.new = new
-
     @validates_schema
     def check(self, data: dict, **kwargs: Any) -> None:
         errors: dict[str, list[str]] = {}
@@ -126,10 +129,7 @@ class GroupSchema(_Form):
                 errors["key"] = [N_("2-60 kleine letters, cijfers of streepjes")]
             elif db.session.scalar(select(HandlerGroup.id).where(HandlerGroup.key == data["key"])):
                 errors["key"] = [N_("deze sleutel bestaat al")]
-        if not data["name"]:
-            errors["name"] = [N_("vul een naam in")]
-        elif len(data["name"]) > MAX_NAME:
-            errors["name"] = [Phrase(N_("hoogstens {limit} tekens"), limit=MAX_NAME)]
+        _name(data, "name", errors)
         if data["kind"] not in GROUP_KINDS:
             errors["kind"] = [N_("kies een soort")]
         _email(data, errors, required=N_("een aannemer heeft een e-mailadres nodig voor zijn opdrachten")

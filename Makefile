@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint clean messages
+.PHONY: run test bench lint clean messages vendor
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,3 +52,8 @@ messages: $(STAMP)
 	# one fixed date in the header, so that a run without new texts changes no file (the .mo files included)
 	sed -i 's/^"POT-Creation-Date: .*/"POT-Creation-Date: 2026-12-06 00:00+0000\\n"/' web/translations/*/LC_MESSAGES/messages.po
 	$(BIN)/pybabel compile -d web/translations --statistics
+
+# The front-end libraries (Leaflet, its marker clustering) from the npm registry into web/static/vendor, each
+# checked against its sha512 integrity; the files are committed, so `make run` needs only Python.
+vendor: $(STAMP)
+	$(BIN)/python -m web.vendoring

@@ -49,6 +49,7 @@ class Case(Model):
     __table_args__ = (
         Index("ix_cases_status_id", "status", "id"),
         Index("ix_cases_group_status_id", "group_id", "status", "id"),
+        Index("ix_cases_lat_lon", "lat", "lon"),  # handlers/nearby.py: a box around a point
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -65,6 +66,8 @@ class Case(Model):
     lock_version: Mapped[int] = mapped_column(Integer, default=1)
 
     description: Mapped[str] = mapped_column(Text, default="")
+    # The reporter's own text, kept when staff first correct the description (handlers/case_corrections.py).
+    original_description: Mapped[Optional[str]] = mapped_column(Text)
     category_id: Mapped[Optional[int]] = mapped_column(ForeignKey("categories.id"))
     group_id: Mapped[Optional[int]] = mapped_column(ForeignKey("handler_groups.id"))
     suggested_group_id: Mapped[Optional[int]] = mapped_column(ForeignKey("handler_groups.id"))
@@ -72,6 +75,10 @@ class Case(Model):
     address: Mapped[Optional[str]] = mapped_column(String(300))
     lat: Mapped[Optional[float]] = mapped_column()
     lon: Mapped[Optional[float]] = mapped_column()
+    # Whether the address was checked against the address register: True (found there, or a point on the
+    # map inside the city), False ("adres niet gecontroleerd": the register failed or did not know it),
+    # None (no address given, or a case from before the check existed).
+    location_checked: Mapped[Optional[bool]] = mapped_column(Boolean)
     reporter_id: Mapped[Optional[int]] = mapped_column(ForeignKey("reporters.id"), index=True)
     duplicate_of_id: Mapped[Optional[int]] = mapped_column(ForeignKey("cases.id"), index=True)
     tracking_token: Mapped[str] = mapped_column(String(64), unique=True)

@@ -103,6 +103,24 @@ class Settings:
     redis_url: Setting[Optional[str]] = Setting(redis_address, None)
     redis_prefix: Setting[str] = Setting(text, "meldpunt:rate:")
     trusted_proxies: Setting[tuple[Network, ...]] = Setting(networks, ())
+    # Location (handlers/geocoding.py, handlers/city_boundary.py, handlers/nearby.py).
+    # The geocoder: "offline" reads address_csv (the demo's Mechelen sample when unset); "basisregisters"
+    # asks the Flemish address register at geocoder_url, and a time-out or failure leaves the address
+    # "niet gecontroleerd" on the case.
+    geocoder: Setting[str] = Setting(choice("offline", "basisregisters"), "offline")
+    geocoder_url: Setting[str] = Setting(text, "https://api.basisregisters.vlaanderen.be")
+    geocoder_timeout: Setting[int] = Setting(SECONDS, 3)
+    address_csv: Setting[Optional[str]] = Setting(text, None)
+    # The city's boundary: a GeoJSON file (Polygon, MultiPolygon, or a Feature(Collection) of them); unset:
+    # the demo's outline of Mechelen. Checked at start-up; points outside are refused.
+    city_boundary: Setting[Optional[str]] = Setting(text, None)
+    # Map tiles for every map: a URL template with {z}/{x}/{y} (and optionally {s}) and its attribution.
+    map_tile_url: Setting[str] = Setting(text, "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+    map_attribution: Setting[str] = Setting(text, "&copy; OpenStreetMap-bijdragers")
+    # "Is dit uw melding?": open meldingen within this many metres, reported within the category's number
+    # of days (this default when the category sets none).
+    nearby_metres: Setting[int] = Setting(whole_number(1, 1000), 50)
+    nearby_days: Setting[int] = Setting(whole_number(1, 3660), 84)
 
     def __init__(self, config: Mapping[str, Any]) -> None:
         self.config = config

@@ -118,6 +118,8 @@ class Category(Model):
     deadline_days: Mapped[int] = mapped_column(Integer, default=10)
     synonyms: Mapped[str] = mapped_column(Text, default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # "Is dit uw melding?" looks this many days back for this category (None: MELDPUNT_NEARBY_DAYS).
+    duplicate_days: Mapped[Optional[int]] = mapped_column(Integer)
 
     parent = relationship("Category", remote_side=[id])
     default_group = relationship(HandlerGroup)
@@ -167,3 +169,27 @@ class ContractorOrder(Model):
     def age_days(self, now: datetime) -> int:
         """Whole days since the order was placed."""
         return (now - self.created_at).days
+
+
+def new_follower_token() -> str:
+    """The key of a follower's tracking link (256 bits), as unguessable as a case's own tracking token."""
+    return secrets.token_urlsafe(32)
+
+
+class CaseFollower(Model):
+    """A citizen who said "Ik meld hetzelfde": they follow an existing melding instead of making a new one.
+
+    No case is made for them. They get the case's status mails (handlers/case_followers.py) with their own
+    tracking link, which shows the case's public progress and nothing of its reporter or other followers.
+    """
+
+    __tablename__ = "case_followers"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("reporters.id"), index=True)
+    tracking_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_follower_token)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    case = relationship("Case")
+    reporter = relationship("Reporter")

@@ -17,6 +17,7 @@ from handlers.seed import DEMO_PASSWORD, seed_demo_users, seed_reference_data
 from web.app import create_app
 
 from .services import CHROMIUM, require
+from .tile_server import tile_server
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-component-update", "--disable-sync"]
@@ -24,12 +25,22 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-g
 
 @contextmanager
 def live_app(tmp_path: Path) -> Iterator[tuple]:
-    """Serve a freshly migrated SQLite-backed app with demo staff; yields (app, base_url)."""
+    """Serve a freshly migrated SQLite-backed app with demo staff; yields (app, base_url).
+
+    Its maps take their tiles from a local tile server (tests/tile_server.py), at app.config["TEST_TILES"].
+    """
+    with tile_server() as tiles:
+        yield from _live_app(tmp_path, tiles.url, tiles)
+
+
+def _live_app(tmp_path: Path, tile_url: str, tiles) -> Iterator[tuple]:
     deploy.forget_cached_specs()
     forget_group_ids()
     forget_rules()
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'live.sqlite'}",
-                      "MELDPUNT_STORAGE_PATH": str(tmp_path / "files"), "MELDPUNT_SCHEDULER": False})
+                      "MELDPUNT_STORAGE_PATH": str(tmp_path / "files"), "MELDPUNT_SCHEDULER": False,
+                      "MELDPUNT_MAP_TILE_URL": tile_url})
+    app.config["TEST_TILES"] = tiles
     with app.app_context():
         upgrade()
         seed_reference_data()

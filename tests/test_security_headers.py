@@ -17,7 +17,7 @@ from .images import png
 
 PNG = png()
 DIRECTIVES = ["default-src 'self'", "script-src 'self'", "frame-ancestors 'none'", "form-action 'self'",
-              "base-uri 'none'", "object-src 'none'", "img-src 'self' data:"]
+              "base-uri 'none'", "object-src 'none'", "img-src 'self' data: https://tile.openstreetmap.org"]
 
 
 def policy(response) -> dict[str, str]:

@@ -105,9 +105,14 @@ def sample(setting: Setting) -> tuple[str, object]:
     if parse.__qualname__.startswith("whole_number"):
         return "7", 7
     if parse.__qualname__.startswith("choice"):
-        return "Development", "development"
+        return {"MELDPUNT_GEOCODER": ("Basisregisters", "basisregisters")}.get(setting.variable,
+                                                                            ("Development", "development"))
     assert parse is setting_types.text, setting.variable
-    return {"MELDPUNT_POST_DEADLINES": ("klacht=20w", "klacht=20w")}.get(setting.variable, ("iets@stad.example",) * 2)
+    boundary = str(Path(__file__).parent / "data" / "small_boundary.geojson")
+    addresses = str(Path(__file__).parent / "data" / "few_addresses.csv")
+    tiles = "https://tegels.stad.example/{z}/{x}/{y}.png"
+    return {"MELDPUNT_POST_DEADLINES": ("klacht=20w", "klacht=20w"), "MELDPUNT_CITY_BOUNDARY": (boundary, boundary),
+            "MELDPUNT_MAP_TILE_URL": (tiles, tiles), "MELDPUNT_ADDRESS_CSV": (addresses, addresses)}.get(setting.variable, ("iets@stad.example",) * 2)
 
 
 STARTUP_ONLY = ("MELDPUNT_DATABASE_URL", "MELDPUNT_SECRET_KEY")

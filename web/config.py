@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any, Optional
 
 from engine.settings import ConfigError, read_environment
+from handlers.city_boundary import load_boundary
+from handlers.geocoding import check_address_csv
 from handlers.post_deadlines import parse_terms
 
 from .secret_key import secret_key
@@ -36,6 +38,19 @@ def check_formats(values: Mapping[str, Any]) -> None:
         parse_terms(values["MELDPUNT_POST_DEADLINES"])
     except ValueError as err:
         raise ConfigError(str(err)) from None
+    load_boundary(values["MELDPUNT_CITY_BOUNDARY"])  # ConfigError naming the variable
+    if values["MELDPUNT_GEOCODER"] == "offline":
+        csv_path = values["MELDPUNT_ADDRESS_CSV"]
+        try:
+            check_address_csv(csv_path)
+        except FileNotFoundError:
+            raise ConfigError(f"MELDPUNT_ADDRESS_CSV={csv_path!r}: no such file") from None
+        except (OSError, UnicodeDecodeError, KeyError, ValueError) as err:
+            raise ConfigError(f"MELDPUNT_ADDRESS_CSV={csv_path!r} is not a CSV with the columns street, number, "
+                              f"postcode, municipality, lat, lon: {err!r}") from None
+    tiles = values["MELDPUNT_MAP_TILE_URL"]
+    if not (tiles.startswith(("https://", "http://")) and all(f"{{{p}}}" in tiles for p in "zxy")):
+        raise ConfigError(f"MELDPUNT_MAP_TILE_URL={tiles!r} must be an http(s) URL with {{z}}, {{x}} and {{y}}")
 
 
 def normalise_db_url(url: str) -> str:

@@ -11,6 +11,7 @@ from handlers.calendar import CITY_TZ
 from . import form_tokens
 from .error_texts import field_message
 from .i18n import current_language, translate, translate_plural
+from .maps import map_config
 
 
 def query_with(args, **changes) -> str:
@@ -34,6 +35,7 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters.update(query_with=query_with, query_without=query_without, local=local_time)
     # after init_i18n: these replace the plain gettext callables of the jinja2.ext.i18n extension
     app.jinja_env.globals.update({"_": translate, "ngettext": translate_plural})
+    app.jinja_env.globals["map_config"] = map_config  # <div {{ map_config()|xmlattr }}> (web/maps.py)
     app.jinja_env.globals["field_message"] = field_message  # a form error from the handlers, translated
     # one-time form tokens (web/form_tokens.py)
     app.jinja_env.globals.update(form_token=form_tokens.issue, form_sent_as=form_tokens.form_sent_as)

@@ -1,0 +1,166 @@
+"""Address lookup behind one small interface: suggestions for typed text, and the address nearest a point.
+
+Two geocoders implement it, chosen by MELDPUNT_GEOCODER: `offline` (this module: a CSV of the city's
+streets and house numbers with coordinates, the embedded default; the demo ships a Mechelen sample in
+handlers/data) and `basisregisters` (handlers/geocoder_basisregisters.py: the Flemish address register).
+A geocoder that cannot answer raises GeocoderUnavailable; callers then keep what the citizen typed and
+mark the address "niet gecontroleerd" (handlers/locations.py), never an error for the citizen.
+"""
+from __future__ import annotations
+
+import csv
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional, Protocol
+
+from engine.geometry import distance_m
+from engine.settings import settings
+
+DEMO_ADDRESSES = Path(__file__).with_name("data") / "mechelen_addresses.csv"
+REVERSE_MAX_M = 250.0  # further from any known address, a point has no address
+MAX_QUERY = 300  # longer typed text is not an address: no lookup is tried
+
+
+@dataclass(frozen=True)
+class Address:
+    """One address with its position (WGS84)."""
+
+    street: str
+    number: str
+    postcode: str
+    municipality: str
+    lat: float
+    lon: float
+
+    @property
+    def label(self) -> str:
+        """As a citizen writes it: "Grote Markt 1, 2800 Mechelen"."""
+        place = " ".join(p for p in (self.postcode, self.municipality) if p)
+        first = " ".join(p for p in (self.street, self.number) if p)
+        return f"{first}, {place}" if place else first
+
+    def as_json(self) -> dict[str, object]:
+        return {"label": self.label, "street": self.street, "number": self.number, "postcode": self.postcode,
+                "municipality": self.municipality, "lat": self.lat, "lon": self.lon}
+
+
+class GeocoderUnavailable(RuntimeError):
+    """The geocoder could not answer (time-out, connection refused, an answer it could not read)."""
+
+
+class Geocoder(Protocol):
+    def search(self, text: str, limit: int = 5) -> list[Address]:
+        """Addresses matching typed text, best first (empty: none); GeocoderUnavailable when it cannot tell."""
+        ...
+
+    def reverse(self, lat: float, lon: float) -> Optional[Address]:
+        """The address nearest the point (None: none near); GeocoderUnavailable when it cannot tell."""
+        ...
+
+
+def fold(text: str) -> str:
+    """Text compared without case, accents and punctuation: "Onze-Lieve-Vrouwestraat" ~ "onze lieve vrouwestraat"."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", plain).split())
+
+
+_NUMBER = re.compile(r"^(?P<street>.*?)\s*(?P<number>\d+\s*[a-zA-Z]?(?:\s*(?:bus|/)\s*\w+)?)?\s*$")
+
+
+def split_address(text: str) -> tuple[str, Optional[str], Optional[str]]:
+    """(street, house number, postcode) from "Bruul 12, 2800 Mechelen"; parts not there are None."""
+    first, _, rest = text.partition(",")
+    postcode = None
+    found = re.search(r"\b(\d{4})\b", rest)
+    if found:
+        postcode = found.group(1)
+    match = _NUMBER.match(first.strip())
+    street = (match.group("street") if match else first).strip()
+    number = match.group("number") if match else None
+    if number:
+        number = re.split(r"\s*(?:bus|/)\s*", number.replace(" ", ""), maxsplit=1)[0]
+    return street, number or None, postcode
+
+
+class OfflineGeocoder:
+    """Looks up addresses in a CSV (street, number, postcode, municipality, lat, lon) kept in memory."""
+
+    CELL = 200.0  # grid cells of about 550 m (lat) by 350 m (lon) for the nearest-address search
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.addresses: list[Address] = []
+        self.by_street: dict[str, list[Address]] = {}
+        self.cells: dict[tuple[int, int], list[Address]] = {}
+        with path.open(newline="", encoding="utf-8") as source:
+            for row in csv.DictReader(source):
+                address = Address(row["street"].strip(), row["number"].strip(), row["postcode"].strip(),
+                                  row["municipality"].strip(), float(row["lat"]), float(row["lon"]))
+                self.addresses.append(address)
+                self.by_street.setdefault(fold(address.street), []).append(address)
+                self.cells.setdefault(self._cell(address.lat, address.lon), []).append(address)
+        self.streets = sorted(self.by_street)
+
+    def _cell(self, lat: float, lon: float) -> tuple[int, int]:
+        return int(lat * self.CELL // 1), int(lon * self.CELL // 1)
+
+    def search(self, text: str, limit: int = 5) -> list[Address]:
+        if not text or len(text) > MAX_QUERY:
+            return []
+        street, number, postcode = split_address(text)
+        wanted = fold(street)
+        if not wanted:
+            return []
+        starts = [s for s in self.streets if s.startswith(wanted)]
+        inside = [s for s in self.streets if wanted in s and s not in starts]
+        found: list[Address] = []
+        for key in starts + inside:
+            rows = self.by_street[key]
+            if postcode:
+                rows = [a for a in rows if a.postcode == postcode] or rows
+            if number:
+                exact = [a for a in rows if a.number.lower() == number.lower()]
+                found.extend(exact or [a for a in rows if a.number.startswith(number)][:limit])
+            else:
+                found.append(rows[0])
+            if len(found) >= limit:
+                break
+        return found[:limit]
+
+    def reverse(self, lat: float, lon: float) -> Optional[Address]:
+        row, col = self._cell(lat, lon)
+        best: Optional[tuple[float, Address]] = None
+        for dr in (-1, 0, 1):
+            for dc in (-1, 0, 1):
+                for address in self.cells.get((row + dr, col + dc), ()):
+                    d = distance_m(lat, lon, address.lat, address.lon)
+                    if best is None or d < best[0]:
+                        best = (d, address)
+        return best[1] if best is not None and best[0] <= REVERSE_MAX_M else None
+
+
+_loaded: dict[tuple[str, str, int], Geocoder] = {}
+_lock = threading.Lock()
+
+
+def check_address_csv(path: Optional[str]) -> None:
+    """Read the offline geocoder's file now (start-up), so that a missing or bad file stops the start."""
+    _offline(path)
+
+
+def _offline(path: Optional[str]) -> Geocoder:
+    key = ("offline", path or "", 0)
+    with _lock:
+        if key not in _loaded:
+            _loaded[key] = OfflineGeocoder(Path(path) if path else DEMO_ADDRESSES)
+        return _loaded[key]
+
+
+def geocoder() -> Geocoder:
+    """The geocoder the settings choose (one per configuration, shared by the threads of a process)."""
+    config = settings()
+    # TODO(#13, helper H1): "basisregisters" -> handlers/geocoder_basisregisters.BasisregistersGeocoder
+    return _offline(config.address_csv)

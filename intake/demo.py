@@ -17,9 +17,12 @@ DEMO = [
     ("Matras en vuilniszakken gedumpt naast de glasbol", "sluikstort", "Veemarkt 3, 2800 Mechelen", "web"),
     ("Losse tegel in het voetpad, iemand is al gestruikeld", "voetpad-losse-tegel", "IJzerenleen 20, 2800 Mechelen",
      "balie"),
-    ("Diepe put in de rijweg aan het kruispunt", "wegdek-put", "Nekkerspoel 1, 2800 Mechelen", "app"),
-    ("Openbare vuilbak zit al dagen vol", "vuilbak-vol", "Grote Markt, 2800 Mechelen", "web"),
+    ("Diepe put in de rijweg aan het kruispunt", "wegdek-put", "Nekkerspoelstraat 1, 2800 Mechelen", "app"),
+    ("Openbare vuilbak zit al dagen vol", "vuilbak-vol", "Grote Markt 1, 2800 Mechelen", "web"),
+    # A park, not an address: the case says "adres niet gecontroleerd".
     ("Tak hangt los boven het fietspad", "boom-gevaarlijk", "Vrijbroekpark, 2800 Mechelen", "telefoon"),
+    # Two doors from the first lamp: a neighbour's "Is dit uw melding?" on the form shows it.
+    ("De lamp voor ons huis flikkert 's avonds", "straatlamp-defect", "Bruul 16, 2800 Mechelen", "web"),
 ]
 
 

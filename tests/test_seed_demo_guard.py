@@ -28,9 +28,9 @@ def counts() -> tuple[int, int]:
 def test_on_a_fresh_database_the_demo_is_made_and_a_second_run_changes_nothing(app):
     first = seed_demo(app)
     assert first.exit_code == 0, first.output
-    assert "demo cases: 6" in first.output
+    assert "demo cases: 7" in first.output
     users, cases = counts()
-    assert users == 6 and cases == 10
+    assert users == 6 and cases == 11
     second = seed_demo(app)  # `make run` again on its own demo database
     assert second.exit_code == 0, second.output
     assert "demo cases: 0" in second.output and counts() == (users, cases)

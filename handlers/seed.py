@@ -58,6 +58,10 @@ CATEGORIES = [
     ]),
 ]
 
+# "Is dit uw melding?" looks back MELDPUNT_NEARBY_DAYS (12 weeks), except for problems that come back soon
+# after they are solved: a bin full again next week is a new melding, not the same one.
+DUPLICATE_DAYS = {"vuilbak-vol": 7, "sluikstort": 14, "zwerfvuil": 14}
+
 
 def seed_reference_data() -> None:
     """Create the groups and categories that are missing (running it twice changes nothing)."""
@@ -75,7 +79,8 @@ def seed_reference_data() -> None:
         for key, name, group, days, synonyms in subs:
             if key not in existing:
                 db.session.add(Category(key=key, name=name, parent=main, default_group=groups[group],
-                                        deadline_days=days, synonyms=synonyms))
+                                        deadline_days=days, synonyms=synonyms,
+                                        duplicate_days=DUPLICATE_DAYS.get(key)))
     db.session.flush()
     forget_categories()  # ids may be new (a fresh database)
 

@@ -111,8 +111,9 @@ def sample(setting: Setting) -> tuple[str, object]:
     boundary = str(Path(__file__).parent / "data" / "small_boundary.geojson")
     addresses = str(Path(__file__).parent / "data" / "few_addresses.csv")
     tiles = "https://tegels.stad.example/{z}/{x}/{y}.png"
-    return {"MELDPUNT_POST_DEADLINES": ("klacht=20w", "klacht=20w"), "MELDPUNT_CITY_BOUNDARY": (boundary, boundary),
-            "MELDPUNT_MAP_TILE_URL": (tiles, tiles), "MELDPUNT_ADDRESS_CSV": (addresses, addresses)}.get(setting.variable, ("iets@stad.example",) * 2)
+    samples = {"MELDPUNT_POST_DEADLINES": ("klacht=20w", "klacht=20w"), "MELDPUNT_CITY_BOUNDARY": (boundary, boundary),
+               "MELDPUNT_MAP_TILE_URL": (tiles, tiles), "MELDPUNT_ADDRESS_CSV": (addresses, addresses)}
+    return samples.get(setting.variable, ("iets@stad.example",) * 2)
 
 
 STARTUP_ONLY = ("MELDPUNT_DATABASE_URL", "MELDPUNT_SECRET_KEY")

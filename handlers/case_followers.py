@@ -136,7 +136,7 @@ def follow(case: Case, name: Optional[str], email: Optional[str], phone: Optiona
                                        language)
     follower = CaseFollower(case=case, reporter=reporter)
     db.session.add(follower)
-    db.session.flush([follower])
+    db.session.flush()  # the reporter row (when new) and the follower, for their ids
     add_event(case, FOLLOW_EVENT, actor="melder", text=FOLLOW_TEXT, note=note, data={"follower": follower.id})
     queue_mail(case, address, CONFIRMATION_TEMPLATE, language=language,
                data={"tracking_url": follower_tracking_url(follower), "name": reporter.name if reporter else None})

@@ -35,8 +35,12 @@ class EventView:
 
 
 def reporter_names(case: Case) -> tuple[str, ...]:
-    """The reporter's known full name, to cut out of texts written to them ("Beste Els Peeters, ...")."""
-    return (case.reporter.name,) if case.reporter is not None and case.reporter.name else ()
+    """The reporter's (and followers') known full names, to cut out of texts written to them ("Beste Els Peeters,
+    ...")."""
+    from .case_followers import follower_reporters  # case_followers imports privacy, as this module does
+
+    own = (case.reporter.name,) if case.reporter is not None and case.reporter.name else ()
+    return own + tuple(r.name for r in follower_reporters(case) if r.name) if case.kind == "melding" else own
 
 
 def without_reporter_data(events: list[CaseEvent], names: tuple[str, ...] = ()) -> list[EventView]:

@@ -29,6 +29,8 @@ from .merged_cases import (
     OriginalProgress,
     case_by_reference,
     duplicates_of,
+    follower_reporters,
+    followers_of,
     hiding,
     normalise_reference,
     original_of,
@@ -75,17 +77,6 @@ def check_followable(case: Case) -> None:
     if case.status in statuses.CLOSED:
         raise _refused(Phrase(N_("Melding {reference} is al afgesloten en kan niet meer gevolgd worden. Is het "
                                  "probleem er nog? Verstuur dan uw eigen melding."), reference=ref))
-
-
-def followers_of(case: Case) -> list[CaseFollower]:
-    """The followers of `case`, oldest first, with their reporter rows."""
-    return list(db.session.scalars(select(CaseFollower).where(CaseFollower.case_id == case.id)
-                                   .options(joinedload(CaseFollower.reporter)).order_by(CaseFollower.id)))
-
-
-def follower_reporters(case: Case) -> list[Reporter]:
-    """The reporter rows of the followers of `case` (whose names no other reader may see)."""
-    return [f.reporter for f in followers_of(case) if f.reporter is not None]
 
 
 def follower_by_token(token: str) -> Optional[CaseFollower]:

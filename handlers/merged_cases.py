@@ -23,6 +23,7 @@ from engine.i18n import N_, Phrase
 from engine.models import Case, CaseEvent, Reporter
 from engine.timeline import events_of
 
+from .models import CaseFollower
 from .redaction import hide_reporter_data
 
 # What a case of another kind is, in the meldkamer's words.
@@ -84,6 +85,17 @@ def duplicates_of(original: Case) -> list[Case]:
                                    .options(joinedload(Case.reporter)).order_by(Case.id)))
 
 
+def followers_of(case: Case) -> list[CaseFollower]:
+    """The followers of `case` ("Ik meld hetzelfde", handlers/case_followers.py), oldest first, with their reporters."""
+    return list(db.session.scalars(select(CaseFollower).where(CaseFollower.case_id == case.id)
+                                   .options(joinedload(CaseFollower.reporter)).order_by(CaseFollower.id)))
+
+
+def follower_reporters(case: Case) -> list[Reporter]:
+    """The reporter rows of the followers of `case` (whose names no other reader may see)."""
+    return [f.reporter for f in followers_of(case) if f.reporter is not None]
+
+
 def original_of(case: Case) -> Optional[Case]:
     """The case `case` was merged into, or None."""
     return db.session.get(Case, case.duplicate_of_id) if case.duplicate_of_id is not None else None
@@ -95,8 +107,6 @@ def reader_filter(original: Case, reader: Case) -> Callable[[Optional[str]], Opt
     A closing text or a reason is written to one reporter ("Beste Els, ...") and reaches every reporter
     merged into the same original; each of them sees only their own name and contact data.
     """
-    from .case_followers import follower_reporters  # case_followers imports this module
-
     others = [c.reporter for c in [original, *duplicates_of(original)] if c.id != reader.id and c.reporter is not None]
     own = reader.reporter_id
     return hiding([*others, *(r for r in follower_reporters(original) if r.id != own)])
@@ -175,8 +185,6 @@ def status_mail_recipients(case: Case, template: str, new_case: bool = False) ->
 
 def with_followers(case: Case, recipients: list[StatusMailRecipient]) -> list[StatusMailRecipient]:
     """`recipients` and the followers of `case` ("Ik meld hetzelfde"), each address once."""
-    from .case_followers import followers_of  # case_followers imports this module
-
     mailed = {r.reporter.email.lower() for r in recipients if r.reporter.email}
     result = list(recipients)
     for follower in followers_of(case):

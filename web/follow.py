@@ -85,7 +85,7 @@ def _done(result: Optional[dict[str, Any]], photos: bool = False):
     """303 to the page that says what following did."""
     result = result or {}
     follower = db.session.get(CaseFollower, result["follower"]) if result.get("follower") else None
-    args = {"fotos": 1} if photos else {}
+    args: dict[str, Any] = {"fotos": 1} if photos else {}
     if result.get("created") and follower is not None:
         return redirect(url_for(".following", token=follower.tracking_token, **args), 303)
     return redirect(url_for(".already", melding=result.get("case", ""), **args), 303)

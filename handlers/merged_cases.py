@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Optional, overload
+from typing import Any, Optional, overload
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -23,6 +23,7 @@ from engine.i18n import N_, Phrase
 from engine.models import Case, CaseEvent, Reporter
 from engine.timeline import events_of
 
+from .models import CaseFollower
 from .redaction import hide_reporter_data
 
 # What a case of another kind is, in the meldkamer's words.
@@ -84,6 +85,17 @@ def duplicates_of(original: Case) -> list[Case]:
                                    .options(joinedload(Case.reporter)).order_by(Case.id)))
 
 
+def followers_of(case: Case) -> list[CaseFollower]:
+    """The followers of `case` ("Ik meld hetzelfde", handlers/case_followers.py), oldest first, with their reporters."""
+    return list(db.session.scalars(select(CaseFollower).where(CaseFollower.case_id == case.id)
+                                   .options(joinedload(CaseFollower.reporter)).order_by(CaseFollower.id)))
+
+
+def follower_reporters(case: Case) -> list[Reporter]:
+    """The reporter rows of the followers of `case` (whose names no other reader may see)."""
+    return [f.reporter for f in followers_of(case) if f.reporter is not None]
+
+
 def original_of(case: Case) -> Optional[Case]:
     """The case `case` was merged into, or None."""
     return db.session.get(Case, case.duplicate_of_id) if case.duplicate_of_id is not None else None
@@ -96,6 +108,12 @@ def reader_filter(original: Case, reader: Case) -> Callable[[Optional[str]], Opt
     merged into the same original; each of them sees only their own name and contact data.
     """
     others = [c.reporter for c in [original, *duplicates_of(original)] if c.id != reader.id and c.reporter is not None]
+    own = reader.reporter_id
+    return hiding([*others, *(r for r in follower_reporters(original) if r.id != own)])
+
+
+def hiding(others: list[Reporter]) -> Callable[[Optional[str]], Optional[str]]:
+    """A function giving a text with the names and contact data of `others` hidden."""
 
     def readable(text: Optional[str]) -> Optional[str]:
         for reporter in others if text else ():
@@ -119,8 +137,9 @@ class StatusMailRecipient:
 
     reporter: Reporter
     case: Case
-    own: bool  # the case's own reporter; False for the reporter of a merged duplicate
+    own: bool  # the case's own reporter; False for the reporter of a merged duplicate (or a follower)
     thanks: bool = True  # "bedankt voor uw reactie": only for who reacted (the reopen mail)
+    follower: Optional[Any] = None  # a CaseFollower (handlers/case_followers.py): their own link, no feedback
 
 
 def complainers(original: Case) -> set[int]:
@@ -152,7 +171,7 @@ def status_mail_recipients(case: Case, template: str, new_case: bool = False) ->
         return own
     followers = [StatusMailRecipient(d.reporter, d, False) for d in duplicates_of(case) if d.reporter is not None]
     if template not in ("heropend", "gesloten_gehouden"):
-        return own + followers
+        return with_followers(case, own + followers)
     unhappy = complainers(case)
     if not unhappy:  # nobody's answer is on record (a request from before merged feedback existed)
         unhappy = {case.id}
@@ -161,7 +180,20 @@ def status_mail_recipients(case: Case, template: str, new_case: bool = False) ->
         recipient.thanks = recipient.case.id in unhappy
     if template in ANSWER_TO_COMPLAINT:
         return [r for r in everyone if r.thanks]
-    return everyone
+    return with_followers(case, everyone)
+
+
+def with_followers(case: Case, recipients: list[StatusMailRecipient]) -> list[StatusMailRecipient]:
+    """`recipients` and the followers of `case` ("Ik meld hetzelfde"), each address once."""
+    mailed = {r.reporter.email.lower() for r in recipients if r.reporter.email}
+    result = list(recipients)
+    for follower in followers_of(case):
+        email = (follower.reporter.email or "").lower() if follower.reporter is not None else ""
+        if not email or email in mailed:
+            continue
+        mailed.add(email)
+        result.append(StatusMailRecipient(follower.reporter, case, False, thanks=False, follower=follower))
+    return result
 
 
 # --- the tracking page of a merged melding ------------------------------------------------------------------
@@ -201,8 +233,12 @@ def original_progress(duplicate: Case) -> Optional[OriginalProgress]:
     original = original_of(duplicate)
     if original is None:
         return None
+    return public_progress(original, reader_filter(original, duplicate))
+
+
+def public_progress(original: Case, readable: Callable[[Optional[str]], Optional[str]]) -> OriginalProgress:
+    """The public progress of `original` (statuses and public texts through `readable`), nothing personal."""
     entries: list[ProgressEntry] = []
-    readable = reader_filter(original, duplicate)
     for event in events_of(original.id, public_only=True):
         if event.kind not in PROGRESS_KINDS:
             continue

@@ -14,6 +14,7 @@ from typing import Any, Optional
 
 from engine.models import Case, CaseEvent
 
+from .merged_cases import follower_reporters
 from .privacy import scrub_text
 
 PERSONAL_PUBLIC_KINDS = {"answer_sent"}
@@ -35,8 +36,10 @@ class EventView:
 
 
 def reporter_names(case: Case) -> tuple[str, ...]:
-    """The reporter's known full name, to cut out of texts written to them ("Beste Els Peeters, ...")."""
-    return (case.reporter.name,) if case.reporter is not None and case.reporter.name else ()
+    """The reporter's (and followers') known full names, to cut out of texts written to them ("Beste Els Peeters,
+    ...")."""
+    own = (case.reporter.name,) if case.reporter is not None and case.reporter.name else ()
+    return own + tuple(r.name for r in follower_reporters(case) if r.name) if case.kind == "melding" else own
 
 
 def without_reporter_data(events: list[CaseEvent], names: tuple[str, ...] = ()) -> list[EventView]:

@@ -10,6 +10,7 @@ from engine.timeline import add_event
 from notifications.outbox import queue_mail, tracking_url
 
 from .calendar import CITY_TZ
+from .case_followers import follower_filter, follower_tracking_url
 from .feedback_links import feedback_url, make_token
 from .merged_cases import readable_by, status_mail_recipients
 
@@ -26,7 +27,7 @@ def notify_reporter(ctx: ServiceContext, template: str) -> dict:
     public_text = {"afgesloten": ctx.data.get("public_text"), "doorverwezen": ctx.data.get("public_text"),
                    "informatie_gevraagd": ctx.data.get("question"),
                    "gesloten_gehouden": ctx.data.get("reason")}.get(template)
-    sent, failing = [], []
+    sent, failing, followed = [], [], 0
     thread = mail_thread(ctx.data) if case.kind == "mail" else {}
     recipients = status_mail_recipients(case, template, ctx.new_case)
     merged = any(not r.own for r in recipients)
@@ -36,6 +37,11 @@ def notify_reporter(ctx: ServiceContext, template: str) -> dict:
             continue
         if reporter.email_failed_at is not None:  # a mail to it bounced: do not keep mailing a dead address
             failing.append(recipient)
+            continue
+        if recipient.follower is not None:  # "Ik meld hetzelfde": their own link, no feedback question
+            queue_mail(case, reporter.email, template, language=reporter.language,
+                       data=follower_mail_data(template, case, recipient.follower, public_text))
+            followed += 1
             continue
         data = {"tracking_url": tracking_url(own_case), "name": reporter.name,
                 "public_text": readable_by(public_text, case, own_case) if merged else public_text}
@@ -56,8 +62,12 @@ def notify_reporter(ctx: ServiceContext, template: str) -> dict:
     if sent:
         add_event(case, "mail_queued", note=f"Mail '{template}' klaargezet", data={"template": template,
                                                                                    "count": len(sent)})
+    if followed:
+        add_event(case, "mail_queued", note=f"Mail '{template}' klaargezet voor {followed} volger(s)",
+                  data={"template": template, "followers": followed})
     for recipient in failing:
-        add_event(recipient.case, "mail_skipped", note=failing_address_note(template, recipient.reporter),
+        add_event(recipient.case, "mail_skipped", note=failing_address_note(
+            template, recipient.reporter, follower=recipient.follower is not None),
                   data={"template": template, "reason": "email_failed"})
     if not sent and not any(r.own for r in failing):
         add_event(case, "mail_skipped", note=f"Mail '{template}' niet verstuurd: geen e-mailadres van de melder")
@@ -74,8 +84,18 @@ def mail_thread(data: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def failing_address_note(template: str, reporter: Any, own: bool = True) -> str:
+def follower_mail_data(template: str, case: Any, follower: Any, public_text: Any) -> dict[str, Any]:
+    """A status mail's data for a follower: their own tracking link and name, the public text without any other
+    reporter's or follower's name and contact data; no feedback links (the question is for the case's reporter)."""
+    data = {"tracking_url": follower_tracking_url(follower), "name": follower.reporter.name,
+            "public_text": follower_filter(case, follower)(public_text), "follower": True}
+    if template == "heropend":
+        data["thanks"] = False
+    return data
+
+
+def failing_address_note(template: str, reporter: Any, own: bool = True, follower: bool = False) -> str:
     """The timeline note for a mail not sent because the address bounced (no address: every role reads it)."""
     day = reporter.email_failed_at.astimezone(CITY_TZ).strftime("%d/%m/%Y")
-    whose = "de melder" if own else "een melder van een dubbele melding"
+    whose = "een volger" if follower else "de melder" if own else "een melder van een dubbele melding"
     return f"Mail '{template}' niet verstuurd aan {whose}: e-mailadres werkt niet (bounce op {day})"

@@ -43,13 +43,13 @@ TEMPLATES = ("ontvangen", "in_behandeling", "informatie_gevraagd", "afgesloten",
              "gesloten_gehouden", "heropend", "escalatie", "aannemer_opdracht", "aannemer_herinnering",
              "aannemer_escalatie", "overdracht", "ontvangstbevestiging_mail", "antwoord_mail", "escalatie_mail",
              "ontvangstbevestiging_post", "post_escalatie", "post_ter_info", "nieuwe_mail", "melder_niet_tevreden",
-             "antwoord_ontvangen")
+             "antwoord_ontvangen", "volgen_bevestiging")
 
 # Keys some templates use when present. Anything else a template names (`reference`, `portal_url`)
 # is required: StrictUndefined makes its absence an error instead of an empty spot in the mail.
 OPTIONAL_KEYS = ("name", "tracking_url", "public_text", "feedback_yes_url", "feedback_no_url", "instructions",
                  "contractor", "order_id", "group", "deadline", "from_group", "note", "by", "merged", "thanks",
-                 "answer", "result", "assigned")
+                 "answer", "result", "assigned", "follower")
 
 # Where a staff member opens the case (web/staff: /werk/dossier/<reference>); built here because
 # notifications does not import web.

@@ -318,7 +318,7 @@ def test_closing_mail_carries_the_public_text_end_to_end(app, staff, mail_to):
 SAMPLE = {"reference": "M-2024-00042", "name": "Els Melder",
           "tracking_url": "https://meldpunt.stad.example/volg/Zm9vYmFyYmF6cXV4cXV1eA"}
 SAMPLE_DATA = {
-    "ontvangen": {}, "in_behandeling": {}, "heropend": {}, "duplicaat": {},
+    "ontvangen": {}, "in_behandeling": {}, "heropend": {}, "duplicaat": {}, "volgen_bevestiging": {},
     "informatie_gevraagd": {"public_text": "Aan welke paal hangt de lamp?"},
     "afgesloten": {"public_text": "De lamp werd vervangen.",
                    "feedback_yes_url": "https://meldpunt.stad.example/feedback/abc?tevreden=ja&lang=en",

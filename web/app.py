@@ -88,6 +88,7 @@ def create_app(test_config: Optional[dict[str, Any]] = None) -> Flask:
     from .auth import init_auth
     from .errors import register_error_handlers
     from .feedback import bp as feedback_bp
+    from .follow import bp as follow_bp
     from .i18n import init_i18n
     from .input_guard import init_input_guard
     from .open311 import bp as open311_bp
@@ -112,6 +113,7 @@ def create_app(test_config: Optional[dict[str, Any]] = None) -> Flask:
     app.register_blueprint(staff_bp, url_prefix="/werk")
     app.register_blueprint(public_bp)
     app.register_blueprint(report_bp)
+    app.register_blueprint(follow_bp)  # "Ik meld hetzelfde" (web/follow.py)
     app.register_blueprint(portal_bp)
     app.register_blueprint(feedback_bp)
     app.register_blueprint(open311_bp)

@@ -11,6 +11,7 @@ from engine import statuses
 from engine.db import db
 from engine.models import Case, CaseFile
 from engine.timeline import events_of
+from handlers.case_followers import follower_by_token, follower_progress
 from handlers.files import open_file
 from handlers.merged_cases import original_progress, reader_filter
 
@@ -67,6 +68,17 @@ def track(token: str):
                                closed=case.status in statuses.CLOSED, photos=_public_photos(case), token=token,
                                original=original_progress(case) if case.duplicate_of_id is not None else None)
     return response, 200, PRIVATE_HEADERS
+
+
+@bp.get("/volg/mee/<token>")
+def track_following(token: str):
+    """The tracking page of a follower ("Ik meld hetzelfde"): the followed melding's public progress, with no
+    photos, links or reporter data of it (handlers/case_followers.py)."""
+    follower = follower_by_token(token)
+    if follower is None:
+        abort(404)
+    return render_template("tracking_follower.html", reference=follower.case.reference, since=follower.created_at,
+                           progress=follower_progress(follower), label=statuses.label), 200, PRIVATE_HEADERS
 
 
 @bp.get("/volg/<token>/foto/<photo>")

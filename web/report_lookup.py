@@ -30,7 +30,7 @@ from handlers.models import Category
 from handlers.nearby import nearby_meldingen
 from intake.rate_limit import Hit
 
-from .i18n import current_language, translate
+from .i18n import current_language, translate, translate_plural
 from .rate_limits import client, minutes, rate_limit_store
 from .templating import local_time
 
@@ -61,8 +61,10 @@ def _counted() -> Optional[tuple[Any, int, dict[str, str]]]:
     hit: Hit = rate_limit_store().hit(f"lookup:{client()}", LOOKUP_LIMIT, LOOKUP_SECONDS)
     if hit.allowed:
         return None
-    message = translate("Te veel opzoekingen vanaf deze verbinding. Typ het adres gewoon in; over {count} minuten "
-                        "kan de kaart weer zoeken.", count=minutes(hit.retry_after))
+    message = translate_plural("Te veel opzoekingen vanaf deze verbinding. Typ het adres gewoon in; over {count} "
+                               "minuut kan de kaart weer zoeken.",
+                               "Te veel opzoekingen vanaf deze verbinding. Typ het adres gewoon in; over {count} "
+                               "minuten kan de kaart weer zoeken.", minutes(hit.retry_after))
     return _json({"error": message, "items": []}, 429, {"Retry-After": str(hit.retry_after)})
 
 

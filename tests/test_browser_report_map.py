@@ -13,6 +13,7 @@ from handlers.geocoding import geocoder
 from intake.meldingen import register_melding
 
 from .live_server import chromium, live_app
+from .test_browser_csp import WATCH
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -51,6 +52,7 @@ def test_citizen_places_the_pin_on_a_phone_sees_nearby_meldingen_and_sends(tmp_p
         context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="nl-BE",
                                       geolocation={"latitude": BRUUL_1[0], "longitude": BRUUL_1[1]},
                                       permissions=["geolocation"])
+        context.add_init_script(WATCH)  # Content-Security-Policy violations, as the page reports them
         page = context.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
@@ -128,6 +130,8 @@ def test_citizen_places_the_pin_on_a_phone_sees_nearby_meldingen_and_sends(tmp_p
         assert abs(marker_x - (map_box["x"] + map_box["width"] / 2)) < 3  # the map centred on the chosen point
         assert abs(marker_bottom - (map_box["y"] + map_box["height"] / 2)) < 3
         nearby.wait_for(state="visible")
+
+        assert page.evaluate("window.__csp") == []  # the map and its script need no inline code or style
 
         # send one's own melding: Enter in a field sends it (not "Ik meld hetzelfde"), with the pin's point
         page.fill("#description", "De straatlamp voor nummer 1 flikkert de hele nacht.")

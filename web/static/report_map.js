@@ -160,7 +160,6 @@
       if (!suggestions) { return; }
       suggestions.hidden = true;
       suggestions.textContent = "";
-      address.setAttribute("aria-expanded", "false");
     }
 
     function choose(item) {
@@ -190,7 +189,6 @@
         suggestions.appendChild(li);
       });
       suggestions.hidden = items.length === 0;
-      address.setAttribute("aria-expanded", items.length ? "true" : "false");
     }
 
     function suggest() {
@@ -207,7 +205,6 @@
 
     if (suggestions && texts.suggestUrl) {
       address.setAttribute("aria-controls", "address-suggestions");
-      address.setAttribute("aria-expanded", "false");
       address.setAttribute("autocomplete", "off");  // the browser's own list would cover ours
       address.addEventListener("input", function () {
         window.clearTimeout(suggestTimer);

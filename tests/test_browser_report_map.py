@@ -4,7 +4,10 @@ open melding of the same category nearby, and sends their own melding with the p
 without JavaScript the form is the address field alone and still sends; lookups that fail never block sending."""
 from __future__ import annotations
 
+import re
+
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from engine.db import db
@@ -68,7 +71,7 @@ def test_citizen_places_the_pin_on_a_phone_sees_nearby_meldingen_and_sends(tmp_p
 
         # "Gebruik mijn locatie": the pin goes to the phone's location, the address is filled in
         page.get_by_role("button", name="Gebruik mijn locatie").click()
-        page.wait_for_function("document.getElementById('address').value === 'Bruul 1, 2800 Mechelen'")
+        expect(page.locator("#address")).to_have_value("Bruul 1, 2800 Mechelen")
         assert point_in_form(page) == BRUUL_1
         assert page.locator("#report-map .leaflet-marker-icon").count() == 1
 
@@ -95,12 +98,12 @@ def test_citizen_places_the_pin_on_a_phone_sees_nearby_meldingen_and_sends(tmp_p
         page.locator("#report-map").scroll_into_view_if_needed()
         map_box = page.locator("#report-map").bounding_box()
         page.touchscreen.tap(map_box["x"] + map_box["width"] / 2 + 60, map_box["y"] + map_box["height"] / 2 + 40)
-        page.wait_for_function(f"document.getElementById('lat').value !== '{before[0]}'")
+        expect(page.locator("#lat")).not_to_have_value(str(before[0]))
         tapped = point_in_form(page)
         with app.app_context():
             nearest = geocoder().reverse(*tapped)
         assert nearest is not None
-        page.wait_for_function(f"document.getElementById('address').value === {nearest.label!r}")
+        expect(page.locator("#address")).to_have_value(nearest.label)
 
         # a point outside the city: said at once, in Dutch, naming the city
         page.locator("summary", has_text="Coördinaten opgeven").click()
@@ -108,8 +111,8 @@ def test_citizen_places_the_pin_on_a_phone_sees_nearby_meldingen_and_sends(tmp_p
         page.fill("#lon", str(ANTWERP[1]))
         page.locator("#lon").press("Tab")
         status = page.locator("#map-status")
-        page.wait_for_function("document.getElementById('map-status').textContent.includes('buiten Mechelen')")
-        assert "bad" in (status.get_attribute("class") or "")
+        expect(status).to_contain_text("buiten Mechelen")
+        expect(status).to_have_class(re.compile(r"\bbad\b"))
 
         # typing shows suggestions; choosing one moves the pin there
         page.fill("#address", "")
@@ -120,10 +123,10 @@ def test_citizen_places_the_pin_on_a_phone_sees_nearby_meldingen_and_sends(tmp_p
         choice = page.locator("#address-suggestions button", has_text="Bruul 1, 2800 Mechelen")
         choice.click()
         assert page.input_value("#address") == "Bruul 1, 2800 Mechelen"
-        page.wait_for_function(f"document.getElementById('lat').value === '{BRUUL_1[0]}'")
+        expect(page.locator("#lat")).to_have_value(str(BRUUL_1[0]))
         assert point_in_form(page) == BRUUL_1
         assert page.locator("#address-suggestions").is_hidden()
-        page.wait_for_function("!document.getElementById('map-status').classList.contains('bad')")
+        expect(status).not_to_have_class(re.compile(r"\bbad\b"))
         marker = page.locator("#report-map .leaflet-marker-icon").bounding_box()
         map_box = page.locator("#report-map").bounding_box()
         marker_x, marker_bottom = marker["x"] + marker["width"] / 2, marker["y"] + marker["height"]
@@ -163,7 +166,7 @@ def test_my_location_refused_says_so_and_the_form_still_sends(tmp_path):
 
         page.get_by_role("button", name="Gebruik mijn locatie").click()
         status = page.locator("#map-status")
-        page.wait_for_function("document.getElementById('map-status').textContent.includes('locatie')")
+        expect(status).to_contain_text("locatie")
         assert status.inner_text() == ("U gaf geen toestemming om uw locatie te gebruiken. Duid de plaats aan op de "
                                        "kaart of typ het adres.")
 

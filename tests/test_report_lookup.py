@@ -148,3 +148,15 @@ def test_lookups_are_rate_limited_per_client_with_a_dutch_message(app, client, m
     refused = client.get("/melden/adres", query_string={"lat": BRUUL_1[0], "lon": BRUUL_1[1]})
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
     assert "Te veel opzoekingen" in refused.get_json()["error"]
+
+
+def test_nearby_looks_back_the_category_s_own_number_of_days(app, client):
+    here = BRUUL_1
+    recent = melding(here[0], here[1], category="sluikstort", description="Een hoop afval naast de glasbol.")
+    recent.created_at = utcnow() - timedelta(days=10)
+    older = melding(here[0], here[1], category="sluikstort", email="piet@voorbeeld.example")
+    older.created_at = utcnow() - timedelta(days=20)  # sluikstort looks back 14 days (handlers/seed.py)
+    db.session.commit()
+    items = client.get("/melden/in-de-buurt", query_string={"lat": here[0], "lon": here[1],
+                                                            "categorie": "sluikstort"}).get_json()["items"]
+    assert [item["reference"] for item in items] == [recent.reference]

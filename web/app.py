@@ -96,6 +96,7 @@ def create_app(test_config: Optional[dict[str, Any]] = None) -> Flask:
     from .portal import bp as portal_bp
     from .public import bp as public_bp
     from .public_form import bp as report_bp
+    from .report_lookup import bp as report_lookup_bp
     from .security import init_security
     from .staff import bp as staff_bp
     from .templating import init_templating
@@ -114,6 +115,7 @@ def create_app(test_config: Optional[dict[str, Any]] = None) -> Flask:
     app.register_blueprint(public_bp)
     app.register_blueprint(report_bp)
     app.register_blueprint(follow_bp)  # "Ik meld hetzelfde" (web/follow.py)
+    app.register_blueprint(report_lookup_bp)
     app.register_blueprint(portal_bp)
     app.register_blueprint(feedback_bp)
     app.register_blueprint(open311_bp)

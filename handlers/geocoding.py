@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Protocol
 
-from engine.geometry import distance_m
+from engine.geometry import distance_m, valid_point
 from engine.settings import settings
 
 DEMO_ADDRESSES = Path(__file__).with_name("data") / "mechelen_addresses.csv"
@@ -99,10 +99,14 @@ class OfflineGeocoder:
             for row in csv.DictReader(source):
                 address = Address(row["street"].strip(), row["number"].strip(), row["postcode"].strip(),
                                   row["municipality"].strip(), float(row["lat"]), float(row["lon"]))
+                if not address.street or not valid_point(address.lat, address.lon):
+                    raise ValueError(f"line {len(self.addresses) + 2}: no street, or lat/lon not in WGS84 degrees")
                 self.addresses.append(address)
                 self.by_street.setdefault(fold(address.street), []).append(address)
                 self.cells.setdefault(self._cell(address.lat, address.lon), []).append(address)
         self.streets = sorted(self.by_street)
+        if not self.addresses:
+            raise ValueError("no addresses in it")
 
     def _cell(self, lat: float, lon: float) -> tuple[int, int]:
         return int(lat * self.CELL // 1), int(lon * self.CELL // 1)
@@ -142,7 +146,7 @@ class OfflineGeocoder:
         return best[1] if best is not None and best[0] <= REVERSE_MAX_M else None
 
 
-_loaded: dict[tuple[str, str, int], Geocoder] = {}
+_loaded: dict[tuple[str, str, float], Geocoder] = {}
 _lock = threading.Lock()
 
 
@@ -162,5 +166,14 @@ def _offline(path: Optional[str]) -> Geocoder:
 def geocoder() -> Geocoder:
     """The geocoder the settings choose (one per configuration, shared by the threads of a process)."""
     config = settings()
-    # TODO(#13, helper H1): "basisregisters" -> handlers/geocoder_basisregisters.BasisregistersGeocoder
+    if config.geocoder == "basisregisters":
+        key = ("basisregisters", config.geocoder_url, config.geocoder_timeout)
+        with _lock:
+            if key not in _loaded:
+                from .city_boundary import named_city
+                from .geocoder_basisregisters import BasisregistersGeocoder
+
+                _loaded[key] = BasisregistersGeocoder(config.geocoder_url, config.geocoder_timeout,
+                                                      municipality=named_city())
+            return _loaded[key]
     return _offline(config.address_csv)

@@ -115,8 +115,9 @@ def test_a_refused_connection_is_unavailable():
     {"adresMatches": [{"straatnaam": {"straatnaam": {"geografischeNaam": {"spelling": "Bruul"}}},
                        "huisnummer": {"nummer": 12},
                        "adresPositie": {"geometrie": {"gml": "<gml:pos>157000 189000</gml:pos>"}}}]},
-    {"adresMatches": [{"adresPositie": {"geometrie": {
-        "gml": '<gml:Point srsName="https://www.opengis.net/def/crs/EPSG/0/25831"><gml:pos>1 2</gml:pos></gml:Point>'}}}]},
+    {"adresMatches": [{"adresPositie": {"geometrie": {  # a reference system it does not know
+        "gml": '<gml:Point srsName="https://www.opengis.net/def/crs/EPSG/0/25831">'
+               '<gml:pos>1 2</gml:pos></gml:Point>'}}}]},
     {"adresMatches": [{"adresPositie": {"geometrie": {"coordinates": "157000 189000"}}}]},
     {"adresMatches": ["Bruul 12"]},
     {"adresMatches": None},

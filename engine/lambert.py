@@ -55,7 +55,7 @@ class LambertConic:
     def _t(self, lat: float) -> float:
         e = math.sqrt(self.ellipsoid.e2)
         s = e * math.sin(lat)
-        return math.tan(math.pi / 4 - lat / 2) / ((1 - s) / (1 + s)) ** (e / 2)
+        return math.tan(math.pi / 4 - lat / 2) / float(((1 - s) / (1 + s)) ** (e / 2))
 
     def to_geographic(self, x: float, y: float) -> tuple[float, float]:
         """(lat, lon) in radians on the projection's own ellipsoid for easting x and northing y in metres."""

@@ -44,7 +44,7 @@ from typing import Any, Optional
 from engine.geometry import distance_m, valid_point
 from engine.lambert import lambert72_to_wgs84, lambert2008_to_wgs84
 
-from .geocoding import MAX_QUERY, REVERSE_MAX_M, Address, GeocoderUnavailable, split_address
+from .geocoder_base import MAX_QUERY, REVERSE_MAX_M, Address, GeocoderUnavailable, split_address
 
 OFFICIAL_HOST = "api.basisregisters.vlaanderen.be"
 OFFICIAL_REVERSE = "https://geo.api.vlaanderen.be/geolocation/v4/Location"

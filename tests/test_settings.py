@@ -112,7 +112,8 @@ def sample(setting: Setting) -> tuple[str, object]:
     addresses = str(Path(__file__).parent / "data" / "few_addresses.csv")
     tiles = "https://tegels.stad.example/{z}/{x}/{y}.png"
     return {"MELDPUNT_POST_DEADLINES": ("klacht=20w", "klacht=20w"), "MELDPUNT_CITY_BOUNDARY": (boundary, boundary),
-            "MELDPUNT_MAP_TILE_URL": (tiles, tiles), "MELDPUNT_ADDRESS_CSV": (addresses, addresses)}.get(setting.variable, ("iets@stad.example",) * 2)
+            "MELDPUNT_MAP_TILE_URL": (tiles, tiles), "MELDPUNT_ADDRESS_CSV": (addresses, addresses)}.get(
+        setting.variable, ("iets@stad.example",) * 2)
 
 
 STARTUP_ONLY = ("MELDPUNT_DATABASE_URL", "MELDPUNT_SECRET_KEY")

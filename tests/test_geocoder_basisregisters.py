@@ -83,7 +83,7 @@ def test_a_server_that_hangs_is_given_up_after_the_time_out(register, mode):
         started = time.monotonic()
         with pytest.raises(GeocoderUnavailable):
             ask(remote(register, timeout=1.0))
-        assert 0.9 <= time.monotonic() - started < 1.8
+        assert 0.9 <= time.monotonic() - started < 2.5  # about the time-out, with room for a busy machine
 
 
 @pytest.mark.parametrize("mode, says", [("garbage", "not JSON"), ("500", "HTTP 500"),

@@ -144,7 +144,8 @@ def test_an_unknown_address_is_kept_unchecked_with_a_note_for_staff_only(client)
     [note] = notes(case)
     assert note.note == "Adres niet gecontroleerd: het adres werd niet gevonden in het adresregister."
     assert note.public is False
-    follow = client.get(f"/volgen/{case.tracking_token}")
+    follow = client.get(f"/volg/{case.tracking_token}")  # the reporter's own page
+    assert follow.status_code == 200 and case.reference in follow.get_data(as_text=True)
     assert "niet gecontroleerd" not in follow.get_data(as_text=True)
 
 

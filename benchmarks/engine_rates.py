@@ -64,7 +64,7 @@ def register(number: int) -> int:
     """
     try:
         case = register_melding(description=f"Straatlamp {number} brandt niet meer", channel="web",
-                                category=CATEGORY, location={"address": f"Bruul {number % 200 + 1}, Mechelen"},
+                                category=CATEGORY, location={"address": f"Bruul {number % 140 + 1}, Mechelen"},
                                 reporter={"email": "x@example.org"})
         return case.id
     finally:

@@ -4,85 +4,26 @@ Two geocoders implement it, chosen by MELDPUNT_GEOCODER: `offline` (this module:
 streets and house numbers with coordinates, the embedded default; the demo ships a Mechelen sample in
 handlers/data) and `basisregisters` (handlers/geocoder_basisregisters.py: the Flemish address register).
 A geocoder that cannot answer raises GeocoderUnavailable; callers then keep what the citizen typed and
-mark the address "niet gecontroleerd" (handlers/locations.py), never an error for the citizen.
+mark the address "niet gecontroleerd" (intake/locations.py), never an error for the citizen. The pieces
+every geocoder shares (Address, GeocoderUnavailable, the protocol) live in handlers/geocoder_base.py and
+are importable from here as before.
 """
 from __future__ import annotations
 
 import csv
-import re
 import threading
-import unicodedata
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional, Protocol
+from typing import Optional
 
-from engine.geometry import distance_m
+from engine.geometry import distance_m, valid_point
 from engine.settings import settings
 
+from .geocoder_base import MAX_QUERY, REVERSE_MAX_M, Address, Geocoder, GeocoderUnavailable, fold, split_address
+
 DEMO_ADDRESSES = Path(__file__).with_name("data") / "mechelen_addresses.csv"
-REVERSE_MAX_M = 250.0  # further from any known address, a point has no address
-MAX_QUERY = 300  # longer typed text is not an address: no lookup is tried
 
-
-@dataclass(frozen=True)
-class Address:
-    """One address with its position (WGS84)."""
-
-    street: str
-    number: str
-    postcode: str
-    municipality: str
-    lat: float
-    lon: float
-
-    @property
-    def label(self) -> str:
-        """As a citizen writes it: "Grote Markt 1, 2800 Mechelen"."""
-        place = " ".join(p for p in (self.postcode, self.municipality) if p)
-        first = " ".join(p for p in (self.street, self.number) if p)
-        return f"{first}, {place}" if place else first
-
-    def as_json(self) -> dict[str, object]:
-        return {"label": self.label, "street": self.street, "number": self.number, "postcode": self.postcode,
-                "municipality": self.municipality, "lat": self.lat, "lon": self.lon}
-
-
-class GeocoderUnavailable(RuntimeError):
-    """The geocoder could not answer (time-out, connection refused, an answer it could not read)."""
-
-
-class Geocoder(Protocol):
-    def search(self, text: str, limit: int = 5) -> list[Address]:
-        """Addresses matching typed text, best first (empty: none); GeocoderUnavailable when it cannot tell."""
-        ...
-
-    def reverse(self, lat: float, lon: float) -> Optional[Address]:
-        """The address nearest the point (None: none near); GeocoderUnavailable when it cannot tell."""
-        ...
-
-
-def fold(text: str) -> str:
-    """Text compared without case, accents and punctuation: "Onze-Lieve-Vrouwestraat" ~ "onze lieve vrouwestraat"."""
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", plain).split())
-
-
-_NUMBER = re.compile(r"^(?P<street>.*?)\s*(?P<number>\d+\s*[a-zA-Z]?(?:\s*(?:bus|/)\s*\w+)?)?\s*$")
-
-
-def split_address(text: str) -> tuple[str, Optional[str], Optional[str]]:
-    """(street, house number, postcode) from "Bruul 12, 2800 Mechelen"; parts not there are None."""
-    first, _, rest = text.partition(",")
-    postcode = None
-    found = re.search(r"\b(\d{4})\b", rest)
-    if found:
-        postcode = found.group(1)
-    match = _NUMBER.match(first.strip())
-    street = (match.group("street") if match else first).strip()
-    number = match.group("number") if match else None
-    if number:
-        number = re.split(r"\s*(?:bus|/)\s*", number.replace(" ", ""), maxsplit=1)[0]
-    return street, number or None, postcode
+__all__ = ["MAX_QUERY", "REVERSE_MAX_M", "Address", "Geocoder", "GeocoderUnavailable", "OfflineGeocoder",
+           "check_address_csv", "fold", "geocoder", "split_address"]
 
 
 class OfflineGeocoder:
@@ -99,10 +40,14 @@ class OfflineGeocoder:
             for row in csv.DictReader(source):
                 address = Address(row["street"].strip(), row["number"].strip(), row["postcode"].strip(),
                                   row["municipality"].strip(), float(row["lat"]), float(row["lon"]))
+                if not address.street or not valid_point(address.lat, address.lon):
+                    raise ValueError(f"line {len(self.addresses) + 2}: no street, or lat/lon not in WGS84 degrees")
                 self.addresses.append(address)
                 self.by_street.setdefault(fold(address.street), []).append(address)
                 self.cells.setdefault(self._cell(address.lat, address.lon), []).append(address)
         self.streets = sorted(self.by_street)
+        if not self.addresses:
+            raise ValueError("no addresses in it")
 
     def _cell(self, lat: float, lon: float) -> tuple[int, int]:
         return int(lat * self.CELL // 1), int(lon * self.CELL // 1)
@@ -142,7 +87,7 @@ class OfflineGeocoder:
         return best[1] if best is not None and best[0] <= REVERSE_MAX_M else None
 
 
-_loaded: dict[tuple[str, str, int], Geocoder] = {}
+_loaded: dict[tuple[str, str, float], Geocoder] = {}
 _lock = threading.Lock()
 
 
@@ -162,5 +107,14 @@ def _offline(path: Optional[str]) -> Geocoder:
 def geocoder() -> Geocoder:
     """The geocoder the settings choose (one per configuration, shared by the threads of a process)."""
     config = settings()
-    # TODO(#13, helper H1): "basisregisters" -> handlers/geocoder_basisregisters.BasisregistersGeocoder
+    if config.geocoder == "basisregisters":
+        key = ("basisregisters", config.geocoder_url, config.geocoder_timeout)
+        with _lock:
+            if key not in _loaded:
+                from .city_boundary import named_city
+                from .geocoder_basisregisters import BasisregistersGeocoder
+
+                _loaded[key] = BasisregistersGeocoder(config.geocoder_url, config.geocoder_timeout,
+                                                      municipality=named_city())
+            return _loaded[key]
     return _offline(config.address_csv)

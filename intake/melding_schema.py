@@ -11,6 +11,11 @@ Every message is a `Problem`: the Dutch text (what the staff API returns), its t
 words its own English errors from it). Channels differ only where their users need it: Open311 may leave
 the description out (the service name stands in), the public form and Open311 need a place, the public
 form needs a way to reach the reporter.
+
+Where the problem is, on every channel: an address has letters, and a point lies inside the city's
+boundary (`in_city`; the message names the city). What the address register makes of the address is not
+the schema's business: intake/locations.py looks it up when the melding is registered, and a failure
+there never refuses a melding.
 """
 from __future__ import annotations
 
@@ -23,6 +28,7 @@ from email_validator import EmailNotValidError, validate_email
 from marshmallow import RAISE, Schema, ValidationError, fields, validates_schema
 
 from handlers.case_kinds import CHANNELS
+from handlers.city_boundary import city_name, in_city
 
 MIN_DESCRIPTION, MAX_DESCRIPTION = 10, 5000
 MAX_ADDRESS, MAX_NAME, MAX_EMAIL, MAX_PHONE = 300, 200, 254, 30
@@ -110,7 +116,8 @@ class LocationSchema(Schema):
         unknown = RAISE
 
     address = Text(max_length=MAX_ADDRESS, too_long=lambda limit, _length: Problem(
-        "too_long", "Het adres is te lang (maximaal {count} tekens).", count=limit, limit=limit))
+        "too_long", "Het adres is te lang (maximaal {count} tekens).", count=limit, limit=limit),
+        validate=lambda text: address_with_letters(text))
     lat = Coordinate(LATITUDE)
     lon = Coordinate(LONGITUDE)
 
@@ -120,6 +127,21 @@ class LocationSchema(Schema):
             missing = "lon" if data.get("lon") is None else "lat"
             raise ValidationError({missing: [Problem(
                 "pair", "Geef breedtegraad en lengtegraad allebei, of laat ze allebei leeg.")]})
+
+
+def address_with_letters(text: Optional[str]) -> None:
+    """An address names a street or a place: text without a single letter ("!!!", an emoji, "12") is not one."""
+    if text and not any(ch.isalpha() for ch in text):
+        raise fail("letters", "Dit is geen adres. Geef een straat en huisnummer of een plaats, bijvoorbeeld "
+                              "Bruul 12.")
+
+
+def outside_city(lat: Optional[float], lon: Optional[float]) -> Optional[Problem]:
+    """The problem with a point outside the city's boundary (MELDPUNT_CITY_BOUNDARY), naming the city; else None."""
+    if lat is None or lon is None or in_city(lat, lon):
+        return None
+    return Problem("outside", "Deze plaats ligt buiten {city}. Via dit meldpunt meldt u alleen problemen in {city}.",
+                   city=city_name())
 
 
 class ReporterSchema(Schema):
@@ -183,9 +205,9 @@ class MeldingSchema(Schema):
     reporter = fields.Nested(ReporterSchema, load_default=dict)
     channel = fields.String(required=True, metadata={"enum": list(CHANNELS)})
 
-    def __init__(self, *, require_location: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *, require_location: bool = False, in_city: bool = True, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.require_location = require_location
+        self.require_location, self.in_city = require_location, in_city
 
     @validates_schema(skip_on_field_errors=False)
     def check(self, data: dict, **kwargs: Any) -> None:
@@ -203,6 +225,10 @@ class MeldingSchema(Schema):
         if self.require_location and isinstance(place, dict) and not place.get("address") \
                 and place.get("lat") is None:
             errors["location"] = {"address": [Problem("place", "Vul het adres of de plaats in waar het probleem is.")]}
+        elif self.in_city and isinstance(place, dict):
+            outside = outside_city(place.get("lat"), place.get("lon"))
+            if outside is not None:  # on the latitude: the form shows it with the coordinates
+                errors["location"] = {"lat": [outside]}
         if errors:
             raise ValidationError(errors)
 

@@ -29,6 +29,7 @@ from engine.clock import utcnow
 from engine.db import db
 from engine.models import Case, CaseEvent, CaseFile
 from engine.timeline import add_event
+from handlers.city_boundary import SOME_CITY
 from handlers.models import Category
 from handlers.privacy import scrub_text
 from handlers.reporter_view import reporter_names
@@ -234,6 +235,8 @@ OPEN311_WORDING = {
     "place": "a location is required: lat and long, or address_string",
     "email": "email is not a valid e-mail address",
     "phone": "phone is not a phone number: use digits, spaces and + ( ) . / -",
+    "letters": "{field} is not an address: it has no letters (send a street and house number)",
+    "outside": "lat and long lie outside {city}: this service takes requests within {city} only",
 }
 
 
@@ -250,7 +253,10 @@ def checked_melding(form: Any, name: Optional[str]) -> dict[str, Any]:
         path, problem = problems(err.messages)[0]
         field = OPEN311_FIELDS.get(path, ".".join(path))
         wording = OPEN311_WORDING.get(getattr(problem, "code", ""), "{field}: {problem}")
-        raise _bad(wording.format(field=field, problem=problem, **getattr(problem, "params", {}))) from None
+        params = dict(getattr(problem, "params", {}))
+        if params.get("city") == SOME_CITY:
+            params["city"] = "the city"
+        raise _bad(wording.format(field=field, problem=problem, **params)) from None
 
 
 def _check_inputs(form: Any) -> None:

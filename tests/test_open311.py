@@ -157,7 +157,8 @@ def test_post_creates_a_melding_visible_through_get(client, api_key, app):
 
     case = case_row(ref)
     assert case.channel == "app" and case.category.key == "straatlamp-defect"
-    assert (case.lat, case.lon, case.address) == (51.0275, 4.4778, None)
+    assert (case.lat, case.lon, case.location_checked) == (51.0275, 4.4778, True)
+    assert case.address.endswith("2800 Mechelen")  # the nearest known address fills in (intake/locations.py)
     assert case.description.startswith("De straatlamp brandt al een week niet")
     assert "Extra informatie:" in case.description and "PL-4711" in case.description
     assert "https://foto.example/lamp.jpg" in case.description
@@ -184,7 +185,8 @@ def test_post_in_xml_with_an_address(client, api_key):
     ref = root.findtext("request/service_request_id")
     assert root.findtext("request/service_notice")
     case = case_row(ref)
-    assert case.address == "Bruul 12, 2800 Mechelen" and case.lat is None
+    assert case.address == "Bruul 12, 2800 Mechelen" and case.location_checked is True  # found in the addresses
+    assert (round(case.lat, 2), round(case.lon, 2)) == (51.03, 4.48)
     assert "Grofvuil (matras, meubels)" in case.description
 
     root = xml(client.get(f"{API}/requests/{ref}.xml"))
@@ -272,7 +274,9 @@ def test_get_responses_carry_no_personal_data(client, api_key, fmt):
     expected = {"service_request_id": ref, "status": "open", "status_notes": "Ontvangen",
                 "service_name": "Straatlamp kapot", "service_code": "straatlamp-defect",
                 "requested_datetime": case.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "updated_datetime": case.updated_at.strftime("%Y-%m-%dT%H:%M:%SZ"), "lat": 51.0275, "long": 4.4778}
+                "updated_datetime": case.updated_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "address": case.address, "lat": 51.0275, "long": 4.4778}  # the nearest address, filled in
+    assert case.address.endswith("2800 Mechelen")
     for url in (f"{API}/requests/{ref}.{fmt}", f"{API}/requests.{fmt}"):
         response = client.get(url)
         assert response.status_code == 200, response.data

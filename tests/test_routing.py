@@ -93,8 +93,10 @@ def test_an_area_rule_only_takes_cases_inside_its_box(staff):
                                            "in gebied Centrum")
     outside = suggestion(staff, "Lamp kapot", location=NOORD)
     assert outside["suggested_group"] == "onderhoud-openbaar-domein"
-    no_coordinates = suggestion(staff, "Lamp kapot")  # an address only
+    no_coordinates = suggestion(staff, "Lamp kapot", location={"address": "Aan de kerk"})  # no point found for it
     assert no_coordinates["suggested_group"] == "onderhoud-openbaar-domein"
+    known = suggestion(staff, "Lamp kapot")  # "Bruul 12, 2800 Mechelen": the geocoder gives its point, in the centre
+    assert known["suggested_group"] == "beheer-openbaar-domein"
 
 
 def test_the_reason_lists_every_condition_that_matched(staff):

@@ -2,6 +2,7 @@
 once by create_app, plus the database and signing key made from them; safe defaults for embedded use."""
 from __future__ import annotations
 
+import csv
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -39,15 +40,18 @@ def check_formats(values: Mapping[str, Any]) -> None:
     except ValueError as err:
         raise ConfigError(str(err)) from None
     load_boundary(values["MELDPUNT_CITY_BOUNDARY"])  # ConfigError naming the variable
-    if values["MELDPUNT_GEOCODER"] == "offline":
+    if values["MELDPUNT_GEOCODER"] == "offline" or values["MELDPUNT_ADDRESS_CSV"]:
         csv_path = values["MELDPUNT_ADDRESS_CSV"]
         try:
             check_address_csv(csv_path)
         except FileNotFoundError:
             raise ConfigError(f"MELDPUNT_ADDRESS_CSV={csv_path!r}: no such file") from None
-        except (OSError, UnicodeDecodeError, KeyError, ValueError) as err:
+        except (OSError, UnicodeDecodeError, KeyError, ValueError, TypeError, AttributeError, csv.Error) as err:
             raise ConfigError(f"MELDPUNT_ADDRESS_CSV={csv_path!r} is not a CSV with the columns street, number, "
                               f"postcode, municipality, lat, lon: {err!r}") from None
+    geocoder_url = values["MELDPUNT_GEOCODER_URL"]
+    if values["MELDPUNT_GEOCODER"] == "basisregisters" and not geocoder_url.startswith(("https://", "http://")):
+        raise ConfigError(f"MELDPUNT_GEOCODER_URL={geocoder_url!r} must be an http(s) URL")
     tiles = values["MELDPUNT_MAP_TILE_URL"]
     if not (tiles.startswith(("https://", "http://")) and all(f"{{{p}}}" in tiles for p in "zxy")):
         raise ConfigError(f"MELDPUNT_MAP_TILE_URL={tiles!r} must be an http(s) URL with {{z}}, {{x}} and {{y}}")

@@ -142,7 +142,7 @@ def worded(message: Any) -> str:
     """A schema message in the reader's language (a Problem carries its template)."""
     if not isinstance(message, Problem):
         return translate("Uw melding kon niet verwerkt worden. Controleer uw gegevens en probeer opnieuw.")
-    params = {k: translate(v) if k == "label" else v for k, v in message.params.items()}
+    params = {k: translate(v) if k in ("label", "city") else v for k, v in message.params.items()}
     return translate(message.template, **params)
 
 

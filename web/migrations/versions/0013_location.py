@@ -14,12 +14,12 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('cases', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('location_checked', sa.Boolean(), nullable=True))
-        batch_op.add_column(sa.Column('original_description', sa.Text(), nullable=True))
-        batch_op.create_index('ix_cases_lat_lon', ['lat', 'lon'], unique=False)
-    with op.batch_alter_table('categories', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('duplicate_days', sa.Integer(), nullable=True))
+    # Plain ALTER TABLE, no batch copy: rebuilding cases or categories on SQLite trips the foreign keys of the
+    # tables that point at them (SQLite 3.35 and later drop columns in place, as 0009 does).
+    op.add_column('cases', sa.Column('location_checked', sa.Boolean(), nullable=True))
+    op.add_column('cases', sa.Column('original_description', sa.Text(), nullable=True))
+    op.create_index('ix_cases_lat_lon', 'cases', ['lat', 'lon'], unique=False)
+    op.add_column('categories', sa.Column('duplicate_days', sa.Integer(), nullable=True))
     op.create_table('case_followers',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('case_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -31,19 +31,15 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_case_followers')),
     sa.UniqueConstraint('tracking_token', name=op.f('uq_case_followers_tracking_token'))
     )
-    with op.batch_alter_table('case_followers', schema=None) as batch_op:
-        batch_op.create_index('ix_case_followers_case_id', ['case_id'], unique=False)
-        batch_op.create_index('ix_case_followers_reporter_id', ['reporter_id'], unique=False)
+    op.create_index('ix_case_followers_case_id', 'case_followers', ['case_id'], unique=False)
+    op.create_index('ix_case_followers_reporter_id', 'case_followers', ['reporter_id'], unique=False)
 
 
 def downgrade():
-    with op.batch_alter_table('case_followers', schema=None) as batch_op:
-        batch_op.drop_index('ix_case_followers_reporter_id')
-        batch_op.drop_index('ix_case_followers_case_id')
+    op.drop_index('ix_case_followers_reporter_id', table_name='case_followers')
+    op.drop_index('ix_case_followers_case_id', table_name='case_followers')
     op.drop_table('case_followers')
-    with op.batch_alter_table('categories', schema=None) as batch_op:
-        batch_op.drop_column('duplicate_days')
-    with op.batch_alter_table('cases', schema=None) as batch_op:
-        batch_op.drop_index('ix_cases_lat_lon')
-        batch_op.drop_column('original_description')
-        batch_op.drop_column('location_checked')
+    op.drop_column('categories', 'duplicate_days')
+    op.drop_index('ix_cases_lat_lon', table_name='cases')
+    op.drop_column('cases', 'original_description')
+    op.drop_column('cases', 'location_checked')

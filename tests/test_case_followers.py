@@ -287,6 +287,16 @@ def test_the_follower_tracking_page_shows_progress_and_nothing_personal(app, sta
     assert citizen.get("/volg/mee/kort").status_code == 404
 
 
+def test_the_moment_of_following_stands_in_date_order_on_the_tracking_page(app, staff, melding, citizen):
+    reference = melding["reference"]
+    handle(staff, reference)  # in handling before Jan follows it
+    assert follow(citizen, reference).status_code == 303
+    close(staff, reference)
+    html = citizen.get(path(follower_link())).get_data(as_text=True)
+    timeline = html[html.index('<ol class="timeline">'):]
+    assert timeline.index("In behandeling") < timeline.index("U volgt deze melding.") < timeline.index("Afgesloten")
+
+
 # --- staff, bounces and privacy ------------------------------------------------------------------------------
 
 

@@ -42,7 +42,13 @@ def tile_server() -> Iterator[Tiles]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    class Server(ThreadingHTTPServer):
+        daemon_threads = True
+
+        def handle_error(self, request, client_address) -> None:
+            pass  # a browser leaving the page drops its tile requests: a broken pipe, not a failure
+
+    server = Server(("127.0.0.1", 0), Handler)
     tiles.url = f"http://127.0.0.1:{server.server_address[1]}/{{z}}/{{x}}/{{y}}.png"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

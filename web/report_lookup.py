@@ -11,10 +11,7 @@ A geocoder that cannot answer gives an empty answer marked "unavailable": the fo
 """
 from __future__ import annotations
 
-import json
 import logging
-import threading
-from pathlib import Path
 from typing import Any, Optional
 
 from flask import Blueprint, jsonify, request
@@ -23,8 +20,7 @@ from sqlalchemy import select
 from engine import statuses
 from engine.db import db
 from engine.geometry import parse_coordinate, valid_point
-from engine.settings import settings
-from handlers.city_boundary import DEMO_BOUNDARY, in_city
+from handlers.city_boundary import city_name, in_city
 from handlers.geocoding import MAX_QUERY, GeocoderUnavailable, geocoder
 from handlers.models import Category
 from handlers.nearby import nearby_meldingen
@@ -82,36 +78,10 @@ def _bad_point():
                                      "een lengtegraad (tussen -180 en 180).")}, 400)
 
 
-_names: dict[str, Optional[str]] = {}
-_lock = threading.Lock()
-
-
-def _boundary_name(path: Optional[str]) -> Optional[str]:
-    """The "name" in the boundary file's properties (the demo's says "Mechelen"), if any."""
-    file = Path(path) if path else DEMO_BOUNDARY
-    with _lock:
-        if str(file) not in _names:
-            try:
-                data = json.loads(file.read_text(encoding="utf-8"))
-                found = (data.get("properties") or {}).get("name") if isinstance(data, dict) else None
-                if not found and isinstance(data, dict) and isinstance(data.get("features"), list):
-                    found = next(((f.get("properties") or {}).get("name") for f in data["features"]
-                                  if isinstance(f, dict) and (f.get("properties") or {}).get("name")), None)
-            except (OSError, ValueError, AttributeError):
-                found = None
-            _names[str(file)] = found.strip() if isinstance(found, str) and found.strip() else None
-        return _names[str(file)]
-
-
 def outside_message() -> str:
-    """The Dutch sentence for a point outside the city, naming the city."""
-    config = settings()
-    city = (config.city_name or "").strip() or _boundary_name(config.city_boundary)
-    if city:
-        return translate("Deze plaats ligt buiten {city}. Via dit meldpunt meldt u alleen problemen in {city}: "
-                         "kies een plaats binnen de stippellijn op de kaart.", city=city)
-    return translate("Deze plaats ligt buiten de stad. Via dit meldpunt meldt u alleen problemen in de stad: "
-                     "kies een plaats binnen de stippellijn op de kaart.")
+    """The Dutch sentence for a point outside the city, naming the city (as the intake's refusal does)."""
+    return translate("Deze plaats ligt buiten {city}. Via dit meldpunt meldt u alleen problemen in {city}: "
+                     "kies een plaats binnen de stippellijn op de kaart.", city=translate(city_name()))
 
 
 @bp.get("/melden/adressen")

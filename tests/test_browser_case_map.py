@@ -30,7 +30,10 @@ def test_case_map_nearby_duplicate_and_location_correction_in_chromium(tmp_path)
 
         page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
         errors: list[str] = []  # a script the CSP blocks, or one that fails, shows here
-        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        page.on("console", lambda message: errors.append(message.text)
+                if message.type == "error" and "Failed to load resource" not in message.text else None)
+        page.on("response", lambda response: errors.append(f"{response.status} {response.url}")
+                if response.status >= 400 and not response.url.endswith("/favicon.ico") else None)
         page.on("pageerror", lambda error: errors.append(str(error)))
         login(page, base, "an.meldkamer")
         page.goto(f"{base}/werk/dossier/{other}")

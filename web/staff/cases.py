@@ -231,7 +231,8 @@ def correct_case(reference: str):
     if not may(current_user, "case.correct", case):
         abort(403)
     form = request.form
-    location = {name: form.get(name, "") for name in ("address", "lat", "lon")}
+    names = ("address", "lat", "lon")
+    location = {name: form.get(name, "") for name in names} if any(name in form for name in names) else None
     try:
         case_corrections.correct(case, current_user, location=location, category=form.get("category") or None,
                                  description=form.get("description"))

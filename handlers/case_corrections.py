@@ -3,7 +3,10 @@
 Who may: the meldkamer, the members of the case's handling group and admins (the "case.correct" row of
 handlers/permission_table.py). The same checks as a new melding (intake/melding_schema.py): an address of at
 most 300 characters, latitude and longitude both or neither, a real point, inside the city's boundary
-(handlers/city_boundary.py); a description of 10 to 5000 characters; a category that exists.
+(handlers/city_boundary.py); a description of 10 to 5000 characters; a category that exists. A location
+replaces the whole location; an address without a point gets the point of exactly that street and number
+from the address register when it knows it (else the case has no point and its address counts as "niet
+gecontroleerd").
 
 Every change is one internal event "corrected" on the timeline: who, the old value and the new value (in
 its note and in its data). The reporter's own text is kept in Case.original_description when the
@@ -36,6 +39,7 @@ from notifications.outbox import queue_mail
 
 from .actions import usable_suggestion
 from .city_boundary import in_city
+from .geocoding import GeocoderUnavailable, fold, geocoder, split_address
 from .models import Category, User
 from .permissions import require
 from .routing import RoutingSample, record_suggestion
@@ -105,6 +109,23 @@ def checked_location(location: dict[str, Any]) -> tuple[dict[str, Any], dict[str
     return {"address": address, "lat": lat, "lon": lon}, errors
 
 
+def looked_up(address: str) -> Optional[tuple[float, float]]:
+    """The point of exactly this street and house number in the address register (handlers/geocoding.py), inside
+    the city; None when the register does not know it or cannot answer now ("adres niet gecontroleerd")."""
+    street, number, _postcode = split_address(address)
+    if not number:
+        return None
+    try:
+        found = geocoder().search(address, limit=3)
+    except (GeocoderUnavailable, OSError, ValueError):
+        return None
+    for candidate in found:
+        if fold(candidate.street) == fold(street) and candidate.number.lower() == number.lower() \
+                and valid_point(candidate.lat, candidate.lon) and in_city(candidate.lat, candidate.lon):
+            return candidate.lat, candidate.lon
+    return None
+
+
 def checked_description(description: Any) -> tuple[Optional[str], list]:
     if not isinstance(description, str):
         return None, [N_("Geef tekst.")]
@@ -148,6 +169,11 @@ def correct(case: Case, user: User, location: Optional[dict[str, Any]] = None, c
         errors["location"] = [N_("Geef een adres, of breedtegraad en lengtegraad.")]
     elif location is not None:
         place, problems = checked_location(location)
+        place["checked"] = place.get("lat") is not None  # a point staff chose inside the city counts as checked
+        if not problems and place["lat"] is None and place["address"]:  # an address alone: look up its point
+            point = looked_up(place["address"])
+            if point is not None:
+                place["lat"], place["lon"], place["checked"] = point[0], point[1], True
         unchanged = not problems and place.get("address") == case.address and \
             _same_point(place.get("lat"), case.lat) and _same_point(place.get("lon"), case.lon)
         if problems:
@@ -179,9 +205,10 @@ def correct(case: Case, user: User, location: Optional[dict[str, Any]] = None, c
     actor, user_id = user.display_name, user.id
     if new_place is not None:
         old: dict[str, Any] = {"address": case.address, "lat": case.lat, "lon": case.lon}
+        checked = new_place.pop("checked")
         case.address, case.lat, case.lon = new_place["address"], new_place["lat"], new_place["lon"]
-        # A point staff chose inside the city counts as checked; an address alone was not looked up.
-        case.location_checked = True if new_place["lat"] is not None else None
+        # False: an address the register did not know or could not check now ("adres niet gecontroleerd").
+        case.location_checked = checked
         add_event(case, EVENT, actor=actor, user_id=user_id,
                   note=f"Locatie gecorrigeerd: {location_label(old['address'], old['lat'], old['lon'])} → "
                        f"{location_label(new_place['address'], new_place['lat'], new_place['lon'])}",

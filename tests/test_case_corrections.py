@@ -210,3 +210,25 @@ def test_work_items_of_other_groups_stay_where_they_are(staff):
     assert case["group"] == OOD and case["suggested_group"] == NETHEID
     assert db.session.scalar(select(WorkItem.id).where(WorkItem.status == "open",
                                                        WorkItem.case.has(Case.reference == ref))) is None
+
+
+def test_an_address_alone_gets_its_point_from_the_address_register_or_counts_as_unchecked(staff):
+    ref = new_case(staff)
+    case = patch(staff.meldkamer, ref, {"location": {"address": "Grote Markt 1, 2800 Mechelen"}}).get_json()
+    assert (case["address"], case["lat"], case["lon"]) == ("Grote Markt 1, 2800 Mechelen", 51.028048, 4.479639)
+    assert db.session.scalar(select(Case.location_checked).where(Case.reference == ref)) is True
+    case = patch(staff.meldkamer, ref, {"location": {"address": "Nergensstraat 5, 2800 Mechelen"}}).get_json()
+    assert (case["address"], case.get("lat"), case.get("lon")) == ("Nergensstraat 5, 2800 Mechelen", None, None)
+    db.session.expire_all()
+    assert db.session.scalar(select(Case.location_checked).where(Case.reference == ref)) is False
+    assert [e.data["new"] for e in corrections(ref)] == [
+        {"address": "Grote Markt 1, 2800 Mechelen", "lat": 51.028048, "lon": 4.479639},
+        {"address": "Nergensstraat 5, 2800 Mechelen", "lat": None, "lon": None}]
+
+
+def test_a_case_without_a_point_shows_no_map_but_says_so(app, staff):
+    ref = staff.meldkamer.file_melding(TEXT, location={"address": "Ergens langs de Dijle"})["reference"]
+    page = Browser(app, "an", with_password(staff.meldkamer.user)).get(f"/werk/dossier/{ref}").get_data(as_text=True)
+    assert "Geen locatie op de kaart" in page
+    assert 'id="case-map"' not in page and "leaflet.js" not in page
+    assert "Locatie, categorie of omschrijving corrigeren" in page  # a point can be added through the form

@@ -5,6 +5,7 @@ reporter's own text is kept; a new category re-runs routing and moves the handli
 from __future__ import annotations
 
 import html
+import re
 
 import pytest
 from sqlalchemy import select
@@ -232,3 +233,39 @@ def test_a_case_without_a_point_shows_no_map_but_says_so(app, staff):
     assert "Geen locatie op de kaart" in page
     assert 'id="case-map"' not in page and "leaflet.js" not in page
     assert "Locatie, categorie of omschrijving corrigeren" in page  # a point can be added through the form
+
+
+def test_the_case_page_lists_the_neighbours_and_marks_a_duplicate_only_at_triage(app, staff):
+    first = new_case(staff)
+    litter = staff.meldkamer.file_melding("Sluikstort naast de lamp", category="sluikstort",
+                                          location=dict(CENTRE))["reference"]
+    second = staff.meldkamer.file_melding("Lamp paal 12 doet het niet", location={**CENTRE, "lat": 51.0258})
+    second = second["reference"]
+    desk = Browser(app, "an", with_password(staff.meldkamer.user))
+    page = html.unescape(desk.get(f"/werk/dossier/{second}").get_data(as_text=True))
+    listed = page.split('id="nearby-list"')[1].split("</ol>")[0]
+    assert first in listed and litter not in listed  # the same category only
+    assert "Markeer als dubbel van deze" in listed and "11 m" in listed
+    user, _token = user_with_role("rapportage")
+    report = Browser(app, user.username, with_password(user)).get(f"/werk/dossier/{second}").get_data(as_text=True)
+    assert 'id="case-map"' in report and 'id="nearby-list"' not in report
+    assert "Markeer als dubbel van deze" not in report
+
+    triage = staff.meldkamer.open_item(second, "triage")
+    response = desk.post(f"/werk/dossier/{second}/taak/{triage['id']}", {
+        "decision": "duplicate", "duplicate_of": first,
+        "form_token": re.search(r'name="form_token" value="([^"]+)"', listed).group(1)},
+        page=f"/werk/dossier/{second}")
+    assert response.status_code == 302
+    assert staff.meldkamer.case(second)["status"] == "duplicaat"
+    page = html.unescape(desk.get(f"/werk/dossier/{second}").get_data(as_text=True))
+    assert "Dubbel van" in page and "Markeer als dubbel van deze" not in page
+    # The original is dispatched: its page lists no button (no triage), and its handler sees their own group only.
+    staff.meldkamer.complete(first, "triage", {"decision": "dispatch"})
+    third = staff.meldkamer.file_melding("Weer een lamp stuk hier", location=dict(CENTRE))["reference"]
+    staff.meldkamer.complete(third, "triage", {"decision": "dispatch", "group": NETHEID})
+    bart = Browser(app, "bart", with_password(staff.ood.user))
+    page = html.unescape(bart.get(f"/werk/dossier/{first}").get_data(as_text=True))
+    assert "Markeer als dubbel van deze" not in page
+    assert third not in page  # another group's case is not among a handler's neighbours
+    assert third in html.unescape(desk.get(f"/werk/dossier/{first}").get_data(as_text=True))

@@ -30,7 +30,7 @@ from engine.errors import InvalidInput
 from engine.geometry import valid_point
 from engine.i18n import N_, Phrase
 from engine.locking import lock_case
-from engine.models import Case, WorkItem
+from engine.models import Case, CaseEvent, WorkItem
 from engine.registry import ServiceContext
 from engine.runtime import commit_or_explain
 from engine.settings import settings
@@ -42,6 +42,7 @@ from .city_boundary import in_city
 from .geocoding import GeocoderUnavailable, fold, geocoder, split_address
 from .models import Category, User
 from .permissions import require
+from .privacy import CaseScrub, on_anonymise_case, on_export_case, scrub_text
 from .routing import RoutingSample, record_suggestion
 
 MIN_DESCRIPTION, MAX_DESCRIPTION, MAX_ADDRESS = 10, 5000, 300  # as intake/melding_schema.py
@@ -256,3 +257,31 @@ def _route_again(case: Case, user: User) -> None:
     if target.email:
         queue_mail(case, target.email, "overdracht", recipient_kind="medewerker",
                    data={"from_group": source.name, "note": note, "by": user.display_name})
+
+
+# -- privacy: the reporter's original text is theirs as much as the description is (handlers/privacy.py) ---------
+
+
+@on_anonymise_case
+def scrub_corrections(scrub: CaseScrub) -> int:
+    """Scrub the kept original text and the old and new descriptions in the correction events, as the
+    description itself is scrubbed (e-mail addresses, phone numbers, the reporter's name)."""
+    case, names, changed = scrub.case, tuple(scrub.names), 0
+    original = scrub_text(case.original_description, names)
+    if original != case.original_description:
+        case.original_description, changed = original, changed + 1
+    for event in db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.kind == EVENT)):
+        data = dict(event.data or {})
+        if data.get("field") != "description":
+            continue
+        cleaned = {**data, **{key: scrub_text(data.get(key), names) for key in ("old", "new")
+                              if isinstance(data.get(key), str)}}
+        if cleaned != data:
+            event.data, changed = cleaned, changed + 1
+    return changed
+
+
+@on_export_case
+def export_original_description(case: Case) -> dict[str, Any]:
+    """The reporter's own text in their data export, when staff corrected the description."""
+    return {"original_description": case.original_description} if case.original_description is not None else {}

@@ -269,3 +269,37 @@ def test_the_case_page_lists_the_neighbours_and_marks_a_duplicate_only_at_triage
     assert "Markeer als dubbel van deze" not in page
     assert third not in page  # another group's case is not among a handler's neighbours
     assert third in html.unescape(desk.get(f"/werk/dossier/{first}").get_data(as_text=True))
+
+
+def test_the_original_text_is_in_the_reporters_export_and_anonymised_like_the_description(app, staff):
+    from datetime import timedelta
+
+    from freezegun import freeze_time
+
+    from handlers.privacy import anonymise_due
+    from handlers.privacy_export import export_reporter
+    from notifications.models import OutboxMessage
+
+    els = {"name": "Els Peeters", "email": "els.peeters@voorbeeld.example"}
+    said = "Lamp stuk aan Bruul 12. Bel mij op 0470 12 34 56 of mail els.peeters@voorbeeld.example, Els Peeters"
+    ref = staff.meldkamer.file_melding(said, reporter=els)["reference"]
+    assert patch(staff.meldkamer, ref, {"description": "Lamp stuk aan Bruul 12 (paal 12)"}).status_code == 200
+    db.session.expire_all()
+    assert export_reporter(els["email"])["cases"][0]["original_description"] == said
+    staff.meldkamer.complete(ref, "triage", {"decision": "dispatch"})
+    staff.ood.complete(ref, "take_in_handling")
+    staff.ood.complete(ref, "handle", {"action": "close", "public_text": "De lamp werd vervangen."})
+    db.session.expire_all()
+    for message in db.session.scalars(select(OutboxMessage).where(OutboxMessage.status == "pending")):
+        message.status = "sent"
+    db.session.commit()
+    closed_at = db.session.scalar(select(Case.closed_at).where(Case.reference == ref))
+    with freeze_time(closed_at + timedelta(days=13 * 31)):
+        assert anonymise_due().cases == 1
+    db.session.expire_all()
+    case = db.session.scalar(select(Case).where(Case.reference == ref))
+    event = corrections(ref)[0]
+    for text in (case.original_description, event.data["old"], event.note):
+        assert "Lamp stuk aan Bruul 12." in text
+        for secret in ("0470", "els.peeters@", "Els Peeters"):
+            assert secret not in text, (secret, text)

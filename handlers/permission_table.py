@@ -29,6 +29,8 @@ MATRIX: dict[str, tuple[str, ...]] = {
     "case.open_files":      (ALL, ALL, OWN, OWN, ALL, NO),  # photos, mails, scans, letters of a case
     "case.publish":         (ALL, OWN, OWN, OWN, OWN, NO),  # public description and photos (Open311, tracking)
     "case.hand_over":       (ALL, OWN, OWN, OWN, OWN, NO),  # warm handover to another group
+    "case.correct":         (ALL, ALL, OWN, OWN, NO, NO),  # correct location, category, description
+    "case.nearby":          (ALL, ALL, OWN, OWN, ALL, NO),  # meldingen near a point: case page map, API
     "work.do":              (ALL, OWN, OWN, OWN, OWN, NO),  # take, take over, complete a work item
     "work.assign":          (ALL, OWN, NO, OWN, NO, NO),  # give a work item to a colleague of the group
     "queue.see":            (ALL, ALL, OWN, OWN, OWN, ALL),  # a group's queue, page and API

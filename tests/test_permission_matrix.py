@@ -25,6 +25,8 @@ EXPECTED = {
     "case.open_files":     "A A O O A -",
     "case.publish":        "A O O O O -",
     "case.hand_over":      "A O O O O -",
+    "case.correct":        "A A O O - -",
+    "case.nearby":         "A A O O A -",
     "work.do":             "A O O O O -",
     "work.assign":         "A O - O - -",
     "queue.see":           "A A O O O A",

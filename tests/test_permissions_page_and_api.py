@@ -65,6 +65,7 @@ def pairs(v: dict) -> list[tuple[str, tuple, tuple]]:
          ("POST", f"/api/v1/work-items/{v['a_take']}/complete", {})),
         ("complete B's triage", ("POST", f"/werk/dossier/{v['b']}/taak/{v['b_triage']}", {}),
          ("POST", f"/api/v1/work-items/{v['b_triage']}/complete", {})),
+        ("correct A", ("POST", f"/werk/dossier/{v['a']}/corrigeren", {}), ("PATCH", f"/api/v1/cases/{v['a']}", {})),
     ]
 
 

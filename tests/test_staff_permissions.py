@@ -68,6 +68,8 @@ QUEUE_READERS = frozenset({"admin", "meldkamer", "rapportage"})
 # groups' work but does not do it (it can send a case back through the group, or an admin can step in).
 ACTS_A = frozenset({"admin"}) | OWN
 ACTS_B = DESK
+# Correcting A's location, category or description: the meldkamer, A's group and the admin.
+CORRECTS_A = DESK | OWN
 # Giving A's work to a colleague: the group's lead (a behandelaar may only put work on their own name).
 ASSIGNS_A = frozenset({"admin", "groepsverantwoordelijke-eigen"})
 CONTACT_ROLES = frozenset({"admin", "meldkamer", "onthaal"})  # plus the handling group
@@ -170,6 +172,9 @@ TABLE: list[Target] = [
     Target("write A's public description", "POST", "/werk/dossier/<reference>/publieke-omschrijving",
            "/werk/dossier/{a}/publieke-omschrijving", where(ACTS_A, REDIRECT),
            data=(("public_description", "Straatlamp defect"),), case="A"),
+    Target("correct A's description", "POST", "/werk/dossier/<reference>/corrigeren", "/werk/dossier/{a}/corrigeren",
+           where(CORRECTS_A, REDIRECT), data=(("description", "Straatlamp aan paal 12 brandt al dagen niet"),),
+           case="A"),
     Target("hand A over to fietsteam", "POST", "/werk/dossier/<reference>/overdragen", "/werk/dossier/{a}/overdragen",
            where(ACTS_A, REDIRECT), data=(("group", "fietsteam"), ("note", "Hoort bij het fietsteam")), case="A"),
     # -- reports: the dashboard and its exports for the reporting role, the desk, the admin and group leads;
@@ -684,7 +689,10 @@ def test_api_applies_the_same_rules_as_the_pages(app, world):
                   ("GET", f"/api/v1/cases/{v['c']}", None, 200 if persona in SEES_C else 403),
                   ("GET", f"/api/v1/work-items?group={OOD}", None, 200 if persona in QUEUE_READERS | OWN else 403),
                   ("GET", f"/api/v1/work-items?group={MELDKAMER}", None, 200 if persona in QUEUE_READERS else 403),
-                  ("GET", "/api/v1/outbox", None, 200 if persona == "admin" else 403)]
+                  ("GET", "/api/v1/outbox", None, 200 if persona == "admin" else 403),
+                  ("GET", "/api/v1/cases/nearby?lat=51.0257&lon=4.4776", None, 403 if persona == "rapportage" else 200),
+                  ("PATCH", f"/api/v1/cases/{v['a']}", {"description": f"Gecorrigeerd door {persona} via de API"},
+                   200 if persona in CORRECTS_A else 403)]
         if persona not in ACTS_A:
             checks.append(("POST", f"/api/v1/work-items/{v['a_take']}/complete", {}, 403))
         if persona not in ACTS_B:
@@ -700,7 +708,7 @@ def test_api_applies_the_same_rules_as_the_pages(app, world):
             if response.status_code != expected:
                 failures.append(f"{who(persona)}: API {method} {url}: expected {expected}, got "
                                 f"{response.status_code} {response.get_json(silent=True)}")
-            if method == "GET" and "/cases/" in url and response.status_code == 200:
+            if method == "GET" and "/cases/" in url and "/nearby" not in url and response.status_code == 200:
                 key = url.rsplit("/", 1)[1]
                 contact = {v["a"]: CONTACT_A, v["b"]: CONTACT_B, v["c"]: CONTACT_C}[key]
                 reporter = response.get_json()["reporter"]

@@ -10,12 +10,14 @@ from flask import jsonify
 from . import bp
 from .idempotent import HEADER, MAX_LENGTH, REPLAYED
 from .schemas import (
+    CaseCorrectionIn,
     CaseOut,
     Error,
     LocationIn,
     MeldingCreated,
     MeldingIn,
     MessageIn,
+    NearbyPage,
     OutboxOut,
     ReporterIn,
     WorkItemPage,
@@ -61,7 +63,8 @@ def build_spec() -> dict:
     # Nested schemas first, so the plugin refers to them instead of registering them again.
     for name, schema in [("LocationIn", LocationIn), ("ReporterIn", ReporterIn), ("MeldingIn", MeldingIn),
                          ("MeldingCreated", MeldingCreated), ("Case", CaseOut), ("WorkItemPage", WorkItemPage),
-                         ("MessageIn", MessageIn), ("OutboxMessage", OutboxOut), ("Error", Error)]:
+                         ("MessageIn", MessageIn), ("OutboxMessage", OutboxOut), ("Error", Error),
+                         ("NearbyPage", NearbyPage), ("CaseCorrectionIn", CaseCorrectionIn)]:
         spec.components.schema(name, schema=schema)
     ref = {"in": "path", "name": "reference", "required": True,
            "schema": {"type": "string", "pattern": "^[A-Z][0-9]{4}-[0-9]{6,}$", "example": "M2026-000042"}}
@@ -76,9 +79,40 @@ def build_spec() -> dict:
                       **_errors(400, 401, 403),
                       "422": {"description": "Field errors, or the Idempotency-Key was used before with another body",
                               **_json("Error")}}}})
-    spec.path("/api/v1/cases/{reference}", operations={"get": {
-        "summary": "A case with status, timeline and open work items", "parameters": [ref],
-        "responses": {"200": {"description": "The case", **_json("Case")}, **_errors(401, 403, 404)}}})
+    spec.path("/api/v1/cases/nearby", operations={"get": {
+        "summary": "Open and recently closed meldingen near a point, nearest first",
+        "description": "Meldingen (not duplicates of another) within `radius` metres of the point, reported in "
+                       "the last `days` days, still open or closed within those days. A handler sees only the "
+                       "cases of their own groups; the reporting role has no access (403). A parameter out of "
+                       "range or unknown is a 422 naming it in `fields`.",
+        "parameters": [
+            {"in": "query", "name": "lat", "required": True,
+             "schema": {"type": "number", "minimum": -90, "maximum": 90}, "description": "Latitude (WGS84)"},
+            {"in": "query", "name": "lon", "required": True,
+             "schema": {"type": "number", "minimum": -180, "maximum": 180}, "description": "Longitude (WGS84)"},
+            {"in": "query", "name": "radius", "schema": {"type": "number", "minimum": 1, "maximum": 1000},
+             "description": "Metres; default MELDPUNT_NEARBY_METRES (50)"},
+            {"in": "query", "name": "category", "schema": {"type": "string"},
+             "description": "A category key: only meldingen of that category"},
+            {"in": "query", "name": "days", "schema": {"type": "integer", "minimum": 1, "maximum": 3660},
+             "description": "How far back; default the category's own number, else MELDPUNT_NEARBY_DAYS (84)"},
+            {"in": "query", "name": "limit", "schema": {"type": "integer", "minimum": 1, "maximum": 100,
+                                                        "default": 20}}],
+        "responses": {"200": {"description": "The meldingen, nearest first", **_json("NearbyPage")},
+                      **_errors(401, 403, 422)}}})
+    spec.path("/api/v1/cases/{reference}", operations={
+        "get": {"summary": "A case with status, timeline and open work items", "parameters": [ref],
+                "responses": {"200": {"description": "The case", **_json("Case")}, **_errors(401, 403, 404)}},
+        "patch": {
+            "summary": "Correct a case's location, category or description",
+            "description": "For the meldkamer, the case's handling group and admins. Every change is an event on "
+                           "the timeline (who, old value, new value); the reporter's own text is kept as "
+                           "`original_description`. A location replaces the whole location; a point must lie "
+                           "inside the city. A new category runs the routing suggestion again and moves the "
+                           "handling group's open work to the suggested group, with a note on the timeline.",
+            "parameters": [ref], "requestBody": {"required": True, **_json("CaseCorrectionIn")},
+            "responses": {"200": {"description": "The case", **_json("Case")},
+                          **_errors(400, 401, 403, 404, 409, 422)}}})
     spec.path("/api/v1/cases/{reference}/messages", operations={"post": {
         "summary": "Deliver a message the case waits for",
         "description": "Only messages that are staff's to send. The reporter's reaction and feedback and the "

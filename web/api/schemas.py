@@ -53,6 +53,8 @@ class CaseOut(Schema):
     status = fields.String()
     status_label = fields.String()
     description = fields.String(allow_none=True)  # null for the reporting role: it is the reporter's text
+    # The reporter's own text when staff corrected the description (null: never corrected, or the reporting role).
+    original_description = fields.String(allow_none=True)
     public_description = fields.String(allow_none=True)
     category = fields.String(attribute="category.key", allow_none=True)
     group = fields.String(attribute="group.key", allow_none=True)
@@ -69,6 +71,38 @@ class CaseOut(Schema):
     reporter = fields.Dict(allow_none=True)
     timeline = fields.List(fields.Nested(EventOut))
     work_items = fields.List(fields.Nested(WorkItemOut))
+
+
+class NearbyCaseOut(Schema):
+    reference = fields.String(attribute="case.reference")
+    distance_m = fields.Float(metadata={"description": "Metres from the given point (rounded to 0.1 m)"})
+    status = fields.String(attribute="case.status")
+    status_label = fields.String()
+    category = fields.String(attribute="case.category.key", allow_none=True)
+    address = fields.String(attribute="case.address", allow_none=True)
+    lat = fields.Float(attribute="case.lat")
+    lon = fields.Float(attribute="case.lon")
+    created_at = fields.DateTime(attribute="case.created_at")
+
+
+class NearbyPage(Schema):
+    items = fields.List(fields.Nested(NearbyCaseOut), metadata={"description": "Nearest first"})
+
+
+class LocationPatch(Strict):
+    """A corrected location: the whole location is replaced (an address, a point, or both)."""
+
+    address = fields.Raw(allow_none=True, metadata={"type": "string", "maxLength": 300})
+    lat = fields.Raw(allow_none=True, metadata={"type": "number", "minimum": -90, "maximum": 90})
+    lon = fields.Raw(allow_none=True, metadata={"type": "number", "minimum": -180, "maximum": 180})
+
+
+class CaseCorrectionIn(Strict):
+    """What staff correct on a case; give any of the three. A point must lie inside the city."""
+
+    location = fields.Nested(LocationPatch, allow_none=True)
+    category = fields.String(allow_none=True, metadata={"description": "A category key"})
+    description = fields.Raw(allow_none=True, metadata={"type": "string", "minLength": 10, "maxLength": 5000})
 
 
 class WorkItemPage(Schema):

@@ -16,12 +16,13 @@ from engine.ids import parse_id
 from engine.models import Case, CaseFile, WorkItem
 from engine.task_completion import complete_work_item
 from engine.timeline import events_of
-from handlers import answer_return, assignment
+from handlers import answer_return, assignment, case_corrections
 from handlers.files import open_file
 from handlers.groups import assignable_users
 from handlers.merged_cases import normalise_reference
 from handlers.models import Category, HandlerGroup
-from handlers.permissions import may
+from handlers.nearby import nearby_meldingen
+from handlers.permissions import ALL, may, scope
 from handlers.reporter_view import reporter_names, without_reporter_data
 
 from .. import form_tokens
@@ -71,6 +72,9 @@ def render_case(case: Case, errors: dict | None = None, values: dict | None = No
                                     .order_by(Category.name)).all()
     # The reporting role sees the facts and the public timeline only: no reporter texts, notes or files.
     reporter_data = may(current_user, "reporter_data.see")
+    nearby, triage = nearby_cases(case), None
+    if case.kind == "melding":  # "Markeer als dubbel": the triage form's duplicate decision, one click per row
+        triage = next((i for i in items if i.form_key == "triage" and may(current_user, "work.do", i)), None)
     return render_template(
         "staff/case.html", case=case, items=items, files=files if reporter_data else [],
         events=events_of(case.id) if reporter_data else without_reporter_data(events_of(case.id), reporter_names(case)),
@@ -79,7 +83,17 @@ def render_case(case: Case, errors: dict | None = None, values: dict | None = No
         values=values or {}, internal_groups=[g for g in groups if g.kind == "internal"],
         contractors=[g for g in groups if g.kind == "external"], categories=categories,
         assignable={item.id: assignable_users(item.group) for item in items},
-        mark_label=answer_return.mark_label), status
+        mark_label=answer_return.mark_label, nearby=nearby, triage=triage,
+        may_correct=may(current_user, "case.correct", case)), status
+
+
+def nearby_cases(case: Case) -> list | None:
+    """The open and recent meldingen of the case's category near its point (handlers/nearby.py), as far as the
+    user may see them; None when the case has no point or the user may not see its neighbours."""
+    if case.lat is None or case.lon is None or not may(current_user, "case.nearby", case):
+        return None
+    groups = None if scope(current_user, "case.nearby") == ALL else [g.id for g in current_user.groups]
+    return nearby_meldingen(case.lat, case.lon, category=case.category, exclude_case_id=case.id, group_ids=groups)
 
 
 @bp.get("/dossier/<reference>")
@@ -207,6 +221,33 @@ def hand_over(reference: str):
     if may(current_user, "case.hand_over", case):
         return redirect(url_for("staff.case", reference=reference))
     return redirect(url_for("staff.home"))
+
+
+@bp.post("/dossier/<reference>/corrigeren")
+@requires("staff.use")
+def correct_case(reference: str):
+    """Correct the location, category or description (handlers/case_corrections.py); each change is an event."""
+    case = _case_or_404(reference)
+    if not may(current_user, "case.correct", case):
+        abort(403)
+    form = request.form
+    names = ("address", "lat", "lon")
+    location = {name: form.get(name, "") for name in names} if any(name in form for name in names) else None
+    try:
+        case_corrections.correct(case, current_user, location=location, category=form.get("category") or None,
+                                 description=form.get("description"))
+    except Forbidden:
+        abort(403)
+    except InvalidInput as err:
+        db.session.rollback()
+        return render_case(case, errors={"correct": err.fields}, values={"correct": dict(form)}, status=422)
+    except Conflict:
+        db.session.rollback()
+        flash(translate("Niet opgeslagen: het dossier werd tegelijk door iemand anders gewijzigd. Probeer opnieuw."),
+              "error")
+        return redirect(url_for("staff.case", reference=reference))
+    flash(translate("Correctie opgeslagen."))
+    return redirect(url_for("staff.case", reference=reference))
 
 
 @bp.get("/dossier/<reference>/bestand/<int:file_id>")

@@ -195,7 +195,7 @@ def nearby_timings(app: Flask, url: str, points: list[tuple[float, float]], warm
 
     print(f"\nnearby query: {len(points)} random points in the city (drawn like the cases), 50 m, the first "
           f"{warmup} untimed; target p95 < {NEARBY_TARGET_MS:.0f} ms")
-    print(f"  {"what":<60} {'found':>6} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7}  {'bare p50':>8} {'bare p95':>8} "
+    print(f"  {'what':<60} {'found':>6} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7}  {'bare p50':>8} {'bare p95':>8} "
           f"{'ratio':>6}  verdict")
     verdicts = []
     for label, our_calls, bare_calls in scenarios:
@@ -205,7 +205,7 @@ def nearby_timings(app: Flask, url: str, points: list[tuple[float, float]], warm
         ok = pct(mine, 95) < NEARBY_TARGET_MS
         ratio = pct(mine, 95) / pct(theirs, 95)
         verdicts.append((f"nearby {label} p95 {pct(mine, 95):.1f} ms < {NEARBY_TARGET_MS:.0f} ms", ok))
-        print(f"  {"nearby_meldingen() " + label:<60} {found:6.1f} {pct(mine, 50):7.1f} {pct(mine, 95):7.1f} "
+        print(f"  {'nearby_meldingen() ' + label:<60} {found:6.1f} {pct(mine, 50):7.1f} {pct(mine, 95):7.1f} "
               f"{max(mine):7.1f}  {pct(theirs, 50):8.1f} {pct(theirs, 95):8.1f} {ratio:5.2f}x  "
               f"{'PASS' if ok else 'FAIL'} (p95 < {NEARBY_TARGET_MS:.0f} ms)", flush=True)
     connection.close()

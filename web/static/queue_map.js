@@ -104,7 +104,7 @@
           points.push([item.lat, item.lon]);
         });
         if (points.length) {
-          map.fitBounds(L.latLngBounds(points).pad(0.1), { maxZoom: 17 });
+          map.fitBounds(L.latLngBounds(points).pad(0.1), { maxZoom: 17, animate: false });
         }
         element.dataset.markers = String(points.length);
         element.classList.add("loaded");

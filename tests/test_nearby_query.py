@@ -104,7 +104,8 @@ def test_duplicates_other_kinds_and_the_case_itself_are_left_out(app):
 
 def test_group_scope(app):
     ood, netheid = group_by_key("onderhoud-openbaar-domein"), group_by_key("openbare-netheid")
-    theirs, ours, unassigned = melding(north(5), group_id=netheid.id), melding(north(7), group_id=ood.id), melding(north(9))
+    theirs, ours = melding(north(5), group_id=netheid.id), melding(north(7), group_id=ood.id)
+    unassigned = melding(north(9))
     assert unassigned.group_id is None
     assert refs(nearby_meldingen(*P, group_ids=[ood.id])) == [ours.reference]
     assert refs(nearby_meldingen(*P, group_ids=[ood.id, netheid.id])) == [theirs.reference, ours.reference]
@@ -127,8 +128,8 @@ def test_the_same_answers_on_a_grid_of_cases(app, lat, lon):
                            else None)
             made.append(case)
     since = utcnow() - timedelta(days=84)
-    expected = sorted(((distance_m(lat, lon, c.lat, c.lon), c.id, c.reference) for c in made
+    expected = sorted((distance_m(lat, lon, c.lat, c.lon), c.id, c.reference) for c in made
                        if distance_m(lat, lon, c.lat, c.lon) <= 50 and c.created_at >= since
-                       and (c.status != "afgesloten" or c.closed_at >= since)))
+                       and (c.status != "afgesloten" or c.closed_at >= since))
     found = nearby_meldingen(lat, lon, limit=1000)
     assert refs(found) == [ref for _, _, ref in expected] and len(found) > 5

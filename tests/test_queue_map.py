@@ -68,7 +68,8 @@ def test_meldkamer_map_json_holds_the_same_page_as_the_list_for_the_same_filters
 
     for query in ("categorie=netheid", "categorie=verlichting", "q=Vismarkt", f"q={refs[3]}", "te_laat=1",
                   "van=niemand", "categorie=verlichting&q=Bruul"):
-        assert _json_refs(desk, f"/werk/meldkamer/kaart.json?{query}") == _list_refs(desk, f"/werk/meldkamer?{query}"), query
+        listed = _list_refs(desk, f"/werk/meldkamer?{query}")
+        assert _json_refs(desk, f"/werk/meldkamer/kaart.json?{query}") == listed, query
     assert _json_refs(desk, "/werk/meldkamer/kaart.json?categorie=netheid") == [lamp_free]
     assert _json_refs(desk, f"/werk/meldkamer/kaart.json?q={refs[3]}") == [refs[3]]
 

@@ -24,9 +24,9 @@ TEST_WORKERS ?= 2
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --durations=15 $(PYTEST_ARGS)
 
-# Every speed target in one run: engine rates, then the queue, report-figure and timer benchmarks on
+# Every speed target in one run: engine rates, then the queue, report-figure, timer and location benchmarks on
 # bulk-loaded PostgreSQL data (about twelve minutes). BENCH_ARGS= runs the engine rates alone.
-BENCH_ARGS ?= --serve-load --queues --figures --timers
+BENCH_ARGS ?= --serve-load --queues --figures --timers --location
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)

@@ -1,6 +1,6 @@
 """`python -m benchmarks [--cases N] [--warmup N] [--no-postgres] [--postgres-url URL] [--profile]
 [--serve-load [--serve-seconds S]] [--queues [--queue-cases N]] [--queues-only] [--timers [--timer-cases N]]
-[--timers-only]`.
+[--timers-only] [--location [--location-cases N]] [--location-only]`.
 
 Measures in one run: bare SpiffWorkflow (no database), our engine on a fresh SQLite file, and our
 engine on PostgreSQL in a dedicated schema when a server is reachable, each followed by sending the
@@ -9,7 +9,8 @@ the targets, and whether mail sending keeps up with intake. --serve-load then ru
 embedded mode) under API load and says whether its own sender keeps up (benchmarks/serve_load.py). With
 --queues it then times the queue pages on N bulk-loaded cases in PostgreSQL (benchmarks/queues.py);
 --queues-only runs just that. --timers times how the
-scheduler tick finds due timers among N waiting cases (benchmarks/timers.py). The exit code is 0 even
+scheduler tick finds due timers among N waiting cases (benchmarks/timers.py). --location times the nearby
+query and the map view's first page on N cases spread over the city (benchmarks/nearby.py). The exit code is 0 even
 when a target fails: this reports.
 """
 from __future__ import annotations
@@ -64,20 +65,27 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--serve-seconds", type=float, default=20.0, help="length of the --serve-load run (default 20)")
     parser.add_argument("--timer-cases", type=int, default=100_000,
                         help="waiting cases (with a timer) for --timers (default 100000)")
+    parser.add_argument("--location", action="store_true",
+                        help="afterwards, time the nearby query and the queue map's first page on bulk-loaded cases "
+                             "spread over the city in PostgreSQL")
+    parser.add_argument("--location-only", action="store_true",
+                        help="only the location benchmark (implies --location; combine with the other -only flags)")
+    parser.add_argument("--location-cases", type=int, default=1_000_000,
+                        help="cases to bulk-load for --location (default 1000000)")
     args = parser.parse_args(argv)
     if args.cases < 1 or args.warmup < 0:
         parser.error("--cases must be at least 1 and --warmup at least 0")
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
-    if args.queue_cases < 1 or args.figure_cases < 1 or args.timer_cases < 1:
-        parser.error("--queue-cases, --figure-cases and --timer-cases must be at least 1")
+    if args.queue_cases < 1 or args.figure_cases < 1 or args.timer_cases < 1 or args.location_cases < 1:
+        parser.error("--queue-cases, --figure-cases, --timer-cases and --location-cases must be at least 1")
     return args
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run every part asked for and print the results; always returns 0."""
     args = parse_args(argv)
-    if not args.queues_only and not args.figures_only and not args.timers_only:
+    if not args.queues_only and not args.figures_only and not args.timers_only and not args.location_only:
         run_engine_parts(args)
     if args.serve_load:
         from .serve_load import run_serve_load
@@ -105,6 +113,14 @@ def main(argv: list[str] | None = None) -> int:
 
             base, configured = postgres_base_url(args.postgres_url)
             run_timers(base, configured, args.timer_cases)
+    if args.location or args.location_only:
+        if args.no_postgres:
+            print("\nlocation: SKIPPED, --no-postgres given (the benchmark needs PostgreSQL)", flush=True)
+        else:
+            from .nearby import run_nearby
+
+            base, configured = postgres_base_url(args.postgres_url)
+            run_nearby(base, configured, args.location_cases)
     return 0
 
 

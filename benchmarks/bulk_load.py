@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Optional
 
 import psycopg
 from sqlalchemy.engine import make_url
@@ -354,11 +355,16 @@ FROM (SELECT i, random() AS u_anon, random() AS u_mail, random() AS u_lang, rand
 
 
 def bulk_load(url: str, cases: int, *, batch: int = 200_000, seed: float = 0.4242,
-              log: Callable[[str], None] = print) -> LoadStats:
-    """Load `cases` cases (with reporters, work items and timeline) into the schema `url` points at."""
+              log: Callable[[str], None] = print, years: float = YEARS,
+              points: Optional[Sequence[tuple[float, float]]] = None) -> LoadStats:
+    """Load `cases` cases (with reporters, work items and timeline) into the schema `url` points at.
+
+    Created over the last `years` years. `points`: the (lat, lon) of each case in order (at least `cases`
+    of them; benchmarks/nearby.py draws them inside the city's boundary); without it, a box around Mechelen.
+    """
     stats = LoadStats()
     now = utcnow()
-    t0 = now - timedelta(days=365 * YEARS)
+    t0 = now - timedelta(days=365 * years)
     span = (now - t0).total_seconds() - 3600.0  # the newest case is about an hour old
     step = span / max(cases, 1)
     n_reporters = max(1, math.ceil(cases / 3))
@@ -383,6 +389,17 @@ def bulk_load(url: str, cases: int, *, batch: int = 200_000, seed: float = 0.424
             bases[table] = cur.fetchone()[0]
 
         constraints, indexes = _ddl(cur)
+        if points is not None:
+            if len(points) < cases:
+                raise ValueError(f"{len(points)} points for {cases} cases")
+
+            def copy_points() -> None:
+                cur.execute("CREATE TEMP TABLE bench_points (i bigint PRIMARY KEY, lat float8, lon float8)")
+                with cur.copy("COPY bench_points (i, lat, lon) FROM STDIN") as copy:
+                    for i in range(cases):
+                        copy.write_row((i + 1, points[i][0], points[i][1]))
+
+            timed("points", copy_points)
 
         def drop_all() -> None:
             for table in BIG_TABLES:
@@ -421,6 +438,9 @@ def bulk_load(url: str, cases: int, *, batch: int = 200_000, seed: float = 0.424
                                     "lo": base_case + lo, "hi": base_case + hi, "now": now,
                                     "desk": ref["desk_users"], "rep_base": bases["reporters"],
                                     "reporters": n_reporters, "streets": STREETS})
+            if points is not None:
+                run("plan", "UPDATE bench_batch b SET lat = p.lat, lon = p.lon FROM bench_points p "
+                            "WHERE p.i = b.id - %(base)s", {"base": base_case})
             stats.rows["cases"] += run("cases", CASES_SQL, {
                 "definition": ref["definition"][0], "state": PLACEHOLDER_STATE, "serializer": SERIALIZER_VERSION,
                 "now": now})

@@ -49,7 +49,7 @@ class Case(Model):
     __table_args__ = (
         Index("ix_cases_status_id", "status", "id"),
         Index("ix_cases_group_status_id", "group_id", "status", "id"),
-        Index("ix_cases_lat_lon", "lat", "lon"),  # handlers/nearby.py: a box around a point
+        Index("ix_cases_lat_lon_created", "lat", "lon", "created_at"),  # handlers/nearby.py: a box, N days back
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

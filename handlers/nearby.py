@@ -4,10 +4,14 @@ The rule: meldingen (not duplicates of another: their original is the one to fin
 of the point, reported within the last `days` days (the category's own number, else
 MELDPUNT_NEARBY_DAYS), still open or (unless `open_only`) closed within those days; nearest first.
 
-The query takes a box around the point on the (lat, lon) index, which a B-tree serves on SQLite and
-PostgreSQL alike, and the exact distance (engine.geometry) decides in Python, so both databases give the
-same answers. At 50 m the box holds a few hundred cases even at a million cases in one city; see
-benchmarks/nearby.py for the figures.
+The query takes a box around the point on the (lat, lon, created_at) index (migration 0014), which a B-tree
+serves on SQLite and PostgreSQL alike, and the exact distance (engine.geometry) decides in Python, so both
+databases give the same answers. It does so in two steps: the id and point of every candidate in the box,
+then only the nearest `limit` cases as objects (with their category), so a busy spot (the old town holds
+well over a hundred recent cases in a 50 m box at a million cases) never loads a hundred full rows with their
+process state. The index has created_at in it so that PostgreSQL decides "the last N days" in the same
+index scan instead of ANDing the box with a bitmap of every recent case (which cost ~6 ms of the 7.5 ms at
+the Grote Markt at 1,000,000 cases); see benchmarks/nearby.py (`make bench`, --location) for the figures.
 """
 from __future__ import annotations
 
@@ -57,7 +61,7 @@ def nearby_meldingen(lat: float, lon: float, *, radius_m: Optional[float] = None
     since = utcnow() - timedelta(days=days if days is not None else days_for(category))
     box = box_around(lat, lon, radius)
     closed = list(statuses.CLOSED)
-    query = (select(Case).options(joinedload(Case.category))
+    query = (select(Case.id, Case.lat, Case.lon)
              .where(Case.lat.between(box.south, box.north), Case.lon.between(box.west, box.east),
                     Case.kind == "melding", Case.duplicate_of_id.is_(None), Case.created_at >= since))
     if open_only:
@@ -70,11 +74,15 @@ def nearby_meldingen(lat: float, lon: float, *, radius_m: Optional[float] = None
         query = query.where(Case.id != exclude_case_id)
     if group_ids is not None:
         query = query.where(Case.group_id.in_(list(group_ids)))
-    found = []
-    for case in db.session.scalars(query):
-        assert case.lat is not None and case.lon is not None
-        d = distance_m(lat, lon, case.lat, case.lon)
+    within = []
+    for case_id, case_lat, case_lon in db.session.execute(query):
+        d = distance_m(lat, lon, case_lat, case_lon)
         if d <= radius:
-            found.append(NearbyCase(case, d))
-    found.sort(key=lambda n: (n.distance_m, n.case.id))
-    return found[:limit]
+            within.append((d, case_id))
+    within.sort()
+    nearest = within[:limit]
+    if not nearest:
+        return []
+    cases = {case.id: case for case in db.session.scalars(
+        select(Case).options(joinedload(Case.category)).where(Case.id.in_([case_id for _, case_id in nearest])))}
+    return [NearbyCase(cases[case_id], d) for d, case_id in nearest if case_id in cases]

@@ -44,3 +44,47 @@ def test_mail_sending_is_judged_against_the_intake_target_and_said_in_words():
                                    "intake measured here 400/s, which mail does not reach)"]
     slow = _run(1.0, 2.5) + [PhaseResult("postgresql", "mail", 1000, 10.0, 0.0)]
     assert mail_lines(slow)[0].startswith("postgresql: mail keeps up with intake: no (100 mails/s")
+
+
+def test_location_benchmark_points_lie_in_the_city_and_crowd_in_the_old_town():
+    import random
+
+    from benchmarks.nearby import CENTRE, city_points
+    from engine.geometry import distance_m
+    from handlers.city_boundary import load_boundary
+
+    area = load_boundary(None)
+    points = city_points(area, 3000, random.Random(1))
+    assert len(points) == 3000 and all(area.contains(lat, lon) for lat, lon in points)
+    near_centre = sum(distance_m(*CENTRE, lat, lon) < 1000 for lat, lon in points) / len(points)
+    # ~3 km² of a ~90 km² city: spread evenly that would be a few percent; the old town's crowd makes it more.
+    assert 0.15 < near_centre < 0.45
+
+
+def test_location_benchmark_lines_judge_p95_and_show_the_ratio_to_bare():
+    from benchmarks.nearby import map_row, nearby_row
+
+    fast, slow, bare = [5.0] * 19 + [9.0], [5.0] * 18 + [25.0, 30.0], [2.0] * 19 + [3.0]
+    line, (summary, passed) = nearby_row("form", 1.5, fast, bare)
+    assert passed and "PASS (p95 < 20 ms)" in line and " 2.50x " in line  # 5.0 / 2.0
+    assert summary == "nearby form: p95 5.0 ms (target < 20 ms)"  # nearest-rank p95 of 20 samples: the 19th
+    line, (summary, passed) = nearby_row("form", 1.5, slow, bare)
+    assert not passed and "FAIL (p95 < 20 ms)" in line and summary.endswith("p95 25.0 ms (target < 20 ms)")
+
+    line, verdict = map_row("meldkamer  /werk/meldkamer/kaart.json", (25, 24), [40.0] * 20)
+    assert verdict == ("map view meldkamer first page: p95 40.0 ms (target < 100 ms)", True)
+    assert " 25     24 " in line and "PASS (p95 < 100 ms)" in line
+    assert map_row("page (info)", None, [140.0] * 20)[1] is None
+    assert not map_row("group  /x", (25, 25), [140.0] * 20)[1][1]
+
+
+def test_the_location_benchmark_is_in_make_bench():
+    from pathlib import Path
+
+    from benchmarks.__main__ import parse_args
+
+    args = parse_args(["--location-only", "--location-cases", "5000"])
+    assert args.location_only and args.location_cases == 5000
+    makefile = (Path(__file__).resolve().parents[1] / "Makefile").read_text()
+    bench_args = next(line for line in makefile.splitlines() if line.startswith("BENCH_ARGS ?="))
+    assert "--location" in bench_args.split()

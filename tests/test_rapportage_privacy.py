@@ -155,7 +155,8 @@ def test_rapportage_sees_no_reporter_data_anywhere_it_can_go(app, world):
              f"/werk/rapporten/kwartaalrapport?kwartaal={quarter}": "office",
              "/werk/rapporten/cijfers.csv": None, "/werk/rapporten/dossiers.xlsx": "office",
              "/werk/rapporten/cijfers.xlsx": "office", **{f"/werk/dossier/{r}": None for r in refs.values()},
-             **{f"/werk/wachtrij/{key}": None for key in (OWN, "meldkamer", "onthaal")}}
+             **{f"/werk/wachtrij/{key}{view}": None for key in (OWN, "meldkamer", "onthaal")
+                for view in ("", "?weergave=kaart", "/kaart.json")}}  # the list, its map view and the map's points
     failures = []
     for url, kind in pages.items():
         response = rita.get(url)

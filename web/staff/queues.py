@@ -1,10 +1,11 @@
 """The meldkamer queue, the group queues and the list of open contractor orders."""
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from engine import statuses
 from engine.clock import utcnow
 from engine.db import db
 from engine.models import WorkItem
@@ -15,7 +16,8 @@ from handlers.permissions import may
 from handlers.queues import QueueFilter, queue_page, task_choices
 
 from ..auth import requires
-from ..url_ids import query_int
+from ..i18n import current_language, translate
+from ..url_ids import BadParameter, query_int
 from . import bp
 
 
@@ -32,8 +34,11 @@ def _cursor() -> int | None:
     return query_int("na", None)
 
 
-def _render_queue(group: HandlerGroup, newest_first: bool, template: str):
+def _render_queue(group: HandlerGroup, newest_first: bool, template: str, map_endpoint: str, **route):
     page = queue_page(group.id, _filters(), _cursor(), newest_first=newest_first)
+    # "Lijst | Kaart": the map view shows the same page of the same filtered list beside a map whose markers
+    # come from the JSON twin of this page (queue_map_json), fetched with the same query string.
+    as_map = request.args.get("weergave") == "kaart"
     categories = db.session.scalars(select(Category).where(Category.parent_id.is_(None)).order_by(Category.name))
     members = sorted((u for u in group.members if u.active), key=lambda u: u.display_name)
     # The desks' own lanes; every other group works the tasks of the handler-group lane of each process.
@@ -41,7 +46,33 @@ def _render_queue(group: HandlerGroup, newest_first: bool, template: str):
     return render_template(template, group=group, page=page, now=utcnow(), categories=list(categories),
                            members=members, show_names=may(current_user, "case.see_contact"), args=request.args,
                            show_texts=may(current_user, "reporter_data.see"),
-                           tasks=task_choices(lanes), mark_label=mark_label)
+                           tasks=task_choices(lanes), mark_label=mark_label, as_map=as_map,
+                           map_source=url_for(map_endpoint, **route))
+
+
+def queue_map_json(group: HandlerGroup, newest_first: bool):
+    """The current page of the filtered queue as map points: the same query and keyset paging as the list.
+
+    Only what the list itself shows every role that may see the queue (no reporter's text or name: the
+    rapportage role sees neither), and items without a point with lat and lon null ("geen locatie").
+    """
+    try:
+        cursor = _cursor()
+    except BadParameter as error:
+        return jsonify({"error": "BadParameter", "message": error.message, "fields": error.fields}), 400
+    page = queue_page(group.id, _filters(), cursor, newest_first=newest_first)
+    language = current_language()
+    items = []
+    for item in page.items:
+        case = item.case
+        located = case.lat is not None and case.lon is not None
+        items.append({"reference": case.reference, "url": url_for("staff.case", reference=case.reference),
+                      "category": case.category.name if case.category else None,
+                      "task": translate(item.title), "status": case.status,
+                      "status_label": statuses.label(case.status, language), "address": case.address,
+                      "lat": case.lat if located else None, "lon": case.lon if located else None})
+    return jsonify({"items": items, "next_cursor": page.next_cursor,
+                    "without_location": sum(1 for i in items if i["lat"] is None)})
 
 
 @bp.get("/")
@@ -62,19 +93,40 @@ def home():
 @requires("desk.use")
 def meldkamer():
     """Every new melding first, with the suggested group and why; dispatch in one click."""
-    return _render_queue(group_by_key(MELDKAMER), newest_first=True, template="staff/meldkamer.html")
+    return _render_queue(group_by_key(MELDKAMER), newest_first=True, template="staff/meldkamer.html",
+                         map_endpoint="staff.meldkamer_map")
+
+
+@bp.get("/meldkamer/kaart.json")
+@requires("desk.use")
+def meldkamer_map():
+    """The meldkamer's current page as map points (the map view of /werk/meldkamer)."""
+    return queue_map_json(group_by_key(MELDKAMER), newest_first=True)
 
 
 @bp.get("/wachtrij/<key>")
 @requires("staff.use")
 def group_queue(key: str):
     """A handler group's queue, laid out like the tracking list: deadline, who handles it, actions."""
+    return _render_queue(_visible_group(key), newest_first=False, template="staff/queue.html",
+                         map_endpoint="staff.group_queue_map", key=key)
+
+
+@bp.get("/wachtrij/<key>/kaart.json")
+@requires("staff.use")
+def group_queue_map(key: str):
+    """A group's current queue page as map points (the map view of /werk/wachtrij/<key>)."""
+    return queue_map_json(_visible_group(key), newest_first=False)
+
+
+def _visible_group(key: str) -> HandlerGroup:
+    """The internal group with this key that the user may see the queue of (404 or 403 otherwise)."""
     group = group_by_key(key)
     if group is None or group.kind == "external":
         abort(404)
     if not may(current_user, "queue.see", group):
         abort(403)
-    return _render_queue(group, newest_first=False, template="staff/queue.html")
+    return group
 
 
 @bp.get("/meldkamer/aannemers")

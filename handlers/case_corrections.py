@@ -33,13 +33,12 @@ from engine.locking import lock_case
 from engine.models import Case, CaseEvent, WorkItem
 from engine.registry import ServiceContext
 from engine.runtime import commit_or_explain
-from engine.settings import settings
 from engine.timeline import add_event
 from notifications.outbox import queue_mail
 
 from .actions import usable_suggestion
-from .city_boundary import in_city
-from .geocoding import GeocoderUnavailable, fold, geocoder, split_address
+from .city_boundary import city_name, in_city
+from .locations import locate
 from .models import Category, User
 from .permissions import require
 from .privacy import CaseScrub, on_anonymise_case, on_export_case, scrub_text
@@ -66,10 +65,6 @@ def _number(value: Any) -> Optional[float]:
     if not math.isfinite(number):
         raise ValueError(value)
     return number
-
-
-def _city() -> str:
-    return settings().city_name or "de stad"
 
 
 def checked_location(location: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list]]:
@@ -104,27 +99,10 @@ def checked_location(location: dict[str, Any]) -> tuple[dict[str, Any], dict[str
             errors["lat"] = [N_("Dit punt bestaat niet.")]
         elif not in_city(lat, lon):
             errors["lat"] = [Phrase(N_("Dit punt ligt buiten {city}: Meldpunt neemt alleen meldingen binnen de "
-                                       "grens van {city} aan. Kies een punt binnen de stad."), city=_city())]
+                                       "grens van {city} aan. Kies een punt binnen de stad."), city=city_name())]
     if not errors and address is None and lat is None:
         errors["address"] = [N_("Vul het adres of de plaats in waar het probleem is.")]
     return {"address": address, "lat": lat, "lon": lon}, errors
-
-
-def looked_up(address: str) -> Optional[tuple[float, float]]:
-    """The point of exactly this street and house number in the address register (handlers/geocoding.py), inside
-    the city; None when the register does not know it or cannot answer now ("adres niet gecontroleerd")."""
-    street, number, _postcode = split_address(address)
-    if not number:
-        return None
-    try:
-        found = geocoder().search(address, limit=3)
-    except (GeocoderUnavailable, OSError, ValueError):
-        return None
-    for candidate in found:
-        if fold(candidate.street) == fold(street) and candidate.number.lower() == number.lower() \
-                and valid_point(candidate.lat, candidate.lon) and in_city(candidate.lat, candidate.lon):
-            return candidate.lat, candidate.lon
-    return None
 
 
 def checked_description(description: Any) -> tuple[Optional[str], list]:
@@ -170,11 +148,9 @@ def correct(case: Case, user: User, location: Optional[dict[str, Any]] = None, c
         errors["location"] = [N_("Geef een adres, of breedtegraad en lengtegraad.")]
     elif location is not None:
         place, problems = checked_location(location)
-        place["checked"] = place.get("lat") is not None  # a point staff chose inside the city counts as checked
-        if not problems and place["lat"] is None and place["address"]:  # an address alone: look up its point
-            point = looked_up(place["address"])
-            if point is not None:
-                place["lat"], place["lon"], place["checked"] = point[0], point[1], True
+        if not problems:  # completed as at intake: a point gets its address, an address its point (if known)
+            where = locate(place)
+            place.update(address=where.address, lat=where.lat, lon=where.lon, checked=where.checked)
         unchanged = not problems and place.get("address") == case.address and \
             _same_point(place.get("lat"), case.lat) and _same_point(place.get("lon"), case.lon)
         if problems:

@@ -4,7 +4,7 @@ Two geocoders implement it, chosen by MELDPUNT_GEOCODER: `offline` (this module:
 streets and house numbers with coordinates, the embedded default; the demo ships a Mechelen sample in
 handlers/data) and `basisregisters` (handlers/geocoder_basisregisters.py: the Flemish address register).
 A geocoder that cannot answer raises GeocoderUnavailable; callers then keep what the citizen typed and
-mark the address "niet gecontroleerd" (intake/locations.py), never an error for the citizen. The pieces
+mark the address "niet gecontroleerd" (handlers/locations.py), never an error for the citizen. The pieces
 every geocoder shares (Address, GeocoderUnavailable, the protocol) live in handlers/geocoder_base.py and
 are importable from here as before.
 """

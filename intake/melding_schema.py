@@ -14,7 +14,7 @@ form needs a way to reach the reporter.
 
 Where the problem is, on every channel: an address has letters, and a point lies inside the city's
 boundary (`in_city`; the message names the city). What the address register makes of the address is not
-the schema's business: intake/locations.py looks it up when the melding is registered, and a failure
+the schema's business: handlers/locations.py looks it up when the melding is registered, and a failure
 there never refuses a melding.
 """
 from __future__ import annotations

@@ -11,7 +11,7 @@ from engine.timeline import add_event
 from handlers.categories import active_category
 from handlers.reporters import find_or_create_reporter  # noqa: F401 (moved to handlers; intake imports it here)
 
-from .locations import locate
+from handlers.locations import locate
 
 
 def register_melding(*, description: str, channel: str, category: Optional[str] = None,

@@ -158,7 +158,7 @@ def test_post_creates_a_melding_visible_through_get(client, api_key, app):
     case = case_row(ref)
     assert case.channel == "app" and case.category.key == "straatlamp-defect"
     assert (case.lat, case.lon, case.location_checked) == (51.0275, 4.4778, True)
-    assert case.address.endswith("2800 Mechelen")  # the nearest known address fills in (intake/locations.py)
+    assert case.address.endswith("2800 Mechelen")  # the nearest known address fills in (handlers/locations.py)
     assert case.description.startswith("De straatlamp brandt al een week niet")
     assert "Extra informatie:" in case.description and "PL-4711" in case.description
     assert "https://foto.example/lamp.jpg" in case.description

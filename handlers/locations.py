@@ -18,8 +18,8 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from handlers.city_boundary import city_name, in_city
-from handlers.geocoding import Address, GeocoderUnavailable, fold, geocoder, split_address
+from .city_boundary import city_name, in_city
+from .geocoding import Address, GeocoderUnavailable, fold, geocoder, split_address
 
 log = logging.getLogger(__name__)
 

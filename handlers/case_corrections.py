@@ -98,8 +98,8 @@ def checked_location(location: dict[str, Any]) -> tuple[dict[str, Any], dict[str
         if not valid_point(lat, lon):
             errors["lat"] = [N_("Dit punt bestaat niet.")]
         elif not in_city(lat, lon):
-            errors["lat"] = [Phrase(N_("Dit punt ligt buiten {city}: Meldpunt neemt alleen meldingen binnen de "
-                                       "grens van {city} aan. Kies een punt binnen de stad."), city=city_name())]
+            errors["lat"] = [Phrase(N_("Deze plaats ligt buiten {city}. Via dit meldpunt meldt u alleen problemen in "
+                                       "{city}."), city=city_name())]  # as intake/melding_schema.py says it
     if not errors and address is None and lat is None:
         errors["address"] = [N_("Vul het adres of de plaats in waar het probleem is.")]
     return {"address": address, "lat": lat, "lon": lon}, errors

@@ -175,7 +175,7 @@ def test_the_page_form_refuses_a_point_outside_the_city_in_dutch_and_keeps_what_
     response = desk.post(f"{url}/corrigeren", form, page=url)
     assert response.status_code == 422
     text = html.unescape(response.get_data(as_text=True))
-    assert "Dit punt ligt buiten" in text
+    assert "Deze plaats ligt buiten Mechelen" in text
     assert 'value="Ergens in Brussel"' in text and 'value="50,8467"' in text
     assert corrections(ref) == []
     response = desk.post(f"{url}/corrigeren", {**form, "address": "Grote Markt 1, 2800 Mechelen",

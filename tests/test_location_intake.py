@@ -16,6 +16,7 @@ from engine.db import db
 from engine.models import Case, CaseEvent
 from intake.open311_keys import create_key
 
+from .helpers import Browser, with_password
 from .register_server import ADDRESSES, running_register
 from .test_public_form import csrf_token
 
@@ -256,8 +257,18 @@ def test_the_api_keeps_an_unknown_address_unchecked(staff):
     [case] = cases()
     assert (case.address, case.location_checked) == ("Nergensstraat 99", False)
     view = staff.meldkamer.case(response.get_json()["reference"])
+    assert view["location_checked"] is False
     [event] = [e for e in view["timeline"] if e["kind"] == "location_unchecked"]
     assert event["note"].startswith("Adres niet gecontroleerd") and event["public"] is False
+
+
+def test_the_case_page_says_which_address_was_not_checked(app, staff):
+    unknown = api_melding(staff, {"address": "Nergensstraat 99"}).get_json()["reference"]
+    known = api_melding(staff, {"address": "Bruul 12, 2800 Mechelen"}).get_json()["reference"]
+    desk = Browser(app, staff.meldkamer.user.username, with_password(staff.meldkamer.user))
+    page = desk.get(f"/werk/dossier/{unknown}").get_data(as_text=True)
+    assert 'id="location-unchecked"' in page and "adres niet gecontroleerd" in page
+    assert 'id="location-unchecked"' not in desk.get(f"/werk/dossier/{known}").get_data(as_text=True)
 
 
 def test_the_api_takes_a_melding_without_a_place(staff):

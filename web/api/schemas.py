@@ -63,6 +63,9 @@ class CaseOut(Schema):
     address = fields.String(allow_none=True)
     lat = fields.Float(allow_none=True)
     lon = fields.Float(allow_none=True)
+    # true: the address or point was checked (address register, or a point inside the city); false: "adres
+    # niet gecontroleerd" (the register did not know it or did not answer); null: no place given.
+    location_checked = fields.Boolean(allow_none=True)
     deadline_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
     closed_at = fields.DateTime(allow_none=True)

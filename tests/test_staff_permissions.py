@@ -111,11 +111,16 @@ TABLE: list[Target] = [
     Target("contractor orders", "GET", "/werk/meldkamer/aannemers", "/werk/meldkamer/aannemers", where(DESK)),
     Target("meldkamer group as a group queue", "GET", "/werk/wachtrij/<key>", f"/werk/wachtrij/{MELDKAMER}",
            where(QUEUE_READERS)),
+    Target("meldkamer map markers", "GET", "/werk/meldkamer/kaart.json", "/werk/meldkamer/kaart.json", where(DESK)),
     # -- group queues -----------------------------------------------------------------------------------------
     Target("ood queue (A's group)", "GET", "/werk/wachtrij/<key>", f"/werk/wachtrij/{OOD}",
            where(QUEUE_READERS | OWN)),
     Target("netheid queue (C's group)", "GET", "/werk/wachtrij/<key>", f"/werk/wachtrij/{NETHEID}",
            where(QUEUE_READERS | OTHER)),
+    Target("ood map markers (A's group)", "GET", "/werk/wachtrij/<key>/kaart.json", f"/werk/wachtrij/{OOD}/kaart.json",
+           where(QUEUE_READERS | OWN)),
+    Target("netheid map markers (C's group)", "GET", "/werk/wachtrij/<key>/kaart.json",
+           f"/werk/wachtrij/{NETHEID}/kaart.json", where(QUEUE_READERS | OTHER)),
     # -- case pages and files ---------------------------------------------------------------------------------
     Target("case A (ood)", "GET", "/werk/dossier/<reference>", "/werk/dossier/{a}", where(SEES_A)),
     Target("case B (in triage)", "GET", "/werk/dossier/<reference>", "/werk/dossier/{b}", where(SEES_B)),

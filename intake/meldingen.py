@@ -9,9 +9,8 @@ from engine.new_case_row import reserve_case_id
 from engine.runtime import commit_or_explain, start_case
 from engine.timeline import add_event
 from handlers.categories import active_category
-from handlers.reporters import find_or_create_reporter  # noqa: F401 (moved to handlers; intake imports it here)
-
 from handlers.locations import locate
+from handlers.reporters import find_or_create_reporter  # noqa: F401 (moved to handlers; intake imports it here)
 
 
 def register_melding(*, description: str, channel: str, category: Optional[str] = None,

@@ -28,7 +28,7 @@ from . import form_tokens
 from .i18n import current_language, translate
 from .input_guard import UnstorableText, cleaned
 from .outage import give_back_on_outage
-from .public_form import FIELDS, HEADERS, MAX_UPLOAD, Chosen, chosen_category, render_form, worded
+from .public_form import FIELDS, Chosen, chosen_category, receives_report_form, render_form, worded
 from .rate_limits import count_request, minutes, undo
 
 bp = Blueprint("follow", __name__)
@@ -37,17 +37,8 @@ FOLLOW_FIELDS = (*FIELDS, "volg")
 SCOPE_FROM, SCOPE_TO = "form:melding:", "form:volgen:"
 
 
-@bp.url_value_preprocessor
-def _allow_photos(endpoint: Optional[str], _values: Optional[dict[str, Any]]) -> None:
-    # The whole report form is sent, photos included (they are not kept): allow its size, as /melden does.
-    if request.method == "POST" and endpoint == "follow.submit":
-        request.max_content_length = MAX_UPLOAD
-
-
-@bp.after_request
-def _privacy_headers(response):
-    response.headers.update(HEADERS)
-    return response
+# The whole report form is sent here, photos included (they are not kept): its size is allowed, as on /melden.
+receives_report_form(bp, "follow.submit")
 
 
 def _typed(clean=lambda text: text) -> dict[str, str]:

@@ -47,17 +47,22 @@ FIELDS = ("categorie", "address", "lat", "lon", "description", "name", "email", 
 HEADERS = {"X-Robots-Tag": "noindex, nofollow", "Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
 
 
-@bp.url_value_preprocessor
-def _allow_photos(endpoint: Optional[str], _values: Optional[dict[str, Any]]) -> None:
-    # Runs before the app-wide CSRF check, which is the first to read the body.
-    if request.method == "POST" and endpoint == "report.submit":
-        request.max_content_length = MAX_UPLOAD
+def receives_report_form(blueprint: Blueprint, endpoint: str) -> None:
+    """On a blueprint whose `endpoint` receives the report form: its photos' size, and the privacy headers."""
+
+    @blueprint.url_value_preprocessor
+    def _allow_photos(name: Optional[str], _values: Optional[dict[str, Any]]) -> None:
+        # Runs before the app-wide CSRF check, which is the first to read the body.
+        if request.method == "POST" and name == endpoint:
+            request.max_content_length = MAX_UPLOAD
+
+    @blueprint.after_request
+    def _privacy_headers(response):
+        response.headers.update(HEADERS)
+        return response
 
 
-@bp.after_request
-def _privacy_headers(response):
-    response.headers.update(HEADERS)
-    return response
+receives_report_form(bp, "report.submit")
 
 
 @dataclass

@@ -101,15 +101,23 @@ def suggestions():
     return _json({"items": [address.as_json() for address in found[:MAX_SUGGESTIONS]]})
 
 
+def _checked_point():
+    """(the request's point, None), or (None, the answer that refuses it: the rate limit, bad coordinates)."""
+    refused = _counted()
+    if refused:
+        return None, refused
+    point = _point()
+    if point is None:
+        return None, _bad_point()
+    return point, None
+
+
 @bp.get("/melden/adres")
 def nearest_address():
     """The address nearest the point, and whether the point lies inside the city (with why not)."""
-    refused = _counted()
-    if refused:
+    point, refused = _checked_point()
+    if refused is not None:
         return refused
-    point = _point()
-    if point is None:
-        return _bad_point()
     if not in_city(*point):
         return _json({"address": None, "inside": False, "message": outside_message()})
     try:
@@ -148,12 +156,9 @@ class _Streets:
 @bp.get("/melden/in-de-buurt")
 def nearby():
     """Open meldingen of the category near the point: only public facts (see the module's docstring)."""
-    refused = _counted()
-    if refused:
+    point, refused = _checked_point()
+    if refused is not None:
         return refused
-    point = _point()
-    if point is None:
-        return _bad_point()
     category = _category(request.args.get("categorie", "").strip()[:80])
     if category is None:  # "Ik vind mijn categorie niet", or a category that is gone: nothing to compare with
         return _json({"items": []})

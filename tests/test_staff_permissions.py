@@ -138,6 +138,8 @@ TABLE: list[Target] = [
     Target("one user", "GET", "/werk/beheer/gebruikers/<int:user_id>", "/werk/beheer/gebruikers/{user_id}",
            where(frozenset({"admin"}))),
     Target("groups", "GET", "/werk/beheer/groepen", "/werk/beheer/groepen", where(frozenset({"admin"}))),
+    Target("administration log", "GET", "/werk/beheer/wijzigingen", "/werk/beheer/wijzigingen",
+           where(frozenset({"admin"}))),
     Target("one group", "GET", "/werk/beheer/groepen/<int:group_id>", "/werk/beheer/groepen/{group_id}",
            where(frozenset({"admin"}))),
     Target("outbox", "GET", "/werk/beheer/uitgaand", "/werk/beheer/uitgaand", where(frozenset({"admin"}))),

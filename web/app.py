@@ -24,6 +24,7 @@ csrf = CSRFProtect()
 def load_domain() -> None:
     """Import the modules that register models, service operators, forms and the queue resolver."""
     import handlers.actions  # noqa: F401
+    import handlers.admin_changes  # noqa: F401
     import handlers.answer_return  # noqa: F401
     import handlers.case_kinds  # noqa: F401
     import handlers.contractors  # noqa: F401

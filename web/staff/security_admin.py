@@ -1,10 +1,11 @@
 """Administration of staff security: lift an account lock, end all sessions of a user, read the security log."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from engine.db import db
+from handlers.admin_changes import AREAS, changes
 from handlers.models import User
 from handlers.security_events import KINDS, newest
 from handlers.staff_sessions import end_all_sessions
@@ -49,3 +50,12 @@ def admin_end_sessions(user_id: int):
 def admin_security():
     """The security log: locked accounts, blocked connections, lifted locks, ended sessions (newest first)."""
     return render_template("staff/admin_security.html", events=newest(), kinds=KINDS)
+
+
+@bp.get("/beheer/wijzigingen")
+@requires("manage")
+def admin_changes():
+    """The administration log: process models, categories, mail texts, ready-made answers (newest first)."""
+    area = request.args.get("onderdeel", "")
+    area = area if area in AREAS else ""
+    return render_template("staff/admin_changes.html", changes=changes(area or None), areas=AREAS, area=area)

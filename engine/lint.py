@@ -6,14 +6,15 @@ plain assignments, services are registered operators, no event-based gateways (b
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Optional
 
 from lxml import etree
 
-from . import expressions
+from . import expressions, registry, statuses
+from .i18n import N_, Phrase
+from .model_contract import FIELD_PREFIX, FieldError, free_names, parse_field, script_targets, timer_problem
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -27,10 +28,12 @@ class Finding:
     element: str
     line: Optional[int]
     message: str
+    name: str = ""  # the element's name, as the modeler shows it
 
     def __str__(self) -> str:
         line = f" (line {self.line})" if self.line else ""
-        return f"element '{self.element}'{line}: {self.message}"
+        name = f" \"{self.name}\"" if self.name else ""
+        return f"element '{self.element}'{name}{line}: {self.message}"
 
 
 def _owner(node: Optional[etree._Element]) -> Optional[etree._Element]:
@@ -80,15 +83,13 @@ def _message_catches(root: etree._Element, process: etree._Element) -> Iterable[
             yield _finding(node, "message catch has no spiffworkflow:messageVariable, so its payload would be lost")
 
 
-EXPRESSION_PATHS = [".//bpmn:conditionExpression", ".//bpmn:timeDate", ".//bpmn:timeDuration", ".//bpmn:timeCycle",
-                    ".//bpmn:loopCardinality", ".//bpmn:completionCondition", ".//bpmn:loopCondition",
+# Timer expressions are checked by _timers (a valid ISO 8601 value or an expression).
+EXPRESSION_PATHS = [".//bpmn:conditionExpression", ".//bpmn:loopCardinality", ".//bpmn:completionCondition", ".//bpmn:loopCondition",
                     ".//bpmn:conditionalEventDefinition/bpmn:condition", ".//spiffworkflow:messagePayload",
                     ".//spiffworkflow:processVariableCorrelation/spiffworkflow:expression"]
 # Outside processes: correlation retrieval expressions and payloads on message definitions.
 DOCUMENT_PATHS = [".//bpmn:correlationPropertyRetrievalExpression/bpmn:formalExpression",
                   ".//bpmn:message//spiffworkflow:messagePayload"]
-# ISO-8601 durations, dates and cycles written without quotes are valid Python names or divisions.
-UNQUOTED_ISO = re.compile(r"^(R\d*/)?P(\d|T\d)|^\d{4}-\d{2}-\d{2}")
 
 
 def _checked_texts(scope: etree._Element, paths: list[str]) -> Iterable[Finding]:
@@ -106,10 +107,6 @@ def _checked_texts(scope: etree._Element, paths: list[str]) -> Iterable[Finding]
 
 def _expressions(process: etree._Element, known_services: Optional[set[str]]) -> Iterable[Finding]:
     yield from _checked_texts(process, EXPRESSION_PATHS)
-    for node in process.iterfind(".//bpmn:timerEventDefinition/*", NS):
-        if UNQUOTED_ISO.match((node.text or "").strip()):
-            yield _finding(node, f"timer '{(node.text or '').strip()}' is read as an expression; quote it: "
-                                 f"\"{(node.text or '').strip()}\"")
     for param in process.iterfind(".//spiffworkflow:parameter", NS):
         try:
             expressions.check(param.get("value") or "")
@@ -134,4 +131,160 @@ def lint(root: etree._Element, known_services: Optional[set[str]] = None) -> lis
         findings += _split_gateways(process)
         findings += _message_catches(root, process)
         findings += _expressions(process, known_services)
+        findings += _timers(process)
+        if registry.start_data(process.get("id", "")) is not None:  # a process the channels start
+            findings += _contract_lanes(process)
+            findings += _contract_statuses(process)
+            findings += _contract_messages(root, process)
+            findings += _contract_forms(process)
+            findings += _contract_names(root, process)
     return findings
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The model's contract (docs/process-models.md): Dutch findings naming the element, its name and its line.
+# _timers applies to every process; the _contract_* rules to the processes a channel starts
+# (registry.process_start), whose cases Meldpunt's pages, queues and mails show.
+
+
+def _named(node: etree._Element, message: str) -> Finding:
+    """A finding on `node`'s owning element, with that element's name."""
+    owner = _owner(node)
+    target = owner if owner is not None else node
+    element = target.get("id") or etree.QName(target).localname
+    return Finding(element, target.sourceline, message, target.get("name") or "")
+
+
+def properties(node: etree._Element) -> dict[str, str]:
+    """The spiffworkflow:property values of an element, in document order."""
+    return {p.get("name", ""): p.get("value", "") for p in
+            node.iterfind("bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NS)}
+
+
+def _timers(process: etree._Element) -> Iterable[Finding]:
+    for node in process.iterfind(".//bpmn:timerEventDefinition/*", NS):
+        kind = etree.QName(node).localname
+        if kind not in ("timeDate", "timeDuration", "timeCycle"):
+            continue
+        problem = timer_problem(kind, node.text or "")
+        if problem is not None:
+            yield _named(node, problem)
+
+
+def _contract_lanes(process: etree._Element) -> Iterable[Finding]:
+    known = registry.lane_names()
+    if not known:
+        return
+    for lane in process.iterfind(".//bpmn:lane", NS):
+        if lane.find("bpmn:childLaneSet", NS) is not None:
+            continue  # a lane holding lanes: its inner lanes carry the tasks
+        if (lane.get("name") or "").strip() not in known:
+            yield _named(lane, Phrase(N_("lane '{lane}' hoort bij geen groep die Meldpunt kent; noem de lane "
+                                         "{known}"), lane=lane.get("name") or "", known=" of ".join(sorted(known))))
+
+
+def _contract_statuses(process: etree._Element) -> Iterable[Finding]:
+    for node in process.iter(f"{{{BPMN}}}*"):
+        props = properties(node)
+        status = props.get("status")
+        if status is None:
+            continue
+        if not status.strip():
+            yield _named(node, N_("de eigenschap status is leeg"))
+        elif status not in statuses.LABELS and not props.get("status_label_nl", "").strip():
+            yield _named(node, Phrase(N_("status '{status}' heeft geen label: geef status_label_nl (en "
+                                         "status_label_en) voor wat medewerkers en melders lezen"), status=status))
+
+
+def _deliverable_messages() -> set[str]:
+    """Messages a channel can deliver: those with a registered payload form `message:<name>`."""
+    return {key.split(":", 1)[1] for key in registry.form_keys() if key.startswith("message:")}
+
+
+def _contract_messages(root: etree._Element, process: etree._Element) -> Iterable[Finding]:
+    deliverable = _deliverable_messages()
+    if not deliverable:
+        return
+    names = {m.get("id"): m.get("name") or "" for m in root.iterfind(".//bpmn:message", NS)}
+    catches = [(node, node.get("messageRef")) for node in process.iterfind(".//bpmn:receiveTask", NS)]
+    for tag in ("intermediateCatchEvent", "boundaryEvent", "startEvent"):
+        for node in process.iterfind(f".//bpmn:{tag}", NS):
+            definition = node.find("bpmn:messageEventDefinition", NS)
+            if definition is not None:
+                catches.append((node, definition.get("messageRef")))
+    for node, ref in catches:
+        name = names.get(ref, "")
+        if name not in deliverable:
+            yield _named(node, Phrase(N_("bericht '{message}' kan geen kanaal bezorgen; Meldpunt bezorgt "
+                                         "{known}"), message=name or ref or "", known=", ".join(sorted(deliverable))))
+
+
+def _task_forms() -> set[str]:
+    return {key for key in registry.form_keys() if not key.startswith("message:")}
+
+
+def _contract_forms(process: etree._Element) -> Iterable[Finding]:
+    forms = _task_forms()
+    for task in process.iterfind(".//bpmn:userTask", NS):
+        props = properties(task)
+        fields = [(k[len(FIELD_PREFIX):], v) for k, v in props.items() if k.startswith(FIELD_PREFIX)]
+        form = props.get("form")
+        if form is not None and form not in forms:
+            yield _named(task, Phrase(N_("formulier '{form}' bestaat niet; kies uit {known} of declareer "
+                                         "velden met field.<naam>"), form=form, known=", ".join(sorted(forms))))
+        for name, value in fields:
+            try:
+                parse_field(name, value)
+            except FieldError as err:
+                yield _named(task, str(err.args[0]))
+        if form is None and not fields:
+            yield _named(task, N_("deze taak heeft geen formulier: geef de eigenschap form (een ingebouwd "
+                                  "formulier) of minstens één veld field.<naam>"))
+
+
+def known_names(root: etree._Element, process: etree._Element) -> set[str]:
+    """Every name some element of `process` can put in its data (not path-sensitive): the start data of its
+    channels, the fields of its user tasks' forms, message variables, what its service operators declare
+    they set, their result variables, and the targets of its scripts."""
+    names = set(registry.start_data(process.get("id", "")) or ())
+    for task in process.iterfind(".//bpmn:userTask", NS):
+        props = properties(task)
+        schema = registry.get_form(props.get("form"))
+        if schema is not None:
+            names |= set(schema.fields)
+        names |= {k[len(FIELD_PREFIX):] for k in props if k.startswith(FIELD_PREFIX)}
+    for node in root.iterfind(".//spiffworkflow:messageVariable", NS):
+        names.add((node.text or "").strip())
+    for op in process.iterfind(".//spiffworkflow:serviceTaskOperator", NS):
+        names |= set(registry.service_sets(op.get("id") or ""))
+        if op.get("resultVariable"):
+            names.add(op.get("resultVariable") or "")
+    for path in (".//bpmn:scriptTask/bpmn:script", ".//spiffworkflow:preScript", ".//spiffworkflow:postScript"):
+        for node in process.iterfind(path, NS):
+            try:
+                names |= set(script_targets(node.text or ""))
+            except SyntaxError:
+                continue  # refused by _expressions already
+    for node in process.iterfind(".//bpmn:dataObject", NS):
+        names.add(node.get("id") or "")
+    return names
+
+
+def _contract_names(root: etree._Element, process: etree._Element) -> Iterable[Finding]:
+    known = known_names(root, process)
+    sites: list[tuple[etree._Element, str, str]] = [
+        (node, node.text or "", N_("de voorwaarde")) for node in process.iterfind(".//bpmn:conditionExpression", NS)]
+    sites += [(node, node.text or "", N_("de timer")) for node in process.iterfind(".//bpmn:timerEventDefinition/*", NS)]
+    sites += [(node, node.get("value") or "", Phrase(N_("parameter '{parameter}'"), parameter=node.get("id") or ""))
+              for node in process.iterfind(".//spiffworkflow:parameter", NS)]
+    for node, text, where in sites:
+        try:
+            expressions.check(text)
+        except expressions.ExpressionError:
+            continue  # refused by another rule already
+        for name in free_names(text):
+            if name not in known:
+                yield _named(node, Phrase(N_("{where} gebruikt '{name}', maar het proces kent die naam niet: geen "
+                                             "startgegeven, formulierveld, berichtvariabele of gegeven dat een "
+                                             "service zet. Bekende namen: {known}"),
+                                          where=where, name=name, known=", ".join(sorted(known)) or "-"))

@@ -32,16 +32,22 @@ class ServiceContext:
 
 ServiceFn = Callable[..., Optional[dict[str, Any]]]
 _services: dict[str, ServiceFn] = {}
+_service_sets: dict[str, tuple[str, ...]] = {}
 _forms: dict[str, Callable[[], Schema]] = {}
 
 
-def service(name: str) -> Callable[[ServiceFn], ServiceFn]:
-    """Register `fn(ctx, **params)` as the service-task operator `name`."""
+def service(name: str, sets: tuple[str, ...] = ()) -> Callable[[ServiceFn], ServiceFn]:
+    """Register `fn(ctx, **params)` as the service-task operator `name`.
+
+    `sets` names the process data the operator writes (`ctx.data[...] = ...`): the deploy checks accept
+    those names in the conditions, timers and parameters of a model that uses the operator.
+    """
 
     def register(fn: ServiceFn) -> ServiceFn:
         if name in _services and _services[name] is not fn:
             raise ValueError(f"service operator {name!r} registered twice")
         _services[name] = fn
+        _service_sets[name] = tuple(sets)
         return fn
 
     return register
@@ -55,6 +61,11 @@ def get_service(name: str) -> ServiceFn:
 def service_names() -> set[str]:
     """Names of all registered operators (the deploy lint checks models against them)."""
     return set(_services)
+
+
+def service_sets(name: str) -> tuple[str, ...]:
+    """The process data names operator `name` declared it sets (empty for an unknown operator)."""
+    return _service_sets.get(name, ())
 
 
 def form(key: str) -> Callable[[Callable[[], Schema]], Callable[[], Schema]]:
@@ -118,3 +129,29 @@ def undated_lane(lane: str) -> None:
 def lane_has_deadline(lane: Optional[str]) -> bool:
     """Whether work items in `lane` are due at the case's deadline."""
     return lane not in _undated_lanes
+
+
+# The lanes the group resolver knows (a task in another lane would land in no queue), and per process the
+# data every channel that starts it puts in a new case: both told by handlers, checked at deploy.
+_lanes: set[str] = set()
+_start_data: dict[str, tuple[str, ...]] = {}
+
+
+def lane(name: str) -> None:
+    """Register a lane name that the group resolver maps to a group role."""
+    _lanes.add(name)
+
+
+def lane_names() -> set[str]:
+    """The lane names the engine knows."""
+    return set(_lanes)
+
+
+def process_start(key: str, sets: tuple[str, ...] = ()) -> None:
+    """Register process `key` as one the channels start, with the data names they put in a new case."""
+    _start_data[key] = tuple(dict.fromkeys(_start_data.get(key, ()) + tuple(sets)))
+
+
+def start_data(key: str) -> Optional[tuple[str, ...]]:
+    """The data names a new case of process `key` starts with; None when no channel starts `key`."""
+    return _start_data.get(key)

@@ -41,7 +41,7 @@ def suggestion_usable(case_id: Optional[int]) -> bool:
     return row is not None and bool(row.active) and row.kind == "internal"
 
 
-@registry.service("case.dispatch")
+@registry.service("case.dispatch", sets=("deadline",))
 def dispatch_to_group(ctx: ServiceContext) -> dict:
     """Give the case to the chosen (or suggested) group and set its deadline in working days."""
     case, data = ctx.case, ctx.data
@@ -69,7 +69,7 @@ def refer_elsewhere(ctx: ServiceContext) -> None:
               text=ctx.data.get("public_text"), note=ctx.data.get("note"))
 
 
-@registry.service("case.mark_duplicate")
+@registry.service("case.mark_duplicate", sets=("duplicate_of",))
 def mark_duplicate(ctx: ServiceContext) -> None:
     """Link the case to its original; its reporter then follows the original's progress with their own links.
 
@@ -111,21 +111,21 @@ def escalate_once(ctx: ServiceContext, template: str, desk_key: str, note: str,
                                                                    "to": recipients})
 
 
-@registry.service("case.escalate")
+@registry.service("case.escalate", sets=("escalated_for",))
 def escalate(ctx: ServiceContext) -> None:
     """Tell the group's leads and the meldkamer that the deadline passed (once per deadline)."""
     escalate_once(ctx, "escalatie", MELDKAMER,
                   "Afhandeltermijn verstreken: groepsverantwoordelijke en meldkamer verwittigd")
 
 
-@registry.service("deadline.pause")
+@registry.service("deadline.pause", sets=("paused_at", "reaction_window"))
 def pause_deadline(ctx: ServiceContext) -> None:
     """Stop the deadline clock while the reporter is asked for information."""
     ctx.data["paused_at"] = ctx.now.isoformat()
     ctx.data["reaction_window"] = settings().reaction_window
 
 
-@registry.service("deadline.resume")
+@registry.service("deadline.resume", sets=("deadline",))
 def resume_deadline(ctx: ServiceContext) -> None:
     """Restart the clock: the deadline moves by the time spent waiting for the reporter."""
     case, data = ctx.case, ctx.data
@@ -191,7 +191,7 @@ def keep_closed(ctx: ServiceContext) -> None:
               text=ctx.data.get("reason"), note=ctx.data.get("note"))
 
 
-@registry.service("case.reopen")
+@registry.service("case.reopen", sets=("deadline",))
 def reopen(ctx: ServiceContext) -> None:
     """Reopen after negative feedback: back to the same group, with a fresh deadline."""
     case, data = ctx.case, ctx.data

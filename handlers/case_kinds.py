@@ -10,3 +10,15 @@ REFERENCE_PREFIXES = {"melding": "M", "post": "P", "mail": "I"}
 
 for _kind, _prefix in REFERENCE_PREFIXES.items():
     registry.case_kind(_kind, reference_prefix=_prefix)
+
+# What each channel puts in a new case's process data (the `data` of engine.runtime.start_case), per process:
+# a melding starts without data (intake/meldingen.py, and an infomail turned into a melding,
+# handlers/mail_actions.py); a letter with intake/post_intake.register_post's; a mail with
+# intake/mail_intake's. The deploy checks accept these names in a model's conditions, timers and parameters.
+START_DATA: dict[str, tuple[str, ...]] = {
+    "melding": (),
+    "post": ("letter_kind", "group", "deadline"),
+    "infomail": ("subject", "acknowledge", "message_id", "from"),
+}
+for _key, _names in START_DATA.items():
+    registry.process_start(_key, sets=_names)

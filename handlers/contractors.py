@@ -20,7 +20,7 @@ def _open_order(ctx: ServiceContext) -> ContractorOrder | None:
     return db.session.get(ContractorOrder, order_id) if order_id else None
 
 
-@registry.service("contractor.order")
+@registry.service("contractor.order", sets=("contractor_order_id", "contractor_reminder", "contractor_escalation"))
 def order_from_contractor(ctx: ServiceContext) -> dict:
     """Create the order, mail it to the contractor and arm the reminder and escalation timers."""
     contractor = group_by_key(ctx.data.get("contractor"))

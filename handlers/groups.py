@@ -40,6 +40,10 @@ def forget_group_ids() -> None:
 
 
 registry.undated_lane(MELDKAMER)  # the desk passes cases on: the case's deadline is not its own
+# The lanes queue_for_task maps: the two desks, and the case's own handler group.
+HANDLER_LANE = "behandelaarsgroep"
+for _lane in (MELDKAMER, ONTHAAL, HANDLER_LANE):
+    registry.lane(_lane)
 
 
 @registry.group_resolver

@@ -51,7 +51,7 @@ def mail_subject(data: dict[str, Any]) -> str:
     return str(data.get("subject") or "")
 
 
-@registry.service("mail.register")
+@registry.service("mail.register", sets=("acknowledge", "subject", "message_id", "from", "thread_ids", "answered_by"))
 def register_mail(ctx: ServiceContext) -> None:
     """Put the mail's facts in a fixed shape, whatever the intake passed along."""
     data = ctx.data
@@ -72,7 +72,7 @@ def suggest_group(ctx: ServiceContext) -> dict:
     return record_suggestion(ctx, sample, NO_GROUP_REASON)
 
 
-@registry.service("mail.send_answer")
+@registry.service("mail.send_answer", sets=("answered_by", "reply_window"))
 def send_answer(ctx: ServiceContext, by: str) -> dict:
     """Mail the answer to the citizen from the info address, in their thread; then wait for a reply."""
     case, data = ctx.case, ctx.data
@@ -103,7 +103,7 @@ def send_answer(ctx: ServiceContext, by: str) -> dict:
     return {"to": address}
 
 
-@registry.service("mail.record_reply")
+@registry.service("mail.record_reply", sets=("thread_ids", "deadline", "answer_days"))
 def record_reply(ctx: ServiceContext) -> None:
     """Keep the citizen's reply in the thread; a group that answered gets a fresh answer deadline."""
     case, data = ctx.case, ctx.data
@@ -142,7 +142,7 @@ def _set_deadline(ctx: ServiceContext, days: int) -> str:
     return ctx.data["deadline"]
 
 
-@registry.service("mail.route")
+@registry.service("mail.route", sets=("deadline", "answer_days"))
 def route_to_group(ctx: ServiceContext) -> dict:
     """Give the mail to the chosen (or suggested) group with an answer deadline in working days."""
     case, data = ctx.case, ctx.data
@@ -158,7 +158,7 @@ def route_to_group(ctx: ServiceContext) -> dict:
     return {"group": group.key, "deadline": deadline}
 
 
-@registry.service("mail.escalate")
+@registry.service("mail.escalate", sets=("escalated_for",))
 def escalate(ctx: ServiceContext) -> None:
     """Tell the group's leads and the onthaal that the answer deadline passed (once per deadline)."""
     escalate_once(ctx, "escalatie_mail", ONTHAAL,
@@ -196,7 +196,7 @@ def copy_files(source: Case, target: Case, actor: str) -> list[CaseFile]:
     return copies
 
 
-@registry.service("mail.convert")
+@registry.service("mail.convert", sets=("melding",))
 def convert_to_melding(ctx: ServiceContext) -> dict:
     """Start a melding with the mail's text, sender and attachments; both cases point to each other.
 

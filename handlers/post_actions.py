@@ -118,7 +118,7 @@ def inform_group(ctx: ServiceContext) -> dict:
     return {"informed": len(recipients)}
 
 
-@registry.service("post.escalate")
+@registry.service("post.escalate", sets=("escalated_for",))
 def escalate_letter(ctx: ServiceContext) -> None:
     """The answer deadline passed: tell the group's leads and the onthaal (once per deadline)."""
     escalate_once(ctx, "post_escalatie", ONTHAAL,
@@ -147,7 +147,7 @@ def reroute_letter(ctx: ServiceContext) -> dict:
     return {"group": group.key}
 
 
-@registry.service("post.make_letter")
+@registry.service("post.make_letter", sets=("letter_version",))
 def make_letter(ctx: ServiceContext) -> dict:
     """Produce the next version of the reply letter (DOCX) from the handler's text."""
     text = (ctx.data.get("answer_text") or "").strip()

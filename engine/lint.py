@@ -274,7 +274,8 @@ def _contract_names(root: etree._Element, process: etree._Element) -> Iterable[F
     known = known_names(root, process)
     sites: list[tuple[etree._Element, str, str]] = [
         (node, node.text or "", N_("de voorwaarde")) for node in process.iterfind(".//bpmn:conditionExpression", NS)]
-    sites += [(node, node.text or "", N_("de timer")) for node in process.iterfind(".//bpmn:timerEventDefinition/*", NS)]
+    sites += [(node, node.text or "", N_("de timer")) for node in process.iterfind(".//bpmn:timerEventDefinition/*", NS)
+              if timer_problem(etree.QName(node).localname, node.text or "") is None]  # else refused by _timers
     sites += [(node, node.get("value") or "", Phrase(N_("parameter '{parameter}'"), parameter=node.get("id") or ""))
               for node in process.iterfind(".//spiffworkflow:parameter", NS)]
     for node, text, where in sites:

@@ -84,7 +84,8 @@ def _message_catches(root: etree._Element, process: etree._Element) -> Iterable[
 
 
 # Timer expressions are checked by _timers (a valid ISO 8601 value or an expression).
-EXPRESSION_PATHS = [".//bpmn:conditionExpression", ".//bpmn:loopCardinality", ".//bpmn:completionCondition", ".//bpmn:loopCondition",
+EXPRESSION_PATHS = [".//bpmn:conditionExpression", ".//bpmn:loopCardinality", ".//bpmn:completionCondition",
+                    ".//bpmn:loopCondition",
                     ".//bpmn:conditionalEventDefinition/bpmn:condition", ".//spiffworkflow:messagePayload",
                     ".//spiffworkflow:processVariableCorrelation/spiffworkflow:expression"]
 # Outside processes: correlation retrieval expressions and payloads on message definitions.

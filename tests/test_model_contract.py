@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from html import escape
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -260,43 +261,8 @@ def test_the_shipped_models_pass_every_check(app):
 
 # ------------------------------------------------------------------ the worked example of the documentation
 
-CONTROLE_TASK = """
-    <bpmn:userTask id="controle" name="Controle ter plaatse">
-      <bpmn:extensionElements>
-        <spiffworkflow:properties>
-          <spiffworkflow:property name="status" value="controle_ter_plaatse" />
-          <spiffworkflow:property name="status_label_nl" value="Controle ter plaatse" />
-          <spiffworkflow:property name="status_label_en" value="On-site check" />
-          <spiffworkflow:property name="field.resultaat" value='{"type": "choice", "label": {"nl": "Resultaat", "en": "Result"}, "required": true, "choices": [{"value": "ok", "label": {"nl": "In orde", "en": "Fine"}}, {"value": "herstel", "label": {"nl": "Herstel nodig", "en": "Repair needed"}}]}' />
-          <spiffworkflow:property name="field.opmerking" value='{"type": "longtext", "label": {"nl": "Opmerking", "en": "Remark"}, "required": false}' />
-        </spiffworkflow:properties>
-      </bpmn:extensionElements>
-      <bpmn:incoming>flow_mail_in_progress_to_controle</bpmn:incoming>
-      <bpmn:outgoing>flow_controle_to_join_handle</bpmn:outgoing>
-    </bpmn:userTask>
-    <bpmn:boundaryEvent id="controle_te_lang" name="Controle duurt te lang" cancelActivity="false" attachedToRef="controle">
-      <bpmn:outgoing>flow_controle_te_lang_to_escalate_controle</bpmn:outgoing>
-      <bpmn:timerEventDefinition id="controle_te_lang_timer">
-        <bpmn:timeDuration xsi:type="bpmn:tFormalExpression">"P5D"</bpmn:timeDuration>
-      </bpmn:timerEventDefinition>
-    </bpmn:boundaryEvent>
-    <bpmn:serviceTask id="escalate_controle" name="Escaleren">
-      <bpmn:extensionElements>
-        <spiffworkflow:serviceTaskOperator id="case.escalate">
-          <spiffworkflow:parameters />
-        </spiffworkflow:serviceTaskOperator>
-      </bpmn:extensionElements>
-      <bpmn:incoming>flow_controle_te_lang_to_escalate_controle</bpmn:incoming>
-      <bpmn:outgoing>flow_escalate_controle_to_end</bpmn:outgoing>
-    </bpmn:serviceTask>
-    <bpmn:endEvent id="end_escalated_controle" name="Geëscaleerd">
-      <bpmn:incoming>flow_escalate_controle_to_end</bpmn:incoming>
-    </bpmn:endEvent>
-    <bpmn:sequenceFlow id="flow_mail_in_progress_to_controle" sourceRef="mail_in_progress" targetRef="controle" />
-    <bpmn:sequenceFlow id="flow_controle_to_join_handle" sourceRef="controle" targetRef="join_handle" />
-    <bpmn:sequenceFlow id="flow_controle_te_lang_to_escalate_controle" sourceRef="controle_te_lang" targetRef="escalate_controle" />
-    <bpmn:sequenceFlow id="flow_escalate_controle_to_end" sourceRef="escalate_controle" targetRef="end_escalated_controle" />
-"""
+# The fragment docs/process-models.md shows: the task, its timer and escalation, and their flows.
+CONTROLE_TASK = (Path(__file__).parent / "data" / "controle_ter_plaatse.xml").read_text(encoding="utf-8")
 
 
 def with_controle(xml: str = MELDING) -> str:

@@ -302,3 +302,12 @@ def test_a_misspelt_field_name_after_the_new_task_is_refused_and_the_right_one_p
     assert_names(refused(broken), "flow_controle_to_join_handle", "Na controle",
                  line_of(broken, 'id="flow_controle_to_join_handle"'), "de voorwaarde gebruikt 'resultat'")
     passes(edit(flow, conditional.format("resultaat != 'x'"), with_controle()))
+
+
+def test_the_documentation_lists_every_operator_with_what_it_sets(app):
+    doc = (Path(__file__).parent.parent / "docs" / "process-models.md").read_text(encoding="utf-8")
+    rows = {line.split("|")[1].strip().strip("`"): line.split("|")[3].strip()
+            for line in doc.splitlines() if line.startswith("| `") and line.count("|") == 5}
+    for name in registry.service_names():
+        assert name in rows, f"docs/process-models.md does not list operator {name}"
+        assert rows[name] == (", ".join(registry.service_sets(name)) or "-"), name

@@ -19,6 +19,7 @@ from engine.db import db
 from engine.deploy import BPMN_DIR, deploy, deploy_builtin, parse_document
 from engine.errors import DeployError
 from engine.lint import lint
+from engine.model_contract import timer_problem
 from engine.models import ProcessDefinition
 
 MELDING = (BPMN_DIR / "melding.bpmn").read_text(encoding="utf-8")
@@ -152,6 +153,15 @@ def test_a_timer_date_takes_an_iso_date_or_a_known_name(app, expression):
     xml = edit(old, old.replace(">deadline<", ">'31/12/2026'<"))
     assert_names(refused(xml), "deadline_passed", "Termijn verstreken", line_of(xml, 'id="deadline_passed"'),
                  "geef een datum zoals")
+
+
+@pytest.mark.parametrize("kind, expression, ok", [
+    ("timeCycle", "'R3/PT1H'", True), ("timeCycle", "'R/P1D'", True), ("timeCycle", "'PT1H'", False),
+    ("timeDuration", "'P1W'", True), ("timeDuration", "'P'", False), ("timeDuration", "'P1DT'", False),
+    ("timeDate", "'2026-02-30'", False), ("timeDate", "'2026-02-28T08:00:00'", True),
+])
+def test_timer_values_of_each_kind(kind, expression, ok):
+    assert (timer_problem(kind, expression) is None) is ok
 
 
 # ------------------------------------------------------------------------------------------------- lanes

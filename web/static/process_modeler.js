@@ -413,7 +413,14 @@
     var id = nextId("prop");
     var input = h(options.multiline ? "textarea" : "input", {
       id: id, type: options.multiline ? null : "text", name: options.name || null, list: options.list || null,
-      "data-prop": options.prop || null, autocomplete: "off", on: { change: function () { onChange(input.value); } }
+      "data-prop": options.prop || null, autocomplete: "off", on: {
+        change: function () { onChange(input.value); },
+        input: function () {
+          if (options.onInput) {
+            options.onInput(input.value);
+          }
+        }
+      }
     });
     input.value = value || "";
     return [h("label", { "for": id, text: label }), input,
@@ -473,7 +480,7 @@
       textInput(t("status_key"), key, function (value) {
         setProperties(element, { status: value.trim() });
         showHint(value.trim());
-      }, { list: listId, prop: "status" }),
+      }, { list: listId, prop: "status", onInput: function (value) { showHint(value.trim()); } }),
       hint,
       textInput(t("label_nl"), property(bo, "status_label_nl"), function (value) {
         setProperties(element, { status_label_nl: value.trim() });
@@ -874,7 +881,8 @@
     busy(true);
     say(busyText);
     return modeler.saveXML({ format: true }).then(function (result) {
-      var body = new FormData();
+      // URL-encoded, not multipart: FormData would turn every line break into CRLF, and the XML must arrive as is.
+      var body = new URLSearchParams();
       body.append("xml", result.xml);
       body.append("csrf_token", csrf);
       return fetch(url, { method: "POST", body: body, credentials: "same-origin",

@@ -83,7 +83,6 @@ TEXTS = {
     "form_builtin": N_("Ingebouwd formulier"),
     "form_fields": N_("Velden in dit model"),
     "form_choose": N_("Kies een formulier"),
-    "fields": N_("Velden"),
     "field": N_("Veld"),
     "field_name": N_("Naam in de procesdata"),
     "field_name_help": N_("Kleine letters, cijfers en _, begint met een letter (bv. resultaat)."),
@@ -135,8 +134,6 @@ TEXTS = {
     "import_warnings": N_("Let op: {count} onderdelen van dit model kent de editor niet; ze gaan verloren als u "
                           "dit model opslaat."),
     "unsaved": N_("Het model heeft wijzigingen die nog niet in gebruik zijn genomen."),
-    "yes": N_("Ja"),
-    "no": N_("Nee"),
 }
 
 

@@ -209,3 +209,103 @@ def test_admin_edits_the_melding_model_in_the_browser(tmp_path):
 
         assert page.evaluate("window.__csp") == []
         assert errors == []
+
+
+def select(page, element_id: str) -> None:
+    page.evaluate("id => { const m = window.processModeler;"
+                  " m.get('selection').select(m.get('elementRegistry').get(id)); }", element_id)
+    page.locator("#element-form [data-element-id]", has_text=f"Id: {element_id}").wait_for()
+
+
+def test_the_form_edits_operators_conditions_lanes_and_switches_forms(tmp_path):
+    posted: list[dict] = []
+    with live_app(tmp_path) as (app, base), chromium() as browser:
+        install_endpoints(app, posted)
+        context = browser.new_context(viewport={"width": 1500, "height": 1000})
+        context.add_init_script(WATCH)
+        page = context.new_page()
+        login(page, base, "admin")
+        page.goto(f"{base}/werk/beheer/processen/melding/bewerken")
+        page.wait_for_selector("#modeler-canvas[data-ready=true]")
+        form = page.locator("#element-form")
+
+        # A service task: another registered operator brings its own parameter; the old one is removed by hand.
+        select(page, "confirm_receipt")
+        assert form.locator("[data-prop=operator]").input_value() == "notify.reporter"
+        assert form.locator("[data-prop=parameter-value]").input_value() == "'ontvangen'"
+        form.locator("[data-prop=operator]").select_option("work.return_to_asker")
+        assert [p.input_value() for p in form.locator("[data-prop=parameter-id]").all()] == ["template", "reason"]
+        form.locator("fieldset[data-parameter=reason] [data-prop=parameter-value]").fill("'reactie'")
+        form.locator("fieldset[data-parameter=template]").get_by_role("button", name="Parameter verwijderen").click()
+        assert [p.input_value() for p in form.locator("[data-prop=parameter-id]").all()] == ["reason"]
+
+        # A sequence flow: its condition; the gateway's default path (no condition) on and off.
+        select(page, "flow_gw_triage_to_refer")
+        condition = form.locator("[data-prop=condition]")
+        assert condition.input_value() == "decision == 'refer'"
+        condition.fill("decision == 'doorverwijzen'")
+        condition.press("Tab")
+        assert not form.locator("[data-prop=default-flow]").is_checked()
+        select(page, "flow_gw_triage_to_dispatch")
+        assert form.locator("[data-prop=default-flow]").is_checked()
+        form.locator("[data-prop=default-flow]").uncheck()
+        assert page.evaluate("() => window.processModeler.get('elementRegistry').get('gw_triage')"
+                             ".businessObject.default === undefined")
+        form.locator("[data-prop=default-flow]").check()
+        assert page.evaluate("() => window.processModeler.get('elementRegistry').get('gw_triage')"
+                             ".businessObject.default.id") == "flow_gw_triage_to_dispatch"
+
+        # A lane: its name is the group role, chosen from the roles Meldpunt knows.
+        select(page, "lane_meldkamer")
+        assert form.locator("[data-prop=lane]").input_value() == "meldkamer"
+        form.locator("[data-prop=lane]").select_option("onthaal")
+        page.locator(".djs-element[data-element-id=lane_meldkamer]").get_by_text("onthaal").wait_for()
+
+        # A user task: from its built-in form to fields of its own and back; what was set aside comes back.
+        select(page, "triage")
+        assert form.locator("input[data-prop=form-mode][value=builtin]").is_checked()
+        assert form.locator("[data-prop=form]").input_value() == "triage"
+        form.locator("input[data-prop=form-mode][value=fields]").check()
+        form.get_by_role("button", name="Veld toevoegen").click()
+        form.locator("[data-prop=field-name]").fill("Opmerking!")
+        form.locator("[data-prop=field-type]").select_option("longtext")
+        assert "Ongeldige naam" in form.locator("fieldset[data-field] .invalid").inner_text()
+        form.locator("[data-prop=field-name]").fill("opmerking")
+        form.locator("[data-prop=field-label-nl]").fill("Opmerking")
+        form.locator("[data-prop=field-label-nl]").press("Tab")
+        assert form.locator("fieldset[data-field] .invalid").is_hidden()
+        form.locator("input[data-prop=form-mode][value=builtin]").check()
+        assert form.locator("[data-prop=form]").input_value() == "triage"
+        form.locator("input[data-prop=form-mode][value=fields]").check()
+        assert form.locator("[data-prop=field-name]").input_value() == "opmerking"
+
+        root = etree.fromstring(page.evaluate(
+            "async () => (await window.processModeler.saveXML({format: true})).xml").encode())
+        operator = root.xpath("//bpmn:serviceTask[@id='confirm_receipt']//spiffworkflow:serviceTaskOperator",
+                              namespaces=NS)[0]
+        assert operator.get("id") == "work.return_to_asker"
+        assert [(p.get("id"), p.get("type"), p.get("value")) for p in operator.xpath(
+            "spiffworkflow:parameters/spiffworkflow:parameter", namespaces=NS)] == [("reason", "str", "'reactie'")]
+        flow = root.xpath("//bpmn:sequenceFlow[@id='flow_gw_triage_to_refer']", namespaces=NS)[0]
+        assert flow.xpath("bpmn:conditionExpression/text()", namespaces=NS) == ["decision == 'doorverwijzen'"]
+        assert root.xpath("//bpmn:exclusiveGateway[@id='gw_triage']/@default", namespaces=NS) == [
+            "flow_gw_triage_to_dispatch"]
+        assert root.xpath("//bpmn:lane[@id='lane_meldkamer']/@name", namespaces=NS) == ["onthaal"]
+        triage = root.xpath("//bpmn:userTask[@id='triage']", namespaces=NS)[0]
+        assert spiff_properties(triage) == [("status", "ontvangen"), ("field.opmerking", json.dumps(
+            {"type": "longtext", "label": {"nl": "Opmerking"}, "required": False}, separators=(",", ":")))]
+
+        # Undo and redo (the modeler's own command stack): the form follows what the model now says.
+        page.evaluate("() => window.processModeler.get('commandStack').undo()")
+        assert form.locator("[data-prop=field-name]").count() == 0
+        assert form.get_by_role("button", name="Veld toevoegen").is_visible()
+        page.evaluate("() => window.processModeler.get('commandStack').redo()")
+        assert form.locator("[data-prop=field-name]").input_value() == "opmerking"
+
+        # A session that ended meanwhile: a clear message, and the model stays in the editor.
+        context.clear_cookies()
+        page.get_by_role("button", name="Controleren").click()
+        page.locator("#modeler-status", has_text="Uw sessie of deze pagina is verlopen").wait_for()
+        assert posted == []
+        assert page.locator(".djs-element[data-element-id=lane_meldkamer]").get_by_text("onthaal").is_visible()
+        assert page.evaluate("window.__csp") == []

@@ -760,6 +760,7 @@
         write(function () {
           modeling.updateProperties(source, { "default": value ? bo : undefined });
         });
+        render(element); // bpmn-js drops the condition of a flow that becomes the default
       }, { prop: "default-flow" }));
     }
     return section(t("condition"), flat(children));

@@ -106,3 +106,14 @@ def test_without_login_the_editor_asks_to_log_in(app, client):
     response = client.get(EDITOR)
     assert response.status_code == 302
     assert "/werk/aanmelden" in response.headers["Location"]
+
+
+def test_the_editor_speaks_english_to_an_english_admin(app, staff):
+    browser = admin_browser(app, staff)
+    assert browser.post("/werk/taal/en", page=EDITOR).status_code == 302
+    page = browser.get(EDITOR).get_data(as_text=True)
+    assert "Edit process melding" in page and ">Check</button>" in page and ">Put into use</button>" in page
+    config = json.loads(data_attribute(page, "data-config"))
+    assert config["texts"]["no_problems"] == "No problems found."
+    assert {f["key"]: f["label"] for f in config["forms"]}["triage"].startswith("Assess the report")
+    assert {"key": "in_behandeling", "label": "In progress"} in config["statuses"]

@@ -117,3 +117,23 @@ def test_the_editor_speaks_english_to_an_english_admin(app, staff):
     assert config["texts"]["no_problems"] == "No problems found."
     assert {f["key"]: f["label"] for f in config["forms"]}["triage"].startswith("Assess the report")
     assert {"key": "in_behandeling", "label": "In progress"} in config["statuses"]
+
+
+def test_every_asset_of_the_editor_is_served_from_this_site(app, staff):
+    from web.vendoring import PACKAGES, TARGET
+
+    browser = admin_browser(app, staff)
+    page = browser.get(EDITOR).get_data(as_text=True)
+    head = page[:page.index("</head>")]
+    assets = re.findall(r'(?:href|src)="(/static/[^"]+)"', head)
+    assert {a.rsplit("/", 1)[-1] for a in assets} >= {"diagram-js.css", "bpmn-js.css", "bpmn.css",
+                                                      "process_modeler.css", "bpmn-modeler.production.min.js",
+                                                      "process_modeler.js"}
+    for asset in assets:
+        assert browser.get(asset).status_code == 200, asset
+    # The bpmn font the stylesheet points at is vendored with it, and the vendored release is the one named.
+    css = (TARGET / "bpmn-js" / "assets" / "bpmn-font" / "css" / "bpmn.css").read_text()
+    for font in set(re.findall(r"url\('\.\./font/([^?'#]+)", css)):
+        assert browser.get(f"/static/vendor/bpmn-js/assets/bpmn-font/font/{font}").status_code == 200, font
+    bpmn_js = next(p for p in PACKAGES if p.name == "bpmn-js")
+    assert (TARGET / "bpmn-js" / "VERSION").read_text().split()[0] == f"bpmn-js@{bpmn_js.version}"

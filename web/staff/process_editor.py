@@ -1,6 +1,6 @@
 """Editing a process model in the browser: bpmn-js's Modeler with our own properties form beside it.
 
-GET /werk/beheer/processen/<key>/bewerken[?versie=N] loads the newest version (or version N) of the process into
+GET /werk/beheer/processen/<key>/bewerken[?versie=N] loads the active version (or version N) of the process into
 the modeler (web/static/process_modeler.js). The form edits what the model's own contract uses (see
 docs/process-models.md): a user task's built-in form or its fields, statuses with their labels, lanes (group
 roles), service operators with their parameters, timer expressions and conditions. What the page needs to
@@ -182,6 +182,12 @@ def _versions(key: str) -> list[ProcessDefinition]:
                                    .order_by(ProcessDefinition.version.desc())))
 
 
+def active_definition(key: str) -> Optional[ProcessDefinition]:
+    """The version new cases start on: for now the newest (engine.deploy.latest_definition); where the process
+    administration lets an admin make an earlier version the active one, that version."""
+    return latest_definition(key, required=False) if len(key) <= 100 else None
+
+
 def _not_found(message: str):
     return render_template("error.html", message=message, code=404), 404
 
@@ -189,18 +195,18 @@ def _not_found(message: str):
 @bp.get("/beheer/processen/<key>/bewerken")
 @requires("manage")
 def process_editor(key: str):
-    """The modeler on the newest (or the asked) version of process `key`."""
-    newest: Optional[ProcessDefinition] = latest_definition(key, required=False) if len(key) <= 100 else None
-    if newest is None:
+    """The modeler on the active (or the asked) version of process `key`."""
+    active = active_definition(key)
+    if active is None:
         return _not_found(translate("Er is geen proces '{key}'.", key=key[:100]))
     versions = _versions(key)
-    definition = newest
+    definition = active
     asked = request.args.get("versie", "").strip()
     if asked:
         chosen = next((v for v in versions if asked.isdigit() and v.version == int(asked)), None)
         if chosen is None:
             return _not_found(translate("Proces '{key}' heeft geen versie '{version}'.", key=key, version=asked[:20]))
         definition = chosen
-    return render_template("staff/process_editor.html", key=key, definition=definition, newest=newest,
+    return render_template("staff/process_editor.html", key=key, definition=definition, active=active,
                            versions=versions, config=json.dumps(editor_config(key), ensure_ascii=False),
                            editor_url=url_for("staff.process_editor", key=key))

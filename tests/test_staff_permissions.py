@@ -140,6 +140,8 @@ TABLE: list[Target] = [
     Target("groups", "GET", "/werk/beheer/groepen", "/werk/beheer/groepen", where(frozenset({"admin"}))),
     Target("administration log", "GET", "/werk/beheer/wijzigingen", "/werk/beheer/wijzigingen",
            where(frozenset({"admin"}))),
+    Target("process editor (melding)", "GET", "/werk/beheer/processen/<key>/bewerken",
+           "/werk/beheer/processen/melding/bewerken", where(frozenset({"admin"}))),
     Target("one group", "GET", "/werk/beheer/groepen/<int:group_id>", "/werk/beheer/groepen/{group_id}",
            where(frozenset({"admin"}))),
     Target("outbox", "GET", "/werk/beheer/uitgaand", "/werk/beheer/uitgaand", where(frozenset({"admin"}))),

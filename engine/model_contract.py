@@ -17,9 +17,11 @@ from datetime import timedelta
 from typing import Any, Optional
 
 from lxml import etree
+from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from .db import db
+from .i18n import N_, in_language
 from .models import ProcessDefinition
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -233,3 +235,80 @@ def forget() -> None:
     """Drop what was read (tests that recreate the database reuse definition ids)."""
     with _lock:
         _facts.clear()
+
+
+# The limits of the field types (the same on the staff page and in the API: one schema does both).
+TEXT_MAX = 2000
+LONGTEXT_MAX = 10000
+NOTE_MAX = 4000  # the internal note every task form has (handlers/forms.py)
+
+
+def _not_blank(value: Any) -> None:
+    if isinstance(value, str) and not value.strip():
+        raise ValidationError("Missing data for required field.")
+
+
+def _case_file(value: int) -> None:
+    """A file field names a file of the case whose task is completed (stored as a CaseFile first)."""
+    from .models import CaseFile
+    from .workitems import form_case_id
+    stored = db.session.get(CaseFile, value)
+    if stored is None or stored.case_id != form_case_id():
+        raise ValidationError("Invalid value.")
+
+
+def _schema_field(decl: FieldDecl) -> Any:
+    kw: dict[str, Any] = {"required": True} if decl.required else {"load_default": None, "allow_none": True}
+    checks: list[Any] = [_not_blank] if decl.required else []
+    if decl.type in ("text", "longtext"):
+        limit = TEXT_MAX if decl.type == "text" else LONGTEXT_MAX
+        return fields.String(validate=[validate.Length(max=limit), *checks], **kw)
+    if decl.type == "choice":
+        return fields.String(validate=validate.OneOf([c.value for c in decl.choices]), **kw)
+    if decl.type == "yesno":
+        return fields.Boolean(**kw)
+    if decl.type == "date":
+        return fields.Date(**kw)
+    if decl.type == "number":
+        return fields.Float(allow_nan=False, **kw)
+    return fields.Integer(strict=False, validate=_case_file, **kw)  # file: the id of a CaseFile of the case
+
+
+def form_schema(decls: tuple[FieldDecl, ...]) -> Schema:
+    """A marshmallow schema for a model-declared form (plus the internal note every task form has).
+
+    Values stay JSON primitives, as they become process data: a date is kept as its ISO text, a file as
+    the id of the CaseFile that holds it."""
+    declared: dict[str, Any] = {d.name: _schema_field(d) for d in decls}
+    declared.setdefault("note", fields.String(load_default=None, allow_none=True,
+                                              validate=validate.Length(max=NOTE_MAX)))
+
+    class ModelForm(Schema):
+        class Meta:
+            unknown = RAISE
+            ordered = True
+
+        @post_load
+        def primitives(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+            return {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in data.items()}
+
+    return ModelForm.from_dict(declared, name="ModelForm")()
+
+
+def shown_values(decls: tuple[FieldDecl, ...], values: dict[str, Any]) -> list[dict[str, Any]]:
+    """The completed fields as the timeline shows them: label and value per language (nl, en)."""
+    shown = []
+    for decl in decls:
+        value = values.get(decl.name)
+        if value is None or value == "":
+            continue
+        text: dict[str, str] = {}
+        for language in ("nl", "en"):
+            if decl.type == "choice":
+                text[language] = decl.choice_label(value, language)
+            elif decl.type == "yesno":
+                text[language] = in_language(language, N_("Ja") if value else N_("Nee"))
+            else:
+                text[language] = str(value)
+        shown.append({"name": decl.name, "type": decl.type, "label": dict(decl.label), "value": value, "text": text})
+    return shown

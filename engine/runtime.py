@@ -134,7 +134,8 @@ class CaseRun:
         case.error = None
         if case.status != previous:
             add_event(case, "status", actor=self.scope.actor, user_id=self.scope.user_id, public=True,
-                      text=statuses.label(case.status, definition_id=case.definition_id), data={"from": previous, "to": case.status})
+                      text=statuses.label(case.status, definition_id=case.definition_id),
+                      data={"from": previous, "to": case.status})
         mark = None
         hand_back = self.scope.extra.pop("hand_back", None)
         if hand_back is not None and keep_with is None:

@@ -42,8 +42,9 @@ FeedbackLinkExpired = LinkExpired
 class FeedbackLinkTooLate(FeedbackLinkExpired):
     """A genuine link for the current closing, older than the feedback window of the case's model."""
 
-    def __init__(self, message: str, days: float) -> None:
+    def __init__(self, message: str, case: Case, days: float) -> None:
         super().__init__(message)
+        self.case = case
         self.days = days
 
 
@@ -161,7 +162,7 @@ def read_token(token: str) -> FeedbackLink:
         raise FeedbackLinkInvalid("the case no longer exists")
     valid_until = issued + feedback_window(case)
     if utcnow() > valid_until:
-        raise FeedbackLinkTooLate("the link has expired", window_days(case))
+        raise FeedbackLinkTooLate("the link has expired", case, window_days(case))
     if closing_round(rated_case(case)) != data["round"]:
         raise FeedbackLinkSuperseded("the link belongs to an earlier closing of the case")
     return FeedbackLink(case, valid_until)

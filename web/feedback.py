@@ -101,7 +101,7 @@ def _days(days: float) -> str:
 
 @bp.errorhandler(FeedbackLinkError)
 def _link_error(err: FeedbackLinkError):
-    return stop_page(err.reason, days=getattr(err, "days", None))
+    return stop_page(err.reason, getattr(err, "case", None), getattr(err, "days", None))
 
 
 @bp.errorhandler(CSRFError)

@@ -56,7 +56,8 @@ def case_view(case: Case, user) -> dict:
         shown |= {"description": None, "suggestion_reason": None, "original_description": None}
         timeline = without_reporter_data(events, reporter_names(case))
     shown |= {
-        "status_label": statuses.label(case.status, definition_id=case.definition_id), "reporter": reporter, "timeline": timeline,
+        "status_label": statuses.label(case.status, definition_id=case.definition_id), "reporter": reporter,
+        "timeline": timeline,
         "work_items": list(items), "process": f"{case.definition.key} v{case.definition.version}",
         "category": case.category, "group": case.group, "suggested_group": case.suggested_group}
     return CaseOut().dump(shown)

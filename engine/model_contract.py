@@ -126,10 +126,13 @@ def duration_of(expression: Optional[str]) -> Optional[timedelta]:
     if not isinstance(literal, str) or not literal.upper().startswith("P"):
         return None
     try:
-        parsed = TimerEventDefinition.parse_iso_duration(literal)
+        parts = TimerEventDefinition.parse_iso_duration(literal)  # {'days': 7}; years and months as days
+        parts = dict(parts)
+        days = float(parts.pop("days", 0)) + 365 * float(parts.pop("years", 0)) + 30 * float(parts.pop("months", 0))
+        parsed = timedelta(days=days, **{k: float(v) for k, v in parts.items()})
     except Exception:  # noqa: BLE001 - anything SpiffWorkflow cannot read is "no window"
         return None
-    return parsed if isinstance(parsed, timedelta) and parsed > timedelta(0) else None
+    return parsed if parsed > timedelta(0) else None
 
 
 def _timer_after(process: etree._Element, element: etree._Element) -> Optional[timedelta]:

@@ -12,6 +12,7 @@ import ast
 import json
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Optional
@@ -22,7 +23,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 
 from .db import db
 from .i18n import N_, in_language
-from .models import ProcessDefinition
+from .models import CaseFile, ProcessDefinition
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -251,16 +252,18 @@ def _not_blank(value: Any) -> None:
         raise ValidationError("Missing data for required field.")
 
 
-def _case_file(value: int) -> None:
+def _case_file(case_id: Optional[int]) -> Callable[[int], None]:
     """A file field names a file of the case whose task is completed (stored as a CaseFile first)."""
-    from .models import CaseFile
-    from .workitems import form_case_id
-    stored = db.session.get(CaseFile, value)
-    if stored is None or stored.case_id != form_case_id():
-        raise ValidationError("Invalid value.")
+
+    def check(value: int) -> None:
+        stored = db.session.get(CaseFile, value)
+        if stored is None or case_id is None or stored.case_id != case_id:
+            raise ValidationError("Invalid value.")
+
+    return check
 
 
-def _schema_field(decl: FieldDecl) -> Any:
+def _schema_field(decl: FieldDecl, case_id: Optional[int]) -> Any:
     kw: dict[str, Any] = {"required": True} if decl.required else {"load_default": None, "allow_none": True}
     checks: list[Any] = [_not_blank] if decl.required else []
     if decl.type in ("text", "longtext"):
@@ -274,15 +277,16 @@ def _schema_field(decl: FieldDecl) -> Any:
         return fields.Date(**kw)
     if decl.type == "number":
         return fields.Float(allow_nan=False, **kw)
-    return fields.Integer(strict=False, validate=_case_file, **kw)  # file: the id of a CaseFile of the case
+    return fields.Integer(strict=False, validate=_case_file(case_id), **kw)  # file: the id of a CaseFile of the case
 
 
-def form_schema(decls: tuple[FieldDecl, ...]) -> Schema:
-    """A marshmallow schema for a model-declared form (plus the internal note every task form has).
+def form_schema(decls: tuple[FieldDecl, ...], case_id: Optional[int] = None) -> Schema:
+    """A marshmallow schema for a model-declared form (plus the internal note every task form has); `case_id`
+    is the case whose task it completes (a file field must name one of its files).
 
     Values stay JSON primitives, as they become process data: a date is kept as its ISO text, a file as
     the id of the CaseFile that holds it."""
-    declared: dict[str, Any] = {d.name: _schema_field(d) for d in decls}
+    declared: dict[str, Any] = {d.name: _schema_field(d, case_id) for d in decls}
     declared.setdefault("note", fields.String(load_default=None, allow_none=True,
                                               validate=validate.Length(max=NOTE_MAX)))
 

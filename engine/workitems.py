@@ -104,7 +104,7 @@ def validate_form(form_key: Optional[str], form_data: Any, case_id: Optional[int
         raise InvalidInput("field names may not start with '_'", {k: ["not allowed"] for k in map(str, bad)})
     schema = registry.get_form(form_key)
     if schema is None and declared:
-        schema = model_contract.form_schema(declared)
+        schema = model_contract.form_schema(declared, case_id)
     if schema is None:
         if form_data:
             raise InvalidInput("this task takes no form data", {k: ["unknown field"] for k in form_data})

@@ -5,13 +5,14 @@ en), and a case started on the old version finishes on its own version."""
 from __future__ import annotations
 
 import re
+from io import BytesIO
 
 from markupsafe import escape
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
 from engine.db import db
-from engine.models import Case, CaseEvent, WorkItem
+from engine.models import Case, CaseEvent, CaseFile, WorkItem
 from engine.runtime import SERIALIZER
 
 from .helpers import Browser, with_password
@@ -178,3 +179,39 @@ def test_a_task_with_neither_form_nor_fields_keeps_todays_behaviour(app, staff):
     response = staff.ood.complete(ref, "controle_ter_plaatse", {"opmerking": "iets"}, expect=422)
     assert "opmerking" in response["fields"]
     assert staff.ood.complete(ref, "controle_ter_plaatse", {})["status"] == "toegewezen"
+
+
+def test_a_file_field_stores_the_upload_as_a_case_file_and_keeps_its_id(app, staff):
+    fields = {"foto": {"type": "file", "label": {"nl": "Verslag", "en": "Report"}, "required": True}}
+    deploy_variant(with_site_check(fields=fields))
+    ref = _to_site_check(staff)
+    other = staff.meldkamer.file_melding("Andere melding")["reference"]
+    item = db.session.scalar(select(WorkItem).where(WorkItem.task_name == "controle_ter_plaatse"))
+    bart = Browser(app, staff.ood.user.username, with_password(staff.ood.user))
+    page_url = f"/werk/dossier/{ref}"
+    page = bart.get(page_url).get_data(as_text=True)
+    assert 'enctype="multipart/form-data"' in page and 'type="file" id="f-%d-foto" name="foto"' % item.id in page
+
+    # Through the API a file field names a file of this case: another case's file or none is refused.
+    other_file = CaseFile(case_id=_case(other).id, filename="x.pdf", content_type="application/pdf", size=1,
+                          storage_key="elders/x.pdf", sha256="0" * 64)
+    db.session.add(other_file)
+    db.session.commit()
+    for value in (other_file.id, 999999, "geen"):
+        assert "foto" in staff.ood.complete(ref, "controle_ter_plaatse", {"foto": value}, expect=422)["fields"]
+
+    # On the page: nothing chosen is refused in Dutch; a PDF is stored on the case and its id is the value.
+    token = FORM_TOKEN.search(bart.get(page_url).get_data(as_text=True)).group(1)
+    response = bart.post(f"{page_url}/taak/{item.id}", {"form_token": token}, page=page_url)
+    assert response.status_code == 422 and "Vul dit veld in." in response.get_data(as_text=True)
+    token = FORM_TOKEN.search(bart.get(page_url).get_data(as_text=True)).group(1)
+    pdf = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+    response = bart.post(f"{page_url}/taak/{item.id}", {"form_token": token, "foto": (BytesIO(pdf), "verslag.pdf")},
+                         page=page_url)
+    assert response.status_code == 302, response.get_data(as_text=True)[:1000]
+    stored = db.session.scalar(select(CaseFile).where(CaseFile.case_id == _case(ref).id))
+    assert stored is not None and stored.filename == "verslag.pdf"
+    assert _process_data(ref)["foto"] == stored.id
+    timeline = bart.get(page_url).get_data(as_text=True)
+    assert f'href="/werk/dossier/{ref}/bestand/{stored.id}"' in timeline
+    assert bart.get(f"/werk/dossier/{ref}/bestand/{stored.id}").data == pdf

@@ -42,7 +42,8 @@ def with_site_check(xml: str | None = None, fields: dict | None = None) -> str:
     xml = _replace(xml, "        <bpmn:flowNodeRef>take_in_handling</bpmn:flowNodeRef>\n",
                    "        <bpmn:flowNodeRef>controle_ter_plaatse</bpmn:flowNodeRef>\n"
                    "        <bpmn:flowNodeRef>take_in_handling</bpmn:flowNodeRef>\n")
-    xml = _replace(xml, "    <bpmn:userTask id=\"take_in_handling\"", task + "    <bpmn:userTask id=\"take_in_handling\"")
+    take = "    <bpmn:userTask id=\"take_in_handling\""
+    xml = _replace(xml, take, task + take)
     xml = _replace(xml, "      <bpmn:incoming>flow_dispatch_to_take_in_handling</bpmn:incoming>\n      <bpmn:outgoing>"
                    "flow_take_in_handling_to_mail_in_progress",
                    "      <bpmn:incoming>flow_controle_to_take_in_handling</bpmn:incoming>\n      <bpmn:outgoing>"

@@ -79,7 +79,7 @@ def test_the_staff_page_renders_the_form_and_refuses_a_missing_or_unknown_choice
     form = form[:form.index("</form>")]
     assert "Resultaat (verplicht)" in form and "Opmerking" in form
     assert '<option value="ok" >In orde</option>' in form and '<option value="herstel" >Herstel nodig</option>' in form
-    assert '<textarea id="f-%d-opmerking" name="opmerking"' % item.id in form
+    assert f'<textarea id="f-{item.id}-opmerking" name="opmerking"' in form
 
     typed = "Tegel ligt los over 2 meter, \"gevaarlijk\" <voor> fietsers"
     for choice, message in (("", "Vul dit veld in."), ("kapot", "Kies een van de mogelijkheden uit de lijst.")):
@@ -190,7 +190,7 @@ def test_a_file_field_stores_the_upload_as_a_case_file_and_keeps_its_id(app, sta
     bart = Browser(app, staff.ood.user.username, with_password(staff.ood.user))
     page_url = f"/werk/dossier/{ref}"
     page = bart.get(page_url).get_data(as_text=True)
-    assert 'enctype="multipart/form-data"' in page and 'type="file" id="f-%d-foto" name="foto"' % item.id in page
+    assert 'enctype="multipart/form-data"' in page and f'type="file" id="f-{item.id}-foto" name="foto"' in page
 
     # Through the API a file field names a file of this case: another case's file or none is refused.
     other_file = CaseFile(case_id=_case(other).id, filename="x.pdf", content_type="application/pdf", size=1,

@@ -160,8 +160,8 @@ def nearby_cases():
     found = nearby_meldingen(lat, lon, radius_m=radius, category=category,
                              days=int(days) if days is not None else days_for(category), group_ids=groups,
                              limit=int(limit) if limit is not None else NEARBY_DEFAULT)
-    items = [{"case": n.case, "distance_m": round(n.distance_m, 1), "status_label": statuses.label(n.case.status, definition_id=n.case.definition_id)}
-             for n in found]
+    items = [{"case": n.case, "distance_m": round(n.distance_m, 1),
+              "status_label": statuses.label(n.case.status, definition_id=n.case.definition_id)} for n in found]
     return jsonify(NearbyPage().dump({"items": items}))
 
 

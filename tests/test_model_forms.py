@@ -150,7 +150,7 @@ def test_every_field_type_is_checked_the_same_way(app, staff):
     page_url = f"/werk/dossier/{ref}"
     token = FORM_TOKEN.search(bart.get(page_url).get_data(as_text=True)).group(1)
     response = bart.post(f"{page_url}/taak/{item.id}", {"kort": "Put", "gevaar": "true", "datum": "2026-12-24",
-                                                        "meters": "2.5", "form_token": token}, page=page_url)
+                                                        "meters": "2,5", "form_token": token}, page=page_url)
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     data = _process_data(ref)
     assert (data["kort"], data["gevaar"], data["datum"], data["meters"]) == ("Put", True, "2026-12-24", 2.5)

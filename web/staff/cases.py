@@ -1,6 +1,7 @@
 """The case page and what staff do on it: complete a task, take, take over, assign, hand over, files."""
 from __future__ import annotations
 
+import re
 from typing import cast
 from urllib.parse import urlsplit
 
@@ -53,12 +54,16 @@ def form_values(item: WorkItem) -> dict:
     """The submitted fields that belong to the task's form (built in, or declared by the model); empty inputs
     count as not given."""
     schema = registry.get_form(item.form_key)
-    if schema is not None:
-        names = set(schema.fields)
-    else:
-        declared = task_form_fields(item)
-        names = {d.name for d in declared} | ({"note"} if declared else set())
-    return {k: v.strip() for k, v in request.form.items() if k in names and v.strip() != ""}
+    declared = task_form_fields(item) if schema is None else ()
+    names = set(schema.fields) if schema is not None else {d.name for d in declared} | ({"note"} if declared else set())
+    values = {k: v.strip() for k, v in request.form.items() if k in names and v.strip() != ""}
+    for decl in declared:  # a decimal comma ("2,5"), as people here write numbers
+        if decl.type == "number" and DECIMAL_COMMA.fullmatch(values.get(decl.name, "")):
+            values[decl.name] = values[decl.name].replace(",", ".")
+    return values
+
+
+DECIMAL_COMMA = re.compile(r"-?\d+,\d+")
 
 
 def render_case(case: Case, errors: dict | None = None, values: dict | None = None, status: int = 200):

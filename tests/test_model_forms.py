@@ -106,6 +106,11 @@ def test_the_staff_page_renders_the_form_and_refuses_a_missing_or_unknown_choice
 def test_the_api_applies_the_same_rules_and_names_the_field(app, staff):
     deploy_variant(with_site_check())
     ref = _to_site_check(staff)
+    item = staff.ood.open_item(ref, "controle_ter_plaatse")
+    assert item["form"] is None
+    assert [(f["name"], f["type"], f["required"]) for f in item["form_fields"]] == [
+        ("resultaat", "choice", True), ("opmerking", "longtext", False)]
+    assert [c["value"] for c in item["form_fields"][0]["choices"]] == ["ok", "herstel"]
     for form, bad in (({"opmerking": "geen resultaat"}, "resultaat"), ({"resultaat": "kapot"}, "resultaat"),
                       ({"resultaat": "ok", "opmerking": "x" * 10001}, "opmerking"),
                       ({"resultaat": "ok", "onbekend": 1}, "onbekend")):

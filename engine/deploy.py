@@ -21,7 +21,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from sqlalchemy import func, select
 
-from . import registry
+from . import model_forms, registry
 from .db import db
 from .errors import DeployError, NotFound
 from .lint import NS, lint
@@ -228,3 +228,4 @@ def forget_cached_specs() -> None:
     with _cache_lock:
         _cache.clear()
         _latest.clear()
+    model_forms.forget()

@@ -134,7 +134,8 @@ class CaseRun:
         case.error = None
         if case.status != previous:
             add_event(case, "status", actor=self.scope.actor, user_id=self.scope.user_id, public=True,
-                      text=statuses.label(case.status), data={"from": previous, "to": case.status})
+                      text=statuses.label(case.status, definition_id=case.definition_id),
+                      data={"from": previous, "to": case.status})
         mark = None
         hand_back = self.scope.extra.pop("hand_back", None)
         if hand_back is not None and keep_with is None:
@@ -220,7 +221,8 @@ def start_case(*, kind: str, process_key: str, fields: dict[str, Any], data: Opt
     start = workflow.get_next_task(state=TaskState.READY)
     start.set_data(**(data or {}))
     case.status = task_properties(start).get("status", case.status)
-    add_event(case, "created", actor=actor, user_id=user_id, public=True, text=statuses.label(case.status),
+    add_event(case, "created", actor=actor, user_id=user_id, public=True,
+              text=statuses.label(case.status, definition_id=case.definition_id),
               data={"channel": case.channel, "definition": label})
     run = CaseRun(case, workflow, actor, user_id, new_case=True)
     try:

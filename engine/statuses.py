@@ -5,6 +5,9 @@ catalogues of web/translations).
 """
 from __future__ import annotations
 
+from typing import Optional
+
+from . import model_forms
 from .i18n import N_, in_language
 
 LABELS: dict[str, str] = {
@@ -28,8 +31,13 @@ LABELS: dict[str, str] = {
 CLOSED = {"afgesloten", "doorverwezen", "duplicaat", "omgezet"}
 
 
-def label(status: str | None, language: str = "nl") -> str:
-    """Human wording of a status; unknown statuses (from a newer model) are shown as they are."""
+def label(status: str | None, language: str = "nl", definition_id: Optional[int] = None) -> str:
+    """Human wording of a status: the label the case's own model gives it (status_label_nl/_en, read once per
+    definition), else Meldpunt's own; a status nobody words is shown as it is."""
     if not status:
         return ""
+    if definition_id is not None:
+        declared = model_forms.status_label(definition_id, status, language)
+        if declared:
+            return declared
     return in_language(language, LABELS[status]) if status in LABELS else status

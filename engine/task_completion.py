@@ -6,13 +6,14 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, update
 from sqlalchemy.orm.attributes import set_committed_value
 
+from . import model_forms
 from .clock import utcnow
 from .db import db
 from .errors import Conflict, Forbidden
 from .models import Case, WorkItem
 from .runtime import CaseRun, commit_or_explain, run_guarded
 from .timeline import add_event
-from .workitems import Actor, get_item, validate_form
+from .workitems import Actor, get_item, task_form_fields, validate_form
 
 
 def complete_work_item(item_id: int, user: Actor, form_data: Any) -> Case:
@@ -23,7 +24,8 @@ def complete_work_item(item_id: int, user: Actor, form_data: Any) -> Case:
         raise Forbidden(f"you may not act for group '{group_key}'")
     if item.status != "open":
         raise Conflict(f"work item {item_id} is no longer open ({item.status})")
-    values = validate_form(item.form_key, form_data, case_id=item.case_id)
+    declared = task_form_fields(item)
+    values = validate_form(item.form_key, form_data, case_id=item.case_id, declared=declared)
     case_id = item.case_id
 
     def act() -> Case:
@@ -41,8 +43,10 @@ def complete_work_item(item_id: int, user: Actor, form_data: Any) -> Case:
         task.run()
         note = values.get("note")
         shown = {k: v for k, v in values.items() if k != "note"}
-        add_event(run.case, "task_completed", actor=user.display_name, user_id=user.id, note=note,
-                  data={"task": item.task_name, "title": item.title, "form": shown})
+        data: dict[str, Any] = {"task": item.task_name, "title": item.title, "form": shown}
+        if declared:  # a form the model declares: the timeline shows its fields with their labels
+            data["fields"] = model_forms.shown_values(declared, values)
+        add_event(run.case, "task_completed", actor=user.display_name, user_id=user.id, note=note, data=data)
         run.run_engine()
         run.save(keep_with=(item.group_id, user.id))
         commit_or_explain(case_id)

@@ -9,7 +9,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from . import registry
+from . import model_forms, registry
 from .clock import utcnow
 from .db import db
 from .errors import InvalidInput, NotFound
@@ -80,8 +80,19 @@ def form_case() -> Optional[Case]:
     return db.session.get(Case, case_id) if case_id is not None else None
 
 
-def validate_form(form_key: Optional[str], form_data: Any, case_id: Optional[int] = None) -> dict[str, Any]:
-    """Validate submitted data against the task's registered form; keys starting with '_' are refused.
+def task_form_fields(item: WorkItem) -> tuple[model_forms.FieldDecl, ...]:
+    """The form the model declares for a work item's task ("field.<name>" properties); empty for a task with
+    a built-in form (property `form`) or none."""
+    if item.form_key:
+        return ()
+    definition_id = db.session.scalar(select(Case.definition_id).where(Case.id == item.case_id))
+    return model_forms.task_fields(definition_id, item.task_name)
+
+
+def validate_form(form_key: Optional[str], form_data: Any, case_id: Optional[int] = None,
+                  declared: tuple[model_forms.FieldDecl, ...] = ()) -> dict[str, Any]:
+    """Validate submitted data against the task's registered form, or the form its model declares
+    (`declared`); keys starting with '_' are refused.
 
     `case_id` is the case the task belongs to: checks that a service task would otherwise only make while
     the process runs (and fail there, leaving a process error) are made here, before anything changes.
@@ -92,6 +103,8 @@ def validate_form(form_key: Optional[str], form_data: Any, case_id: Optional[int
     if bad:
         raise InvalidInput("field names may not start with '_'", {k: ["not allowed"] for k in map(str, bad)})
     schema = registry.get_form(form_key)
+    if schema is None and declared:
+        schema = model_forms.form_schema(declared, case_id)
     if schema is None:
         if form_data:
             raise InvalidInput("this task takes no form data", {k: ["unknown field"] for k in form_data})

@@ -15,7 +15,8 @@ from urllib.parse import urlencode
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import func, select
 
-from engine import statuses
+from engine import model_forms, statuses
+from engine.clock import utcnow
 from engine.db import db
 from engine.models import Case, CaseEvent
 from engine.pending_rows import KEY as PENDING_ROWS
@@ -25,6 +26,8 @@ from .signed_links import LinkError, LinkExpired, LinkInvalid, load_signed, seri
 
 SALT = "feedback"
 MAX_TOKEN_LENGTH = 300  # ours are under 100 characters; refuse anything absurd before parsing it
+# The signature's own age limit: far beyond any feedback window; the case's model decides the real one.
+SIGNATURE_MAX_DAYS = 3650.0
 LINK_LANGUAGES = ("en",)  # languages the public pages offer besides Dutch (named in the link)
 WAITING_STATUS = "afgesloten"  # the status of the receive task that waits for the feedback message
 REVIEW_STATUS = "heropenverzoek"  # the status of the task that reviews a reopen request
@@ -34,6 +37,15 @@ REVIEW_STATUS = "heropenverzoek"  # the status of the task that reviews a reopen
 FeedbackLinkError = LinkError
 FeedbackLinkInvalid = LinkInvalid
 FeedbackLinkExpired = LinkExpired
+
+
+class FeedbackLinkTooLate(FeedbackLinkExpired):
+    """A genuine link for the current closing, older than the feedback window of the case's model."""
+
+    def __init__(self, message: str, case: Case, days: float) -> None:
+        super().__init__(message)
+        self.case = case
+        self.days = days
 
 
 class FeedbackLinkSuperseded(FeedbackLinkError):
@@ -52,8 +64,21 @@ class FeedbackLink:
 
 
 def feedback_days() -> float:
-    """How many days a feedback link stays valid (MELDPUNT_FEEDBACK_DAYS, default 14, like the BPMN timer)."""
+    """The fallback validity of a feedback link, for a model without a feedback timer (MELDPUNT_FEEDBACK_DAYS)."""
     return float(settings().feedback_days)
+
+
+def feedback_window(case: Case) -> timedelta:
+    """How long the reporter may answer after a closing: the timer on the model's feedback wait (the task with
+    status 'afgesloten') in the case's own definition; MELDPUNT_FEEDBACK_DAYS only for a model without one."""
+    window = model_forms.status_window(case.definition_id, WAITING_STATUS)
+    return window if window is not None else timedelta(days=feedback_days())
+
+
+def window_days(case: Case) -> float:
+    """The feedback window of the case in days, as texts name it (7, not 7.0)."""
+    days = feedback_window(case).total_seconds() / 86400
+    return int(days) if days == int(days) else round(days, 1)
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -116,7 +141,7 @@ def feedback_no_url(case: Case, language: Optional[str] = None) -> str:
 
 
 def _load(token: str) -> tuple[dict, datetime]:
-    data, issued = load_signed(token, SALT, feedback_days(), MAX_TOKEN_LENGTH)
+    data, issued = load_signed(token, SALT, SIGNATURE_MAX_DAYS, MAX_TOKEN_LENGTH)
     if not (isinstance(data, dict) and isinstance(data.get("case"), int) and isinstance(data.get("bind"), str)
             and isinstance(data.get("round"), int)):
         raise FeedbackLinkInvalid("unexpected payload")
@@ -124,7 +149,8 @@ def _load(token: str) -> tuple[dict, datetime]:
 
 
 def check_token(token: str) -> None:
-    """FeedbackLinkInvalid or FeedbackLinkExpired unless the token is ours and still valid (no database)."""
+    """FeedbackLinkInvalid unless the token is ours (no database: how long it stays valid depends on the case's
+    model, checked by read_token)."""
     _load(token)
 
 
@@ -134,9 +160,12 @@ def read_token(token: str) -> FeedbackLink:
     case = db.session.get(Case, data["case"])
     if case is None or _binding(case) != data["bind"]:
         raise FeedbackLinkInvalid("the case no longer exists")
+    valid_until = issued + feedback_window(case)
+    if utcnow() > valid_until:
+        raise FeedbackLinkTooLate("the link has expired", case, window_days(case))
     if closing_round(rated_case(case)) != data["round"]:
         raise FeedbackLinkSuperseded("the link belongs to an earlier closing of the case")
-    return FeedbackLink(case, issued + timedelta(days=feedback_days()))
+    return FeedbackLink(case, valid_until)
 
 
 def closing_event(case: Case) -> Optional[CaseEvent]:

@@ -217,6 +217,7 @@ class OriginalProgress:
     group_name: Optional[str]
     deadline_at: Optional[datetime]
     entries: list[ProgressEntry]
+    definition_id: Optional[int] = None  # the original's process definition: the labels of its own statuses
 
 
 @overload
@@ -252,4 +253,5 @@ def public_progress(original: Case, readable: Callable[[Optional[str]], Optional
     closed = original.status in statuses.CLOSED
     return OriginalProgress(status=follower_status(original.status), closed=closed,
                             group_name=original.group.name if original.group is not None and not closed else None,
-                            deadline_at=original.deadline_at if not closed else None, entries=entries)
+                            deadline_at=original.deadline_at if not closed else None, entries=entries,
+                            definition_id=original.definition_id)

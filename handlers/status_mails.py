@@ -11,7 +11,7 @@ from notifications.outbox import queue_mail, tracking_url
 
 from .calendar import CITY_TZ
 from .case_followers import follower_filter, follower_tracking_url
-from .feedback_links import feedback_url, make_token
+from .feedback_links import feedback_url, make_token, window_days
 from .merged_cases import readable_by, status_mail_recipients
 
 
@@ -53,6 +53,7 @@ def notify_reporter(ctx: ServiceContext, template: str) -> dict:
             token = make_token(own_case)
             data["feedback_yes_url"] = feedback_url(token, True, reporter.language)
             data["feedback_no_url"] = feedback_url(token, False, reporter.language)
+            data["feedback_days"] = window_days(own_case)  # the model's feedback window, as the mail names it
         queue_mail(own_case, reporter.email, template, language=reporter.language, data={**data, **thread})
         if recipient.own:
             sent.append(reporter.email)

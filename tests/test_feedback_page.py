@@ -210,7 +210,7 @@ def test_after_fourteen_days_the_feedback_period_is_over(staff, citizen):
 
 
 def test_a_still_valid_link_after_the_process_stopped_waiting_changes_nothing(app, staff, citizen):
-    app.config["MELDPUNT_FEEDBACK_DAYS"] = 30  # the link outlives the 14-day wait of the process
+    app.config["MELDPUNT_FEEDBACK_DAYS"] = 30  # only a fallback: the model's 14-day window rules the link
     with freeze_time(utcnow(), tick=True) as clock:
         ref = close_melding(staff)
         yes, _no = links(ref)
@@ -225,13 +225,15 @@ def test_a_still_valid_link_after_the_process_stopped_waiting_changes_nothing(ap
     assert feedback_events(ref) == []
 
 
-def test_the_link_lifetime_follows_the_configuration(app, staff, citizen):
+def test_the_link_lifetime_follows_the_model_not_the_configuration(app, staff, citizen):
     ref = close_melding(staff)
     yes, _no = links(ref)
-    app.config["MELDPUNT_FEEDBACK_DAYS"] = 1
+    app.config["MELDPUNT_FEEDBACK_DAYS"] = 1  # only for a model without a feedback timer; melding.bpmn has P14D
     with freeze_time(utcnow() + timedelta(days=2)):
-        assert citizen.open(yes).status_code == 410
-    assert citizen.open(yes).status_code == 200
+        assert citizen.open(yes).status_code == 200
+    with freeze_time(utcnow() + timedelta(days=14, minutes=1)):
+        page = citizen.open(yes)
+        assert page.status_code == 410 and "U kon tot 14 dagen" in page.get_data(as_text=True)
 
 
 def test_a_tampered_link_gets_a_dutch_not_found_page(app, staff, citizen):

@@ -42,7 +42,7 @@ STOP_PAGES = {
     "invalid": (N_("Ongeldige link"),
                 N_("Deze link is ongeldig. Controleer of u de volledige link uit de e-mail gebruikt."), 404),
     "expired": (N_("De termijn om te antwoorden is voorbij"),
-                N_("U kon tot 14 dagen na het afsluiten van uw melding laten weten of u tevreden bent. Die "
+                N_("U kon tot {days} dagen na het afsluiten van uw melding laten weten of u tevreden bent. Die "
                 "termijn is nu voorbij. Is het probleem er nog? Doe dan gerust een nieuwe melding."), 410),
     "superseded": (N_("Deze link is niet meer geldig"),
                    N_("Uw melding werd intussen opnieuw behandeld en afgesloten. Gebruik de link uit de meest "
@@ -83,17 +83,25 @@ def _privacy_headers(response):
     return response
 
 
-def stop_page(reason: str, case: Optional[Case] = None):
-    """The friendly page for a link that cannot be used; the case reference only when the link was genuine."""
+def stop_page(reason: str, case: Optional[Case] = None, days: Optional[float] = None):
+    """The friendly page for a link that cannot be used; the case reference only when the link was genuine.
+
+    An expired link says how long the reporter could answer: the feedback window of the case's model."""
     title, text, status = STOP_PAGES[reason]
     refused = translate("Uw antwoord werd niet opgeslagen.") if request.method == "POST" else None
-    return render_template("feedback/stop.html", title=translate(title), text=translate(text), reason=reason,
-                           refused=refused, case=case), status
+    if days is None:
+        days = feedback_links.window_days(case) if case is not None else feedback_links.feedback_days()
+    return render_template("feedback/stop.html", title=translate(title), text=translate(text, days=_days(days)),
+                           reason=reason, refused=refused, case=case), status
+
+
+def _days(days: float) -> str:
+    return str(int(days)) if days == int(days) else str(days)
 
 
 @bp.errorhandler(FeedbackLinkError)
 def _link_error(err: FeedbackLinkError):
-    return stop_page(err.reason)
+    return stop_page(err.reason, getattr(err, "case", None), getattr(err, "days", None))
 
 
 @bp.errorhandler(CSRFError)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import NamedTuple, Optional
 
 from flask import Blueprint, abort, render_template, send_file
@@ -77,8 +78,9 @@ def track_following(token: str):
     follower = follower_by_token(token)
     if follower is None:
         abort(404)
+    label = partial(statuses.label, definition_id=follower.case.definition_id)
     return render_template("tracking_follower.html", reference=follower.case.reference, since=follower.created_at,
-                           progress=follower_progress(follower), label=statuses.label), 200, PRIVATE_HEADERS
+                           progress=follower_progress(follower), label=label), 200, PRIVATE_HEADERS
 
 
 @bp.get("/volg/<token>/foto/<photo>")

@@ -169,7 +169,7 @@ def nearby():
         case = near.case
         assert case.lat is not None and case.lon is not None  # nearby_meldingen only finds cases with a point
         items.append({"reference": case.reference, "status": case.status,
-                      "status_label": statuses.label(case.status, lang), "category": category.name,
+                      "status_label": statuses.label(case.status, lang, case.definition_id), "category": category.name,
                       "street": streets.at(case.lat, case.lon), "distance_m": round(near.distance_m),
                       "reported": local_time(case.created_at).strftime("%d/%m/%Y")})
     return _json({"items": items})

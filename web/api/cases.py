@@ -56,7 +56,8 @@ def case_view(case: Case, user) -> dict:
         shown |= {"description": None, "suggestion_reason": None, "original_description": None}
         timeline = without_reporter_data(events, reporter_names(case))
     shown |= {
-        "status_label": statuses.label(case.status), "reporter": reporter, "timeline": timeline,
+        "status_label": statuses.label(case.status, definition_id=case.definition_id), "reporter": reporter,
+        "timeline": timeline,
         "work_items": list(items), "process": f"{case.definition.key} v{case.definition.version}",
         "category": case.category, "group": case.group, "suggested_group": case.suggested_group}
     return CaseOut().dump(shown)
@@ -159,8 +160,8 @@ def nearby_cases():
     found = nearby_meldingen(lat, lon, radius_m=radius, category=category,
                              days=int(days) if days is not None else days_for(category), group_ids=groups,
                              limit=int(limit) if limit is not None else NEARBY_DEFAULT)
-    items = [{"case": n.case, "distance_m": round(n.distance_m, 1), "status_label": statuses.label(n.case.status)}
-             for n in found]
+    items = [{"case": n.case, "distance_m": round(n.distance_m, 1),
+              "status_label": statuses.label(n.case.status, definition_id=n.case.definition_id)} for n in found]
     return jsonify(NearbyPage().dump({"items": items}))
 
 

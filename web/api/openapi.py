@@ -132,6 +132,10 @@ def build_spec() -> dict:
         "responses": {"200": {"description": "One page", **_json("WorkItemPage")}, **_errors(401, 403, 422)}}})
     spec.path("/api/v1/work-items/{id}/complete", operations={"post": {
         "summary": "Complete a work item with its form data",
+        "description": "The fields of the work item's built-in `form`, or of the form its process model declares "
+                       "(`form_fields`): text at most 2000 characters, longtext at most 10000, choice one of the "
+                       "values, yesno a boolean, date an ISO date, number a finite number, file the id of a file "
+                       "of the case; a refused field is named in the 422 answer's `fields`.",
         "parameters": [{"in": "path", "name": "id", "required": True,
                         "schema": {"type": "integer", "format": "int64", "minimum": 1, "maximum": BIGINT_MAX}}],
         "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from engine.workitems import task_form_fields
 from intake.melding_schema import LocationSchema, MeldingSchema, ReporterSchema
 
 
@@ -44,6 +45,16 @@ class WorkItemOut(Schema):
     assignee = fields.String(attribute="assignee.username", allow_none=True)
     # Why the work came back (reactie, aannemer, geen_reactie) until its assignee opens it or someone takes it.
     returned_reason = fields.String(allow_none=True)
+    # The form the process model declares for the task (`form` is then null): what POST .../complete takes.
+    form_fields = fields.Method("_form_fields", metadata={
+        "type": "array", "items": {"type": "object"},
+        "description": "The fields the model declares for this task: name, type (text, longtext, choice, yesno, "
+                       "date, number, file), label {nl, en}, required, choices [{value, label}]"})
+
+    def _form_fields(self, item) -> list[dict]:
+        return [{"name": d.name, "type": d.type, "label": d.label, "required": d.required,
+                 "choices": [{"value": c.value, "label": c.label} for c in d.choices]}
+                for d in task_form_fields(item)]
 
 
 class CaseOut(Schema):

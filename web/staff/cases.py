@@ -1,6 +1,7 @@
 """The case page and what staff do on it: complete a task, take, take over, assign, hand over, files."""
 from __future__ import annotations
 
+import re
 from typing import cast
 from urllib.parse import urlsplit
 
@@ -16,8 +17,9 @@ from engine.ids import parse_id
 from engine.models import Case, CaseFile, WorkItem
 from engine.task_completion import complete_work_item
 from engine.timeline import events_of
+from engine.workitems import task_form_fields
 from handlers import answer_return, assignment, case_corrections
-from handlers.files import open_file
+from handlers.files import open_file, store_file
 from handlers.groups import assignable_users
 from handlers.merged_cases import normalise_reference
 from handlers.models import Category, HandlerGroup
@@ -48,11 +50,20 @@ def _back(reference: str):
     return redirect(url_for("staff.case", reference=reference))
 
 
-def form_values(form_key: str | None) -> dict:
-    """The submitted fields that belong to the task's form; empty inputs count as not given."""
-    schema = registry.get_form(form_key)
-    names = set(schema.fields) if schema is not None else set()
-    return {k: v.strip() for k, v in request.form.items() if k in names and v.strip() != ""}
+def form_values(item: WorkItem) -> dict:
+    """The submitted fields that belong to the task's form (built in, or declared by the model); empty inputs
+    count as not given."""
+    schema = registry.get_form(item.form_key)
+    declared = task_form_fields(item) if schema is None else ()
+    names = set(schema.fields) if schema is not None else {d.name for d in declared} | ({"note"} if declared else set())
+    values = {k: v.strip() for k, v in request.form.items() if k in names and v.strip() != ""}
+    for decl in declared:  # a decimal comma ("2,5"), as people here write numbers
+        if decl.type == "number" and DECIMAL_COMMA.fullmatch(values.get(decl.name, "")):
+            values[decl.name] = values[decl.name].replace(",", ".")
+    return values
+
+
+DECIMAL_COMMA = re.compile(r"-?\d+,\d+")
 
 
 def render_case(case: Case, errors: dict | None = None, values: dict | None = None, status: int = 200):
@@ -84,6 +95,7 @@ def render_case(case: Case, errors: dict | None = None, values: dict | None = No
         contractors=[g for g in groups if g.kind == "external"], categories=categories,
         assignable={item.id: assignable_users(item.group) for item in items},
         mark_label=answer_return.mark_label, nearby=nearby, triage=triage,
+        model_forms={item.id: task_form_fields(item) for item in items},
         may_correct=may(current_user, "case.correct", case)), status
 
 
@@ -118,7 +130,7 @@ def complete_task(reference: str, item_id: int):
     sent = form_tokens.posted(f"task:{item_id}")
     if sent.token is not None and sent.token.earlier() is not None:  # sent before: the back button, a double click
         return _already_done(reference, title)
-    values = form_values(item.form_key)
+    values = form_values(item)
     if sent.invalid:
         return render_case(case, errors={item_id: {"_schema": [translate(EXPIRED)]}}, values={item_id: values},
                            status=422)
@@ -126,6 +138,7 @@ def complete_task(reference: str, item_id: int):
         # The token is claimed in the transaction that completes the task; a second send finds it taken.
         if sent.token is not None and sent.token.claim(case=reference).earlier is not None:
             return _already_done(reference, title)
+        values.update(_uploaded_files(case, item))
         complete_work_item(item_id, current_user, values)
     except InvalidInput as err:
         db.session.rollback()  # the form may be corrected and sent again with the same token
@@ -141,6 +154,21 @@ def complete_task(reference: str, item_id: int):
         return redirect(url_for("staff.case", reference=reference))
     flash(translate("{title}: opgeslagen.", title=title))
     return _back(reference)
+
+
+def _uploaded_files(case: Case, item: WorkItem) -> dict:
+    """The files chosen for the file fields of a model-declared form, stored on the case (in the transaction
+    that completes the task); the field's value is the stored file's id."""
+    stored = {}
+    for decl in task_form_fields(item):
+        upload = request.files.get(decl.name) if decl.type == "file" else None
+        if upload is None or not upload.filename:
+            continue
+        row = store_file(case, upload.read(), upload.filename, source="medewerker",
+                         uploaded_by=current_user.display_name, field=decl.name)
+        db.session.flush()
+        stored[decl.name] = row.id
+    return stored
 
 
 EXPIRED = N_("Het formulier was verlopen; er werd niets opgeslagen. Controleer en verstuur opnieuw.")

@@ -69,7 +69,8 @@ def queue_map_json(group: HandlerGroup, newest_first: bool):
         items.append({"reference": case.reference, "url": url_for("staff.case", reference=case.reference),
                       "category": case.category.name if case.category else None,
                       "task": translate(item.title), "status": case.status,
-                      "status_label": statuses.label(case.status, language), "address": case.address,
+                      "status_label": statuses.label(case.status, language, case.definition_id),
+                      "address": case.address,
                       "lat": case.lat if located else None, "lon": case.lon if located else None})
     return jsonify({"items": items, "next_cursor": page.next_cursor,
                     "without_location": sum(1 for i in items if i["lat"] is None)})

@@ -249,7 +249,7 @@ def test_cli_move_dry_run_then_move(app, staff):
     change = db.session.scalar(select(AdminChange))
     assert change.area == "case_version" and change.actor == "cli"
     result = invoke("bpmn", "move", "melding", "--from", "1", "--to", "5")
-    assert result.exit_code != 0 and "versie 5" in result.output
+    assert result.exit_code == 2 and "geen versie 5" in result.output
 
 
 def test_admin_page_checks_then_moves_the_ticked_cases(app, staff):

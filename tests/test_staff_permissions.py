@@ -184,6 +184,8 @@ TABLE: list[Target] = [
            case="A"),
     Target("hand A over to fietsteam", "POST", "/werk/dossier/<reference>/overdragen", "/werk/dossier/{a}/overdragen",
            where(ACTS_A, REDIRECT), data=(("group", "fietsteam"), ("note", "Hoort bij het fietsteam")), case="A"),
+    Target("move A to another version of its process (admin only)", "POST", "/werk/dossier/<reference>/versie",
+           "/werk/dossier/{a}/versie", where(frozenset({"admin"}), REDIRECT), data=(("naar", "1"),), case="A"),
     # -- reports: the dashboard and its exports for the reporting role, the desk, the admin and group leads;
     # the quarterly report (all groups) not for leads; mailing a report now: not the read-only role, and a
     # lead only for their own group ---------------------------------------------------------------------------

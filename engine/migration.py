@@ -18,8 +18,9 @@ the target's flows (a task added after the waiting one is reached).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
@@ -64,7 +65,8 @@ def waiting_tasks(workflow: BpmnWorkflow) -> list[Any]:
     for task in workflow.tasks.values():
         if task.has_state(OPEN):
             found.append(task)
-        elif task.has_state(TaskState.FUTURE) and (task.parent is None or task.parent.has_state(TaskState.FINISHED_MASK)):
+        elif task.has_state(TaskState.FUTURE) and (task.parent is None
+                                                   or task.parent.has_state(TaskState.FINISHED_MASK)):
             found.append(task)
     return found
 

@@ -10,8 +10,9 @@ movable ones, each in its own transaction, returning a report per case.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Optional
+from typing import Any, Optional
 
 from sqlalchemy import select
 
@@ -22,8 +23,17 @@ from engine.deploy import spec_for
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.i18n import N_, Phrase
 from engine.locking import lock_case
-from engine.migration import (EVENT_CHANGED, HISTORY_MISSING, NOT_RUNNABLE, SUBPROCESS, WAITING_CHANGED,
-                              WAITING_MISSING, Obstacle, obstacles, try_rebuild)
+from engine.migration import (
+    EVENT_CHANGED,
+    HISTORY_MISSING,
+    NOT_RUNNABLE,
+    SUBPROCESS,
+    WAITING_CHANGED,
+    WAITING_MISSING,
+    Obstacle,
+    obstacles,
+    try_rebuild,
+)
 from engine.models import Case, ProcessDefinition, WorkItem
 from engine.runtime import ENGINE, SERIALIZER, CaseRun
 from engine.timeline import add_event

@@ -43,7 +43,8 @@ def with_extra_task(xml: str) -> str:
                       'targetRef="close" />',
                       '<bpmn:sequenceFlow id="flow_gw_action_to_close" name="Afsluiten" sourceRef="gw_action" '
                       'targetRef="check_on_site" />')
-    xml = xml.replace('<bpmn:incoming>flow_gw_action_to_close</bpmn:incoming>\n      <bpmn:outgoing>flow_close_to_mail_closed',
+    xml = xml.replace('<bpmn:incoming>flow_gw_action_to_close</bpmn:incoming>\n'
+                      '      <bpmn:outgoing>flow_close_to_mail_closed',
                       '<bpmn:incoming>flow_check_on_site_to_close</bpmn:incoming>\n      '
                       '<bpmn:outgoing>flow_close_to_mail_closed')
     xml = xml.replace('    <bpmn:serviceTask id="close" name="Afsluiten">', EXTRA_TASK
@@ -131,7 +132,7 @@ def test_movable_cases_continue_on_v2_and_reach_the_new_task(app, staff):
         # the SLA timer armed on v1 fires on v2
         clock.tick(timedelta(days=10))
         assert timers.tick() >= 1
-        assert "escalated" in timeline_kinds(staff.ood.case(waiting)), (case_row(waiting).error, [(e["kind"], e["note"]) for e in staff.ood.case(waiting)["timeline"]][5:], case_row(waiting).next_timer_at, utcnow())
+        assert "escalated" in timeline_kinds(staff.ood.case(waiting))
         assert tasks(staff.ood, waiting) == ["take_in_handling"]
 
     # each continues on v2 and reaches the new task

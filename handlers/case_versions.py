@@ -35,7 +35,7 @@ from engine.migration import (
     try_rebuild,
 )
 from engine.models import Case, ProcessDefinition, WorkItem
-from engine.runtime import ENGINE, SERIALIZER, CaseRun
+from engine.runtime import ENGINE, SERIALIZER, CaseRun, commit_or_explain
 from engine.timeline import add_event
 
 from .admin_changes import record_change
@@ -178,9 +178,7 @@ def move(case: Case, target: ProcessDefinition, user: Any, commit: bool = True) 
     workflow.script_engine = ENGINE
     run.workflow = workflow
     case.definition_id = target.id
-    keep_status = case.status
-    run.save()
-    case.status = case.status or keep_status
+    run.save()  # status, next timer (a waiting timer keeps its due time) and work items from the rebuilt instance
     _refresh_work_items(case, run)
     source_label, target_label = label(source) if source else "?", label(target)
     add_event(case, "version_moved", actor=user.display_name, user_id=user.id,
@@ -194,7 +192,7 @@ def move(case: Case, target: ProcessDefinition, user: Any, commit: bool = True) 
                         "at": utcnow().isoformat()})
     verdict.moved = True
     if commit:
-        db.session.commit()
+        commit_or_explain(case_id)  # someone who changed the case meanwhile makes this a Conflict, nothing half-moved
     return verdict
 
 

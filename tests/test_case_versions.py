@@ -298,3 +298,24 @@ def test_case_page_moves_one_case_for_admins_only(app, staff):
     items = db.session.scalars(select(WorkItem).where(WorkItem.case_id == case_id, WorkItem.status == "open")).all()
     assert [i.task_name for i in items] == ["triage"]
     assert db.session.scalar(select(CaseEvent).where(CaseEvent.kind == "version_moved")).public is False
+
+
+def with_manual_take(xml: str) -> str:
+    """A version where 'In behandeling nemen' is a manual task instead of a user task."""
+    start = xml.index('<bpmn:userTask id="take_in_handling"')
+    end = xml.index("</bpmn:userTask>", start)
+    return (xml[:start] + xml[start:end].replace("<bpmn:userTask", "<bpmn:manualTask") + "</bpmn:manualTask>"
+            + xml[end + len("</bpmn:userTask>"):])
+
+
+def test_a_waiting_task_that_became_another_kind_of_step_is_not_moved(app, staff):
+    ref = staff.meldkamer.file_melding()["reference"]
+    staff.meldkamer.complete(ref, "triage", {"decision": "dispatch"})
+    v2 = deploy_v2(with_manual_take)
+    verdict = check_move(case_row(ref), v2)
+    assert verdict.codes == ["waiting_changed"]
+    assert verdict.reasons == ["de wachtende taak 'In behandeling nemen' (take_in_handling) is in melding v2 een "
+                               "ander soort stap"]
+    assert not move(case_row(ref), v2, staff.admin.user).moved and version_of(ref) == 1
+    staff.ood.complete(ref, "take_in_handling")
+    assert tasks(staff.ood, ref) == ["handle"]

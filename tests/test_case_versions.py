@@ -13,8 +13,10 @@ from engine.db import db
 from engine.models import Case, CaseEvent, ProcessDefinition, WorkItem
 from handlers.admin_changes import AdminChange
 from handlers.case_versions import check_move, definition_version, move, move_cases
+from notifications.models import OutboxMessage
 from web.cli import main
 
+from .channels import contractor_reports
 from .helpers import Browser, timeline_kinds, with_password
 
 MELDING = deploy.BPMN_DIR / "melding.bpmn"
@@ -319,3 +321,35 @@ def test_a_waiting_task_that_became_another_kind_of_step_is_not_moved(app, staff
     assert not move(case_row(ref), v2, staff.admin.user).moved and version_of(ref) == 1
     staff.ood.complete(ref, "take_in_handling")
     assert tasks(staff.ood, ref) == ["handle"]
+
+
+def test_cases_waiting_on_a_contractor_or_on_feedback_move_with_their_timers(app, staff):
+    with freeze_time(utcnow(), tick=True) as clock:
+        at_contractor = staff.meldkamer.file_melding()["reference"]
+        staff.meldkamer.complete(at_contractor, "triage", {"decision": "dispatch"})
+        staff.ood.complete(at_contractor, "take_in_handling")
+        staff.ood.complete(at_contractor, "handle", {"action": "order_contractor", "contractor": "aannemer-verlichting",
+                                                     "instructions": "Lamp vervangen aan paal 12"})
+        closed = staff.meldkamer.file_melding()["reference"]
+        staff.meldkamer.complete(closed, "triage", {"decision": "dispatch"})
+        staff.ood.complete(closed, "take_in_handling")
+        staff.ood.complete(closed, "handle", {"action": "close", "public_text": "Klaar."})
+        v1 = definition_version("melding", 1)
+        v2 = deploy_v2(with_extra_task)
+        report = move_cases(v1, v2, staff.admin.user)
+        assert {(v.reference, v.moved) for v in report} == {(at_contractor, True), (closed, True)}
+        assert staff.ood.case(at_contractor)["status"] == "bij_aannemer"
+
+        clock.tick(timedelta(days=3, minutes=1))  # the contractor's reminder, armed on v1, fires on v2
+        assert timers.tick() == 1
+        assert [m.data["reference"] for m in db.session.scalars(select(OutboxMessage).where(
+            OutboxMessage.template == "aannemer_herinnering"))] == [at_contractor]
+        assert contractor_reports(app, at_contractor, "done", note="Lamp vervangen").status_code == 303
+        assert tasks(staff.ood, at_contractor) == ["handle"]
+        staff.ood.complete(at_contractor, "handle", {"action": "close", "public_text": "Hersteld."})
+        assert tasks(staff.ood, at_contractor) == ["check_on_site"]
+
+        clock.tick(timedelta(days=12))  # the feedback window of the closed case ends on v2
+        timers.tick()
+    assert case_row(closed).completed and version_of(closed) == 2
+    assert staff.ood.case(closed)["status"] == "afgesloten"

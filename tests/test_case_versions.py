@@ -272,6 +272,13 @@ def test_admin_page_checks_then_moves_the_ticked_cases(app, staff):
     assert version_of(first) == 1 and version_of(second) == 2
     assert "version_moved" in timeline_kinds(staff.admin.case(second))
 
+    response = admin.post(url, {"van": "1", "naar": "2"}, page=f"{url}?van=1&naar=2")
+    assert response.status_code == 422 and "Vink minstens één zaak aan" in response.get_data(as_text=True)
+    assert version_of(first) == 1
+    response = admin.post(url, {"van": "1", "naar": "2", "alles": "1"}, page=f"{url}?van=1&naar=2")
+    assert response.status_code == 200 and "1 zaak verplaatst." in response.get_data(as_text=True)
+    assert version_of(first) == 2
+
     response = admin.get(f"{url}?van=1&naar=9")
     assert response.status_code == 200 and "Deze versie bestaat niet" in response.get_data(as_text=True)
 

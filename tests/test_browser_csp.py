@@ -47,7 +47,8 @@ def demo_world(app) -> dict:
             "feedback": urlsplit(mails["afgesloten"]["feedback_no_url"]),
             "tracking": f"/volg/{lamp.tracking_token}",
             "references": [c.reference for c in db.session.scalars(select(Case).order_by(Case.id))],
-            "key": [g.key for g in db.session.scalars(select(HandlerGroup).where(HandlerGroup.kind != "external"))],
+            "key": [g.key for g in db.session.scalars(select(HandlerGroup).where(HandlerGroup.kind != "external"))]
+            + ["melding"],  # a process key: /werk/beheer/processen/<key>/verplaatsen
             "user_id": [db.session.scalar(select(User.id).where(User.username == "bart.ood"))],
             "group_id": [db.session.scalar(select(HandlerGroup.id).where(HandlerGroup.key == "fietsteam"))],
             "rule_id": [db.session.scalar(select(RoutingRule.id).limit(1))],

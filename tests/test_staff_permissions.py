@@ -145,6 +145,10 @@ TABLE: list[Target] = [
     Target("one group", "GET", "/werk/beheer/groepen/<int:group_id>", "/werk/beheer/groepen/{group_id}",
            where(frozenset({"admin"}))),
     Target("outbox", "GET", "/werk/beheer/uitgaand", "/werk/beheer/uitgaand", where(frozenset({"admin"}))),
+    Target("move cases to another process version", "GET", "/werk/beheer/processen/<key>/verplaatsen",
+           "/werk/beheer/processen/melding/verplaatsen", where(frozenset({"admin"}))),
+    Target("move cases to another process version (empty form)", "POST", "/werk/beheer/processen/<key>/verplaatsen",
+           "/werk/beheer/processen/melding/verplaatsen", where(frozenset({"admin"}), ADMITTED)),
     # An empty form: the admin gets the form back with errors (422), nobody else gets in.
     Target("create user (empty form)", "POST", "/werk/beheer/gebruikers", "/werk/beheer/gebruikers",
            where(frozenset({"admin"}), ADMITTED)),
@@ -186,6 +190,8 @@ TABLE: list[Target] = [
            case="A"),
     Target("hand A over to fietsteam", "POST", "/werk/dossier/<reference>/overdragen", "/werk/dossier/{a}/overdragen",
            where(ACTS_A, REDIRECT), data=(("group", "fietsteam"), ("note", "Hoort bij het fietsteam")), case="A"),
+    Target("move A to another version of its process (admin only)", "POST", "/werk/dossier/<reference>/versie",
+           "/werk/dossier/{a}/versie", where(frozenset({"admin"}), REDIRECT), data=(("naar", "1"),), case="A"),
     # -- reports: the dashboard and its exports for the reporting role, the desk, the admin and group leads;
     # the quarterly report (all groups) not for leads; mailing a report now: not the read-only role, and a
     # lead only for their own group ---------------------------------------------------------------------------
@@ -216,7 +222,8 @@ ADMIN_PREFIX = "/werk/beheer/"  # policy: everything under it is for the admin o
 ANONYMOUS_ALLOWED = {(LOGIN_PATH, "GET"): OK, (LOGIN_PATH, "POST"): None, ("/werk/taal/<lang>", "POST"): REDIRECT}
 # Values for URL arguments of rules found in url_map (World.values keys).
 ARG_VALUES = {"reference": "a", "item_id": "a_take", "file_id": "a_file", "key": "ood", "user_id": "user_id",
-              "group_id": "group_id", "lang": "lang", "rule_id": "rule_id", "routing_rule_id": "rule_id"}
+              "group_id": "group_id", "lang": "lang", "rule_id": "rule_id", "routing_rule_id": "rule_id",
+              "version": "version"}
 
 
 STAFF_BLUEPRINTS = ("staff", "auth")
@@ -354,7 +361,7 @@ def world(app, staff) -> World:
     values = {"a": a, "b": b, "c": c, "a_take": open_item(cases["a"], "take_in_handling"),
               "c_take": open_item(cases["c"], "take_in_handling"), "b_triage": open_item(cases["b"], "triage"),
               "a_file": a_file.id, "c_file": c_file.id, "ood": OOD, "user_id": staff.ood.user.id,
-              "group_id": ood.id, "lang": "nl", "rule_id": rule.id, "ood_lead_id": staff.ood_lead.user.id,
+              "group_id": ood.id, "lang": "nl", "version": 1, "rule_id": rule.id, "ood_lead_id": staff.ood_lead.user.id,
               "desk_id": staff.meldkamer.user.id}
     world = World(staff=staff, usernames={p: u.username for p, u in users.items()},
                   user_ids={p: u.id for p, u in users.items()}, tokens=tokens, values=values)

@@ -23,6 +23,7 @@ from notifications.stopping import request_stop
 from reports.cli import report_group
 
 from .app import create_app, freeze_long_lived
+from .case_versions_cli import bpmn_move
 
 
 def _app_factory(test_config: dict | None = None):
@@ -236,6 +237,9 @@ def bpmn_list() -> None:
                                                                     ProcessDefinition.version)):
         click.echo(f"{d.key:12} v{d.version:<3} {d.deployed_at:%Y-%m-%d %H:%M} {d.sha256[:12]} "
                    f"{counts.get(d.id, 0)} case(s)")
+
+
+bpmn_group.add_command(bpmn_move)  # web/case_versions_cli.py
 
 
 @main.group("timers")

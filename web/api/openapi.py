@@ -146,6 +146,32 @@ def build_spec() -> dict:
             "type": "string", "enum": ["pending", "sent", "failed"]}}],
         "responses": {"200": {"description": "Rows", "content": {"application/json": {"schema": {
             "type": "array", "items": {"$ref": "#/components/schemas/OutboxMessage"}}}}}, **_errors(401, 403, 422)}}})
+    spec.path("/api/v1/processes/{key}/versions/{version}/move", operations={"post": {
+        "summary": "Move running cases to this version of their process (admin)",
+        "description": "Checks every running case of the other versions of the process (or of `from`, or only "
+                       "the `references` given) and, unless `dry_run`, moves the movable ones: a case moves only "
+                       "when every task it waits on exists in this version as the same kind of step, and every "
+                       "step it went through too. Each moved case gets an internal timeline event and a row in "
+                       "the administration log. The answer has a verdict per case, with the reasons in Dutch.",
+        "parameters": [{"in": "path", "name": "key", "required": True, "schema": {"type": "string"}},
+                       {"in": "path", "name": "version", "required": True,
+                        "schema": {"type": "integer", "minimum": 1}}],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "additionalProperties": False, "properties": {
+                "references": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 30},
+                               "maxItems": 1000},
+                "dry_run": {"type": "boolean", "default": False},
+                "from": {"type": "integer", "minimum": 1}}}}}},
+        "responses": {"200": {"description": "The report per case", "content": {"application/json": {"schema": {
+            "type": "object", "properties": {
+                "process": {"type": "string"}, "to": {"type": "string"}, "dry_run": {"type": "boolean"},
+                "moved": {"type": "integer"},
+                "cases": {"type": "array", "items": {"type": "object", "properties": {
+                    "reference": {"type": "string"}, "from": {"type": "string"}, "to": {"type": "string"},
+                    "status": {"type": "string"}, "movable": {"type": "boolean"}, "moved": {"type": "boolean"},
+                    "reasons": {"type": "array", "items": {"type": "string"}},
+                    "codes": {"type": "array", "items": {"type": "string"}}}}}}}}}},
+                      **_errors(400, 401, 403, 404, 422)}}})
     document = spec.to_dict()
     document["security"] = [{"bearer": []}]
     return document

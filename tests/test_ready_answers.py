@@ -128,3 +128,18 @@ def test_changes_are_logged_and_bad_input_is_refused_in_dutch(app, staff):
 def test_only_the_admin_manages_answers(app, staff):
     for actor in (staff.ood, staff.meldkamer):
         assert browser(app, actor).get(PAGE).status_code == 403
+
+
+def test_the_infomail_answer_form_offers_the_answers_for_answers(app, client, staff):
+    from .test_infomail_process import SAMEN_LEVEN, make_actor, receive_mail, route
+
+    admin = browser(app, staff.admin)
+    assert admin.post(PAGE, {"title": "Openingsuren", "text_nl": "Het stadhuis is open van 9 tot 12 uur.",
+                             "forms": ["answer"], "group": SAMEN_LEVEN, "active": "on"}).status_code == 302
+    onthaal = make_actor(client, "eva", "onthaal", "onthaal")
+    sam = make_actor(client, "sam", "behandelaar", SAMEN_LEVEN)
+    ref = receive_mail()
+    route(onthaal, ref)
+    page = browser(app, sam).get(f"/werk/dossier/{ref}").get_data(as_text=True)
+    assert choices(page, "answer") == {"Openingsuren": "Het stadhuis is open van 9 tot 12 uur."}
+    assert choices(page, "close") == {}

@@ -110,7 +110,8 @@ def test_a_category_in_use_is_deactivated_not_deleted_and_old_cases_keep_it(app,
     # without the confirmation nothing happens
     bins = category("vuilbak-vol")
     refused = admin.post(f"{PAGE}/{bins.id}/verwijderen", {}, page=f"{PAGE}/{bins.id}")
-    assert refused.status_code == 422 and "Vink aan dat u de categorie wilt verwijderen" in refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "Vink aan dat u de categorie wilt verwijderen" in refused.get_data(as_text=True)
     assert category("vuilbak-vol").active
 
 

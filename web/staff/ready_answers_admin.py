@@ -43,7 +43,8 @@ def admin_ready_answers(answer_id: int | None = None):
     values: dict = {}
     if request.method == "POST":
         form = request.form
-        values = {"title": form.get("title", ""), "text_nl": form.get("text_nl", ""), "text_en": form.get("text_en", ""),
+        values = {"title": form.get("title", ""), "text_nl": form.get("text_nl", ""),
+                  "text_en": form.get("text_en", ""),
                   "forms": form.getlist("forms"), "group": form.get("group", ""),
                   "active": "on" if form.get("active") == "on" else "", "_posted": "1"}
         try:

@@ -179,3 +179,30 @@ def test_only_the_admin_manages_categories(app, staff):
         response = desk.client.post(f"{PAGE}/{lamp.id}", data={"name": "Gekaapt", "csrf_token": token})
     assert response.status_code in (400, 403)
     assert category("straatlamp-defect").name == "Straatlamp kapot" and log("straatlamp-defect") == []
+
+
+def test_the_api_lists_creates_and_changes_categories_for_the_admin(client, staff):
+    listed = staff.admin.get("/api/v1/categories")
+    assert listed.status_code == 200
+    keys = [c["key"] for c in listed.get_json()]
+    assert keys.index("verlichting") < keys.index("straatlamp-defect")
+    created = staff.admin.post("/api/v1/categories", json={"name": "Graffiti op gevels", "parent": "netheid",
+                                                            "synonyms": "bekladding", "deadline_days": 7,
+                                                            "default_group": "openbare-netheid"})
+    assert created.status_code == 201, created.get_json()
+    assert created.get_json()["key"] == "graffiti-op-gevels" and created.get_json()["public"] is True
+    assert offered(client, "bekladding") == ["graffiti-op-gevels"]
+    changed = client.patch("/api/v1/categories/graffiti-op-gevels", json={"public": False}, headers=staff.admin.headers)
+    assert changed.status_code == 200 and changed.get_json()["public"] is False
+    assert offered(client, "bekladding") == []
+    assert [c.action for c in log("graffiti-op-gevels")] == ["create", "update"]
+
+    bad = staff.admin.post("/api/v1/categories", json={"name": "", "deadline_days": 0, "parent": "sluikstort"})
+    assert bad.status_code == 422 and set(bad.get_json()["fields"]) == {"name", "deadline_days", "parent"}
+    assert client.patch("/api/v1/categories/graffiti-op-gevels", json={"key": "x"},
+                        headers=staff.admin.headers).get_json()["fields"] == {"key": ["a key never changes"]}
+    assert client.patch("/api/v1/categories/bestaat-niet", json={}, headers=staff.admin.headers).status_code == 404
+    assert staff.meldkamer.get("/api/v1/categories").status_code == 403
+    assert staff.meldkamer.post("/api/v1/categories", json={"name": "X"}).status_code == 403
+    paths = client.get("/api/openapi.json").get_json()["paths"]
+    assert "post" in paths["/api/v1/categories"] and "patch" in paths["/api/v1/categories/{key}"]

@@ -102,6 +102,13 @@ def test_a_category_in_use_is_deactivated_not_deleted_and_old_cases_keep_it(app,
     assert db.session.scalar(select(Case.category_id).where(Case.reference == old["reference"])) == kept.id
     assert "Sluikstort" in admin.get(f"/werk/dossier/{old['reference']}").get_data(as_text=True)
     assert [c.action for c in log("sluikstort")] == ["deactivate"]
+    # nor can staff choose it any more at triage (the case that has it keeps it)
+    triage = staff.meldkamer.file_melding(description="Nog een sluikstort", category=None)["reference"]
+    page = admin.get(f"/werk/dossier/{triage}").get_data(as_text=True)
+    assert 'option value="sluikstort"' not in page and 'option value="zwerfvuil"' in page
+    refused = staff.meldkamer.complete(triage, "triage", {"decision": "dispatch", "group": "openbare-netheid",
+                                                          "category": "sluikstort"}, expect=422)
+    assert "category" in refused["fields"]
     # an unused category is deleted
     weeds = category("onkruid")
     assert admin.post(f"{PAGE}/{weeds.id}/verwijderen", {"confirm": "on"},
@@ -126,6 +133,8 @@ def test_a_staff_only_category_is_not_offered_to_citizens_but_staff_can_use_it(a
     # the citizen cannot pick it by its key either
     assert "Interne controle" not in client.get("/melden?categorie=interne-controle",
                                                 follow_redirects=True).get_data(as_text=True)
+    page = admin.get(f"/werk/dossier/{staff.meldkamer.file_melding(category=None)['reference']}")
+    assert 'option value="interne-controle"' in page.get_data(as_text=True)  # staff can choose it at triage
     made = staff.meldkamer.file_melding(description="Nazicht van de bewegwijzering", category="interne-controle")
     assert db.session.scalar(select(Case.category_id).where(Case.reference == made["reference"])) == \
         category("interne-controle").id

@@ -28,6 +28,10 @@ MAX_DEADLINE_DAYS = 365
 MAX_DUPLICATE_DAYS = 730
 # What the log keeps of a category, old and new.
 TRACKED = ("key", "name", "parent", "synonyms", "default_group", "deadline_days", "public", "active", "duplicate_days")
+# The fields as the log's sentence names them (Dutch, as every detail in the log).
+LABELS = {"key": "sleutel", "name": "naam", "parent": "hoofdcategorie", "synonyms": "zoekwoorden",
+          "default_group": "standaardgroep", "deadline_days": "termijn", "public": "openbaar", "active": "actief",
+          "duplicate_days": "dagen terug voor \"Is dit uw melding?\""}
 
 
 def slug(name: str) -> str:
@@ -159,10 +163,20 @@ def save_category(category: Optional[Category], values: dict[str, Any], *, actor
         changed = {field: [old[field], new[field]] for field in TRACKED if old[field] != new[field]}
         if changed:
             record_change("category", "update", category.key, actor=actor, user_id=user_id,
-                          detail="Gewijzigd: " + ", ".join(changed), data={"old": old, "new": new,
-                                                                          "changed": changed})
+                          detail="Gewijzigd: " + "; ".join(f"{LABELS[f]} van {_shown(a)} naar {_shown(b)}"
+                                                           for f, (a, b) in changed.items()),
+                          data={"old": old, "new": new, "changed": changed})
     forget_categories()
     return category
+
+
+def _shown(value: Any) -> str:
+    if value is None or value == "":
+        return "(leeg)"
+    if isinstance(value, bool):
+        return "ja" if value else "nee"
+    text = str(value)
+    return f"'{text[:60]}…'" if len(text) > 60 else f"'{text}'"
 
 
 def in_use(category: Category) -> bool:

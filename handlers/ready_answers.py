@@ -47,7 +47,7 @@ class ReadyAnswer(Model):
         return [f for f in (self.forms or "").split() if f in FORMS]
 
     def text(self, language: str = "nl") -> str:
-        """The text in the case's language (English where given, else Dutch)."""
+        """The text in the reporter's language (English where given, else Dutch)."""
         return (self.text_en or self.text_nl) if language == "en" else self.text_nl
 
 

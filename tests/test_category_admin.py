@@ -86,6 +86,9 @@ def test_renaming_keeps_the_key_and_changes_the_search_and_the_log(app, client, 
     assert change.action == "update"
     assert change.data["changed"]["name"] == ["Straatlamp kapot", "Straatverlichting defect"]
     assert change.data["changed"]["deadline_days"] == [5, 4] and change.data["changed"]["duplicate_days"] == [None, 20]
+    assert "naam van 'Straatlamp kapot' naar 'Straatverlichting defect'" in change.detail
+    assert "naam van 'Straatlamp kapot' naar 'Straatverlichting defect'" in admin.get(
+        "/werk/beheer/wijzigingen?onderdeel=category").get_data(as_text=True).replace("&#39;", "'")
 
 
 def test_a_category_in_use_is_deactivated_not_deleted_and_old_cases_keep_it(app, client, staff):

@@ -143,3 +143,15 @@ def test_the_infomail_answer_form_offers_the_answers_for_answers(app, client, st
     page = browser(app, sam).get(f"/werk/dossier/{ref}").get_data(as_text=True)
     assert choices(page, "answer") == {"Openingsuren": "Het stadhuis is open van 9 tot 12 uur."}
     assert choices(page, "close") == {}
+
+
+def test_an_english_case_gets_the_english_text_where_there_is_one(app, staff):
+    make_answers(app, staff)
+    ref = staff.meldkamer.file_melding(description="Street light out", category="straatlamp-defect",
+                                       reporter={"name": "Ann", "email": "ann@example.org", "language": "en"})
+    ref = ref["reference"]
+    staff.meldkamer.complete(ref, "triage", {"decision": "dispatch"})
+    staff.ood.complete(ref, "take_in_handling")
+    page = browser(app, staff.ood).get(f"/werk/dossier/{ref}").get_data(as_text=True)
+    assert choices(page, "close") == {"Lamp vervangen": "The lamp was replaced.",
+                                      "Bedankt (iedereen)": "Bedankt voor uw melding."}  # no English: the Dutch

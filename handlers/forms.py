@@ -51,7 +51,7 @@ class TriageForm(TaskForm):
         # a refusal there would leave a process error on the case instead of a message on the form.
         errors: dict[str, list[str]] = {}
         if data.get("category") and db.session.scalar(
-                select(Category.id).where(Category.key == data["category"])) is None:
+                select(Category.id).where(Category.key == data["category"], Category.active.is_(True))) is None:
             errors["category"] = [Phrase(N_("Onbekende categorie '{value}'."), value=data["category"])]
         if data["decision"] == "dispatch":
             if data.get("group"):

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Optional
 
 from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.clock import utcnow
@@ -120,6 +121,8 @@ class Category(Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # "Is dit uw melding?" looks this many days back for this category (None: MELDPUNT_NEARBY_DAYS).
     duplicate_days: Mapped[Optional[int]] = mapped_column(Integer)
+    # Offered to citizens (public form, search, Open311 services); staff can always choose a category.
+    public: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
 
     parent = relationship("Category", remote_side=[id])
     default_group = relationship(HandlerGroup)

@@ -80,11 +80,12 @@ class Match:
 
 
 def active_sub_categories() -> list[tuple[Category, str]]:
-    """Every active sub category whose main category is active too, with the main category's name."""
+    """Every active public sub category whose main category is active and public too, with the main's name."""
     parent = aliased(Category)
     rows = db.session.execute(
         select(Category, parent.name).join(parent, Category.parent_id == parent.id)
-        .where(Category.active.is_(True), parent.active.is_(True)).order_by(parent.name, Category.name))
+        .where(Category.active.is_(True), parent.active.is_(True), Category.public.is_(True), parent.public.is_(True))
+        .order_by(parent.name, Category.name))
     return [(category, parent_name) for category, parent_name in rows]
 
 

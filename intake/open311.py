@@ -114,7 +114,8 @@ def discovery(base_url: str) -> dict[str, Any]:
 
 def _active_services() -> list[Category]:
     return list(db.session.scalars(select(Category).options(joinedload(Category.parent))
-                                   .where(Category.parent_id.is_not(None), Category.active.is_(True))
+                                   .where(Category.parent_id.is_not(None), Category.active.is_(True),
+                                          Category.public.is_(True))
                                    .order_by(Category.id)))
 
 
@@ -139,7 +140,7 @@ def find_service(code: Optional[str]) -> Category:
         category = db.session.scalar(select(Category)
                                      .options(joinedload(Category.parent), joinedload(Category.default_group))
                                      .where(Category.key == code, Category.parent_id.is_not(None),
-                                            Category.active.is_(True)))
+                                            Category.active.is_(True), Category.public.is_(True)))
     if category is None:
         raise Open311Error(404, f"unknown service_code '{code}'" if code else "unknown service_code")
     return category

@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from engine.db import db
 from engine.models import Case
-from handlers.models import ContractorOrder, HandlerGroup, RoutingRule, User
+from handlers.models import Category, ContractorOrder, HandlerGroup, RoutingRule, User
+from handlers.ready_answers import ReadyAnswer
 from handlers.seed import seed_demo_routing_rules
 from intake.demo import create_demo_cases
 from intake.demo_inbox import create_demo_letters, create_demo_mails
@@ -40,6 +41,9 @@ def demo_world(app) -> dict:
         complete(pothole.reference, "handle", "bart.ood", {"action": "order_contractor",
                                                            "contractor": "aannemer-wegenwerken",
                                                            "instructions": "Put dichten aan het kruispunt"})
+        answer = ReadyAnswer(title="Bedankt", text_nl="Bedankt voor uw melding.", forms="close question refer answer")
+        db.session.add(answer)  # the "Standaardantwoord" select on every task form
+        db.session.commit()
         mails = {m.template: m.data for m in db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))}
         lamp = db.session.scalar(select(Case).where(Case.description.like("Straatlamp%")))
         world = {
@@ -52,6 +56,8 @@ def demo_world(app) -> dict:
             "user_id": [db.session.scalar(select(User.id).where(User.username == "bart.ood"))],
             "group_id": [db.session.scalar(select(HandlerGroup.id).where(HandlerGroup.key == "fietsteam"))],
             "rule_id": [db.session.scalar(select(RoutingRule.id).limit(1))],
+            "category_id": [db.session.scalar(select(Category.id).where(Category.key == "sluikstort"))],
+            "answer_id": [answer.id],
             "orders": db.session.scalar(select(ContractorOrder.id).limit(1)),
         }
         db.session.remove()
@@ -61,7 +67,8 @@ def demo_world(app) -> dict:
 def staff_urls(app, world: dict) -> list[str]:
     """Every GET page under /werk, its arguments filled from the demo (a new argument fails here on purpose)."""
     values = {"reference": world["references"], "key": world["key"], "user_id": world["user_id"],
-              "group_id": world["group_id"], "rule_id": world["rule_id"]}
+              "group_id": world["group_id"], "rule_id": world["rule_id"], "category_id": world["category_id"],
+              "answer_id": world["answer_id"]}
     urls = []
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if not rule.rule.startswith("/werk") or "GET" not in rule.methods or rule.endpoint == "staff.case_file":

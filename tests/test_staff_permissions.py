@@ -27,7 +27,8 @@ from engine.db import db
 from engine.models import Case, CaseEvent, WorkItem
 from handlers.files import store_file
 from handlers.groups import group_by_key
-from handlers.models import MELDKAMER, HandlerGroup, RoutingRule, User
+from handlers.models import MELDKAMER, Category, HandlerGroup, RoutingRule, User
+from handlers.ready_answers import ReadyAnswer
 
 from .helpers import Browser, Staff
 from .images import png
@@ -223,7 +224,7 @@ ANONYMOUS_ALLOWED = {(LOGIN_PATH, "GET"): OK, (LOGIN_PATH, "POST"): None, ("/wer
 # Values for URL arguments of rules found in url_map (World.values keys).
 ARG_VALUES = {"reference": "a", "item_id": "a_take", "file_id": "a_file", "key": "ood", "user_id": "user_id",
               "group_id": "group_id", "lang": "lang", "rule_id": "rule_id", "routing_rule_id": "rule_id",
-              "version": "version"}
+              "version": "version", "category_id": "category_id", "answer_id": "answer_id"}
 
 
 STAFF_BLUEPRINTS = ("staff", "auth")
@@ -349,6 +350,8 @@ def world(app, staff) -> World:
     ood = group_by_key(OOD)
     rule = RoutingRule(name="Testregel", position=10, group_id=ood.id, keywords="lamp")
     db.session.add(rule)
+    answer = ReadyAnswer(title="Bedankt", text_nl="Bedankt voor uw melding.", forms="close")
+    db.session.add(answer)
     db.session.commit()
 
     def open_item(case: Case, task: str) -> int:
@@ -362,7 +365,8 @@ def world(app, staff) -> World:
               "c_take": open_item(cases["c"], "take_in_handling"), "b_triage": open_item(cases["b"], "triage"),
               "a_file": a_file.id, "c_file": c_file.id, "ood": OOD, "user_id": staff.ood.user.id,
               "group_id": ood.id, "lang": "nl", "version": 1, "rule_id": rule.id, "ood_lead_id": staff.ood_lead.user.id,
-              "desk_id": staff.meldkamer.user.id}
+              "desk_id": staff.meldkamer.user.id, "answer_id": answer.id,
+              "category_id": db.session.scalar(select(Category.id).where(Category.key == "sluikstort"))}
     world = World(staff=staff, usernames={p: u.username for p, u in users.items()},
                   user_ids={p: u.id for p, u in users.items()}, tokens=tokens, values=values)
     db.session.rollback()  # end the read transaction before any test sends requests

@@ -37,6 +37,7 @@ def load_domain() -> None:
     import handlers.post_actions  # noqa: F401
     import handlers.post_forms  # noqa: F401
     import handlers.post_privacy  # noqa: F401
+    import handlers.ready_answers  # noqa: F401
     import handlers.routing  # noqa: F401
     import handlers.security_events  # noqa: F401
     import handlers.status_mails  # noqa: F401

@@ -79,8 +79,8 @@ def chosen_category(key: str) -> Optional[Chosen]:
     if not key or key == NO_CATEGORY:
         return Chosen(None, None, None)
     row = db.session.scalar(select(Category).where(Category.key == key, Category.active.is_(True),
-                                                   Category.parent_id.is_not(None)))
-    if row is None or (row.parent is not None and not row.parent.active):
+                                                   Category.public.is_(True), Category.parent_id.is_not(None)))
+    if row is None or (row.parent is not None and not (row.parent.active and row.parent.public)):
         return None
     return Chosen(row.key, row.name, row.parent.name if row.parent else None)
 

@@ -132,7 +132,7 @@ def _category(key: str) -> Optional[Category]:
     if not key:
         return None
     return db.session.scalar(select(Category).where(Category.key == key, Category.active.is_(True),
-                                                    Category.parent_id.is_not(None)))
+                                                    Category.public.is_(True), Category.parent_id.is_not(None)))
 
 
 class _Streets:

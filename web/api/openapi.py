@@ -172,9 +172,52 @@ def build_spec() -> dict:
                     "reasons": {"type": "array", "items": {"type": "string"}},
                     "codes": {"type": "array", "items": {"type": "string"}}}}}}}}}},
                       **_errors(400, 401, 403, 404, 422)}}})
+    _category_paths(spec)
     document = spec.to_dict()
     document["security"] = [{"bearer": []}]
     return document
+
+
+CATEGORY_FIELDS = {
+    "name": {"type": "string", "maxLength": 200},
+    "parent": {"type": "string", "nullable": True, "description": "The main category's key; empty or null: a main "
+                                                                   "category (never a sub category's key)"},
+    "synonyms": {"type": "string", "maxLength": 4000, "description": "Search words, used by the public search at "
+                                                                     "once"},
+    "default_group": {"type": "string", "nullable": True, "description": "Key of an active handler group"},
+    "deadline_days": {"type": "integer", "minimum": 1, "maximum": 365, "description": "Working days"},
+    "duplicate_days": {"type": "integer", "minimum": 1, "maximum": 730, "nullable": True,
+                       "description": "How far back \"Is dit uw melding?\" looks; null: MELDPUNT_NEARBY_DAYS"},
+    "public": {"type": "boolean", "description": "Offered on the public form, search and Open311; staff can always "
+                                                 "choose it"},
+    "active": {"type": "boolean"}}
+
+
+def _category_paths(spec: APISpec) -> None:
+    """GET/POST /api/v1/categories and PATCH /api/v1/categories/{key} (admin)."""
+    category = {"type": "object", "properties": {"id": {"type": "integer"}, "key": {"type": "string"},
+                                                 **CATEGORY_FIELDS}}
+    spec.components.schema("Category", category)
+    spec.components.schema("CategoryIn", {"type": "object", "additionalProperties": False, "properties": {
+        "key": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,79}$",
+                "description": "Only when creating; default made from the name. Never changes."}, **CATEGORY_FIELDS}})
+    one = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Category"}}}}
+    body = {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CategoryIn"}}}}
+    spec.path("/api/v1/categories", operations={
+        "get": {"summary": "Every category (admin)", "responses": {"200": {"description": "Main categories, each "
+                                                                                          "followed by its subs",
+                                                                           "content": {"application/json": {
+                                                                               "schema": {"type": "array", "items": {
+                                                                                   "$ref": "#/components/schemas/"
+                                                                                           "Category"}}}}},
+                                                                   **_errors(401, 403)}},
+        "post": {"summary": "Create a category (admin; audited)", "requestBody": body,
+                 "responses": {"201": {"description": "Created", **one}, **_errors(401, 403, 422)}}})
+    spec.path("/api/v1/categories/{key}", operations={"patch": {
+        "summary": "Change a category (admin; audited); fields left out stay as they are",
+        "parameters": [{"in": "path", "name": "key", "required": True, "schema": {"type": "string"}}],
+        "requestBody": body, "responses": {"200": {"description": "The category", **one},
+                                           **_errors(401, 403, 404, 422)}}})
 
 
 @bp.get("/openapi.json")

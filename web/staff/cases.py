@@ -79,7 +79,8 @@ def render_case(case: Case, errors: dict | None = None, values: dict | None = No
     groups = db.session.scalars(select(HandlerGroup).where(HandlerGroup.active.is_(True))
                                 .order_by(HandlerGroup.name)).all()
     files = db.session.scalars(select(CaseFile).where(CaseFile.case_id == case.id).order_by(CaseFile.id)).all()
-    categories = db.session.scalars(select(Category).where(Category.parent_id.is_not(None))
+    categories = db.session.scalars(select(Category).where(Category.parent_id.is_not(None),
+                                                           Category.active.is_(True))  # public or staff only
                                     .order_by(Category.name)).all()
     # The reporting role sees the facts and the public timeline only: no reporter texts, notes or files.
     reporter_data = may(current_user, "reporter_data.see")

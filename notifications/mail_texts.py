@@ -105,7 +105,7 @@ MAIL_TEXTS: dict[str, MailText] = {
     "aannemer_opdracht": MailText(N_("Aan de aannemer: een nieuwe opdracht"), "aannemer",
                                   _CONTRACTOR + ("contractor", "order_id", "instructions", "portal_url")),
     "aannemer_herinnering": MailText(N_("Aan de aannemer: herinnering aan een openstaande opdracht"), "aannemer",
-                                     _CONTRACTOR + ("order_id", "instructions", "portal_url")),
+                                     _CONTRACTOR + ("contractor", "order_id", "instructions", "portal_url")),
     "aannemer_escalatie": MailText(N_("Aan verantwoordelijke en meldkamer: de aannemer reageert niet"),
                                    "medewerker", _STAFF + ("order_id", "contractor")),
     "overdracht": MailText(N_("Aan een medewerker: een melding werd aan u doorgegeven"), "medewerker",

@@ -26,6 +26,8 @@ def test_admin_edits_previews_and_saves_a_mail_text_in_chromium(tmp_path):
             db.session.remove()
 
         page = browser.new_context().new_page()
+        refused = []  # the preview frame lives under the page's Content-Security-Policy too
+        page.on("console", lambda m: "Content Security Policy" in m.text and refused.append(m.text))
         login(page, base, "admin")
         page.goto(f"{base}/werk/beheer/mailteksten")
         page.locator("tr[data-mail='in_behandeling'] a").click()
@@ -42,6 +44,8 @@ def test_admin_edits_previews_and_saves_a_mail_text_in_chromium(tmp_path):
         assert "Dag Els," in page.locator("#preview-text").inner_text()
         frame = page.frame_locator("#preview-html")
         assert f"We zijn gestart met {ref}." in frame.locator("body").inner_text()
+        assert "Met vriendelijke groeten" in frame.locator("body").inner_text()  # in the mail's own layout
+        assert refused == []
 
         form = page.locator("form.mail-text-form[data-language='nl']")
         assert form.locator("input[name=subject]").input_value() == SUBJECT  # the preview kept what was typed

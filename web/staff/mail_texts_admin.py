@@ -4,6 +4,7 @@ Storage, sandbox and placeholders: notifications/mail_texts.py; saving and audit
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -28,6 +29,9 @@ from ..i18n import translate
 from . import bp
 
 LANGUAGE_NAMES = {"nl": N_("Nederlands"), "en": N_("Engels")}
+# The page's Content-Security-Policy (web/security_headers.py) also governs the preview frame: the mail's inline
+# styles would be refused there, so the frame shows the mail without them; its full source is shown beside it.
+STYLE_ATTRIBUTE = re.compile(r"""\sstyle=("[^"]*"|'[^']*')""")
 
 
 def _texts(template: str, language: str) -> dict[str, Any]:
@@ -101,8 +105,9 @@ def admin_mail_text(template: str):
             except InvalidInput as err:
                 db.session.rollback()
                 errors, status = err.fields, 422
+    framed = STYLE_ATTRIBUTE.sub("", preview.html) if preview is not None else None
     history = {lang: versions(template, lang)[:50] for lang in LANGUAGES}
     return render_template("staff/admin_mail_text.html", template=template, mail=MAIL_TEXTS[template],
                            placeholders=PLACEHOLDERS, forms=forms, errors=errors, active=active,
                            languages=LANGUAGES, language_names=LANGUAGE_NAMES, history=history, preview=preview,
-                           examples=examples, reference=reference), status
+                           examples=examples, reference=reference, framed=framed), status

@@ -12,9 +12,9 @@ from engine.db import db
 from engine.errors import InvalidInput
 from engine.i18n import N_, Phrase
 from engine.models import Case
+from notifications.mail_texts import LANGUAGES, MAIL_TEXTS, MailTextVersion, TextProblem, check_text, current_version
 from notifications.models import OutboxMessage
 from notifications.outbox import tracking_url
-from notifications.mail_texts import LANGUAGES, MAIL_TEXTS, MailTextVersion, TextProblem, check_text, current_version
 
 from .admin_changes import record_change
 from .feedback_links import feedback_url, make_token

@@ -59,8 +59,9 @@ def admin_mail_text(template: str):
     if template not in MAIL_TEXTS:
         abort(404)
     forms = {lang: _texts(template, lang) for lang in LANGUAGES}
-    errors: dict[str, Any] = {}
-    preview, examples, active = None, [], request.values.get("language", "nl")
+    errors: dict[str, list[Any]] = {}
+    examples: list[str] = []
+    preview, active = None, request.values.get("language", "nl")
     reference = request.values.get("referentie", "").strip()
     status = 200
     if request.method == "POST":
@@ -76,7 +77,7 @@ def admin_mail_text(template: str):
         typed = {part: request.form.get(part, "") for part in ("subject", "text", "html")}
         forms[active] = {**forms[active], **typed}
         if action == "preview":
-            errors = validate_texts(template, typed["subject"], typed["text"], typed["html"])
+            errors = dict(validate_texts(template, typed["subject"], typed["text"], typed["html"]))
             case = find_case(reference) if reference else None
             if not reference:
                 errors["referentie"] = [translate("Geef het referentienummer van een melding.")]

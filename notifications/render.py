@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Optional
 
-from flask import has_app_context
+from flask import current_app, has_app_context
 from jinja2 import (
     Environment,
     FileSystemLoader,
@@ -182,8 +182,8 @@ def render_mail(template: str, data: Mapping[str, Any], language: Optional[str] 
 
 
 def _edited(template: str, language: str) -> Optional[MailTextVersion]:
-    """The city's own text of this mail in this language, if any (needs the database: inside an app)."""
-    if template not in MAIL_TEXTS or not has_app_context():
+    """The city's own text of this mail in this language, if any (needs the database: inside a Meldpunt app)."""
+    if template not in MAIL_TEXTS or not has_app_context() or "sqlalchemy" not in current_app.extensions:
         return None
     return current_version(template, language)
 

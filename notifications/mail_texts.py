@@ -279,6 +279,11 @@ def sample_data(template: str) -> dict[str, Any]:
     return data
 
 
+def _too_deep(part: str) -> TextProblem:
+    return TextProblem(part, 1, N_("deze tekst is te diep genest (te veel haakjes of {cond} in elkaar)"),
+                       (("cond", "{% if %}"),))
+
+
 def check_text(template: str, part: str, source: str) -> list[TextProblem]:
     """Every reason `source` cannot be the `part` of mail `template` (empty: it can)."""
     if not source.strip():
@@ -291,16 +296,23 @@ def check_text(template: str, part: str, source: str) -> list[TextProblem]:
     env = SANDBOX_HTML if part == "html" else SANDBOX_TEXT
     try:
         tree = env.parse(source)
+    except (RecursionError, SyntaxError):  # Python cannot compile that many nested blocks
+        return [_too_deep(part)]
     except TemplateSyntaxError as err:
         return [TextProblem(part, err.lineno or 1, N_("syntaxfout: controleer of elke {value} en {tag} juist "
                                                       "gesloten is en elke {cond} een {end} heeft"),
                             (("value", "{{ … }}"), ("tag", "{% … %}"), ("cond", "{% if %}"),
                              ("end", "{% endif %}")))]
-    problems = _ast_problems(part, tree, set(MAIL_TEXTS[template].placeholders))
+    try:
+        problems = _ast_problems(part, tree, set(MAIL_TEXTS[template].placeholders))
+    except RecursionError:
+        problems = [_too_deep(part)]
     if problems:
         return problems
     try:
         env.from_string(source).render(sample_data(template))
+    except (RecursionError, SyntaxError):  # Python cannot compile that many nested blocks
+        return [_too_deep(part)]
     except SecurityError as err:
         return [TextProblem(part, _runtime_line(err), N_("de sandbox weigert deze tekst (niet toegelaten "
                                                          "bewerking)"))]
@@ -320,7 +332,7 @@ def render_edited(version: MailTextVersion, context: Mapping[str, Any]) -> tuple
 
 def sandbox_errors() -> tuple[type[BaseException], ...]:
     """What rendering an edited text can raise (the sender marks the row failed, it never crashes)."""
-    return TemplateError, TypeError, ValueError, OverflowError, RecursionError
+    return TemplateError, TypeError, ValueError, OverflowError, RecursionError, SyntaxError
 
 
 __all__ = ["LANGUAGES", "MAIL_TEXTS", "PLACEHOLDERS", "MailText", "MailTextVersion", "TextProblem", "check_text",

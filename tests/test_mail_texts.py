@@ -172,6 +172,8 @@ def test_terug_naar_standaard_gives_the_shipped_text_again_and_versions_and_audi
     ("subject", "{{ reference|attr('__class__') }}", 1, "de filter 'attr' is niet toegestaan"),
     ("html", "{{ 'x' * 1000000000 }}", 1, "rekenen met *, **, / of % is niet toegestaan"),
     ("text", "{{ lipsum() }}", 1, "functies aanroepen is niet toegestaan"),
+    ("text", "{{ " + "(" * 3000 + "reference" + ")" * 3000 + " }}", 1, "te diep genest"),
+    ("html", "{% if reference %}" * 800 + "x" + "{% endif %}" * 800, 1, "te diep genest"),
 ])
 def test_texts_that_break_the_sandbox_or_do_not_render_are_refused_with_line_and_reason(app, admin, part, source,
                                                                                          line, reason):

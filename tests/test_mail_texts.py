@@ -222,3 +222,21 @@ def test_only_admins_reach_the_mail_texts(app, staff, who):
 
 def test_unknown_mail_is_404(admin):
     assert admin.get("/werk/beheer/mailteksten/bestaat_niet").status_code == 404
+
+
+def test_a_stored_text_that_breaks_the_sandbox_fails_its_row_and_sends_nothing(app, staff, mail_to):
+    """A text that bypassed the page (written into the database by hand) still runs in the sandbox: the mail
+    is marked failed with the template named, never sent with internals in it."""
+    with app.app_context():
+        db.session.add(MailTextVersion(template="in_behandeling", language="nl", subject=SUBJECT,
+                                       text="{{ ''.__class__.__mro__ }}", html=HTML, actor="psql"))
+        db.session.commit()
+    case = staff.meldkamer.file_melding()
+    handle(staff, case["reference"])
+    send_due()
+    assert not [m for m in mail_to.messages if "pakt melding" in m.message["Subject"]]
+    with app.app_context():
+        from notifications.models import OutboxMessage
+        row = db.session.scalars(select(OutboxMessage).where(OutboxMessage.template == "in_behandeling")).one()
+        assert row.status == "failed" and "edited mail text 'in_behandeling'" in row.last_error, row.last_error
+        assert "unsafe" in row.last_error or "__class__" in row.last_error, row.last_error

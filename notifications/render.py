@@ -19,6 +19,8 @@ from typing import Any, Optional
 
 from flask import current_app, has_app_context
 from jinja2 import (
+    ChoiceLoader,
+    DictLoader,
     Environment,
     FileSystemLoader,
     StrictUndefined,
@@ -118,8 +120,18 @@ def _lines(value: Any) -> Markup:
     return Markup("<br>\n").join(escape(line) for line in str(value).splitlines())
 
 
+# An edited text (notifications/mail_texts.py) replaces the subject and body blocks of the shipped template;
+# everything else of the shipped mail (greeting, notices, tracking link, signature, footer) stays. The wrappers
+# are named templates so that the HTML one is autoescaped like every .html mail (its eval context follows the
+# name of the template rendering starts from).
+_EDITED = {
+    "_edited.txt": ("{% extends mail_template %}{% block subject %}{{ edited_subject }}{% endblock %}"
+                    "{% block body %}{{ edited_body }}{% endblock %}"),
+    "_edited.html": "{% extends mail_template %}{% block body %}{{ edited_body }}{% endblock %}",
+}
+
 _env = Environment(
-    loader=FileSystemLoader(str(TEMPLATE_DIR)),
+    loader=ChoiceLoader([DictLoader(_EDITED), FileSystemLoader(str(TEMPLATE_DIR))]),
     autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
     undefined=StrictUndefined,
     trim_blocks=True,
@@ -129,12 +141,6 @@ _env = Environment(
 _env.filters.update(datetime=_local_datetime, lines=_lines, strong=_strong)
 _env.globals.update({"_": _gettext, "ngettext": _ngettext, "pgettext": _pgettext})
 install_filters(datetime=_local_datetime, lines=_lines, strong=_strong)
-
-# An edited text (notifications/mail_texts.py) replaces the subject and body blocks of the shipped template;
-# everything else of the shipped mail (greeting, notices, tracking link, signature, footer) stays.
-_EDITED_TXT = ("{% extends mail_template %}{% block subject %}{{ edited_subject }}{% endblock %}"
-               "{% block body %}{{ edited_body }}{% endblock %}")
-_EDITED_HTML = "{% extends mail_template %}{% block body %}{{ edited_body }}{% endblock %}"
 
 
 def _context(data: Mapping[str, Any], language: str, recipient_kind: str) -> dict[str, Any]:
@@ -193,10 +199,10 @@ def render_version(template: str, version: MailTextVersion, context: Mapping[str
     """Render an edited text (in the sandbox) inside the shipped layout of `template`."""
     try:
         subject, body_text, body_html = render_edited(version, context)
-        text = _env.from_string(_EDITED_TXT).render(context, mail_template=f"{template}.txt",
+        text = _env.get_template("_edited.txt").render(context, mail_template=f"{template}.txt",
                                                     edited_subject=subject, edited_body=body_text)
         subject, text = _split_subject(template, language, text)
-        html = _env.from_string(_EDITED_HTML).render(context, mail_template=f"{template}.html", subject=subject,
+        html = _env.get_template("_edited.html").render(context, mail_template=f"{template}.html", subject=subject,
                                                      edited_body=body_html)
     except sandbox_errors() as err:
         raise MailTemplateError(f"edited mail text '{template}' (version {version.id}) cannot be rendered in "

@@ -130,6 +130,9 @@ def test_placeholder_values_are_escaped_in_html_and_not_in_text(app):
         mail = render_mail("in_behandeling", {"reference": "M1", "name": "<b>Els</b> & co",
                                               "tracking_url": "https://x/volg/t"}, "nl")
     assert "<p>&lt;b&gt;Els&lt;/b&gt; &amp; co</p>" in mail.html
+    assert "Beste &lt;b&gt;Els&lt;/b&gt; &amp; co," in mail.html  # the shipped greeting around it too
+    assert "<b>" not in mail.html
+    assert '<h2 style="margin:24px 0 8px' in mail.html  # the layout's own markup stays markup
     assert "Dag <b>Els</b> & co," in mail.text
 
 

@@ -199,6 +199,7 @@ def render_version(template: str, version: MailTextVersion, context: Mapping[str
     """Render an edited text (in the sandbox) inside the shipped layout of `template`."""
     try:
         subject, body_text, body_html = render_edited(version, context)
+        subject = " ".join(subject.split())  # a value with a line break cannot spill into the body
         text = _env.get_template("_edited.txt").render(context, mail_template=f"{template}.txt",
                                                     edited_subject=subject, edited_body=body_text)
         subject, text = _split_subject(template, language, text)

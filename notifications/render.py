@@ -17,8 +17,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Optional
 
-from flask import has_app_context
+from flask import current_app, has_app_context
 from jinja2 import (
+    ChoiceLoader,
+    DictLoader,
     Environment,
     FileSystemLoader,
     StrictUndefined,
@@ -32,6 +34,7 @@ from markupsafe import Markup, escape
 from engine.settings import settings
 
 from .i18n import catalogue, local_datetime
+from .mail_texts import MAIL_TEXTS, MailTextVersion, current_version, install_filters, render_edited, sandbox_errors
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
 LANGUAGES = ("nl", "en")
@@ -117,8 +120,18 @@ def _lines(value: Any) -> Markup:
     return Markup("<br>\n").join(escape(line) for line in str(value).splitlines())
 
 
+# An edited text (notifications/mail_texts.py) replaces the subject and body blocks of the shipped template;
+# everything else of the shipped mail (greeting, notices, tracking link, signature, footer) stays. The wrappers
+# are named templates so that the HTML one is autoescaped like every .html mail (its eval context follows the
+# name of the template rendering starts from).
+_EDITED = {
+    "_edited.txt": ("{% extends mail_template %}{% block subject %}{{ edited_subject }}{% endblock %}"
+                    "{% block body %}{{ edited_body }}{% endblock %}"),
+    "_edited.html": "{% extends mail_template %}{% block body %}{{ edited_body }}{% endblock %}",
+}
+
 _env = Environment(
-    loader=FileSystemLoader(str(TEMPLATE_DIR)),
+    loader=ChoiceLoader([DictLoader(_EDITED), FileSystemLoader(str(TEMPLATE_DIR))]),
     autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
     undefined=StrictUndefined,
     trim_blocks=True,
@@ -127,6 +140,7 @@ _env = Environment(
 )
 _env.filters.update(datetime=_local_datetime, lines=_lines, strong=_strong)
 _env.globals.update({"_": _gettext, "ngettext": _ngettext, "pgettext": _pgettext})
+install_filters(datetime=_local_datetime, lines=_lines, strong=_strong)
 
 
 def _context(data: Mapping[str, Any], language: str, recipient_kind: str) -> dict[str, Any]:
@@ -159,6 +173,9 @@ def render_mail(template: str, data: Mapping[str, Any], language: Optional[str] 
     if not template or "/" in template or template.startswith(("_", ".")):
         raise MailTemplateError(f"no mail template named {template!r}")
     context = _context(data, language, recipient_kind)
+    edited = _edited(template, language)
+    if edited is not None:
+        return render_version(template, edited, context, language)
     try:
         text = _env.get_template(f"{template}.txt").render(context)
         subject, text = _split_subject(template, language, text)
@@ -168,6 +185,75 @@ def render_mail(template: str, data: Mapping[str, Any], language: Optional[str] 
     except TemplateError as err:
         raise MailTemplateError(f"mail template '{template}' cannot be rendered in '{language}': {err}") from err
     return RenderedMail(subject=subject, text=text, html=html, language=language)
+
+
+def _edited(template: str, language: str) -> Optional[MailTextVersion]:
+    """The city's own text of this mail in this language, if any (needs the database: inside a Meldpunt app)."""
+    if template not in MAIL_TEXTS or not has_app_context() or "sqlalchemy" not in current_app.extensions:
+        return None
+    return current_version(template, language)
+
+
+def render_version(template: str, version: MailTextVersion, context: Mapping[str, Any],
+                   language: str) -> RenderedMail:
+    """Render an edited text (in the sandbox) inside the shipped layout of `template`."""
+    try:
+        subject, body_text, body_html = render_edited(version, context)
+        subject = " ".join(subject.split())  # a value with a line break cannot spill into the body
+        text = _env.get_template("_edited.txt").render(context, mail_template=f"{template}.txt",
+                                                    edited_subject=subject, edited_body=body_text)
+        subject, text = _split_subject(template, language, text)
+        html = _env.get_template("_edited.html").render(context, mail_template=f"{template}.html", subject=subject,
+                                                     edited_body=body_html)
+    except sandbox_errors() as err:
+        raise MailTemplateError(f"edited mail text '{template}' (version {version.id}) cannot be rendered in "
+                                f"'{language}': {err}") from err
+    return RenderedMail(subject=subject, text=text, html=html, language=language)
+
+
+def preview_mail(template: str, data: Mapping[str, Any], language: str, recipient_kind: str,
+                 version: Optional[MailTextVersion] = None) -> RenderedMail:
+    """A mail as it would be sent with `data`: with `version` (possibly unsaved), else as it is in use now."""
+    if version is None:
+        return render_mail(template, data, language, recipient_kind)
+    return render_version(template, version, _context(data, language, recipient_kind), language)
+
+
+_MARK = "\ue000{}\ue001"
+
+
+class _CountMark(int):
+    """A count placeholder (`attachments`): a number for the plural rules, a marker when written out."""
+
+    def __str__(self) -> str:
+        return _MARK.format("attachments")
+
+    def __format__(self, spec: str) -> str:
+        return str(self)
+
+
+def shipped_texts(template: str, language: str) -> dict[str, str]:
+    """The shipped subject, text and HTML body of a mail in `language`, as a starting point to edit.
+
+    The shipped blocks are rendered with every placeholder set to a marker that becomes `{{ name }}` again;
+    conditions in the shipped template are taken as true (a placeholder that is set).
+    """
+    info = MAIL_TEXTS[template]
+    context = _context({key: _MARK.format(key) for key in info.placeholders if key != "language"}, language,
+                       info.recipient_kind)
+    context["case_url"] = _MARK.format("case_url") if "case_url" in info.placeholders else None
+    if "attachments" in info.placeholders:
+        context["attachments"] = _CountMark(2)
+    out = {}
+    for part, ext, block in (("subject", "txt", "subject"), ("text", "txt", "body"), ("html", "html", "body")):
+        tmpl = _env.get_template(f"{template}.{ext}")
+        values = dict(context)
+        if ext == "html":  # every mail imports the macros as `m` (a block needs them in its context)
+            values["m"] = _env.get_template("_macros.html").make_module(values)
+        rendered = "".join(tmpl.blocks[block](tmpl.new_context(values)))
+        out[part] = re.sub("\ue000([a-z_]+)\ue001", lambda m: "{{ " + m.group(1) + " }}", rendered).strip("\n")
+    out["subject"] = " ".join(out["subject"].split())
+    return out
 
 
 def render_row(row: Any) -> RenderedMail:

@@ -150,6 +150,11 @@ TABLE: list[Target] = [
            "/werk/beheer/processen/melding/verplaatsen", where(frozenset({"admin"}))),
     Target("move cases to another process version (empty form)", "POST", "/werk/beheer/processen/<key>/verplaatsen",
            "/werk/beheer/processen/melding/verplaatsen", where(frozenset({"admin"}), ADMITTED)),
+    Target("mail texts", "GET", "/werk/beheer/mailteksten", "/werk/beheer/mailteksten", where(frozenset({"admin"}))),
+    Target("one mail text", "GET", "/werk/beheer/mailteksten/<template>", "/werk/beheer/mailteksten/in_behandeling",
+           where(frozenset({"admin"}))),
+    Target("save a mail text (empty form)", "POST", "/werk/beheer/mailteksten/<template>",
+           "/werk/beheer/mailteksten/in_behandeling", where(frozenset({"admin"}), ADMITTED)),
     # An empty form: the admin gets the form back with errors (422), nobody else gets in.
     Target("create user (empty form)", "POST", "/werk/beheer/gebruikers", "/werk/beheer/gebruikers",
            where(frozenset({"admin"}), ADMITTED)),
@@ -224,7 +229,8 @@ ANONYMOUS_ALLOWED = {(LOGIN_PATH, "GET"): OK, (LOGIN_PATH, "POST"): None, ("/wer
 # Values for URL arguments of rules found in url_map (World.values keys).
 ARG_VALUES = {"reference": "a", "item_id": "a_take", "file_id": "a_file", "key": "ood", "user_id": "user_id",
               "group_id": "group_id", "lang": "lang", "rule_id": "rule_id", "routing_rule_id": "rule_id",
-              "version": "version", "category_id": "category_id", "answer_id": "answer_id"}
+              "version": "version", "category_id": "category_id", "answer_id": "answer_id",
+              "template": "mail_template"}
 
 
 STAFF_BLUEPRINTS = ("staff", "auth")
@@ -364,6 +370,7 @@ def world(app, staff) -> World:
     values = {"a": a, "b": b, "c": c, "a_take": open_item(cases["a"], "take_in_handling"),
               "c_take": open_item(cases["c"], "take_in_handling"), "b_triage": open_item(cases["b"], "triage"),
               "a_file": a_file.id, "c_file": c_file.id, "ood": OOD, "user_id": staff.ood.user.id,
+              "mail_template": "in_behandeling",
               "group_id": ood.id, "lang": "nl", "version": 1, "rule_id": rule.id, "ood_lead_id": staff.ood_lead.user.id,
               "desk_id": staff.meldkamer.user.id, "answer_id": answer.id,
               "category_id": db.session.scalar(select(Category.id).where(Category.key == "sluikstort"))}

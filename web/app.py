@@ -43,6 +43,7 @@ def load_domain() -> None:
     import handlers.status_mails  # noqa: F401
     import intake.mail_privacy  # noqa: F401
     import intake.rate_limit_db  # noqa: F401
+    import notifications.mail_texts  # noqa: F401
     import notifications.outbox  # noqa: F401
     import reports.models  # noqa: F401
 

@@ -10,3 +10,4 @@ from . import open311_admin, publication  # noqa: E402,F401  # isort: skip
 from . import process_editor  # noqa: E402,F401  # isort: skip
 from . import case_versions  # noqa: E402,F401  # isort: skip
 from . import category_admin, ready_answers_admin  # noqa: E402,F401  # isort: skip
+from . import mail_texts_admin  # noqa: E402,F401  # isort: skip

@@ -7,11 +7,13 @@ from __future__ import annotations
 import re
 from io import BytesIO
 
+import pytest
 from markupsafe import escape
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
 from engine.db import db
+from engine.errors import DeployError
 from engine.models import Case, CaseEvent, CaseFile, WorkItem
 from engine.runtime import SERIALIZER
 
@@ -178,12 +180,11 @@ def test_a_case_started_on_the_old_version_finishes_on_its_own_version(app, staf
                                                     WorkItem.task_name == "controle_ter_plaatse")) is None
 
 
-def test_a_task_with_neither_form_nor_fields_keeps_todays_behaviour(app, staff):
-    deploy_variant(with_site_check(fields={}))
-    ref = _to_site_check(staff)
-    response = staff.ood.complete(ref, "controle_ter_plaatse", {"opmerking": "iets"}, expect=422)
-    assert "opmerking" in response["fields"]
-    assert staff.ood.complete(ref, "controle_ter_plaatse", {})["status"] == "toegewezen"
+def test_a_task_with_neither_form_nor_fields_is_refused_at_deploy(app, staff):
+    """A user task must say what it captures (docs/process-models.md): the deploy check names the task."""
+    with pytest.raises(DeployError) as refused:
+        deploy_variant(with_site_check(fields={}))
+    assert "controle_ter_plaatse" in str(refused.value)
 
 
 def test_a_file_field_stores_the_upload_as_a_case_file_and_keeps_its_id(app, staff):

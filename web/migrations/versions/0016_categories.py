@@ -13,8 +13,8 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('categories') as batch:
-        batch.add_column(sa.Column('public', sa.Boolean(), server_default=sa.true(), nullable=False))
+    # In place, no batch copy: rebuilding categories on SQLite trips the foreign keys that point at it.
+    op.add_column('categories', sa.Column('public', sa.Boolean(), server_default=sa.true(), nullable=False))
     op.create_table('ready_answers',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('title', sa.String(length=200), nullable=False),
@@ -30,5 +30,4 @@ def upgrade():
 
 def downgrade():
     op.drop_table('ready_answers')
-    with op.batch_alter_table('categories') as batch:
-        batch.drop_column('public')
+    op.drop_column('categories', 'public')

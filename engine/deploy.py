@@ -200,7 +200,9 @@ def _problems_of(err: DeployError) -> list[dict[str, object]]:
     problems = err.details.get("problems")
     if isinstance(problems, list):
         return problems
-    return [Finding(err.element or "", None, err.message).as_dict()]
+    prefix = err.filename + (f", element '{err.element}'" if err.element else "") + ": "
+    message = err.message.removeprefix(prefix) if err.filename or err.element else err.message
+    return [Finding(err.element or "", None, message).as_dict()]
 
 
 def _describe(problem: dict[str, object]) -> str:

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-from . import cases, openapi, outbox, work_items  # noqa: E402,F401
+from . import cases, openapi, outbox, processes, work_items  # noqa: E402,F401

@@ -7,3 +7,4 @@ from . import admin, cases, dashboard, mail_admin, outbox_admin, post, privacy_a
 from . import security_admin  # noqa: E402,F401  # isort: skip
 
 from . import open311_admin, publication  # noqa: E402,F401  # isort: skip
+from . import process_admin  # noqa: E402,F401  # isort: skip

@@ -268,8 +268,7 @@ def _store(key: str, xml: bytes, filename: str, checked: Checked, deployed_by: O
             .order_by(ProcessDefinition.version.desc()).limit(1))
         if same is not None:
             return same, False
-    version = (db.session.scalar(select(func.max(ProcessDefinition.version)).where(
-        ProcessDefinition.key == key)) or 0) + 1
+    version = _next_version(key)
     definition = ProcessDefinition(key=key, version=version, sha256=checked.sha256, filename=Path(filename).name,
                                    xml=xml.decode("utf-8"), deployed_by=deployed_by, origin=origin)
     db.session.add(definition)
@@ -280,6 +279,12 @@ def _store(key: str, xml: bytes, filename: str, checked: Checked, deployed_by: O
     _remember(definition.id, checked.spec, checked.deps)
     _latest.pop(key, None)
     return definition, True
+
+
+def _next_version(key: str) -> int:
+    """One more than the highest stored version; a deploy at the same moment may take it first (then retried)."""
+    return (db.session.scalar(select(func.max(ProcessDefinition.version)).where(ProcessDefinition.key == key))
+            or 0) + 1
 
 
 def _set_active(key: str, definition: ProcessDefinition, by: Optional[str], chosen_by: str) -> None:

@@ -180,7 +180,7 @@ def check(xml: bytes, filename: str, process_id: Optional[str] = None, require_d
                            root.sourceline)
         key = choose_process(root, filename, process_id)
     except DeployError as err:
-        return Checked(None, _problems_of(err))
+        return Checked(None, problems_of(err))
     problems = [f.as_dict() for f in lint(root, registry.service_names() or None)]
     if require_diagram and root.find(f".//{{{BPMNDI}}}BPMNDiagram") is None:
         problems.append(Finding("", None, Phrase(N_("Het bestand heeft geen diagram (bpmndi:BPMNDiagram): "
@@ -192,11 +192,12 @@ def check(xml: bytes, filename: str, process_id: Optional[str] = None, require_d
     try:
         spec, deps = build_spec(root, filename, key, sha)
     except DeployError as err:
-        return Checked(key, _problems_of(err))
+        return Checked(key, problems_of(err))
     return Checked(key, [], spec, deps, sha)
 
 
-def _problems_of(err: DeployError) -> list[dict[str, object]]:
+def problems_of(err: DeployError) -> list[dict[str, object]]:
+    """The problems a refused deploy carries (element_id, element_name, line, message), at least one."""
     problems = err.details.get("problems")
     if isinstance(problems, list):
         return problems

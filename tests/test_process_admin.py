@@ -127,7 +127,8 @@ def test_the_page_lists_every_process_with_versions_origin_cases_and_the_one_in_
     assert "/werk/beheer/processen/melding/versies/1.bpmn" in melding and "Processen" in html
     # the city deploys its own version: it is listed as the city's, in use, with no cases yet
     response = upload(browser, "melding", CITY, "melding-stad.bpmn")
-    assert response.status_code == 303 and response.headers["Location"].endswith("/werk/beheer/processen/melding/versies/2")
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/werk/beheer/processen/melding/versies/2")
     html = browser.get("/werk/beheer/processen").get_data(as_text=True)
     melding = html[html.index('id="process-melding"'):html.index('id="process-infomail"')]
     row2 = melding[melding.index('data-version="2"'):melding.index('data-version="1"')]
@@ -247,7 +248,8 @@ def test_an_upload_without_a_file_says_so(app):
 def test_every_problem_is_listed_not_only_the_first_five(app):
     xml = SHIPPED
     for operator in (b"notify.reporter", b"routing.suggest", b"case.refer"):
-        xml = xml.replace(b'serviceTaskOperator id="' + operator + b'"', b'serviceTaskOperator id="x.' + operator + b'"')
+        xml = xml.replace(b'serviceTaskOperator id="' + operator + b'"',
+                          b'serviceTaskOperator id="x.' + operator + b'"')
     count = len(re.findall(rb'serviceTaskOperator id="x\.', xml))
     problems = process_admin.check(xml, "veel.bpmn", "melding")
     assert len(problems) == count and count > 5
@@ -273,7 +275,8 @@ def test_seed_after_the_city_deployed_its_own_model_keeps_the_citys_version(app,
     (shipped_dir / "melding.bpmn").write_bytes(city_model("Melding beoordelen (nieuw in Meldpunt)"))
     monkeypatch.setattr(deployment, "BPMN_DIR", shipped_dir)
     result = invoke(app, "seed")
-    assert result.exit_code == 0 and "stored: melding v3 (shipped, NOT in use: the city's v2 stays in use" in result.output
+    assert result.exit_code == 0
+    assert "stored: melding v3 (shipped, NOT in use: the city's v2 stays in use" in result.output
     assert active_version() == 2 and versions() == [1, 2, 3]
     reference = staff.meldkamer.file_melding()["reference"]
     assert case_version(reference) == 2 and triage_title(staff, reference) == CITY_TITLE
@@ -430,6 +433,7 @@ def test_cli_deploy_check_list_activate_export(app, tmp_path):
     out = tmp_path / "terug.bpmn"
     result = invoke(app, "bpmn", "export", "melding", "2", "--out", str(out))
     assert result.exit_code == 0 and out.read_bytes() == CITY
+    assert invoke(app, "bpmn", "export", "melding", "1").stdout_bytes == SHIPPED
     assert [(c.action, c.actor, c.data["version"]) for c in audit()] == [("deploy", "cli", 2), ("activate", "cli", 1)]
 
 

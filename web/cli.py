@@ -299,7 +299,8 @@ def bpmn_export(key: str, version: int, out: Path | None) -> None:
         sys.exit(2)
     data = definition.xml.encode("utf-8")
     if out is None:
-        click.get_binary_stream("stdout").write(data)
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
         return
     try:
         out.write_bytes(data)

@@ -6,6 +6,7 @@ from typing import Any, Optional
 from flask import g, jsonify, request, url_for
 
 from engine.db import db
+from engine.deploy import problems_of
 from engine.errors import DeployError, InvalidInput
 from handlers import process_admin
 from handlers.permissions import require
@@ -71,9 +72,7 @@ def deploy_process():
         db.session.commit()
     except DeployError as err:
         db.session.rollback()
-        problems = err.details.get("problems") or [{"element_id": err.element, "element_name": None, "line": None,
-                                                    "message": err.message}]
-        return _refused([{**p, "message": str(p["message"])} for p in problems])
+        return _refused([{**p, "message": str(p["message"])} for p in problems_of(err)])
     row = next(v for v in process_admin.overview() if v.key == definition.key)
     return jsonify({"ok": True, "created": created, "key": definition.key, "version": definition.version,
                     "url": url_for("staff.admin_process_version", key=definition.key, number=definition.version),

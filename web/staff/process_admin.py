@@ -11,7 +11,7 @@ from flask import abort, flash, jsonify, make_response, redirect, render_templat
 from flask_login import current_user
 
 from engine.db import db
-from engine.deploy import MAX_BPMN_BYTES
+from engine.deploy import MAX_BPMN_BYTES, problems_of
 from engine.errors import DeployError, NotFound
 from handlers import process_admin
 from handlers.permissions import may
@@ -143,8 +143,7 @@ def admin_process_deploy(key: str):
             db.session.commit()
         except DeployError as err:
             db.session.rollback()
-            problems = _translated(err.details.get("problems") or [
-                {"element_id": err.element, "element_name": None, "line": None, "message": err.message}])
+            problems = _translated(problems_of(err))
     if definition is not None:
         url = url_for("staff.admin_process_version", key=key, number=definition.version)
         if _wants_json():

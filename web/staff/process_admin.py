@@ -60,8 +60,11 @@ def _no_model() -> list[dict[str, object]]:
 
 
 def _translated(problems: list[dict[str, object]]) -> list[dict[str, object]]:
-    return [{**p, "message": translate(p["message"]) if isinstance(p["message"], str) else p["message"]}
-            for p in problems]
+    out = []
+    for problem in problems:
+        text = problem["message"]
+        out.append({**problem, "message": translate(text) if isinstance(text, str) else text})
+    return out
 
 
 @bp.get("/beheer/processen")

@@ -180,8 +180,11 @@ def _process_paths(spec: APISpec) -> None:
     check_answer = {"type": "object", "properties": {"ok": {"type": "boolean"}, "problems": {
         "type": "array", "items": {"$ref": "#/components/schemas/ProcessProblem"}}}}
     refused = {"description": "The model was refused; nothing was stored. `problems` lists every problem",
-               "content": {"application/json": {"schema": {"allOf": [
-                   {"$ref": "#/components/schemas/Error"}, check_answer]}}}}
+               "content": {"application/json": {"schema": {"type": "object", "properties": {
+                   "error": {"type": "string"}, "message": {"type": "string"}, "ok": {"type": "boolean"},
+                   "problems": {"type": "array", "items": {"$ref": "#/components/schemas/ProcessProblem"}},
+                   "fields": {"type": "object", "additionalProperties": {"type": "array", "items": {
+                       "type": "string"}}}}}}}}
     key = {"in": "path", "name": "key", "required": True, "schema": {"type": "string"}, "example": "melding"}
     spec.path("/api/v1/processes", operations={
         "get": {"summary": "Every process with its versions, the version in use, origin and case counts (admin)",
@@ -199,13 +202,15 @@ def _process_paths(spec: APISpec) -> None:
                          "ok": {"type": "boolean"}, "created": {"type": "boolean"}, "key": {"type": "string"},
                          "version": {"type": "integer"}, "url": {"type": "string"},
                          "process": {"$ref": "#/components/schemas/Process"}}}}}},
-                               "200": {"description": "The same model was already in use; nothing new stored"},
+                               "200": {"description": "The same model was already in use; nothing new stored",
+                                       "content": {"application/json": {"schema": {"type": "object"}}}},
                                **_errors(400, 401, 403), "422": refused}}})
     spec.path("/api/v1/processes/{key}/check", operations={"post": {
         "summary": "Every problem that would stop this model's deploy; never deploys (admin)",
         "parameters": [key], "requestBody": MODEL_BODY,
         "responses": {"200": {"description": "ok, and the problems (element id, name, line, message)",
-                              "content": {"application/json": {"schema": check_answer}}}, **_errors(400, 401, 403)}}})
+                              "content": {"application/json": {"schema": check_answer}}},
+                      **_errors(400, 401, 403, 422)}}})
     spec.path("/api/v1/processes/{key}/versions/{version}/activate", operations={"post": {
         "summary": "Make a stored version the one new cases start on, without a new deploy (admin)",
         "parameters": [key, {"in": "path", "name": "version", "required": True,

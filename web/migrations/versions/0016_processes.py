@@ -13,8 +13,9 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('process_definitions') as batch:
-        batch.add_column(sa.Column('origin', sa.String(length=10), server_default='shipped', nullable=False))
+    # A plain ADD COLUMN (no table copy: on SQLite that would drop a table the cases refer to).
+    op.add_column('process_definitions',
+                  sa.Column('origin', sa.String(length=10), server_default='shipped', nullable=False))
     op.create_table('active_processes',
     sa.Column('key', sa.String(length=100), nullable=False),
     sa.Column('definition_id', sa.Integer(), nullable=False),
@@ -33,5 +34,4 @@ def upgrade():
 
 def downgrade():
     op.drop_table('active_processes')
-    with op.batch_alter_table('process_definitions') as batch:
-        batch.drop_column('origin')
+    op.drop_column('process_definitions', 'origin')

@@ -307,11 +307,21 @@ def city_chose(key: str) -> bool:
     return row is not None and row.chosen_by == "city"
 
 
+MAX_VERSION = 2**31 - 1  # process_definitions.version is an INTEGER
+
+
+def find_version(key: str, version: int) -> Optional[ProcessDefinition]:
+    """One stored version of a process, or None (also for numbers no version can have)."""
+    if not 1 <= version <= MAX_VERSION or len(key) > MAX_KEY:
+        return None
+    return db.session.scalar(select(ProcessDefinition).where(ProcessDefinition.key == key,
+                                                             ProcessDefinition.version == version))
+
+
 def activate(key: str, version: int, activated_by: Optional[str] = None) -> tuple[ProcessDefinition,
                                                                                    Optional[ProcessDefinition]]:
     """Make a stored version the one new cases start on, without a new deploy; returns (it, the one before)."""
-    definition = db.session.scalar(select(ProcessDefinition).where(ProcessDefinition.key == key,
-                                                                   ProcessDefinition.version == version))
+    definition = find_version(key, version)
     if definition is None:
         raise NotFound(Phrase(N_("Proces '{key}' heeft geen versie {version}."), key=key, version=version))
     before = active_definition(key, required=False)

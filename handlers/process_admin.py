@@ -71,8 +71,7 @@ def process(key: str) -> Optional[ProcessRow]:
 
 
 def version(key: str, number: int) -> Optional[ProcessDefinition]:
-    return db.session.scalar(select(ProcessDefinition).where(ProcessDefinition.key == key,
-                                                             ProcessDefinition.version == number))
+    return deployment.find_version(key, number)
 
 
 def check(xml: bytes, filename: str, key: Optional[str] = None) -> list[dict[str, object]]:

@@ -140,6 +140,8 @@ def test_the_page_lists_every_process_with_versions_origin_cases_and_the_one_in_
     assert "bpmn-navigated-viewer.production.min.js" in version_page.get_data(as_text=True)
     assert browser.get("/werk/beheer/processen/melding/versies/9").status_code == 404
     assert browser.get("/werk/beheer/processen/onbekend/versies/1").status_code == 404
+    assert browser.get("/werk/beheer/processen/melding/versies/99999999999").status_code == 404
+    assert browser.get("/werk/beheer/processen/melding/versies/99999999999.bpmn").status_code == 404
 
 
 def test_the_download_is_byte_identical_to_what_was_deployed(app):
@@ -402,6 +404,7 @@ def test_api_lists_deploys_checks_and_activates_for_admins_only(app, staff):
     activated = staff.admin.post("/api/v1/processes/melding/versions/1/activate")
     assert activated.status_code == 200 and activated.get_json()["active_version"] == 1
     assert staff.admin.post("/api/v1/processes/melding/versions/7/activate").status_code == 404
+    assert staff.admin.post("/api/v1/processes/melding/versions/99999999999/activate").status_code == 404
     assert staff.meldkamer.post("/api/v1/processes/melding/versions/2/activate").status_code == 403
     assert active_version() == 1 and versions() == [1, 2]
     assert [(c.action, c.actor, c.data["version"]) for c in audit()] == [

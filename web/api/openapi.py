@@ -214,7 +214,7 @@ def _process_paths(spec: APISpec) -> None:
     spec.path("/api/v1/processes/{key}/versions/{version}/activate", operations={"post": {
         "summary": "Make a stored version the one new cases start on, without a new deploy (admin)",
         "parameters": [key, {"in": "path", "name": "version", "required": True,
-                             "schema": {"type": "integer", "minimum": 1}}],
+                             "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}],
         "responses": {"200": {"description": "The process", **_json("Process")}, **_errors(401, 403, 404)}}})
 
 

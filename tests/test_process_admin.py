@@ -284,14 +284,25 @@ def test_seed_after_the_city_deployed_its_own_model_keeps_the_citys_version(app,
     assert case_version(reference) == 2 and triage_title(staff, reference) == CITY_TITLE
 
 
-def test_seed_demo_after_the_city_deployed_keeps_the_citys_version(app, staff):
-    browser = admin_browser(app)
+def test_make_run_again_after_the_city_deployed_keeps_the_citys_version(app):
+    """`make run` = `meldpunt seed --demo` at every start: the demo admin deploys the city's model in between."""
+    from handlers.seed import DEMO_PASSWORD
+
+    first = invoke(app, "seed", "--demo")
+    assert first.exit_code == 0, first.output
+    browser = Browser(app, "admin", DEMO_PASSWORD)
     assert upload(browser, "melding", CITY, "stad.bpmn").status_code == 303
-    result = invoke(app, "seed", "--demo", "--force")
-    assert result.exit_code == 0, result.output
-    assert active_version() == 2
-    reference = staff.meldkamer.file_melding()["reference"]
-    assert case_version(reference) == 2 and triage_title(staff, reference) == CITY_TITLE
+    again = invoke(app, "seed", "--demo")
+    assert again.exit_code == 0, again.output
+    assert "unchanged: melding v1 (the city's v2 is in use)" in again.output
+    assert active_version() == 2 and versions() == [1, 2]
+    from intake.meldingen import register_melding
+
+    case = register_melding(description="Straatlamp aan paal 12 brandt niet", channel="telefoon",
+                            category="straatlamp-defect", location={"address": "Bruul 12, 2800 Mechelen"},
+                            reporter={"name": "Els", "email": "els@voorbeeld.example"})
+    db.session.commit()
+    assert case_version(case.reference) == 2
 
 
 def test_seed_after_the_city_rolled_back_to_the_shipped_version_keeps_that_choice(app, monkeypatch, tmp_path):
@@ -459,3 +470,13 @@ def test_cli_activate_and_export_of_an_unknown_version_fail_clearly(app, tmp_pat
                  ("bpmn", "activate", "nope", "1")):
         result = invoke(app, *args)
         assert result.exit_code == 2 and result.output.startswith("Error: ") and len(result.output.splitlines()) == 1
+
+
+def test_a_model_text_over_the_limit_from_the_modeler_gets_the_words_not_a_413(app):
+    browser = admin_browser(app)
+    big = SHIPPED.replace(b"</bpmn:definitions>", b"<!--" + b"x" * (6 * 1024 * 1024) + b"--></bpmn:definitions>")
+    for url in ("/werk/beheer/processen/melding/controleren", "/werk/beheer/processen/melding/in-gebruik-nemen"):
+        response = post_xml(browser, url, big)
+        assert response.status_code in (200, 422) and response.get_json()["ok"] is False
+        assert "groter dan 5 MB" in response.get_json()["problems"][0]["message"]
+    assert versions() == [1] and audit() == []

@@ -93,7 +93,7 @@ def test_no_operation_answers_a_server_error_for_any_role(app, client, tokens, r
                     fixed = path_parameters or not names
                     if mode == GenerationMode.NEGATIVE and fixed and (operation.method == "get" and path_parameters or (
                             not list(operation.body) and not list(operation.query))):
-                        continue  # with the path fixed, a GET (or a call without body or query) has nothing to get wrong
+                        continue  # path fixed: a GET, or a call without body or query, has nothing to get wrong
                     fuzz(app, operation, mode, {"Authorization": f"Bearer {token}"}, path_parameters, seen)
     # every operation was reached, and not only its errors
     assert len(seen) == 12

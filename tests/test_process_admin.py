@@ -16,6 +16,7 @@ from handlers.admin_changes import AdminChange
 from handlers.models import User
 from tests.helpers import Browser, with_password
 from tests.test_cli import invoke
+from tests.test_migration_0009 import fresh_app as fresh_app  # noqa: F401 - the fixture
 
 MELDING = deployment.BPMN_DIR / "melding.bpmn"
 SHIPPED = MELDING.read_bytes()
@@ -480,3 +481,27 @@ def test_a_model_text_over_the_limit_from_the_modeler_gets_the_words_not_a_413(a
         assert response.status_code in (200, 422) and response.get_json()["ok"] is False
         assert "groter dan 5 MB" in response.get_json()["problems"][0]["message"]
     assert versions() == [1] and audit() == []
+
+
+# -- the migration -------------------------------------------------------------------------------------------------
+
+def test_migration_keeps_the_newest_version_in_use_and_marks_existing_versions_shipped(fresh_app):
+    """On a database from before 0016a with two versions of melding, new cases stay on the newest one."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    upgrade(revision="0015")
+    for version, sha in ((1, "a" * 64), (2, "b" * 64)):
+        db.session.execute(text(
+            "INSERT INTO process_definitions (key, version, sha256, filename, xml, deployed_at, deployed_by) "
+            "VALUES ('melding', :v, :sha, 'melding.bpmn', :xml, CURRENT_TIMESTAMP, 'cli')"),
+            {"v": version, "sha": sha, "xml": SHIPPED.decode()})
+    db.session.commit()
+    upgrade(revision="0016a")
+    rows = db.session.execute(text("SELECT d.version, d.origin, a.chosen_by FROM active_processes a "
+                                   "JOIN process_definitions d ON d.id = a.definition_id")).all()
+    db.session.commit()  # no transaction of ours may hold a lock the downgrade's DDL waits for
+    assert [tuple(r) for r in rows] == [(2, "shipped", "shipped")]
+    downgrade(revision="0015")
+    assert db.session.execute(text("SELECT count(*) FROM process_definitions")).scalar() == 2
+    db.session.commit()

@@ -20,12 +20,15 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from . import model_forms, registry
+from .clock import utcnow
 from .db import db
-from .errors import DeployError, NotFound
-from .lint import NS, lint
-from .models import ProcessDefinition
+from .errors import Conflict, DeployError, NotFound
+from .i18n import N_, Phrase
+from .lint import NS, Finding, lint
+from .models import ActiveProcess, ProcessDefinition
 
 BPMN_DIR = Path(__file__).resolve().parent.parent / "bpmn"
 MAX_BPMN_BYTES = 5 * 1024 * 1024
@@ -44,21 +47,43 @@ MAX_BUILT = 32
 build_stats = {"built": 0, "reused": 0}  # how often build_spec parsed, and how often it reused a spec
 
 
+def _refused(message: str, filename: str, line: Optional[int] = None, element: str = "",
+             name: str = "") -> DeployError:
+    """A DeployError that carries its one problem in the form the admin pages and the API list."""
+    error = DeployError(message, filename, element or None)
+    error.details["problems"] = [Finding(element, line, message, name).as_dict()]
+    return error
+
+
 def parse_document(xml: bytes, filename: str) -> etree._Element:
     """Parse XML safely; a DOCTYPE (the door to entity tricks) is refused outright."""
     if len(xml) > MAX_BPMN_BYTES:
-        raise DeployError(f"file is larger than {MAX_BPMN_BYTES // (1024 * 1024)} MB", filename)
+        raise _refused(Phrase(N_("Het bestand is groter dan {limit} MB ({size} MB); een procesmodel mag hoogstens "
+                                 "{limit} MB zijn."), limit=MAX_BPMN_BYTES // (1024 * 1024),
+                              size=round(len(xml) / (1024 * 1024), 1)), filename)
     try:
         xml.decode("utf-8")
     except UnicodeDecodeError as err:
-        raise DeployError("the file must be UTF-8 encoded (save it as UTF-8 in the modeler)", filename) from err
+        raise _refused(Phrase(N_("Het bestand is niet in UTF-8 gecodeerd (bewaar het als UTF-8 in de modeler).")),
+                       filename) from err
+    if b"<!DOCTYPE" in xml or b"<!ENTITY" in xml:
+        raise _refused(Phrase(N_("Een DOCTYPE- of ENTITY-verklaring is niet toegelaten in een BPMN-bestand.")),
+                       filename, _line_of(xml, b"<!"))
     try:
         root = etree.fromstring(xml, _XML_PARSER)
     except etree.XMLSyntaxError as err:
-        raise DeployError(f"not well-formed XML: {err}", filename) from err
+        line = err.lineno or None
+        raise _refused(Phrase(N_("Geen geldige XML op regel {line}: {reason}"), line=line or "?",
+                              reason=err.msg or str(err)), filename, line) from err
     if root.getroottree().docinfo.doctype:
-        raise DeployError("DOCTYPE declarations are not allowed in BPMN files", filename)
+        raise _refused(Phrase(N_("Een DOCTYPE- of ENTITY-verklaring is niet toegelaten in een BPMN-bestand.")),
+                       filename, 1)
     return root
+
+
+def _line_of(xml: bytes, needle: bytes) -> Optional[int]:
+    at = xml.find(needle)
+    return xml.count(b"\n", 0, at) + 1 if at >= 0 else None
 
 
 def choose_process(root: etree._Element, filename: str, process_id: Optional[str] = None) -> str:
@@ -126,51 +151,205 @@ def _build_spec(root: etree._Element, filename: str, process_id: str) -> tuple[A
     return spec, deps
 
 
-def deploy(xml: bytes, filename: str, process_id: Optional[str] = None,
-           deployed_by: Optional[str] = None) -> tuple[ProcessDefinition, bool]:
-    """Store a new version unless the newest one has the same content; returns (definition, created)."""
-    if len(Path(filename).name) > 255:
-        raise DeployError("the file name is longer than 255 characters", filename)
-    root = parse_document(xml, filename)
-    key = choose_process(root, filename, process_id)
-    known = registry.service_names() or None
-    findings = lint(root, known)
-    if findings:
-        shown = "; ".join(str(f) for f in findings[:MAX_FINDINGS_SHOWN])
-        more = len(findings) - MAX_FINDINGS_SHOWN
-        error = DeployError(shown + (f"; … and {more} more" if more > 0 else ""), filename)
-        error.details["findings"] = [str(f) for f in findings]
-        raise error
+BPMNDI = "http://www.omg.org/spec/BPMN/20100524/DI"
+ORIGINS = ("shipped", "city")
+DEPLOY_ATTEMPTS = 8  # two admins deploying at once: the loser numbers its version again
+
+
+@dataclass
+class Checked:
+    """A document that passed every check, ready to store (or the problems that stop it)."""
+
+    key: Optional[str]
+    problems: list[dict[str, object]]
+    spec: Any = None
+    deps: Any = None
+    sha256: str = ""
+
+
+def check(xml: bytes, filename: str, process_id: Optional[str] = None, require_diagram: bool = False) -> Checked:
+    """Every problem of a BPMN document that would stop its deploy, without storing anything.
+
+    Parsing problems (size, encoding, DOCTYPE, XML syntax) end the check at once; after that every lint
+    finding is collected, with the diagram's presence and the engine's own parse."""
+    try:
+        root = parse_document(xml, filename)
+        if etree.QName(root).namespace != NS["bpmn"] or etree.QName(root).localname != "definitions":
+            raise _refused(Phrase(N_("Dit is geen BPMN-bestand: het hoofdelement is <{tag}>, niet "
+                                     "<bpmn:definitions>."), tag=etree.QName(root).localname), filename,
+                           root.sourceline)
+        key = choose_process(root, filename, process_id)
+    except DeployError as err:
+        return Checked(None, problems_of(err))
+    problems = [f.as_dict() for f in lint(root, registry.service_names() or None)]
+    if require_diagram and root.find(f".//{{{BPMNDI}}}BPMNDiagram") is None:
+        problems.append(Finding("", None, Phrase(N_("Het bestand heeft geen diagram (bpmndi:BPMNDiagram): "
+                                                    "bewaar het model in een modeler zoals Camunda Modeler of "
+                                                    "bpmn.io, die de tekening mee bewaart."))).as_dict())
+    if problems:
+        return Checked(key, problems)
     sha = hashlib.sha256(xml).hexdigest()
-    spec, deps = build_spec(root, filename, key, sha)
-    latest = latest_definition(key, required=False)
-    if latest is not None and latest.sha256 == sha:
-        return latest, False
-    version = (db.session.scalar(select(func.max(ProcessDefinition.version)).where(
-        ProcessDefinition.key == key)) or 0) + 1
-    definition = ProcessDefinition(key=key, version=version, sha256=sha, filename=Path(filename).name,
-                                   xml=xml.decode("utf-8"), deployed_by=deployed_by)
+    try:
+        spec, deps = build_spec(root, filename, key, sha)
+    except DeployError as err:
+        return Checked(key, problems_of(err))
+    return Checked(key, [], spec, deps, sha)
+
+
+def problems_of(err: DeployError) -> list[dict[str, object]]:
+    """The problems a refused deploy carries (element_id, element_name, line, message), at least one."""
+    problems = err.details.get("problems")
+    if isinstance(problems, list):
+        return problems
+    prefix = err.filename + (f", element '{err.element}'" if err.element else "") + ": "
+    message = err.message.removeprefix(prefix) if err.filename or err.element else err.message
+    return [Finding(err.element or "", None, message).as_dict()]
+
+
+def _describe(problem: dict[str, object]) -> str:
+    where = " ".join(p for p in (f"element '{problem['element_id']}'" if problem.get("element_id") else "",
+                                 f"(line {problem['line']})" if problem.get("line") else "") if p)
+    return f"{where}: {problem['message']}" if where else str(problem["message"])
+
+
+def deploy(xml: bytes, filename: str, process_id: Optional[str] = None,
+           deployed_by: Optional[str] = None, origin: str = "city", activate: Optional[bool] = True,
+           require_diagram: bool = False) -> tuple[ProcessDefinition, bool]:
+    """Store a new version; returns (definition, created).
+
+    activate=True makes it the version new cases start on (a deploy by the city; content equal to the active
+    version is a no-op); activate=False stores it beside the active one (content equal to any stored version
+    is a no-op); activate=None is the rule for shipped models: active unless the city chose its own version.
+    Two deploys at once both get a number: the one that loses the race rolls the session back and numbers
+    again, so a deploy is the first write of its transaction."""
+    if origin not in ORIGINS:
+        raise ValueError(f"unknown origin {origin!r}")
+    if len(Path(filename).name) > 255:
+        raise _refused(Phrase(N_("De bestandsnaam is langer dan 255 tekens.")), filename)
+    checked = check(xml, filename, process_id, require_diagram)
+    if checked.problems:
+        shown = "; ".join(_describe(p) for p in checked.problems[:MAX_FINDINGS_SHOWN])
+        more = len(checked.problems) - MAX_FINDINGS_SHOWN
+        error = DeployError(shown + (f"; … and {more} more" if more > 0 else ""), filename)
+        error.details["problems"] = checked.problems
+        error.details["findings"] = [_describe(p) for p in checked.problems]
+        raise error
+    key = cast(str, checked.key)
+    if activate is None:
+        activate = not city_chose(key)
+    for attempt in range(DEPLOY_ATTEMPTS):
+        try:
+            return _store(key, xml, filename, checked, deployed_by, origin, activate)
+        except (IntegrityError, OperationalError) as err:
+            db.session.rollback()
+            if attempt == DEPLOY_ATTEMPTS - 1 or (isinstance(err, OperationalError) and not _is_busy(err)):
+                raise Conflict(Phrase(N_("Iemand anders nam tegelijk een versie van '{key}' in gebruik; probeer "
+                                         "opnieuw."), key=key)) from err
+            time.sleep(0.05 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def _is_busy(err: OperationalError) -> bool:
+    text = str(err.orig).lower()
+    return "locked" in text or "busy" in text or "deadlock" in text or "serializ" in text
+
+
+def _store(key: str, xml: bytes, filename: str, checked: Checked, deployed_by: Optional[str], origin: str,
+           activate: bool) -> tuple[ProcessDefinition, bool]:
+    if activate:
+        active = active_definition(key, required=False)
+        if active is not None and active.sha256 == checked.sha256:
+            if origin == "city":  # the city deployed what is in use: from now on it is the city's choice
+                _set_active(key, active, deployed_by, "city")
+                db.session.flush()
+            return active, False
+    else:
+        same = db.session.scalar(select(ProcessDefinition).where(
+            ProcessDefinition.key == key, ProcessDefinition.sha256 == checked.sha256)
+            .order_by(ProcessDefinition.version.desc()).limit(1))
+        if same is not None:
+            return same, False
+    version = _next_version(key)
+    definition = ProcessDefinition(key=key, version=version, sha256=checked.sha256, filename=Path(filename).name,
+                                   xml=xml.decode("utf-8"), deployed_by=deployed_by, origin=origin)
     db.session.add(definition)
     db.session.flush()
-    _remember(definition.id, spec, deps)
+    if activate:
+        _set_active(key, definition, deployed_by, "city" if origin == "city" else "shipped")
+        db.session.flush()
+    _remember(definition.id, checked.spec, checked.deps)
     _latest.pop(key, None)
     return definition, True
 
 
-def deploy_file(path: Path | str, deployed_by: Optional[str] = None) -> tuple[ProcessDefinition, bool]:
+def _next_version(key: str) -> int:
+    """One more than the highest stored version; a deploy at the same moment may take it first (then retried)."""
+    return (db.session.scalar(select(func.max(ProcessDefinition.version)).where(ProcessDefinition.key == key))
+            or 0) + 1
+
+
+def _set_active(key: str, definition: ProcessDefinition, by: Optional[str], chosen_by: str) -> None:
+    row = db.session.get(ActiveProcess, key)
+    if row is None:
+        row = ActiveProcess(key=key)
+        db.session.add(row)
+    row.definition_id = definition.id
+    row.activated_at = utcnow()
+    row.activated_by = by
+    if chosen_by == "city" or row.chosen_by != "city":
+        row.chosen_by = chosen_by
+    _latest.pop(key, None)
+
+
+def city_chose(key: str) -> bool:
+    """Whether the city deployed or chose the version of `key` in use (then seeding never replaces it)."""
+    row = db.session.get(ActiveProcess, key)
+    return row is not None and row.chosen_by == "city"
+
+
+MAX_VERSION = 2**31 - 1  # process_definitions.version is an INTEGER
+
+
+def find_version(key: str, version: int) -> Optional[ProcessDefinition]:
+    """One stored version of a process, or None (also for numbers no version can have)."""
+    if not 1 <= version <= MAX_VERSION or len(key) > MAX_KEY:
+        return None
+    return db.session.scalar(select(ProcessDefinition).where(ProcessDefinition.key == key,
+                                                             ProcessDefinition.version == version))
+
+
+def activate(key: str, version: int, activated_by: Optional[str] = None) -> tuple[ProcessDefinition,
+                                                                                   Optional[ProcessDefinition]]:
+    """Make a stored version the one new cases start on, without a new deploy; returns (it, the one before)."""
+    definition = find_version(key, version)
+    if definition is None:
+        raise NotFound(Phrase(N_("Proces '{key}' heeft geen versie {version}."), key=key, version=version))
+    before = active_definition(key, required=False)
+    _set_active(key, definition, activated_by, "city")
+    db.session.flush()
+    return definition, before
+
+
+def deploy_file(path: Path | str, deployed_by: Optional[str] = None, origin: str = "city",
+                activate: Optional[bool] = True, require_diagram: bool = False) -> tuple[ProcessDefinition, bool]:
     """Deploy a BPMN file from disk."""
     path = Path(path)
-    return deploy(path.read_bytes(), path.name, deployed_by=deployed_by)
+    return deploy(path.read_bytes(), path.name, deployed_by=deployed_by, origin=origin, activate=activate,
+                  require_diagram=require_diagram)
 
 
 def deploy_builtin(deployed_by: Optional[str] = "systeem") -> list[tuple[ProcessDefinition, bool]]:
-    """Deploy every model shipped in bpmn/ (a no-op for files that did not change)."""
-    return [deploy_file(p, deployed_by) for p in sorted(BPMN_DIR.glob("*.bpmn"))]
+    """Deploy every model shipped in bpmn/ (a no-op for files that did not change).
+
+    A shipped model becomes the version in use only while the city has not deployed or chosen its own
+    version of that process; otherwise a changed shipped file is stored beside it, not in use (see
+    is_active)."""
+    return [deploy_file(p, deployed_by, origin="shipped", activate=None) for p in sorted(BPMN_DIR.glob("*.bpmn"))]
 
 
 @dataclass(frozen=True)
 class DefinitionRef:
-    """What a new case needs to know about the newest version of a process."""
+    """What a new case needs to know about the version of a process it starts on."""
 
     id: int
     key: str
@@ -178,27 +357,41 @@ class DefinitionRef:
 
 
 _latest: dict[str, tuple[float, DefinitionRef]] = {}
-LATEST_TTL_SECONDS = 10.0  # a deploy in another process is seen by this one within this time
+LATEST_TTL_SECONDS = 10.0  # a deploy or activation in another process is seen by this one within this time
 
 
-def latest_ref(key: str) -> DefinitionRef:
-    """The newest version of `key`, cached briefly: intake asks this for every new case."""
+def active_ref(key: str) -> DefinitionRef:
+    """The active version of `key`, cached briefly: intake asks this for every new case."""
     cached = _latest.get(key)
     if cached is not None and time.monotonic() - cached[0] < LATEST_TTL_SECONDS:
         return cached[1]
-    definition = cast(ProcessDefinition, latest_definition(key))  # required: raises rather than return None
+    definition = cast(ProcessDefinition, active_definition(key))  # required: raises rather than return None
     ref = DefinitionRef(definition.id, definition.key, definition.version)
     _latest[key] = (time.monotonic(), ref)
     return ref
 
 
-def latest_definition(key: str, required: bool = True) -> Optional[ProcessDefinition]:
-    """The newest deployed version of `key`, which new cases start on."""
-    found = db.session.scalar(select(ProcessDefinition).where(ProcessDefinition.key == key)
-                              .order_by(ProcessDefinition.version.desc()).limit(1))
+def active_definition(key: str, required: bool = True) -> Optional[ProcessDefinition]:
+    """The active version of `key`, which new cases start on (the newest, for a key without a choice yet)."""
+    found = db.session.scalar(select(ProcessDefinition).join(
+        ActiveProcess, ActiveProcess.definition_id == ProcessDefinition.id).where(ActiveProcess.key == key))
+    if found is None:
+        found = db.session.scalar(select(ProcessDefinition).where(ProcessDefinition.key == key)
+                                  .order_by(ProcessDefinition.version.desc()).limit(1))
     if found is None and required:
         raise NotFound(f"no process definition '{key}' is deployed; run 'meldpunt bpmn deploy'")
     return found
+
+
+def is_active(definition: ProcessDefinition) -> bool:
+    """Whether new cases start on this version."""
+    active = active_definition(definition.key, required=False)
+    return active is not None and active.id == definition.id
+
+
+# The names from before versions could be chosen: new cases start on the active version.
+latest_ref = active_ref
+latest_definition = active_definition
 
 
 def _remember(definition_id: int, spec: Any, deps: Any) -> None:

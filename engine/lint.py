@@ -23,7 +23,7 @@ NS = {"bpmn": BPMN, "spiffworkflow": SPIFF}
 
 @dataclass(frozen=True)
 class Finding:
-    """One rule violation: the element's id (or tag), its line, and what is wrong."""
+    """One rule violation: the element's id (or tag), its line, what is wrong, and the element's name."""
 
     element: str
     line: Optional[int]
@@ -34,6 +34,11 @@ class Finding:
         line = f" (line {self.line})" if self.line else ""
         name = f" \"{self.name}\"" if self.name else ""
         return f"element '{self.element}'{name}{line}: {self.message}"
+
+    def as_dict(self) -> dict[str, object]:
+        """The problem as the admin page, the modeler and the API show it."""
+        return {"element_id": self.element or None, "element_name": self.name or None, "line": self.line,
+                "message": self.message}
 
 
 def _owner(node: Optional[etree._Element]) -> Optional[etree._Element]:
@@ -52,7 +57,7 @@ def _finding(node: etree._Element, message: str) -> Finding:
     owner = _owner(node)
     if owner is None:
         return Finding(etree.QName(node).localname, node.sourceline, message)
-    return Finding(owner.get("id", ""), owner.sourceline, message)
+    return Finding(owner.get("id", ""), owner.sourceline, message, owner.get("name") or "")
 
 
 def _split_gateways(process: etree._Element) -> Iterable[Finding]:

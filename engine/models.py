@@ -26,6 +26,21 @@ class ProcessDefinition(Model):
     xml: Mapped[str] = mapped_column(Text)
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     deployed_by: Mapped[Optional[str]] = mapped_column(String(100))
+    # "shipped": a file from bpmn/ (seeding, `meldpunt bpmn deploy` without files); "city": uploaded by the city.
+    origin: Mapped[str] = mapped_column(String(10), default="city", server_default="shipped")
+
+
+class ActiveProcess(Model):
+    """Which version of a process new cases start on: one row per process key, set by a deploy or an activation."""
+
+    __tablename__ = "active_processes"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"))
+    activated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    activated_by: Mapped[Optional[str]] = mapped_column(String(100))
+    # "city" once the city deployed or chose a version: seeding then never makes a shipped model active again.
+    chosen_by: Mapped[str] = mapped_column(String(10), default="shipped")
 
 
 class Reporter(Model):

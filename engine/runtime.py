@@ -22,7 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from . import registry, statuses
 from .clock import utcnow
 from .db import db
-from .deploy import latest_ref, spec_for
+from .deploy import active_ref, spec_for
 from .errors import Conflict, EngineError, ProcessError
 from .models import Case
 from .new_case_row import allocate_case_id, attach_as_loaded, write_new_case
@@ -209,7 +209,7 @@ def start_case(*, kind: str, process_key: str, fields: dict[str, Any], data: Opt
     infomail turned into a melding) keeps both cases in its own transaction. `case_id` is an id the
     caller reserved already (engine.new_case_row.reserve_case_id).
     """
-    definition = latest_ref(process_key)
+    definition = active_ref(process_key)
     spec, deps = spec_for(definition.id)
     label = f"{definition.key} v{definition.version}"
     now = utcnow()

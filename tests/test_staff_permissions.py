@@ -143,6 +143,19 @@ TABLE: list[Target] = [
            where(frozenset({"admin"}))),
     Target("process editor (melding)", "GET", "/werk/beheer/processen/<key>/bewerken",
            "/werk/beheer/processen/melding/bewerken", where(frozenset({"admin"}))),
+    # Process models: the page, a version with its diagram, its XML; checking answers JSON, an empty deploy
+    # comes back with its problem (422), choosing the version in use (v1, already in use) redirects.
+    Target("process models", "GET", "/werk/beheer/processen", "/werk/beheer/processen", where(frozenset({"admin"}))),
+    Target("one process version", "GET", "/werk/beheer/processen/<key>/versies/<int:number>",
+           "/werk/beheer/processen/melding/versies/1", where(frozenset({"admin"}))),
+    Target("a process version's XML", "GET", "/werk/beheer/processen/<key>/versies/<int:number>.bpmn",
+           "/werk/beheer/processen/melding/versies/1.bpmn", where(frozenset({"admin"}))),
+    Target("check a process model (empty)", "POST", "/werk/beheer/processen/<key>/controleren",
+           "/werk/beheer/processen/melding/controleren", where(frozenset({"admin"}))),
+    Target("deploy a process model (empty)", "POST", "/werk/beheer/processen/<key>/in-gebruik-nemen",
+           "/werk/beheer/processen/melding/in-gebruik-nemen", where(frozenset({"admin"}), ADMITTED)),
+    Target("activate a process version", "POST", "/werk/beheer/processen/<key>/versies/<int:number>/activeren",
+           "/werk/beheer/processen/melding/versies/1/activeren", where(frozenset({"admin"}), REDIRECT)),
     Target("one group", "GET", "/werk/beheer/groepen/<int:group_id>", "/werk/beheer/groepen/{group_id}",
            where(frozenset({"admin"}))),
     Target("outbox", "GET", "/werk/beheer/uitgaand", "/werk/beheer/uitgaand", where(frozenset({"admin"}))),
@@ -230,7 +243,7 @@ ANONYMOUS_ALLOWED = {(LOGIN_PATH, "GET"): OK, (LOGIN_PATH, "POST"): None, ("/wer
 ARG_VALUES = {"reference": "a", "item_id": "a_take", "file_id": "a_file", "key": "ood", "user_id": "user_id",
               "group_id": "group_id", "lang": "lang", "rule_id": "rule_id", "routing_rule_id": "rule_id",
               "version": "version", "category_id": "category_id", "answer_id": "answer_id",
-              "template": "mail_template"}
+              "template": "mail_template", "number": "number"}
 
 
 STAFF_BLUEPRINTS = ("staff", "auth")
@@ -369,7 +382,7 @@ def world(app, staff) -> World:
     assert cases["a"].group.key == OOD and cases["c"].group.key == NETHEID and cases["b"].group is None
     values = {"a": a, "b": b, "c": c, "a_take": open_item(cases["a"], "take_in_handling"),
               "c_take": open_item(cases["c"], "take_in_handling"), "b_triage": open_item(cases["b"], "triage"),
-              "a_file": a_file.id, "c_file": c_file.id, "ood": OOD, "user_id": staff.ood.user.id,
+              "a_file": a_file.id, "c_file": c_file.id, "ood": OOD, "user_id": staff.ood.user.id, "number": 1,
               "mail_template": "in_behandeling",
               "group_id": ood.id, "lang": "nl", "version": 1, "rule_id": rule.id, "ood_lead_id": staff.ood_lead.user.id,
               "desk_id": staff.meldkamer.user.id, "answer_id": answer.id,

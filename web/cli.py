@@ -11,10 +11,8 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 
-from engine import deploy as deployment
 from engine.db import db
 from engine.errors import EngineError
-from engine.models import ProcessDefinition
 from engine.settings import ConfigError
 from handlers.models import ROLES
 from intake.mail_cli import mail_group
@@ -79,8 +77,10 @@ def seed_command(demo: bool, force: bool) -> None:
                    err=True)
         sys.exit(2)
     seed_reference_data()
-    for definition, created in deployment.deploy_builtin():
-        click.echo(f"{'deployed' if created else 'unchanged'}: {definition.key} v{definition.version}")
+    from handlers.process_admin import deploy_shipped
+
+    for outcome in deploy_shipped("systeem"):  # never replaces the version the city chose
+        click.echo(outcome.describe())
     db.session.commit()
     if demo:
         from intake.demo import create_demo_cases
@@ -211,32 +211,104 @@ def bpmn_group() -> None:
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @with_appcontext
 def bpmn_deploy(files: tuple[Path, ...]) -> None:
-    """Deploy BPMN files (default: the built-in models); unchanged files are a no-op."""
+    """Deploy BPMN files as the city's version in use (default: the shipped models, which never replace a
+    version the city deployed or chose)."""
+    from handlers import process_admin
+
     try:
-        results = [deployment.deploy_file(f, "cli") for f in files] if files else deployment.deploy_builtin("cli")
+        if not files:
+            outcomes = process_admin.deploy_shipped("cli")
+            db.session.commit()
+            for outcome in outcomes:
+                click.echo(outcome.describe())
+            return
+        results = []
+        for path in files:
+            definition, created = process_admin.deploy_model(path.read_bytes(), path.name, None, "cli")
+            db.session.commit()
+            results.append((definition, created))
     except EngineError as err:
         db.session.rollback()
         _fail(err)
-    db.session.commit()
     for definition, created in results:
-        click.echo(f"{'deployed' if created else 'unchanged'}: {definition.key} v{definition.version} "
+        click.echo(f"{'deployed' if created else 'unchanged'}: {definition.key} v{definition.version} in use "
                    f"({definition.filename}, sha256 {definition.sha256[:12]})")
+
+
+@bpmn_group.command("check")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def bpmn_check(file: Path) -> None:
+    """Check a BPMN file as a deploy would, without deploying it: every problem with element and line."""
+    from handlers import process_admin
+
+    problems = process_admin.check(file.read_bytes(), file.name)
+    if not problems:
+        click.echo(f"ok: {file.name} has no problems")
+        return
+    for p in problems:
+        where = ", ".join(x for x in (f"element {p['element_id']}" if p.get("element_id") else "",
+                                      f"'{p['element_name']}'" if p.get("element_name") else "",
+                                      f"line {p['line']}" if p.get("line") else "") if x)
+        click.echo(f"{file.name}: {where + ': ' if where else ''}{p['message']}")
+    click.echo(f"Error: {file.name}: {len(problems)} problem(s); not deployable", err=True)
+    sys.exit(2)
 
 
 @bpmn_group.command("list")
 @with_appcontext
 def bpmn_list() -> None:
-    """List deployed definitions with the number of cases on each."""
-    from sqlalchemy import func
+    """List deployed versions: which one is in use, where it came from, the cases on each."""
+    from handlers import process_admin
 
-    from engine.models import Case
+    for process in process_admin.overview():
+        for v in reversed(process.versions):
+            click.echo(f"{v.key:12} v{v.version:<3} {'ACTIVE' if v.active else '      '} {v.origin:8} "
+                       f"{v.deployed_at:%Y-%m-%d %H:%M} {v.deployed_by or '-':12} {v.sha256[:12]} {v.cases} case(s)")
 
-    counts = dict(db.session.execute(select(Case.definition_id, func.count())
-                                     .group_by(Case.definition_id)).tuples().all())
-    for d in db.session.scalars(select(ProcessDefinition).order_by(ProcessDefinition.key,
-                                                                    ProcessDefinition.version)):
-        click.echo(f"{d.key:12} v{d.version:<3} {d.deployed_at:%Y-%m-%d %H:%M} {d.sha256[:12]} "
-                   f"{counts.get(d.id, 0)} case(s)")
+
+@bpmn_group.command("activate")
+@click.argument("key")
+@click.argument("version", type=click.IntRange(min=1, max=2**31 - 1))
+@with_appcontext
+def bpmn_activate(key: str, version: int) -> None:
+    """Make a stored version the one new cases start on (running cases stay on their own version)."""
+    from handlers import process_admin
+
+    try:
+        process_admin.activate_version(key, version, "cli")
+    except EngineError as err:
+        db.session.rollback()
+        _fail(err)
+    db.session.commit()
+    click.echo(f"activated: {key} v{version}; new cases start on it")
+
+
+@bpmn_group.command("export")
+@click.argument("key")
+@click.argument("version", type=click.IntRange(min=1, max=2**31 - 1))
+@click.option("--out", "out", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="Write to this file (default: standard output).")
+@with_appcontext
+def bpmn_export(key: str, version: int, out: Path | None) -> None:
+    """Write the XML of one stored version, byte for byte as it was deployed."""
+    from handlers import process_admin
+
+    definition = process_admin.version(key, version)
+    if definition is None:
+        click.echo(f"Error: process '{key}' has no version {version}", err=True)
+        sys.exit(2)
+    data = definition.xml.encode("utf-8")
+    if out is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    try:
+        out.write_bytes(data)
+    except OSError as err:
+        click.echo(f"Error: cannot write {out}: {err.strerror}", err=True)
+        sys.exit(2)
+    click.echo(f"exported: {key} v{version} -> {out}")
 
 
 bpmn_group.add_command(bpmn_move)  # web/case_versions_cli.py

@@ -46,11 +46,11 @@ PACKAGES = (
              "dist/MarkerCluster.Default.css")),
     Package("bpmn-js", "18.31.1",
             "sha512-Hc7LzrgwfcBRUAdI/380Q2v1MJ115atGEVGadawLfDbHdo+r+IkmNj8fuYPFmWglUYt1KYIaC46OeX16HGTKQw==",
-            ("dist/bpmn-modeler.production.min.js", "dist/bpmn-navigated-viewer.production.min.js",
+            ("LICENSE", "dist/bpmn-navigated-viewer.production.min.js", "dist/bpmn-modeler.production.min.js",
              "dist/assets/diagram-js.css", "dist/assets/bpmn-js.css", "dist/assets/bpmn-font/css/bpmn.css",
              "dist/assets/bpmn-font/font/bpmn.eot", "dist/assets/bpmn-font/font/bpmn.svg",
              "dist/assets/bpmn-font/font/bpmn.ttf", "dist/assets/bpmn-font/font/bpmn.woff",
-             "dist/assets/bpmn-font/font/bpmn.woff2", "LICENSE")),
+             "dist/assets/bpmn-font/font/bpmn.woff2")),
 )
 
 

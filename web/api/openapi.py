@@ -173,6 +173,7 @@ def build_spec() -> dict:
                     "codes": {"type": "array", "items": {"type": "string"}}}}}}}}}},
                       **_errors(400, 401, 403, 404, 422)}}})
     _category_paths(spec)
+    _process_paths(spec)
     document = spec.to_dict()
     document["security"] = [{"bearer": []}]
     return document
@@ -218,6 +219,74 @@ def _category_paths(spec: APISpec) -> None:
         "parameters": [{"in": "path", "name": "key", "required": True, "schema": {"type": "string"}}],
         "requestBody": body, "responses": {"200": {"description": "The category", **one},
                                            **_errors(401, 403, 404, 422)}}})
+PROBLEM = {"type": "object", "properties": {
+    "element_id": {"type": "string", "nullable": True, "description": "The BPMN element's id"},
+    "element_name": {"type": "string", "nullable": True, "description": "The element's name, as the diagram shows it"},
+    "line": {"type": "integer", "nullable": True, "description": "The line in the file"},
+    "message": {"type": "string", "description": "What is wrong (Dutch)"}}}
+PROCESS_VERSION = {"type": "object", "properties": {
+    "version": {"type": "integer"}, "deployed_at": {"type": "string", "format": "date-time"},
+    "deployed_by": {"type": "string", "nullable": True},
+    "origin": {"type": "string", "enum": ["shipped", "city"], "description": "Shipped with Meldpunt or the city's"},
+    "filename": {"type": "string"}, "sha256": {"type": "string"},
+    "cases": {"type": "integer", "description": "Cases on this version"},
+    "active": {"type": "boolean", "description": "New cases start on this version"},
+    "download_url": {"type": "string"}}}
+PROCESS = {"type": "object", "properties": {
+    "key": {"type": "string"}, "active_version": {"type": "integer", "nullable": True},
+    "chosen_by_city": {"type": "boolean", "description": "The city deployed or chose the version in use: seeding "
+                                                          "never replaces it with a shipped model"},
+    "versions": {"type": "array", "items": {"$ref": "#/components/schemas/ProcessVersion"}}}}
+MODEL_BODY = {"required": True, "description": "The BPMN file as the body (at most 5 MB), or JSON {\"xml\": \"...\"}",
+              "content": {"application/xml": {"schema": {"type": "string"}},
+                          "application/json": {"schema": {"type": "object", "required": ["xml"],
+                                                          "properties": {"xml": {"type": "string"}}}}}}
+
+
+def _process_paths(spec: APISpec) -> None:
+    """Process models (admin): list, check, deploy, choose the version in use."""
+    spec.components.schema("ProcessProblem", PROBLEM)
+    spec.components.schema("ProcessVersion", PROCESS_VERSION)
+    spec.components.schema("Process", PROCESS)
+    check_answer = {"type": "object", "properties": {"ok": {"type": "boolean"}, "problems": {
+        "type": "array", "items": {"$ref": "#/components/schemas/ProcessProblem"}}}}
+    refused = {"description": "The model was refused; nothing was stored. `problems` lists every problem",
+               "content": {"application/json": {"schema": {"type": "object", "properties": {
+                   "error": {"type": "string"}, "message": {"type": "string"}, "ok": {"type": "boolean"},
+                   "problems": {"type": "array", "items": {"$ref": "#/components/schemas/ProcessProblem"}},
+                   "fields": {"type": "object", "additionalProperties": {"type": "array", "items": {
+                       "type": "string"}}}}}}}}
+    key = {"in": "path", "name": "key", "required": True, "schema": {"type": "string"}, "example": "melding"}
+    spec.path("/api/v1/processes", operations={
+        "get": {"summary": "Every process with its versions, the version in use, origin and case counts (admin)",
+                "responses": {"200": {"description": "The processes", "content": {"application/json": {"schema": {
+                    "type": "array", "items": {"$ref": "#/components/schemas/Process"}}}}},
+                    **_errors(401, 403)}},
+        "post": {"summary": "Check and deploy a BPMN model as the version new cases start on (admin)",
+                 "description": "Every deploy is in the administration log. Running cases stay on their version.",
+                 "parameters": [{"in": "query", "name": "key", "schema": {"type": "string"},
+                                 "description": "Refuse the model unless it holds this process"},
+                                {"in": "query", "name": "filename", "schema": {"type": "string", "maxLength": 255}}],
+                 "requestBody": MODEL_BODY,
+                 "responses": {"201": {"description": "Deployed and in use", "content": {"application/json": {
+                     "schema": {"type": "object", "properties": {
+                         "ok": {"type": "boolean"}, "created": {"type": "boolean"}, "key": {"type": "string"},
+                         "version": {"type": "integer"}, "url": {"type": "string"},
+                         "process": {"$ref": "#/components/schemas/Process"}}}}}},
+                               "200": {"description": "The same model was already in use; nothing new stored",
+                                       "content": {"application/json": {"schema": {"type": "object"}}}},
+                               **_errors(400, 401, 403), "422": refused}}})
+    spec.path("/api/v1/processes/{key}/check", operations={"post": {
+        "summary": "Every problem that would stop this model's deploy; never deploys (admin)",
+        "parameters": [key], "requestBody": MODEL_BODY,
+        "responses": {"200": {"description": "ok, and the problems (element id, name, line, message)",
+                              "content": {"application/json": {"schema": check_answer}}},
+                      **_errors(400, 401, 403, 422)}}})
+    spec.path("/api/v1/processes/{key}/versions/{version}/activate", operations={"post": {
+        "summary": "Make a stored version the one new cases start on, without a new deploy (admin)",
+        "parameters": [key, {"in": "path", "name": "version", "required": True,
+                             "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}],
+        "responses": {"200": {"description": "The process", **_json("Process")}, **_errors(401, 403, 404)}}})
 
 
 @bp.get("/openapi.json")

@@ -7,6 +7,7 @@ from . import admin, cases, dashboard, mail_admin, outbox_admin, post, privacy_a
 from . import security_admin  # noqa: E402,F401  # isort: skip
 
 from . import open311_admin, publication  # noqa: E402,F401  # isort: skip
+from . import process_admin  # noqa: E402,F401  # isort: skip
 from . import process_editor  # noqa: E402,F401  # isort: skip
 from . import case_versions  # noqa: E402,F401  # isort: skip
 from . import category_admin, ready_answers_admin  # noqa: E402,F401  # isort: skip

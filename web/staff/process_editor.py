@@ -24,7 +24,8 @@ from sqlalchemy import select
 
 from engine import registry, statuses
 from engine.db import db
-from engine.deploy import BPMN_DIR, latest_definition
+from engine.deploy import BPMN_DIR
+from engine.deploy import active_definition as deploy_active_definition
 from engine.i18n import N_
 from engine.models import ProcessDefinition
 from handlers.models import MELDKAMER, ONTHAAL
@@ -183,9 +184,8 @@ def _versions(key: str) -> list[ProcessDefinition]:
 
 
 def active_definition(key: str) -> Optional[ProcessDefinition]:
-    """The version new cases start on: for now the newest (engine.deploy.latest_definition); where the process
-    administration lets an admin make an earlier version the active one, that version."""
-    return latest_definition(key, required=False) if len(key) <= 100 else None
+    """The version new cases start on (engine.deploy.active_definition: the one the city deployed or activated)."""
+    return deploy_active_definition(key, required=False) if len(key) <= 100 else None
 
 
 def _not_found(message: str):

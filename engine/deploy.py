@@ -91,14 +91,16 @@ def choose_process(root: etree._Element, filename: str, process_id: Optional[str
     processes = root.findall(".//bpmn:process", NS)
     for process in processes:
         if not process.get("id"):
-            raise DeployError(f"a bpmn:process without an id (line {process.sourceline})", filename)
+            raise DeployError(Phrase(N_("een bpmn:process zonder id (regel {line})"), line=process.sourceline),
+                              filename)
         if len(process.get("id", "")) > MAX_KEY:
-            raise DeployError(f"process id longer than {MAX_KEY} characters", filename, process.get("id", "")[:40])
+            raise DeployError(Phrase(N_("de id van het proces is langer dan {count} tekens"), count=MAX_KEY), filename,
+                              process.get("id", "")[:40])
     ids = [p.get("id", "") for p in processes]
     if process_id:
         if process_id not in ids:
-            raise DeployError(f"process '{process_id}' not found; the file has: {', '.join(ids) or 'none'}",
-                              filename)
+            raise DeployError(Phrase(N_("proces '{process}' staat niet in het bestand; het bevat: {ids}"),
+                                     process=process_id, ids=", ".join(ids) or "-"), filename)
         return process_id
     executable = [p.get("id", "") for p in processes if p.get("isExecutable") == "true"]
     if len(executable) == 1:
@@ -106,9 +108,9 @@ def choose_process(root: etree._Element, filename: str, process_id: Optional[str
     if len(processes) == 1:
         return ids[0]
     if not processes:
-        raise DeployError("the file contains no bpmn:process", filename)
-    raise DeployError(f"the file has {len(processes)} processes ({', '.join(ids)}); name the one to deploy",
-                      filename)
+        raise DeployError(Phrase(N_("het bestand bevat geen bpmn:process")), filename)
+    raise DeployError(Phrase(N_("het bestand bevat {count} processen ({ids}); kies het proces dat u in gebruik neemt"),
+                             count=len(processes), ids=", ".join(ids)), filename)
 
 
 def build_spec(root: etree._Element, filename: str, process_id: str, sha256: Optional[str] = None) -> tuple[Any, Any]:
@@ -147,7 +149,8 @@ def _build_spec(root: etree._Element, filename: str, process_id: str) -> tuple[A
         msg = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise DeployError(msg + (f" (line {line})" if line else ""), filename, element) from err
     except Exception as err:  # the parser raises bare KeyError/TypeError on unsupported constructs
-        raise DeployError(f"not supported by the engine: {type(err).__name__}: {err}", filename) from err
+        raise DeployError(Phrase(N_("kan Meldpunt niet uitvoeren: {error}"), error=f"{type(err).__name__}: {err}"),
+                          filename) from err
     return spec, deps
 
 
@@ -208,6 +211,7 @@ def problems_of(err: DeployError) -> list[dict[str, object]]:
 
 def _describe(problem: dict[str, object]) -> str:
     where = " ".join(p for p in (f"element '{problem['element_id']}'" if problem.get("element_id") else "",
+                                 f"\"{problem['element_name']}\"" if problem.get("element_name") else "",
                                  f"(line {problem['line']})" if problem.get("line") else "") if p)
     return f"{where}: {problem['message']}" if where else str(problem["message"])
 

@@ -67,11 +67,13 @@ def _split_gateways(process: etree._Element) -> Iterable[Finding]:
     for tag in ("exclusiveGateway", "inclusiveGateway"):
         for gw in process.iterfind(f".//bpmn:{tag}", NS):
             if outgoing.get(gw.get("id"), 0) > 1 and not gw.get("default"):
-                yield _finding(gw, f"{tag} splits into {outgoing[gw.get('id')]} flows but has no default flow")
+                text = N_("{tag} splitst in {count} paden maar heeft geen standaardpad (default flow)")
+                yield _finding(gw, Phrase(text, tag=tag, count=outgoing[gw.get("id")]))
     for gw in process.iterfind(".//bpmn:eventBasedGateway", NS):
-        yield _finding(gw, "event-based gateways are not supported; use a receive task with boundary timers")
+        yield _finding(gw, Phrase(N_("een event-based gateway kan Meldpunt niet uitvoeren; gebruik een receive task "
+                                     "met boundary timers")))
     for sub in process.iterfind(".//bpmn:adHocSubProcess", NS):
-        yield _finding(sub, "ad-hoc subprocesses are not supported by the engine")
+        yield _finding(sub, Phrase(N_("een ad-hoc subproces kan Meldpunt niet uitvoeren")))
 
 
 def _message_catches(root: etree._Element, process: etree._Element) -> Iterable[Finding]:
@@ -85,7 +87,8 @@ def _message_catches(root: etree._Element, process: etree._Element) -> Iterable[
         ref = node.get("messageRef") if defn is None else defn.get("messageRef")
         holders = [node] + ([messages[ref]] if ref in messages else [])
         if not any(h.find(".//spiffworkflow:messageVariable", NS) is not None for h in holders):
-            yield _finding(node, "message catch has no spiffworkflow:messageVariable, so its payload would be lost")
+            yield _finding(node, Phrase(N_("dit bericht-event heeft geen spiffworkflow:messageVariable: de inhoud "
+                                           "van het bericht zou verloren gaan")))
 
 
 # Timer expressions are checked by _timers (a valid ISO 8601 value or an expression).
@@ -103,12 +106,13 @@ def _checked_texts(scope: etree._Element, paths: list[str]) -> Iterable[Finding]
         for node in scope.iterfind(path, NS):
             text = (node.text or "").strip()
             if not text:
-                yield _finding(node, f"empty {etree.QName(node).localname}")
+                yield _finding(node, Phrase(N_("lege {tag}"), tag=etree.QName(node).localname))
                 continue
             try:
                 expressions.check(text)
             except expressions.ExpressionError as err:
-                yield _finding(node, f"{etree.QName(node).localname} refused: {err}")
+                yield _finding(node, Phrase(N_("{tag} geweigerd: {error}"), tag=etree.QName(node).localname,
+                                            error=str(err)))
 
 
 def _expressions(process: etree._Element, known_services: Optional[set[str]]) -> Iterable[Finding]:
@@ -117,17 +121,18 @@ def _expressions(process: etree._Element, known_services: Optional[set[str]]) ->
         try:
             expressions.check(param.get("value") or "")
         except expressions.ExpressionError as err:
-            yield _finding(param, f"service parameter '{param.get('id')}' refused: {err}")
+            yield _finding(param, Phrase(N_("serviceparameter '{parameter}' geweigerd: {error}"),
+                                         parameter=param.get("id") or "", error=str(err)))
     for path in (".//bpmn:scriptTask/bpmn:script", ".//spiffworkflow:preScript", ".//spiffworkflow:postScript"):
         for node in process.iterfind(path, NS):
             try:
                 expressions.check_script(node.text or "")
             except expressions.ExpressionError as err:
-                yield _finding(node, f"script refused: {err}")
+                yield _finding(node, Phrase(N_("script geweigerd: {error}"), error=str(err)))
     if known_services is not None:
         for op in process.iterfind(".//spiffworkflow:serviceTaskOperator", NS):
             if op.get("id") not in known_services:
-                yield _finding(op, f"unknown service operator '{op.get('id')}'")
+                yield _finding(op, Phrase(N_("onbekende service-operator '{operator}'"), operator=op.get("id") or ""))
 
 
 def lint(root: etree._Element, known_services: Optional[set[str]] = None) -> list[Finding]:

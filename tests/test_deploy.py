@@ -257,21 +257,21 @@ LINT_CASES = {
     "xor-split-without-default": (
         XOR_WITHOUT_DEFAULT,
         "gw_choice",
-        "exclusiveGateway splits into 2 flows but has no default flow",
+        "exclusiveGateway splitst in 2 paden maar heeft geen standaardpad (default flow)",
     ),
     "or-split-without-default": (
         OR_WITHOUT_DEFAULT,
         "gw_or_choice",
-        "inclusiveGateway splits into 2 flows but has no default flow",
+        "inclusiveGateway splitst in 2 paden maar heeft geen standaardpad (default flow)",
     ),
     "receive-task-without-message-variable": (RECEIVE_WITHOUT_VARIABLE, "await_answer", "messageVariable"),
     "catch-event-without-message-variable": (CATCH_EVENT_WITHOUT_VARIABLE, "catch_answer", "messageVariable"),
     "unregistered-service-operator": (
         UNKNOWN_OPERATOR,
         "call_unknown",
-        "unknown service operator 'nope.does_not_exist'",
+        "onbekende service-operator 'nope.does_not_exist'",
     ),
-    "event-based-gateway": (EVENT_BASED_GATEWAY, "gw_events", "event-based gateways are not supported"),
+    "event-based-gateway": (EVENT_BASED_GATEWAY, "gw_events", "een event-based gateway kan Meldpunt niet uitvoeren"),
     "script-with-import": (SCRIPT_WITH_IMPORT, "run_import", "import is not allowed"),
 }
 
@@ -441,7 +441,7 @@ def test_a_file_without_a_process_is_refused(app, xml):
     with pytest.raises(DeployError) as caught:
         deploy(xml.encode("utf-8"), "leeg.bpmn")
     text = assert_readable(caught.value, "leeg.bpmn")
-    assert text in ("leeg.bpmn: the file contains no bpmn:process",
+    assert text in ("leeg.bpmn: het bestand bevat geen bpmn:process",
                     "leeg.bpmn: (line 1): Dit is geen BPMN-bestand: het hoofdelement is <not-bpmn>, niet "
                     "<bpmn:definitions>."), text
 
@@ -467,7 +467,7 @@ def test_several_processes_must_be_named_and_an_unknown_name_is_refused(app):
     assert "first, second" in assert_readable(caught.value, "twee.bpmn")
     with pytest.raises(DeployError) as caught:
         deploy(xml, "twee.bpmn", process_id="third")
-    assert "'third' not found" in assert_readable(caught.value, "twee.bpmn")
+    assert "'third' staat niet in het bestand" in assert_readable(caught.value, "twee.bpmn")
 
 
 def test_a_file_over_the_size_limit_is_refused_before_parsing(app):

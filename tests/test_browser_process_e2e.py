@@ -183,7 +183,7 @@ def test_admin_changes_the_melding_model_in_the_browser_and_rolls_back(tmp_path)
         task_form.get_by_role("button", name="Opslaan").click()
         bart.locator(f"form[data-task='{task_id}']").wait_for(state="detached")
         bart.goto(f"{base}/werk/dossier/{new}")
-        timeline = bart.locator("body").inner_html()
+        timeline = bart.locator("#timeline").inner_html()
         assert "<dt>Resultaat</dt>" in timeline and "Herstel nodig</dd>" in timeline
         assert case_facts(app, new)[2] == ["handle"]
 

@@ -169,6 +169,8 @@ def test_admin_changes_the_melding_model_in_the_browser_and_rolls_back(tmp_path)
         assert bart.locator("#case-status").inner_text() == "Controle ter plaatse"
         task_form = bart.locator(f"form[data-task='{task_id}']")
         assert "Resultaat (verplicht)" in task_form.inner_text()
+        # Staff see the task by the name given in the editor, never by the id the modeler generated.
+        assert "Controle ter plaatse" in task_form.inner_text() and task_id not in bart.locator("body").inner_text()
         select_box = task_form.locator("select[name=resultaat]")
         assert [o.strip() for o in select_box.locator("option").all_inner_texts()] == [
             "– kies –", "In orde", "Herstel nodig"]

@@ -14,6 +14,7 @@ from engine.db import db
 from handlers.groups import forget_group_ids
 from handlers.routing import forget_rules
 from handlers.seed import DEMO_PASSWORD, seed_demo_users, seed_reference_data
+from intake.meldingen import register_melding
 from web.app import create_app
 
 from .services import CHROMIUM, require
@@ -89,3 +90,14 @@ def login(page, base_url: str, username: str, password: str = DEMO_PASSWORD) -> 
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
+
+
+def lamp_melding(app) -> str:
+    """A melding about the street light at Bruul 12 from Els, through the real intake; its reference."""
+    with app.app_context():
+        case = register_melding(description="Straatlamp aan paal 12 brandt niet", channel="telefoon",
+                                category="straatlamp-defect", location={"address": "Bruul 12, 2800 Mechelen"},
+                                reporter={"name": "Els", "email": "els@voorbeeld.example"})
+        reference = case.reference
+        db.session.remove()
+    return reference

@@ -6,11 +6,10 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from engine.db import db
-from intake.meldingen import register_melding
 from notifications.mail_texts import MailTextVersion
 from notifications.render import render_mail
 
-from .live_server import chromium, live_app, login
+from .live_server import chromium, lamp_melding, live_app, login
 
 SUBJECT = "Stad Mechelen pakt melding {{ reference }} aan"
 TEXT = "Dag {{ name }},\n\nWe zijn gestart met melding {{ reference }}.\nVolg ze hier: {{ tracking_url }}"
@@ -18,12 +17,7 @@ TEXT = "Dag {{ name }},\n\nWe zijn gestart met melding {{ reference }}.\nVolg ze
 
 def test_admin_edits_previews_and_saves_a_mail_text_in_chromium(tmp_path):
     with live_app(tmp_path) as (app, base), chromium() as browser:
-        with app.app_context():
-            case = register_melding(description="Straatlamp aan paal 12 brandt niet", channel="telefoon",
-                                    category="straatlamp-defect", location={"address": "Bruul 12, 2800 Mechelen"},
-                                    reporter={"name": "Els", "email": "els@voorbeeld.example"})
-            ref = case.reference
-            db.session.remove()
+        ref = lamp_melding(app)
 
         page = browser.new_context().new_page()
         refused = []  # the preview frame lives under the page's Content-Security-Policy too

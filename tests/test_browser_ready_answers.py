@@ -8,10 +8,9 @@ from sqlalchemy import select
 
 from engine.db import db
 from engine.models import Case
-from intake.meldingen import register_melding
 from notifications.models import OutboxMessage
 
-from .live_server import chromium, live_app, login
+from .live_server import chromium, lamp_melding, live_app, login
 
 ANSWER = "De defecte lamp werd vervangen. Bedankt voor uw melding."
 EDITED = "De defecte lamp aan paal 12 werd vervangen. Bedankt voor uw melding."
@@ -19,12 +18,7 @@ EDITED = "De defecte lamp aan paal 12 werd vervangen. Bedankt voor uw melding."
 
 def test_choose_a_ready_answer_edit_it_and_close(tmp_path):
     with live_app(tmp_path) as (app, base), chromium() as browser:
-        with app.app_context():
-            case = register_melding(description="Straatlamp aan paal 12 brandt niet", channel="telefoon",
-                                    category="straatlamp-defect", location={"address": "Bruul 12, 2800 Mechelen"},
-                                    reporter={"name": "Els", "email": "els@voorbeeld.example"})
-            ref = case.reference
-            db.session.remove()
+        ref = lamp_melding(app)
 
         admin = browser.new_context().new_page()
         login(admin, base, "admin")

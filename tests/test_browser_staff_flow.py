@@ -9,10 +9,9 @@ from sqlalchemy import select
 
 from engine.db import db
 from engine.models import Case
-from intake.meldingen import register_melding
 from notifications.models import OutboxMessage
 
-from .live_server import chromium, live_app, login
+from .live_server import chromium, lamp_melding, live_app, login
 
 # A real 1x1 JPEG, as a phone would upload (the portal checks the content, not the name).
 JPEG = base64.b64decode(
@@ -23,12 +22,7 @@ JPEG = base64.b64decode(
 
 def test_dispatch_take_over_contractor_and_close_in_chromium(tmp_path):
     with live_app(tmp_path) as (app, base), chromium() as browser:
-        with app.app_context():
-            case = register_melding(description="Straatlamp aan paal 12 brandt niet", channel="telefoon",
-                                    category="straatlamp-defect", location={"address": "Bruul 12, 2800 Mechelen"},
-                                    reporter={"name": "Els", "email": "els@voorbeeld.example"})
-            ref = case.reference
-            db.session.remove()
+        ref = lamp_melding(app)
 
         desk = browser.new_context().new_page()
         login(desk, base, "an.meldkamer")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from engine.db import db
@@ -45,7 +46,7 @@ def test_choose_a_ready_answer_edit_it_and_close(tmp_path):
         handle = bart.locator("form[data-task='handle']")
         text = handle.locator("textarea[name=public_text]")
         ready = handle.get_by_label("Standaardantwoord").first
-        assert ready.is_visible()  # shown by ready_answers.js
+        expect(ready).to_be_visible()  # shown by ready_answers.js, a deferred script: wait for it
         assert text.input_value() == ""
         ready.select_option(label="Lamp vervangen")
         assert text.input_value() == ANSWER

@@ -126,12 +126,12 @@ def serve_command(host: str, port: int, scheduler: bool) -> None:
         server.run()
     finally:
         request_stop()
+        running = app.extensions.get("meldpunt_scheduler")
+        if running is not None:  # first: its job restarts the sender child (web/outbox_process.py)
+            stop_scheduler(running)
         sender = app.extensions.get("meldpunt_outbox_process")
         if sender is not None:
             sender.stop()  # it finishes and records its mail in flight
-        running = app.extensions.get("meldpunt_scheduler")
-        if running is not None:
-            stop_scheduler(running)
 
 
 @main.command("worker")

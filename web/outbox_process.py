@@ -13,6 +13,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import threading
 from typing import Any, Optional, cast
 
 from engine.settings import Settings
@@ -52,23 +53,31 @@ class OutboxProcess:
         self.context = multiprocessing.get_context("spawn")  # a fresh interpreter: no inherited connections
         self.process: Optional[multiprocessing.process.BaseProcess] = None
         self.stopping = False
+        # ensure_running runs as a scheduler job and from the main thread at start-up, stop() from the main
+        # thread: without one lock a child being started looks dead (is_alive() is False until start()
+        # returns), so a second child was started, or one was started after stop() had looked. A child
+        # nobody stops sends on beside the next one.
+        self._lock = threading.Lock()
 
     def ensure_running(self) -> None:
-        """Start the child, or start it again when it died (logged)."""
-        if self.stopping:
-            return
-        if self.process is not None and self.process.is_alive():
-            return
-        if self.process is not None:
-            log.error("outbox sender process %s ended (exit code %s); starting a new one", self.process.pid,
-                      self.process.exitcode)
-        self.process = self.context.Process(target=_sender_main, args=(self.overrides,), name="meldpunt-outbox")
-        self.process.start()
+        """Start the child, or start it again when it died (logged); never after stop()."""
+        with self._lock:
+            if self.stopping:
+                return
+            if self.process is not None and self.process.is_alive():
+                return
+            if self.process is not None:
+                log.error("outbox sender process %s ended (exit code %s); starting a new one", self.process.pid,
+                          self.process.exitcode)
+            process = self.context.Process(target=_sender_main, args=(self.overrides,), name="meldpunt-outbox")
+            process.start()
+            self.process = process
 
     def stop(self, timeout: float = STOP_TIMEOUT) -> None:
-        """Ask the child to stop after its mail in flight and wait for it."""
-        self.stopping = True
-        process = self.process
+        """Ask the child to stop after its mail in flight and wait for it; no child is started afterwards."""
+        with self._lock:  # waits for a start in progress, so the child it starts is the one stopped here
+            self.stopping = True
+            process = self.process
         if process is None or not process.is_alive():
             return
         os.kill(cast(int, process.pid), signal.SIGTERM)  # a live process has a pid

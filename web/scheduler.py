@@ -128,10 +128,10 @@ def start_background_scheduler(app: Flask) -> BackgroundScheduler:
 
         app.extensions["meldpunt_outbox_process"] = OutboxProcess()
     _add_jobs(scheduler, app)
-    scheduler.start()
     sender = app.extensions.get("meldpunt_outbox_process")
-    if sender is not None:
+    if sender is not None:  # before the scheduler runs its job that does the same
         sender.ensure_running()
+    scheduler.start()
     app.extensions["meldpunt_scheduler"] = scheduler
     return scheduler
 

@@ -122,6 +122,11 @@ class Settings:
     nearby_metres: Setting[int] = Setting(whole_number(1, 1000), 50)
     nearby_days: Setting[int] = Setting(whole_number(1, 3660), 84)
 
+    # Running it (docs/production.md): /metrics' bearer token (unset: loopback only), the log's level and format.
+    metrics_token: Setting[Optional[str]] = Setting(text, None)
+    log_level: Setting[str] = Setting(choice("debug", "info", "warning", "error"), "info")
+    log_format: Setting[str] = Setting(choice("text", "json"), "text")
+
     def __init__(self, config: Mapping[str, Any]) -> None:
         self.config = config
 

@@ -16,6 +16,7 @@ from typing import Any, Optional
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from engine.clock import utcnow
 from engine.db import db
@@ -23,6 +24,8 @@ from engine.settings import settings
 
 from .mail_intake import IntakeResult, take_in
 from .mail_models import IncomingMail
+
+POLL_STATE = "imap"  # its row in sender_state
 
 log = logging.getLogger(__name__)
 SEEN = b"\\Seen"
@@ -108,6 +111,7 @@ def poll(limit: int = BATCH) -> PollReport:
     except (OSError, IMAPClientError) as err:
         report.error = f"cannot read {settings.user}@{settings.host}:{settings.port}: {_describe(err)}"
         log.error("mailbox: %s", report.error)
+        record_poll(report.error)
         return report
     try:
         poll_folder(client, settings.folder, report, limit)
@@ -116,9 +120,34 @@ def poll(limit: int = BATCH) -> PollReport:
         log.error("mailbox: %s", report.error)
     finally:
         _logout(client)
+    record_poll(report.error)
     if report.results:
         log.info("mailbox: %s", report)
     return report
+
+
+def record_poll(error: Optional[str]) -> None:
+    """Note the poll's outcome in sender_state (row "imap"): /metrics' mailbox poll age is the time since the
+    last poll without an error, the same for every worker; commits."""
+    from notifications.models import SenderState
+
+    db.session.rollback()
+    now = utcnow()
+    state = db.session.get(SenderState, POLL_STATE)
+    if state is None:
+        state = SenderState(name=POLL_STATE, consecutive_failures=0, outages_total=0)
+        db.session.add(state)
+    state.updated_at = now
+    if error is None:
+        state.last_success_at, state.last_error, state.outage_since, state.consecutive_failures = now, None, None, 0
+    else:
+        state.last_error = error[:2000]
+        state.outage_since = state.outage_since or now
+        state.consecutive_failures = (state.consecutive_failures or 0) + 1
+    try:
+        db.session.commit()
+    except IntegrityError:  # another worker wrote the first row at the same moment: its note will do
+        db.session.rollback()
 
 
 def poll_folder(client: IMAPClient, folder: str, report: PollReport, limit: int = BATCH) -> None:

@@ -105,7 +105,8 @@ def sample(setting: Setting) -> tuple[str, object]:
     if parse.__qualname__.startswith("whole_number"):
         return "7", 7
     if parse.__qualname__.startswith("choice"):
-        return {"MELDPUNT_GEOCODER": ("Basisregisters", "basisregisters")}.get(setting.variable,
+        return {"MELDPUNT_GEOCODER": ("Basisregisters", "basisregisters"), "MELDPUNT_LOG_LEVEL": ("Warning", "warning"),
+                "MELDPUNT_LOG_FORMAT": ("JSON", "json")}.get(setting.variable,
                                                                             ("Development", "development"))
     assert parse is setting_types.text, setting.variable
     boundary = str(Path(__file__).parent / "data" / "small_boundary.geojson")

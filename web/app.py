@@ -94,7 +94,10 @@ def create_app(test_config: Optional[dict[str, Any]] = None) -> Flask:
     from .follow import bp as follow_bp
     from .i18n import init_i18n
     from .input_guard import init_input_guard
+    from .logs import init_request_log
+    from .metrics import observe
     from .open311 import bp as open311_bp
+    from .ops import bp as ops_bp
     from .outage import init_outage
     from .portal import bp as portal_bp
     from .public import bp as public_bp
@@ -105,6 +108,7 @@ def create_app(test_config: Optional[dict[str, Any]] = None) -> Flask:
     from .templating import init_templating
 
     init_security(app)
+    init_request_log(app, observe)  # a request id and a log line for every request, the latency histogram
     init_auth(app)
     init_input_guard(app)  # before the CSRF check: NUL and lone surrogates never reach a query
     csrf.init_app(app)
@@ -122,6 +126,7 @@ def create_app(test_config: Optional[dict[str, Any]] = None) -> Flask:
     app.register_blueprint(portal_bp)
     app.register_blueprint(feedback_bp)
     app.register_blueprint(open311_bp)
+    app.register_blueprint(ops_bp)  # /healthz, /readyz, /metrics
     register_error_handlers(app)
     init_outage(app)
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import sys
 from pathlib import Path
 
@@ -43,12 +42,13 @@ main.add_command(mail_group)
 main.add_command(open311_group)
 
 
-def _configure_logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per tick; our jobs log what they do
-    # SpiffWorkflow logs every task state change at INFO: dozens of lines per new case, and a measurable
-    # share of the web process's time under load. Its warnings and errors still show.
-    logging.getLogger("spiff").setLevel(logging.WARNING)
+def _configure_logging(app) -> None:
+    """MELDPUNT_LOG_LEVEL and MELDPUNT_LOG_FORMAT (web/logs.py), as soon as the app has read them."""
+    from engine.settings import Settings
+
+    from .logs import configure_logging
+
+    configure_logging(Settings(app.config))
 
 
 def _fail(err: EngineError) -> None:
@@ -116,8 +116,8 @@ def serve_command(host: str, port: int, scheduler: bool) -> None:
     from .graceful_stop import install_stop_handlers
     from .scheduler import stop_scheduler
 
-    _configure_logging()
     app = _app_factory({"MELDPUNT_SCHEDULER": scheduler, "MELDPUNT_OUTBOX_PROCESS": scheduler})
+    _configure_logging(app)
     freeze_long_lived()
     server = create_server(app, host=host, port=port, threads=8)
     install_stop_handlers(interrupt_main=True)  # waitress ends its loop on KeyboardInterrupt
@@ -139,8 +139,8 @@ def worker_command() -> None:
     """Run the background jobs (timer tick) in the foreground."""
     from .scheduler import run_worker
 
-    _configure_logging()
     app = _app_factory()
+    _configure_logging(app)
     freeze_long_lived()
     run_worker(app)
 

@@ -20,7 +20,10 @@ class Config:
     """Read once at app creation: the typed MELDPUNT_* settings (engine/settings.py) and Flask's own keys."""
 
     def __init__(self, instance_path: str, environ: Optional[Mapping[str, str]] = None) -> None:
-        values = read_environment(os.environ if environ is None else environ)  # the only read of the environment
+        environ = os.environ if environ is None else environ
+        values = read_environment(environ)  # the only read of the environment
+        # prometheus_client's own variable: the folder of the worker processes' figures (web/metrics.py)
+        self.PROMETHEUS_MULTIPROC_DIR = environ.get("PROMETHEUS_MULTIPROC_DIR") or None
         Path(instance_path).mkdir(parents=True, exist_ok=True)
         database_url = values.pop("MELDPUNT_DATABASE_URL") or f"sqlite:///{Path(instance_path) / 'meldpunt.sqlite'}"
         self.SQLALCHEMY_DATABASE_URI = normalise_db_url(database_url)

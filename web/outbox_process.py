@@ -29,11 +29,12 @@ def _sender_main(overrides: dict[str, Any]) -> None:
 
     from .app import create_app
     from .graceful_stop import install_stop_handlers
+    from .logs import configure_logging
     from .scheduler import outbox_send
 
     install_stop_handlers()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_app(overrides)
+    configure_logging(Settings(app.config))  # as the web process did
     interval = float(Settings(app.config).outbox_seconds)
     log.info("outbox sender process %s started: every %gs", os.getpid(), interval)
     while not stop_requested():

@@ -19,6 +19,8 @@ from engine.settings import Settings
 from notifications.sender import send_due
 from notifications.stopping import stop_requested, wait_for_stop
 
+from .logs import logged_job
+
 log = logging.getLogger(__name__)
 
 
@@ -91,30 +93,30 @@ def mailbox_poll(app: Flask) -> int:
 
 def _add_jobs(scheduler, app: Flask) -> None:
     # misfire_grace_time=None: APScheduler's default (1 s) silently skips a run that starts late, which a
-    # busy `meldpunt serve` makes happen; coalesce makes the late runs one.
+    # busy `meldpunt serve` makes happen; coalesce makes the late runs one. Every run logs one line (web/logs.py).
+    def every(job, job_id: str, seconds: int, args: list) -> None:
+        scheduler.add_job(logged_job(job_id, job), "interval", seconds=seconds, args=args, id=job_id, max_instances=1,
+                          coalesce=True, misfire_grace_time=None)
+
+    def hourly(job, job_id: str, **when: int) -> None:
+        scheduler.add_job(logged_job(job_id, job), "cron", args=[app], id=job_id, max_instances=1, coalesce=True,
+                          **when)
+
     configured = Settings(app.config)
     if configured.imap_host:
-        scheduler.add_job(mailbox_poll, "interval", seconds=configured.imap_seconds,
-                          args=[app], id="mailbox_poll", max_instances=1, coalesce=True, misfire_grace_time=None)
-    scheduler.add_job(timer_tick, "interval", seconds=configured.tick_seconds, args=[app],
-                      id="timer_tick", max_instances=1, coalesce=True, misfire_grace_time=None)
+        every(mailbox_poll, "mailbox_poll", configured.imap_seconds, [app])
+    every(timer_tick, "timer_tick", configured.tick_seconds, [app])
     sender = app.extensions.get("meldpunt_outbox_process")
     if sender is not None:  # `meldpunt serve`: the sender runs in a child process (web/outbox_process.py)
-        scheduler.add_job(sender.ensure_running, "interval", seconds=configured.outbox_seconds,
-                          id="outbox_process", max_instances=1, coalesce=True, misfire_grace_time=None)
+        every(sender.ensure_running, "outbox_process", configured.outbox_seconds, [])
     else:
-        scheduler.add_job(outbox_send, "interval", seconds=configured.outbox_seconds, args=[app],
-                          id="outbox_send", max_instances=1, coalesce=True, misfire_grace_time=None)
-    scheduler.add_job(privacy_anonymise, "cron", hour=3, minute=30, args=[app], id="privacy_anonymise",
-                      max_instances=1, coalesce=True)
-    scheduler.add_job(forget_used_form_tokens, "cron", minute=23, args=[app], id="forget_used_form_tokens",
-                      max_instances=1, coalesce=True)
+        every(outbox_send, "outbox_send", configured.outbox_seconds, [app])
+    hourly(privacy_anonymise, "privacy_anonymise", hour=3, minute=30)  # daily
+    hourly(forget_used_form_tokens, "forget_used_form_tokens", minute=23)
     from reports.scheduled import fortnightly_job, quarterly_job  # hourly: each sends what is due, once
 
-    scheduler.add_job(fortnightly_job, "cron", minute=7, args=[app], id="fortnightly_reports", max_instances=1,
-                      coalesce=True)
-    scheduler.add_job(quarterly_job, "cron", minute=9, args=[app], id="quarterly_report", max_instances=1,
-                      coalesce=True)
+    hourly(fortnightly_job, "fortnightly_reports", minute=7)
+    hourly(quarterly_job, "quarterly_report", minute=9)
 
 
 def start_background_scheduler(app: Flask) -> BackgroundScheduler:

@@ -126,6 +126,26 @@ def poll(limit: int = BATCH) -> PollReport:
     return report
 
 
+def check_mailbox() -> Optional[str]:
+    """`meldpunt check`: None when the configured mailbox logs in and its folder opens (read-only, nothing is
+    taken in) or none is configured; else one line saying what is wrong."""
+    settings = ImapSettings.from_config()
+    if settings is None:
+        return None
+    try:
+        client = connect(settings)
+    except (OSError, IMAPClientError) as err:
+        return f"cannot read {settings.user}@{settings.host}:{settings.port}: {_describe(err)}"
+    try:
+        client.select_folder(settings.folder, readonly=True)
+    except (OSError, IMAPClientError) as err:
+        return f"mailbox {settings.user}@{settings.host}:{settings.port} has no folder {settings.folder!r}: " \
+               f"{_describe(err)}"
+    finally:
+        _logout(client)
+    return None
+
+
 def record_poll(error: Optional[str]) -> None:
     """Note the poll's outcome in sender_state (row "imap"): /metrics' mailbox poll age is the time since the
     last poll without an error, the same for every worker; commits."""

@@ -169,6 +169,22 @@ class _Settings:
         return f"{self.host}:{self.port}"
 
 
+def check_server() -> Optional[str]:
+    """`meldpunt check`: None when the configured SMTP server takes a session (EHLO, STARTTLS and login as
+    configured; no mail is sent) or none is configured; else one line saying what is wrong."""
+    if not smtp_configured():
+        return None
+    try:
+        settings = _Settings.from_config()
+    except ValueError as err:
+        return f"SMTP settings not usable: {err}"
+    try:
+        _close(_connect(settings))
+    except _Outage as err:
+        return str(err)
+    return None
+
+
 def send_due(limit: Optional[int] = None, now: Optional[datetime] = None) -> SendReport:
     """Send the due pending outbox rows (at most `limit`; None: until none is due) over one SMTP connection.
 

@@ -104,6 +104,25 @@ def seed_command(demo: bool, force: bool) -> None:
                    f"{open311_key}")
 
 
+@main.command("check")
+@with_appcontext
+def check_command() -> None:
+    """Check the configuration, the database and its schema version, the storage folder and the SMTP and IMAP
+    servers (when configured): a line per check, exit code 2 when anything is wrong."""
+    from .readiness import check_everything
+
+    problems = 0
+    for what, problem in check_everything():
+        if problem is None:
+            click.echo(f"ok: {what}")
+        else:
+            problems += 1
+            click.echo(f"Error: {problem}", err=True)
+    if problems:
+        sys.exit(2)
+    click.echo("everything checked is fine")
+
+
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)

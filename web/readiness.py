@@ -82,3 +82,23 @@ def readiness_problems() -> list[str]:
         if schema:
             problems.insert(0, schema)
     return problems
+
+
+def check_everything() -> list[tuple[str, Optional[str]]]:
+    """`meldpunt check`: (what was checked, None or the problem) for the database, its schema, the storage
+    folder and the mail servers that are configured."""
+    from engine.settings import settings
+    from intake.mailbox import check_mailbox
+    from notifications.sender import check_server
+
+    configured = settings()
+    database = database_problem()
+    found = [("database", database)]
+    if database is None:  # without one its schema cannot be read: one line is enough
+        found.append(("database schema", schema_problem()))
+    found.append(("storage", storage_problem()))
+    if configured.smtp_host:
+        found.append((f"SMTP server {configured.smtp_host}:{configured.smtp_port}", check_server()))
+    if configured.imap_host:
+        found.append((f"mailbox {configured.imap_host}", check_mailbox()))
+    return found

@@ -94,9 +94,9 @@ def mailbox_poll(app: Flask) -> int:
 def _add_jobs(scheduler, app: Flask) -> None:
     # misfire_grace_time=None: APScheduler's default (1 s) silently skips a run that starts late, which a
     # busy `meldpunt serve` makes happen; coalesce makes the late runs one. Every run logs one line (web/logs.py).
-    def every(job, job_id: str, seconds: int, args: list) -> None:
-        scheduler.add_job(logged_job(job_id, job), "interval", seconds=seconds, args=args, id=job_id, max_instances=1,
-                          coalesce=True, misfire_grace_time=None)
+    def every(job, job_id: str, seconds: int, args: list, logged: bool = True) -> None:
+        scheduler.add_job(logged_job(job_id, job) if logged else job, "interval", seconds=seconds, args=args,
+                          id=job_id, max_instances=1, coalesce=True, misfire_grace_time=None)
 
     def hourly(job, job_id: str, **when: int) -> None:
         scheduler.add_job(logged_job(job_id, job), "cron", args=[app], id=job_id, max_instances=1, coalesce=True,
@@ -108,7 +108,8 @@ def _add_jobs(scheduler, app: Flask) -> None:
     every(timer_tick, "timer_tick", configured.tick_seconds, [app])
     sender = app.extensions.get("meldpunt_outbox_process")
     if sender is not None:  # `meldpunt serve`: the sender runs in a child process (web/outbox_process.py)
-        every(sender.ensure_running, "outbox_process", configured.outbox_seconds, [])
+        # a look whether the child lives, not work: no line per run (a restart is logged as an error)
+        every(sender.ensure_running, "outbox_process", configured.outbox_seconds, [], logged=False)
     else:
         every(outbox_send, "outbox_send", configured.outbox_seconds, [app])
     hourly(privacy_anonymise, "privacy_anonymise", hour=3, minute=30)  # daily

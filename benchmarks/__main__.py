@@ -127,7 +127,10 @@ def main(argv: list[str] | None = None) -> int:
 def run_engine_once(args: argparse.Namespace, rss: dict[str, float]) -> tuple[list, Optional[str], Optional[str]]:
     """One repetition: bare, then SQLite, then PostgreSQL (fresh databases); returns results, skip reason, URL."""
     results = []
-    print(f"bare SpiffWorkflow: {args.cases} cases (+{args.warmup} warm-up) ...", flush=True)
+    print(f"bare SpiffWorkflow, stored by reference: {args.cases} cases (+{args.warmup} warm-up) ...", flush=True)
+    results += run_bare(args.cases, args.warmup, by_reference=True)
+    gc.collect()
+    print(f"bare SpiffWorkflow, spec embedded: {args.cases} cases (+{args.warmup} warm-up) ...", flush=True)
     results += run_bare(args.cases, args.warmup)
     rss.setdefault("bare", peak_rss_mb())  # peak RSS only grows: the first repetition tells the story
     gc.collect()

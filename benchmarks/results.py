@@ -6,8 +6,13 @@ import resource
 from dataclasses import dataclass
 from typing import Optional
 
-# The "Speed" section of shared/design/architecture.md.
-MAX_OVERHEAD = 3.0
+# Engine time per operation against bare SpiffWorkflow storing the instance by reference ("bare-ref"), per database
+# and phase (issue #17: create <= 2.5x and complete <= 3x on SQLite, <= 4x on PostgreSQL).
+BASELINE = "bare-ref"
+EMBEDDED = "bare"
+MAX_OVERHEAD = {("sqlite", "create"): 2.5, ("sqlite", "complete"): 3.0,
+                ("postgresql", "create"): 4.0, ("postgresql", "complete"): 4.0}
+BARE_BACKENDS = (BASELINE, EMBEDDED)
 MIN_CASES_PER_SECOND = {"sqlite": 300.0, "postgresql": 200.0}
 
 
@@ -64,31 +69,31 @@ def best_of(repetitions: list[list[PhaseResult]]) -> list[PhaseResult]:
 
 
 def repetition_lines(repetitions: list[list[PhaseResult]]) -> list[str]:
-    """Per repetition, each side's ms per operation and its ratio to bare in that same repetition."""
+    """Per repetition, each side's ms per operation and its ratio to bare-ref in that same repetition."""
     lines = []
     for number, results in enumerate(repetitions, 1):
         by_key = {(r.backend, r.phase): r for r in results}
         cells = []
         for (backend, phase), r in by_key.items():
-            bare = by_key.get(("bare", phase))
-            ratio = "" if backend == "bare" or bare is None else f" ({r.ms_per_op / bare.ms_per_op:.2f}x)"
+            bare = by_key.get((BASELINE, phase))
+            ratio = "" if backend == BASELINE or bare is None else f" ({r.ms_per_op / bare.ms_per_op:.2f}x)"
             cells.append(f"{backend} {phase} {r.ms_per_op:.3f}{ratio}")
         lines.append(f"repetition {number}: " + ", ".join(cells))
     return lines
 
 
 def judge(results: list[PhaseResult]) -> list[Verdict]:
-    """Compare every database backend's phases with the bare baseline and the absolute targets."""
+    """Compare every database backend's phases with the by-reference bare baseline and the absolute targets."""
     by_key = {(r.backend, r.phase): r for r in results}
     verdicts = []
     for backend in [b for b in MIN_CASES_PER_SECOND if (b, "create") in by_key]:
         for phase, noun in (("create", "case"), ("complete", "completion")):
-            ours, bare = by_key.get((backend, phase)), by_key.get(("bare", phase))
+            ours, bare = by_key.get((backend, phase)), by_key.get((BASELINE, phase))
             if ours is None or bare is None:
                 continue
-            ratio = ours.ms_per_op / bare.ms_per_op
-            verdicts.append(Verdict(f"{backend}: engine time per {noun} / bare", f"{ratio:.2f}x",
-                                    f"<= {MAX_OVERHEAD:.0f}x", ratio <= MAX_OVERHEAD))
+            ratio, limit = ours.ms_per_op / bare.ms_per_op, MAX_OVERHEAD[(backend, phase)]
+            verdicts.append(Verdict(f"{backend}: engine time per {noun} / bare-ref", f"{ratio:.2f}x",
+                                    f"<= {limit:g}x", ratio <= limit))
         create = by_key[(backend, "create")]
         floor = MIN_CASES_PER_SECOND[backend]
         verdicts.append(Verdict(f"{backend}: new meldingen per second", f"{create.rate:.0f}/s",
@@ -115,6 +120,22 @@ def mail_lines(results: list[PhaseResult]) -> list[str]:
     return lines
 
 
+def baseline_lines(results: list[PhaseResult]) -> list[str]:
+    """Both baselines side by side per phase, and each database's ratio to either: the judged ratio is the one
+    against bare-ref; the one against the spec-embedding default is shown to say how much it would flatter."""
+    by_key = {(r.backend, r.phase): r for r in results}
+    lines = []
+    for phase in ("create", "complete"):
+        ref, embedded = by_key.get((BASELINE, phase)), by_key.get((EMBEDDED, phase))
+        if ref is None or embedded is None:
+            continue
+        cells = [f"{backend} {ours.ms_per_op / ref.ms_per_op:.2f}x of bare-ref, {ours.ms_per_op / embedded.ms_per_op:.2f}x "
+                 f"of bare" for backend in MIN_CASES_PER_SECOND if (ours := by_key.get((backend, phase)))]
+        lines.append(f"{phase}: bare-ref {ref.ms_per_op:.3f} ms, bare (spec embedded) {embedded.ms_per_op:.3f} ms"
+                     + ("; " + "; ".join(cells) if cells else ""))
+    return lines
+
+
 def _row(cells: list[str], widths: list[int]) -> str:
     return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
 
@@ -131,7 +152,8 @@ def print_table(results: list[PhaseResult], verdicts: list[Verdict], rss: dict[s
     widths = [max(len(x) for x in col) for col in zip(header, *rows, strict=True)]
     line = "-" * (sum(widths) + 2 * (len(widths) - 1))
     print()
-    print("Meldpunt engine benchmark (bare = SpiffWorkflow without database, spec embedded in JSON;")
+    print("Meldpunt engine benchmark (bare-ref = SpiffWorkflow without database, instance stored by reference to its")
+    print("spec as the engine stores it: the judged baseline; bare = the same with the spec embedded in every JSON;")
     print("sqlite/postgresql = register_melding / complete_work_item, spec stored by reference)")
     if repetitions and len(repetitions) > 1:
         print(f"every side's fastest of {len(repetitions)} repetitions; ms per operation in each repetition:")
@@ -143,6 +165,8 @@ def print_table(results: list[PhaseResult], verdicts: list[Verdict], rss: dict[s
     for row in rows:
         print(_row(row, widths))
     print(line)
+    for text in baseline_lines(results):
+        print(text)
     if skipped:
         print(f"postgresql: SKIPPED ({skipped})")
     print()

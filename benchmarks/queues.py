@@ -19,11 +19,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Optional
+from urllib.parse import quote_plus
 
 from flask import Flask
 from sqlalchemy import event, select
 
 from engine.db import db
+from engine.models import Case, Reporter
 from handlers.groups import group_by_key
 from handlers.models import MELDKAMER, HandlerGroup, User
 from handlers.queues import QueueFilter, queue_page
@@ -304,6 +306,19 @@ def measure(app: Flask, requests: int, warmup: int) -> tuple[bool, Timing]:
                  BIG_GROUP, QueueFilter(category="groen"), requests=min(requests, 20), warmup=2),
         Scenario("  extra    ?q=Vismarkt 7, (text search)", handler, f"{group_url}?q=Vismarkt+7%2C", False,
                  BIG_GROUP, QueueFilter(search="Vismarkt 7,"), requests=min(requests, 20), warmup=2)]
+    # The staff search (handlers/case_search.py; issue #17: p95 < 100 ms at 1,000,000 cases): one reporter's
+    # e-mail address and phone number (a handful of cases), a surname (one reporter in ~20 has it), a word
+    # of the text without its accents, a partial word, and a street with a house number, in the big group.
+    email, phone = db.session.execute(
+        select(Reporter.email, Reporter.phone).join(Case, Case.reporter_id == Reporter.id)
+        .where(Case.group_id == group_by_key(BIG_GROUP).id, Reporter.email.is_not(None), Reporter.phone.is_not(None))
+        .order_by(Case.id.desc()).limit(1)).one()
+    for label, typed in (("e-mail of one reporter", email), ("phone number without spaces", phone),
+                         ("surname", "Goossens"), ("partial word", "matra"), ("word without accent", "glasbol"),
+                         ("street and number", "Bruul 12")):
+        scenarios.append(Scenario(f"  search   ?q={typed} ({label})", handler,
+                                  f"{group_url}?q={quote_plus(typed)}", True, BIG_GROUP, QueueFilter(search=typed),
+                                  requests=min(requests, 30), warmup=3))
 
     print(f"\nrendering {len(scenarios)} pages ...", flush=True)
     timings = []

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from engine.clock import utcnow
@@ -17,6 +17,7 @@ from engine.db import db
 from engine.deploy import active_ref, spec_for
 from engine.models import Case, ProcessDefinition, WorkItem
 
+from .case_search import matching_case_ids
 from .models import Category
 
 PAGE_SIZE = 25
@@ -32,7 +33,7 @@ class QueueFilter:
     assignee_id: Optional[int] = None
     unassigned: bool = False
     search: Optional[str] = None
-    search_texts: bool = True  # False: the search looks at references and addresses, not the reporter's text
+    search_texts: bool = True  # False: references and addresses only, not the reporter's text nor their data
 
 
 @dataclass
@@ -95,10 +96,10 @@ def queue_page(group_id: int, filters: Optional[QueueFilter] = None, cursor: Opt
         text = filters.search.strip()
         if REFERENCE.match(text):  # a reference is unique and indexed: no scan through descriptions
             query = query.where(Case.reference == text.upper())
-        else:
-            term = f"%{text}%"
-            searched = [Case.reference, Case.address] + ([Case.description] if filters.search_texts else [])
-            query = query.where(or_(*(column.ilike(term) for column in searched)))
+        else:  # the matching cases come from the search indexes first (handlers/case_search.py)
+            hits = matching_case_ids(text, with_texts=filters.search_texts)
+            if hits is not None:
+                query = query.where(WorkItem.case_id.in_(hits))
     if cursor:
         query = query.where(WorkItem.id < cursor if newest_first else WorkItem.id > cursor)
     query = query.order_by(WorkItem.id.desc() if newest_first else WorkItem.id).limit(limit + 1)

@@ -12,6 +12,7 @@ from sqlalchemy import event
 
 from engine.db import db
 from engine.settings import Settings, typed_config
+from handlers.case_search import sqlite_fold
 
 from .config import Config, engine_options
 from .url_ids import init_url_ids
@@ -55,6 +56,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+    # The staff search's folding (handlers/case_search.py), for the words too short for its trigram index.
+    dbapi_connection.create_function("meldpunt_fold", 1, sqlite_fold, deterministic=True)
 
 
 def freeze_long_lived() -> None:

@@ -1,0 +1,153 @@
+"""Staff search: which cases match what was typed, answered from an index on both databases.
+
+What is searched: the case's reference, address and description (a mail case's description holds the mail's
+text, a letter's its subject), and the reporter's name, e-mail address and phone number (also without spaces,
+dots or dashes, so "0470123456" finds "0470 12 34 56"). Roles that may not see reporters' data search the
+reference and address only. Every word typed must occur somewhere (in the case or its reporter), as part of a
+word ("lamp" finds "straatlamp"), without regard to capitals or accents ("cafe" finds "Café", "belgië" finds
+"Belgie").
+
+How it stays fast at a million cases: the text is folded once (lower case, accents taken off) and indexed by
+trigrams -- PostgreSQL: pg_trgm GIN indexes on the folded expressions, with `meldpunt_fold()` an immutable SQL
+function; SQLite: FTS5 tables with the trigram tokenizer, filled by triggers with the same folding. The
+matching case ids are computed first (a MATERIALIZED common table expression), so the queue then only joins
+its group's open work to them: the planner cannot instead walk the whole queue in id order and test every row
+(what a plain ILIKE made PostgreSQL do in the big groups). Words shorter than three letters have no trigram:
+they only narrow what the longer words found, or are looked for without the index when nothing else was typed.
+See web/migrations/versions/0017_search.py for the indexes, the triggers and the folding.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import literal_column, select, text
+from sqlalchemy.sql import Select
+
+from engine.db import db
+from engine.models import Case, Reporter
+
+# The letters folded to plain ASCII (lower and upper case), the same in the migration's SQL function and
+# triggers: a word folded here must be the word the index holds.
+ACCENTED = "áàâäãåéèêëíìîïóòôöõúùûüýÿçñÁÀÂÄÃÅÉÈÊËÍÌÎÏÓÒÔÖÕÚÙÛÜÝŸÇÑ"
+PLAIN = "aaaaaaeeeeiiiiooooouuuuyycnaaaaaaeeeeiiiiooooouuuuyycn"
+FOLD = str.maketrans(ACCENTED, PLAIN)
+MIN_TRIGRAM = 3
+MAX_WORDS = 6
+
+# The folded text per row, as the PostgreSQL indexes are built on it (the expressions must match exactly).
+PG_CASE_ALL = ("meldpunt_fold(coalesce(cases.reference, '') || ' ' || coalesce(cases.address, '') || ' ' || "
+               "coalesce(cases.description, ''))")
+PG_CASE_PUBLIC = "meldpunt_fold(coalesce(cases.reference, '') || ' ' || coalesce(cases.address, ''))"
+PG_REPORTER = ("meldpunt_fold(coalesce(reporters.name, '') || ' ' || coalesce(reporters.email, '') || ' ' || "
+               "coalesce(reporters.phone, '') || ' ' || translate(coalesce(reporters.phone, ''), ' ./-()', ''))")
+
+
+def fold(value: str) -> str:
+    """Lower case without accents, as the indexes hold the text."""
+    return value.lower().translate(FOLD)
+
+
+def sqlite_fold(value: object) -> object:
+    """`meldpunt_fold()` in SQL on SQLite (registered on every connection by web/app.py), for the short words
+    that have no trigram; the triggers fold without it, so other programs may still write to the database."""
+    return fold(value) if isinstance(value, str) else value
+
+
+def words(typed: str) -> list[str]:
+    """The folded words of a search, at most MAX_WORDS, the longest first (they narrow most)."""
+    found = [w for w in re.split(r"\s+", fold(typed).strip()) if w]
+    return sorted(dict.fromkeys(found), key=len, reverse=True)[:MAX_WORDS]
+
+
+def _like(word: str) -> str:
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _fts_phrase(word: str) -> str:
+    return '"' + word.replace('"', '""') + '"'
+
+
+def _pg_word(number: int, word: str, with_texts: bool) -> tuple[str, dict[str, Any]]:
+    name = f"w{number}"
+    case_expr = PG_CASE_ALL if with_texts else PG_CASE_PUBLIC
+    sql = f"SELECT cases.id FROM cases WHERE {case_expr} LIKE :{name}"
+    if with_texts:
+        sql += (f" UNION SELECT cases.id FROM cases WHERE cases.reporter_id IN "
+                f"(SELECT reporters.id FROM reporters WHERE {PG_REPORTER} LIKE :{name})")
+    return sql, {name: _like(word)}
+
+
+def _sqlite_word(number: int, word: str, with_texts: bool) -> tuple[str, dict[str, Any]]:
+    name = f"w{number}"
+    if len(word) < MIN_TRIGRAM:  # no trigram to look up: the folded text, without the index
+        texts = ["coalesce(cases.reference, '')", "coalesce(cases.address, '')"]
+        texts += ["coalesce(cases.description, '')"] if with_texts else []
+        joined = " || ' ' || ".join(texts)
+        sql = f"SELECT cases.id AS id FROM cases WHERE meldpunt_fold({joined}) LIKE :{name} ESCAPE '\\'"
+        if with_texts:
+            reporter = ("coalesce(reporters.name, '') || ' ' || coalesce(reporters.email, '') || ' ' || "
+                        "coalesce(reporters.phone, '')")
+            sql += (f" UNION SELECT cases.id FROM cases WHERE cases.reporter_id IN (SELECT reporters.id FROM "
+                    f"reporters WHERE meldpunt_fold({reporter}) LIKE :{name} ESCAPE '\\')")
+        return sql, {name: _like(word)}
+    column = "all_text" if with_texts else "public_text"
+    sql = f"SELECT rowid AS id FROM cases_search WHERE {column} MATCH :{name}"
+    if with_texts:
+        sql += (f" UNION SELECT cases.id FROM cases WHERE cases.reporter_id IN "
+                f"(SELECT rowid FROM reporters_search WHERE text MATCH :{name})")
+    return sql, {name: _fts_phrase(word)}
+
+
+def matching_case_ids(typed: str, *, with_texts: bool = True) -> Select[Any] | None:
+    """A SELECT of the ids of the cases that match every word typed (None when nothing searchable was typed),
+    to be used as `Case.id.in_(...)`; computed once, before any join (MATERIALIZED)."""
+    found = words(typed)
+    if not found:
+        return None
+    dialect = db.engine.dialect.name
+    long_words = [w for w in found if len(w) >= MIN_TRIGRAM] or found[:1]
+    parts, params = [], {}
+    for number, word in enumerate(long_words):
+        sql, bound = (_pg_word if dialect == "postgresql" else _sqlite_word)(number, word, with_texts)
+        parts.append(sql)
+        params.update(bound)
+    # each word's own UNION in brackets: compound SELECTs bind left to right, INTERSECT no tighter than UNION
+    hits = text(" INTERSECT ".join(f"SELECT id FROM ({part}) AS found{n}" for n, part in enumerate(parts)))
+    hits = hits.bindparams(**params).columns(literal_column("id"))
+    cte = hits.cte("search_hits").prefix_with("MATERIALIZED")
+    query = select(cte.c.id)
+    short = [w for w in found if w not in long_words]
+    if short:  # the short words narrow the hits (few by then) without an index
+        query = query.where(cte.c.id.in_(_short_filter(short, with_texts)))
+    return query
+
+
+def _short_filter(short: list[str], with_texts: bool) -> Select[Any]:
+    """Cases whose folded text (or reporter's) holds every one of these short words."""
+    from sqlalchemy import and_, func, or_
+
+    def folded(*columns):
+        joined = columns[0]
+        for column in columns[1:]:
+            joined = joined + " " + column
+        if db.engine.dialect.name == "postgresql":
+            return func.meldpunt_fold(joined)
+        return func.meldpunt_fold(joined)
+
+    coalesced = [func.coalesce(Case.reference, ""), func.coalesce(Case.address, "")]
+    if with_texts:
+        coalesced.append(func.coalesce(Case.description, ""))
+    case_text = folded(*coalesced)
+    conditions = []
+    for word in short:
+        pattern = _like(word)
+        condition = case_text.like(pattern, escape="\\")
+        if with_texts:
+            reporter_text = folded(func.coalesce(Reporter.name, ""), func.coalesce(Reporter.email, ""),
+                                   func.coalesce(Reporter.phone, ""))
+            condition = or_(condition, Case.reporter_id.in_(select(Reporter.id).where(
+                reporter_text.like(pattern, escape="\\"))))
+        conditions.append(condition)
+    return select(Case.id).where(and_(*conditions))

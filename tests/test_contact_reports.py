@@ -4,7 +4,7 @@ and hand-overs per group with their answer times; on the dashboard as the staff 
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from freezegun import freeze_time

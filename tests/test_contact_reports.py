@@ -3,10 +3,12 @@ topic and outcome, first-contact resolution (a colleague's second registration o
 and hand-overs per group with their answer times; on the dashboard as the staff read them."""
 from __future__ import annotations
 
+import io
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
+from docx import Document
 from freezegun import freeze_time
 from sqlalchemy import select
 
@@ -14,8 +16,13 @@ from engine import deploy
 from engine.db import db
 from engine.models import Case
 from handlers.contact_models import Contact, ContactTopic
+from handlers.groups import group_by_key
 from handlers.models import Category, HandlerGroup, User
+from notifications.render import render_mail
 from reports.contact_figures import contact_figures
+from reports.fortnightly import figures_for, mail_data
+from reports.periods import days_period, parse_quarter
+from reports.quarterly import quarterly_report
 
 from .helpers import Browser
 from .test_post_support import with_password
@@ -133,3 +140,30 @@ def test_the_dashboard_shows_the_first_line_figures(app, contacts):
                   "Onderhoud openbaar domein</td><td>2</td><td>2</td><td>0</td><td>14,0 uur</td><td>22,0 uur",
                   "Openbare netheid</td><td>1</td><td>0</td><td>1</td>"):
         assert shown in section, shown
+
+
+@freeze_time(REPORT_MADE)
+def test_the_fortnightly_mails_show_the_first_line_and_each_groups_hand_overs(contacts):
+    period = days_period(date(2026, 12, 1), date(2026, 12, 14))
+    desk, ood = group_by_key("meldkamer"), group_by_key("onderhoud-openbaar-domein")
+    text = render_mail("rapport_meldkamer", mail_data(figures_for(desk, period), desk, "nl"), "nl", "medewerker").text
+    assert "Eerste lijn: telefoon en balie:" in text and "- Geregistreerde contacten: 7" in text  # not the visit of 15 December
+    assert "- Eerstelijnsoplossing (meteen beantwoord): 33%" in text  # 2 of 6 calls
+    assert "- Onderhoud openbaar domein: 2 / 2 / 0 / 14,0 uur" in text
+    english = render_mail("rapport_meldkamer", mail_data(figures_for(desk, period), desk, "en"), "en", "medewerker")
+    assert "- First-contact resolution (answered at once): 33%" in english.text
+    group_text = render_mail("rapport_groep", mail_data(figures_for(ood, period), ood, "nl"), "nl", "medewerker").text
+    assert "- Onderhoud openbaar domein: 2 / 2 / 0 / 14,0 uur" in group_text
+    assert "Geregistreerde contacten" not in group_text  # the desk's figures are the meldkamer's
+
+
+@freeze_time(REPORT_MADE)
+def test_the_quarterly_document_has_the_first_line_section(contacts):
+    content, report = quarterly_report(parse_quarter("2026Q4"))
+    document = Document(io.BytesIO(content))
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert "Eerste lijn: telefoon en balie" in headings
+    cells = {cell.text for table in document.tables for row in table.rows for cell in row.cells}
+    assert {"Eerstelijnsoplossing (meteen beantwoord)", "Afval en containerpark", "Onderhoud openbaar domein",
+            "14,0 uur"} <= cells
+    assert report.contacts.first_contact_resolution == 0.375  # the quarter holds the November call too: 3 of 8

@@ -39,6 +39,8 @@ MATRIX: dict[str, tuple[str, ...]] = {
     "melding.register":     (ALL, ALL, NO, NO, ALL, NO),  # POST /api/v1/meldingen
     "message.deliver":      (ALL, ALL, OWN, OWN, ALL, NO),  # POST /api/v1/cases/<ref>/messages
     "post.register":        (ALL, NO, NO, NO, ALL, NO),  # the postkamer registers letters
+    "contact.register":     (ALL, ALL, NO, NO, ALL, NO),  # register a phone call or counter visit (/werk/contact, API)
+    "contact.see":          (ALL, ALL, OWN, OWN, ALL, NO),  # contacts: all (first line), or those handed to the group
     "reports.see":          (ALL, ALL, NO, OWN, NO, ALL),  # dashboard and exports, per group
     "reports.all_groups":   (ALL, ALL, NO, NO, NO, ALL),  # the figures of all groups together
     "reports.quarterly":    (ALL, ALL, NO, NO, NO, ALL),  # the quarterly report (all groups)

@@ -17,6 +17,7 @@ from engine.models import Case, CaseEvent, CaseFile, Reporter
 from notifications.models import OutboxMessage
 
 from . import privacy
+from .contact_privacy import export_contacts
 from .privacy import REPORTER_MESSAGES, file_row, iso
 
 
@@ -97,6 +98,7 @@ def export_reporter(email_or_id: str | int) -> dict[str, Any]:
                        "created_at": iso(r.created_at)} for r in reporters],
         "cases": exported_cases,
         "mails": mails,
+        "contacts": export_contacts(ids),  # phone calls and counter visits (handlers/contact_privacy.py)
     }
     for export_hook in privacy.export_hooks():
         result.update(export_hook(emails))

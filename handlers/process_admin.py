@@ -17,7 +17,7 @@ from engine.models import ActiveProcess, Case, ProcessDefinition
 
 from .admin_changes import record_change
 
-PROCESS_KEYS = ("melding", "infomail", "post")  # the processes Meldpunt ships, in the order pages list them
+PROCESS_KEYS = ("melding", "infomail", "post", "contact")  # the processes Meldpunt ships, in the order pages list them
 MAX_FILENAME = 255
 
 
@@ -45,7 +45,7 @@ class ProcessRow:
 
 
 def overview() -> list[ProcessRow]:
-    """Every process (the shipped three first) with its versions, newest first, and the cases on each."""
+    """Every process (the shipped ones first) with its versions, newest first, and the cases on each."""
     counts = dict(db.session.execute(select(Case.definition_id, func.count()).group_by(Case.definition_id))
                   .tuples().all())
     active = {row.key: row for row in db.session.scalars(select(ActiveProcess))}

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from engine.db import db
 
 from .categories import forget_categories
+from .contacts import seed_general_topics
 from .models import MELDKAMER, ONTHAAL, Category, HandlerGroup, User
 
 GROUPS = [
@@ -83,6 +84,7 @@ def seed_reference_data() -> None:
                                         duplicate_days=DUPLICATE_DAYS.get(key)))
     db.session.flush()
     forget_categories()  # ids may be new (a fresh database)
+    seed_general_topics()
 
 
 DEMO_USERS = [

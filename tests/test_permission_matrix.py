@@ -35,6 +35,8 @@ EXPECTED = {
     "melding.register":    "A A - - A -",
     "message.deliver":     "A A O O A -",
     "post.register":       "A - - - A -",
+    "contact.register":    "A A - - A -",
+    "contact.see":         "A A O O A -",
     "reports.see":         "A A - O - A",
     "reports.all_groups":  "A A - - - A",
     "reports.quarterly":   "A A - - - A",

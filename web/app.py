@@ -27,6 +27,8 @@ def load_domain() -> None:
     import handlers.admin_changes  # noqa: F401
     import handlers.answer_return  # noqa: F401
     import handlers.case_kinds  # noqa: F401
+    import handlers.contact_actions  # noqa: F401
+    import handlers.contact_privacy  # noqa: F401
     import handlers.contractors  # noqa: F401
     import handlers.forms  # noqa: F401
     import handlers.groups  # noqa: F401

@@ -12,6 +12,7 @@ from typing import Any, Optional
 
 from flask import flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 
 from engine.db import db
@@ -26,6 +27,7 @@ from reports.tables import CHANNEL_NAMES
 
 from .. import form_tokens
 from ..auth import requires
+from ..errors import page_text
 from ..i18n import N_, current_language, translate
 from ..templating import local_time
 from . import bp
@@ -133,7 +135,8 @@ def _render(values: dict[str, str], errors: Optional[dict] = None, status: int =
              "otherCases": translate("Andere dossiers"), "unnamed": translate("(geen naam)"),
              "tooShort": translate("Typ minstens twee tekens."),
              "nothing": translate("Niemand en geen dossier gevonden. Registreer de beller als nieuwe burger."),
-             "searchFailed": translate("Zoeken lukte niet. Herlaad de pagina; uw concept blijft bewaard.")}
+             "searchFailed": translate("Zoeken lukte niet. Herlaad de pagina; uw concept blijft bewaard."),
+             "draftRestored": translate("Uw concept van {time} werd hersteld.", time="{time}")}
     return render_template(
         "staff/contact.html", q=query, result=result, chosen=chosen, contacts=contacts, linked={}, v=values,
         e=errors or {}, saved=saved, channels=[(c, translate(CHANNEL_NAMES[c])) for c in CONTACT_CHANNELS],
@@ -261,3 +264,18 @@ def _already_registered(result: dict[str, Any]):
                     "dubbel geregistreerd)."))
     session["contact_saved"] = True
     return redirect(url_for("staff.contact"))
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_refused(_err: CSRFError):
+    """A contact sent after the session ended mid-call (the browser dropped the cookie with its CSRF secret): to
+    the login, which leads back to the page, where contact.js restores the draft. A form whose token is stale
+    within a live session comes back with everything typed. Other staff forms: the usual 400 page."""
+    if request.endpoint != "staff.contact_register":
+        return render_template("error.html", message=page_text(400), code=400), 400
+    if not current_user.is_authenticated:
+        flash(translate("Je sessie is verlopen; meld je opnieuw aan. Het contact dat je aan het registreren was, "
+                        "staat daarna weer klaar."))
+        return redirect(url_for("auth.login", next=url_for("staff.contact")))
+    values = {name: request.form.get(name, "").strip() for name in FIELDS}
+    return _render(values, {"_form": [EXPIRED]}, status=400)

@@ -224,8 +224,9 @@
     if (draft.values.reporter_id) { showChosen(draft.values.reporter_id, draft.chosen); }
     var note = document.getElementById('draft-restored');
     note.hidden = false;
-    document.getElementById('draft-time').textContent =
-      new Date(draft.saved).toLocaleTimeString(document.documentElement.lang, {hour: '2-digit', minute: '2-digit'});
+    var time = new Date(draft.saved).toLocaleTimeString(document.documentElement.lang,
+                                                        {hour: '2-digit', minute: '2-digit'});
+    document.getElementById('draft-text').textContent = t.draftRestored.replace('{time}', time);
   }
   document.getElementById('draft-discard').addEventListener('click', function () {
     try { localStorage.removeItem(draftKey); } catch (e) { /* nothing to drop */ }
@@ -243,6 +244,12 @@
   newPerson.hidden = !!reporterId.value || anonymous.checked;
   chosen.hidden = !reporterId.value;
   showOutcome();
-  if (form.dataset.fromServer === '1') { saveDraft(); }  // what came back with errors is the draft now
+  if (form.dataset.fromServer === '1') {  // what came back with errors is the draft now; on to the first mistake
+    saveDraft();
+    var wrong = Array.prototype.filter.call(form.querySelectorAll('input, select, textarea'), function (f) {
+      return f.getAttribute('aria-invalid') === 'true' && f.offsetParent !== null;
+    })[0];
+    (wrong || document.getElementById('form-errors')).focus();
+  }
   if (box.value.trim() && !results.children.length) { ask(); }
 })();

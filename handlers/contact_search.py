@@ -28,6 +28,7 @@ from engine import statuses
 from engine.db import db
 from engine.models import Case, Reporter
 
+from .contacts import link_candidates, linked_reporter_ids
 from .models import HandlerGroup, User
 from .permission_table import ALL, NO, scope
 from .permissions import may
@@ -70,10 +71,30 @@ class FoundPerson:
     email: Optional[str]
     phone: Optional[str]
     cases: list[FoundCase] = field(default_factory=list)
+    # Other reporter rows staff linked to this one as the same citizen (their cases are among `cases`), and rows
+    # that may be the same citizen under another e-mail address, to offer for linking (never merged by itself).
+    linked: list[OtherRow] = field(default_factory=list)
+    candidates: list[OtherRow] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return " · ".join(part for part in (self.name, self.email, self.phone) if part)
 
     def as_json(self) -> dict[str, Any]:
         return {"id": self.id, "name": self.name, "email": self.email, "phone": self.phone,
-                "cases": [c.as_json() for c in self.cases]}
+                "cases": [c.as_json() for c in self.cases], "linked": [r.as_json() for r in self.linked],
+                "candidates": [r.as_json() for r in self.candidates]}
+
+
+@dataclass
+class OtherRow:
+    """Another reporter row of (maybe) the same citizen: its id and how it is named."""
+
+    id: int
+    label: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.id, "label": self.label}
 
 
 @dataclass
@@ -197,30 +218,56 @@ def search_people_and_cases(text: str, user: User, limit: int = 8, language: Opt
         if case.reporter_id is None or case.reporter_id not in people_ids:
             loose.append(case)
 
-    for reporter in db.session.scalars(select(Reporter).where(Reporter.id.in_(people_ids))):
+    order = {rid: i for i, rid in enumerate(people_ids)}
+    shown: set[int] = set()
+    for reporter in sorted(db.session.scalars(select(Reporter).where(Reporter.id.in_(people_ids))),
+                           key=lambda r: order[r.id]):
+        if reporter.id in shown:  # linked to a citizen shown already: one citizen, one history
+            continue
         person = _person(reporter, user, language)
         if person is not None:
             result.people.append(person)
-    order = {rid: i for i, rid in enumerate(people_ids)}
-    result.people.sort(key=lambda p: order[p.id])
+            shown |= {person.id} | {row.id for row in person.linked}
     result.cases = [_found_case(c, user, language) for c in loose[:limit]]
     return result
 
 
-def _person(reporter: Reporter, user: User, language: str) -> Optional[FoundPerson]:
-    """The reporter with their latest cases the user may see; None when the user may see the contact data of
-    none of them (then the person is not shown at all)."""
-    cases = [c for c in db.session.scalars(_scoped(_case_query().where(Case.reporter_id == reporter.id), user,
-                                                   "case.see").order_by(Case.id.desc())
-                                           .limit(CASES_PER_PERSON * 3)).unique()
-             if may(user, "case.see", c)]
-    if scope(user, "case.see_contact") != ALL and not any(may(user, "case.see_contact", c) for c in cases):
+def _visible_cases(reporter_ids: set[int], user: User) -> list[Case]:
+    return [c for c in db.session.scalars(_scoped(_case_query().where(Case.reporter_id.in_(reporter_ids)), user,
+                                                  "case.see").order_by(Case.id.desc())
+                                          .limit(CASES_PER_PERSON * 3)).unique()
+            if may(user, "case.see", c)]
+
+
+def _may_see_person(cases: list[Case], user: User) -> bool:
+    return scope(user, "case.see_contact") == ALL or any(may(user, "case.see_contact", c) for c in cases)
+
+
+def _row(reporter: Reporter) -> OtherRow:
+    return OtherRow(id=reporter.id, label=" · ".join(p for p in (reporter.name, reporter.email, reporter.phone) if p))
+
+
+def _person(reporter: Reporter, user: User, language: str, with_candidates: bool = True) -> Optional[FoundPerson]:
+    """The reporter with their latest cases the user may see (theirs and those of the rows staff linked to them);
+    None when the user may see the contact data of none of them (then the person is not shown at all)."""
+    linked_ids = linked_reporter_ids(reporter.id)
+    cases = _visible_cases(linked_ids, user)
+    if not _may_see_person(cases, user):
         return None
-    return FoundPerson(id=reporter.id, name=reporter.name, email=reporter.email, phone=reporter.phone,
-                       cases=[_found_case(c, user, language) for c in cases[:CASES_PER_PERSON]])
+    person = FoundPerson(id=reporter.id, name=reporter.name, email=reporter.email, phone=reporter.phone,
+                         cases=[_found_case(c, user, language) for c in cases[:CASES_PER_PERSON]])
+    others = linked_ids - {reporter.id}
+    if others:
+        person.linked = [_row(r) for r in db.session.scalars(select(Reporter).where(Reporter.id.in_(others))
+                                                             .order_by(Reporter.id))]
+    if with_candidates:
+        person.candidates = [_row(r) for r in link_candidates(reporter, limit=5)
+                             if _may_see_person(_visible_cases({r.id}, user), user)]
+    return person
 
 
-def person_by_id(reporter_id: int, user: User, language: Optional[str] = None) -> Optional[FoundPerson]:
+def person_by_id(reporter_id: int, user: User, language: Optional[str] = None, with_candidates: bool = True
+                 ) -> Optional[FoundPerson]:
     """The citizen chosen on the contact page (by the id in its address or form), as the search would show them;
     None when there is no such reporter or the user may not see their contact data."""
     if scope(user, "case.see_contact") == NO or not user.active:
@@ -228,4 +275,4 @@ def person_by_id(reporter_id: int, user: User, language: Optional[str] = None) -
     reporter = db.session.get(Reporter, reporter_id)
     if reporter is None:
         return None
-    return _person(reporter, user, language or getattr(user, "language", None) or "nl")
+    return _person(reporter, user, language or getattr(user, "language", None) or "nl", with_candidates)

@@ -159,3 +159,38 @@ def test_the_same_form_sent_twice_registers_one_contact(app, staff, desk):
         assert response.status_code == 302
     assert "al geregistreerd" in _text(desk.get("/werk/contact"))
     assert len(db.session.scalars(select(Contact)).all()) == 1
+
+
+def test_a_citizen_found_twice_is_offered_for_linking_and_never_merged_silently(app, staff, desk):
+    first = _lamp(staff)
+    response = staff.meldkamer.post("/api/v1/meldingen", json={
+        "description": "Sluikstort naast de glasbol aan de Veemarkt", "category": "sluikstort", "channel": "telefoon",
+        "reporter": {"name": "Els Peeters", "email": "els.peeters@werk.example"}})
+    second = response.get_json()["reference"]
+    ids = {ref: db.session.scalar(select(Case.reporter_id).where(Case.reference == ref)) for ref in (first, second)}
+    assert ids[first] != ids[second]  # two reporter rows, as the intake made them
+
+    data = desk.get("/werk/contact/zoeken?q=els+peeters").get_json()
+    assert sorted(p["email"] for p in data["people"]) == ["els.peeters@werk.example", "els@voorbeeld.example"]
+    offered = {p["id"]: [c["id"] for c in p["candidates"]] for p in data["people"]}
+    assert offered == {ids[first]: [ids[second]], ids[second]: [ids[first]]}
+
+    html = desk.get("/werk/contact?q=els+peeters").get_data(as_text=True)
+    assert "Mogelijk dezelfde burger: Els Peeters · els.peeters@werk.example" in html
+    response = desk.post("/werk/contact/koppelen", {"reporter_id": str(ids[first]), "other_id": str(ids[second]),
+                                                    "q": "els peeters"})
+    assert response.status_code == 302 and f"melder={ids[first]}" in response.headers["Location"]
+    page = _text(desk.get(response.headers["Location"]))
+    assert "zijn gekoppeld als dezelfde burger; er werd niets samengevoegd." in page
+
+    data = desk.get("/werk/contact/zoeken?q=els+peeters").get_json()
+    assert len(data["people"]) == 1  # one citizen, one history
+    person = data["people"][0]
+    assert sorted(c["reference"] for c in person["cases"]) == sorted([first, second])
+    assert [r["label"] for r in person["linked"]] and person["candidates"] == []
+    # nothing merged: both rows and their cases stay as they were
+    assert {ref: db.session.scalar(select(Case.reporter_id).where(Case.reference == ref)) for ref in ids} == ids
+
+    refused = desk.post("/werk/contact/koppelen", {"reporter_id": str(ids[first]), "other_id": str(ids[first])})
+    assert refused.status_code == 302
+    assert "konden niet gekoppeld worden" in _text(desk.get(refused.headers["Location"]))

@@ -18,8 +18,10 @@ from sqlalchemy import select
 from engine.db import db
 from engine.errors import InvalidInput
 from engine.ids import parse_id
+from engine.models import Reporter
 from handlers.contact_search import FoundCase, FoundPerson, person_by_id, search_people_and_cases
-from handlers.contacts import OUTCOMES, Contact, contacts_of_reporter, may_see_contact, topic_choices
+from handlers.contacts import (OUTCOMES, Contact, contacts_of_reporter, link_reporters, may_see_contact,
+                               topic_choices)
 from handlers.models import Category, HandlerGroup
 from handlers.permissions import may
 from intake.contacts import register_contact
@@ -28,14 +30,14 @@ from reports.tables import CHANNEL_NAMES
 from .. import form_tokens
 from ..auth import requires
 from ..errors import page_text
-from ..i18n import N_, current_language, translate
+from ..i18n import LANGUAGES, N_, current_language, translate
 from ..templating import local_time
 from . import bp
 from .cases import EXPIRED
 
 # The channels the first line takes contacts on (the others come in by themselves: web form, app).
 CONTACT_CHANNELS = ("telefoon", "balie", "mail", "brief", "sociale_media")
-FIELDS = ("channel", "reporter_id", "name", "email", "phone", "anonymous", "question", "topic", "outcome", "answer",
+FIELDS = ("channel", "reporter_id", "name", "email", "phone", "language", "anonymous", "question", "topic", "outcome", "answer",
           "melding_category", "melding_address", "melding_description", "group", "deadline_days", "handover_note",
           "case", "case_note")
 # What the error summary calls each field, and the id its link jumps to.
@@ -136,9 +138,11 @@ def _render(values: dict[str, str], errors: Optional[dict] = None, status: int =
              "tooShort": translate("Typ minstens twee tekens."),
              "nothing": translate("Niemand en geen dossier gevonden. Registreer de beller als nieuwe burger."),
              "searchFailed": translate("Zoeken lukte niet. Herlaad de pagina; uw concept blijft bewaard."),
+             "linked": translate("Gekoppeld aan"), "maybeSame": translate("Mogelijk dezelfde burger"),
+             "link": translate("Koppelen"),
              "draftRestored": translate("Uw concept van {time} werd hersteld.", time="{time}")}
     return render_template(
-        "staff/contact.html", q=query, result=result, chosen=chosen, contacts=contacts, linked={}, v=values,
+        "staff/contact.html", q=query, result=result, chosen=chosen, contacts=contacts, v=values,
         e=errors or {}, saved=saved, channels=[(c, translate(CHANNEL_NAMES[c])) for c in CONTACT_CHANNELS],
         topics=topic_choices(), outcomes=[(k, translate(label)) for k, label in OUTCOMES.items()], groups=groups,
         categories=categories, recent=recent, texts=texts, person_label=person_label, contact_line=contact_line,
@@ -155,6 +159,25 @@ def contact():
     if request.args.get("dossier"):
         values.update(outcome="existing_case", case=request.args["dossier"][:40])
     return _render(values, saved=bool(session.pop("contact_saved", False)))
+
+
+@bp.post("/contact/koppelen")
+@requires("contact.register")
+def contact_link():
+    """Link two reporter rows staff recognise as one citizen (e.g. two e-mail addresses): nothing is merged, the
+    page shows their history together from then on."""
+    ids = [parse_id(request.form.get(name, "").strip()) for name in ("reporter_id", "other_id")]
+    people = [person_by_id(i, current_user, with_candidates=False) if i is not None else None for i in ids]
+    query = request.form.get("q", "")[:200]
+    if None in people or ids[0] == ids[1]:
+        flash(translate("Deze burgers konden niet gekoppeld worden. Zoek opnieuw."), "error")
+        return redirect(url_for("staff.contact", q=query or None))
+    one, other = (db.session.get(Reporter, i) for i in ids)
+    link_reporters(one, other, by=current_user)
+    db.session.commit()
+    flash(translate("{one} en {other} zijn gekoppeld als dezelfde burger; er werd niets samengevoegd.",
+                    one=person_label(people[0]), other=person_label(people[1])))
+    return redirect(url_for("staff.contact", q=query or None, melder=ids[0]))
 
 
 def _errors_for_page(err: InvalidInput, values: dict[str, str]) -> dict[str, list]:
@@ -196,8 +219,9 @@ def _arguments(values: dict[str, str]) -> dict[str, Any]:
         reporter = values["reporter_id"]
     elif not values.get("anonymous"):
         given = {k: values[k] for k in ("name", "email", "phone") if values.get(k)}
-        reporter = {**given, "language": "nl"} if given else None
-    melding = None
+        language = values.get("language") if values.get("language") in LANGUAGES else "nl"
+        reporter = {**given, "language": language} if given else None
+    melding: Optional[dict[str, Any]] = None
     if outcome == "melding":
         melding = {"description": values.get("melding_description") or None,
                    "category": values.get("melding_category") or None}

@@ -40,6 +40,20 @@
     return li;
   }
 
+  function hidden(name, value) { return el('input', {type: 'hidden', name: name, value: value}); }
+
+  function linkOffer(p, o) {  // "maybe the same citizen": staff decide, nothing is merged
+    var offer = el('form', {method: 'post', action: results.dataset.linkUrl, 'class': 'link-offer'});
+    offer.appendChild(hidden('csrf_token', form.querySelector('input[name=csrf_token]').value));
+    offer.appendChild(hidden('reporter_id', p.id));
+    offer.appendChild(hidden('other_id', o.id));
+    offer.appendChild(hidden('q', box.value.trim()));
+    offer.appendChild(el('span', {}, t.maybeSame + ': ' + o.label));
+    offer.appendChild(document.createTextNode(' '));
+    offer.appendChild(el('button', {type: 'submit', 'class': 'secondary small'}, t.link));
+    return offer;
+  }
+
   function render(data) {
     results.textContent = '';
     if (data.too_short) { results.appendChild(el('p', {'class': 'muted'}, t.tooShort)); return; }
@@ -54,7 +68,11 @@
       var choose = el('a', {href: p.choose_url, 'class': 'choose button small', 'data-person-id': p.id,
                             'data-label': p.label}, t.choose);
       section.appendChild(choose);
-      if (p.linked) { section.appendChild(el('p', {'class': 'muted'}, p.linked)); }
+      if (p.linked.length) {
+        section.appendChild(el('p', {'class': 'muted linked'},
+                               t.linked + ': ' + p.linked.map(function (r) { return r.label; }).join('; ')));
+      }
+      p.candidates.forEach(function (o) { section.appendChild(linkOffer(p, o)); });
       if (p.cases.length) {
         section.appendChild(el('h4', {}, t.cases));
         var ul = el('ul');

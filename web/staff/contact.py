@@ -20,8 +20,7 @@ from engine.errors import InvalidInput
 from engine.ids import parse_id
 from engine.models import Reporter
 from handlers.contact_search import FoundCase, FoundPerson, person_by_id, search_people_and_cases
-from handlers.contacts import (OUTCOMES, Contact, contacts_of_reporter, link_reporters, may_see_contact,
-                               topic_choices)
+from handlers.contacts import OUTCOMES, Contact, contacts_of_reporter, link_reporters, may_see_contact, topic_choices
 from handlers.models import Category, HandlerGroup
 from handlers.permissions import may
 from intake.contacts import register_contact
@@ -37,8 +36,8 @@ from .cases import EXPIRED
 
 # The channels the first line takes contacts on (the others come in by themselves: web form, app).
 CONTACT_CHANNELS = ("telefoon", "balie", "mail", "brief", "sociale_media")
-FIELDS = ("channel", "reporter_id", "name", "email", "phone", "language", "anonymous", "question", "topic", "outcome", "answer",
-          "melding_category", "melding_address", "melding_description", "group", "deadline_days", "handover_note",
+FIELDS = ("channel", "reporter_id", "name", "email", "phone", "language", "anonymous", "question", "topic", "outcome",
+          "answer", "melding_category", "melding_address", "melding_description", "group", "deadline_days", "handover_note",
           "case", "case_note")
 # What the error summary calls each field, and the id its link jumps to.
 FIELD_LABELS = {"channel": N_("Kanaal"), "reporter": N_("Burger"), "name": N_("Naam"), "email": N_("E-mailadres"),

@@ -37,8 +37,8 @@ from .cases import EXPIRED
 # The channels the first line takes contacts on (the others come in by themselves: web form, app).
 CONTACT_CHANNELS = ("telefoon", "balie", "mail", "brief", "sociale_media")
 FIELDS = ("channel", "reporter_id", "name", "email", "phone", "language", "anonymous", "question", "topic", "outcome",
-          "answer", "melding_category", "melding_address", "melding_description", "group", "deadline_days", "handover_note",
-          "case", "case_note")
+          "answer", "melding_category", "melding_address", "melding_description", "group", "deadline_days",
+          "handover_note", "case", "case_note")
 # What the error summary calls each field, and the id its link jumps to.
 FIELD_LABELS = {"channel": N_("Kanaal"), "reporter": N_("Burger"), "name": N_("Naam"), "email": N_("E-mailadres"),
                 "phone": N_("Telefoonnummer"), "question": N_("Vraag"), "topic": N_("Onderwerp"),

@@ -238,6 +238,8 @@ TABLE: list[Target] = [
            where(FIRST_LINE, ADMITTED)),
     Target("search the caller as you type", "GET", "/werk/contact/zoeken", "/werk/contact/zoeken?q=els",
            where(FIRST_LINE)),
+    Target("link two citizens (empty form: refused with a message)", "POST", "/werk/contact/koppelen",
+           "/werk/contact/koppelen", where(FIRST_LINE, REDIRECT)),
     # -- session ----------------------------------------------------------------------------------------------
     Target("switch language", "POST", "/werk/taal/<lang>", "/werk/taal/nl", where(ALL, REDIRECT)),
     Target("log out (last: ends the session)", "POST", "/werk/afmelden", "/werk/afmelden", where(ALL, LOGIN)),

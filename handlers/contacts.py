@@ -166,7 +166,9 @@ def contact_view(contact: Contact, user: User) -> dict[str, Any]:
     texts (reporter_data.see)."""
     case = contact.case
     reporter = None
-    if contact.reporter is not None and may(user, "case.see_contact", case if case is not None else None):
+    target = case if case is not None else contact.group
+    shown = scope(user, "case.see_contact") == ALL or (target is not None and may(user, "case.see_contact", target))
+    if contact.reporter is not None and shown:
         reporter = {"id": contact.reporter.id, "name": contact.reporter.name, "email": contact.reporter.email,
                     "phone": contact.reporter.phone}
     texts = may(user, "reporter_data.see")

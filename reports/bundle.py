@@ -13,6 +13,7 @@ from sqlalchemy import select
 from engine.db import db
 from handlers.models import HandlerGroup
 
+from .contact_figures import ContactFigures, contact_figures
 from .figures import Figures, period_figures
 from .periods import Period, days_period
 from .series import GroupLeadTime, WeekCount, closing_per_group, created_per_week, main_category_names
@@ -31,6 +32,7 @@ class ReportFigures:
     weeks: list[WeekCount]
     per_group: list[GroupLeadTime]
     main_of: dict[str, str]
+    contacts: Optional[ContactFigures] = None  # the first line's contacts of `period` (reports/contact_figures.py)
 
 
 def gather(period: Period, previous_period: Period, group_key: Optional[str] = None,
@@ -48,7 +50,8 @@ def gather(period: Period, previous_period: Period, group_key: Optional[str] = N
     step("reeksen per week en per groep...")
     return ReportFigures(period=period, previous_period=previous_period, group_key=group_key, group_name=group_name,
                          current=current, before=before, weeks=created_per_week(period, group_key),
-                         per_group=closing_per_group(period, group_key), main_of=main_category_names())
+                         per_group=closing_per_group(period, group_key), main_of=main_category_names(),
+                         contacts=contact_figures(period.start, period.end, group_key))
 
 
 def previous_of_equal_length(period: Period) -> Period:

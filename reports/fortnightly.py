@@ -19,7 +19,7 @@ from .delivery import Delivery, find_run, record_and_queue
 from .numbers import integer, percent
 from .periods import Period
 from .summary import summary
-from .tables import breakdown_rows, key_figure_rows, period_phrase, period_text, translate_label
+from .tables import breakdown_rows, contact_rows, key_figure_rows, period_phrase, period_text, translate_label
 
 TEMPLATES = {"meldkamer": "rapport_meldkamer", "groep": "rapport_groep"}
 DASHBOARD_PATH = "/werk/rapporten"  # the dashboard page (web/staff/dashboard.py); reports does not import web
@@ -75,6 +75,7 @@ def dashboard_url(group: HandlerGroup, period: Period) -> Optional[str]:
 def mail_data(report: ReportFigures, group: HandlerGroup, language: str) -> dict[str, Any]:
     """What the mail templates show, formatted for the reader's language (JSON-safe)."""
     f, rows = report.current, breakdown_rows(report)
+    contact_lines = contact_rows(report, language)
     data: dict[str, Any] = {
         "group": group.name,
         "period": period_text(report.period.first_day, report.period.last_day) if language == "nl"
@@ -89,6 +90,11 @@ def mail_data(report: ReportFigures, group: HandlerGroup, language: str) -> dict
                    for name, count, share, _closed, _median in rows["groups"][:TOP_ROWS]]
         if group.key == MELDKAMER else [],
         "created": integer(f.created, language),
+        # the first line's contacts (reports/contact_figures.py): the desk's key figures, hand-overs per group
+        "contacts": [[label, value] for label, value in contact_lines["key"]]
+        if group.key == MELDKAMER and report.contacts is not None and report.contacts.contacts else [],
+        "handovers": [[name, handed, answered, overdue, median]
+                      for name, handed, answered, overdue, median, _p90 in contact_lines["handovers"]],
         "dashboard_url": dashboard_url(group, report.period),
     }
     if language == "nl":

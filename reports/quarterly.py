@@ -23,7 +23,7 @@ from . import charts
 from .bundle import ReportFigures, gather
 from .periods import CITY_TZ, Quarter
 from .summary import summary
-from .tables import display_rows, key_figure_rows, period_text
+from .tables import contact_rows, display_rows, key_figure_rows, period_text
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 TABLE_STYLE = "Light Grid Accent 1"
@@ -141,6 +141,17 @@ def build_document(report: ReportFigures, titles: Titles,
     document.add_heading(_("Per kanaal"), level=1)
     _table(document, [_("Kanaal"), _("Dossiers"), _("Aandeel")], rows["channels"])
 
+    contacts = contact_rows(report)
+    if contacts["key"]:
+        document.add_heading(_("Eerste lijn: telefoon en balie"), level=1)
+        _table(document, [_("Cijfer"), titles.current], contacts["key"])
+        _table(document, [_("Kanaal"), _("Contacten"), _("Aandeel")], contacts["channels"])
+        _table(document, [_("Onderwerp"), _("Contacten"), _("Aandeel")], contacts["topics"])
+        _table(document, [_("Afloop"), _("Contacten"), _("Aandeel")], contacts["outcomes"])
+        if contacts["handovers"]:
+            _table(document, [_("Groep"), _("Overgedragen"), _("Beantwoord"), _("Over de termijn"),
+                              _("Antwoordtijd (mediaan)"), _("Antwoordtijd (90e percentiel)")], contacts["handovers"])
+
     document.add_heading(_("Hoe de cijfers geteld worden"), level=1)
     for text in DEFINITIONS:
         document.add_paragraph(_(text), style="List Bullet")
@@ -163,6 +174,10 @@ DEFINITIONS = (
     N_("Heropeningsgraad: dossiers die in de periode heropend werden, gedeeld door de afgesloten dossiers."),
     N_("Tevredenheid: antwoorden op de vraag in de afsluitmail (tevreden of niet) die in de periode binnenkwamen."),
     N_("Aannemersopdrachten: opdrachten gegeven in de periode; doorlooptijd tot de aannemer uitvoering meldt."),
+    N_("Eerste lijn: elk geregistreerd contact aan de telefoon of de balie telt; de eerstelijnsoplossing is het "
+       "aandeel van de gesprekken dat meteen beantwoord werd (een tweede registratie van hetzelfde gesprek door een "
+       "collega telt daar niet mee); de antwoordtijd van een overdracht loopt van het contact tot het antwoord van "
+       "de groep."),
 )
 
 

@@ -17,8 +17,9 @@ from .numbers import DASH, change, decimal, hours, integer, percent
 CHANNEL_NAMES = {"web": N_("Webformulier"), "telefoon": N_("Telefoon"), "balie": N_("Balie"), "app": "App",
                  "mail": "E-mail", "email": "E-mail", "brief": "Brief", "sociale_media": N_("Sociale media"),
                  "open311": "Open311"}
-KIND_NAMES = {"melding": N_("Melding"), "mail": "E-mail", "post": "Brief"}
-KIND_PLURALS = {"melding": ("melding", "meldingen"), "mail": ("e-mail", "e-mails"), "post": ("brief", "brieven")}
+KIND_NAMES = {"melding": N_("Melding"), "mail": "E-mail", "post": "Brief", "contact": N_("Overgedragen contact")}
+KIND_PLURALS = {"melding": ("melding", "meldingen"), "mail": ("e-mail", "e-mails"), "post": ("brief", "brieven"),
+                "contact": ("overgedragen contact", "overgedragen contacten")}
 NO_GROUP = N_("(nog geen groep)")
 NO_CATEGORY = "(geen categorie)"
 
@@ -184,3 +185,48 @@ def display_rows(report: ReportFigures, language: str = "nl") -> dict[str, list[
 def period_phrase(first: date, last: date) -> str:
     """The start of a summary sentence: 'Van 1 december 2026 tot en met 14 december 2026'."""
     return f"Op {long_date(first)}" if first == last else f"Van {long_date(first)} tot en met {long_date(last)}"
+
+
+# -- the first line's contacts (reports/contact_figures.py) ---------------------------------------------------------
+
+OUTCOME_NAMES = {"answered": N_("Meteen beantwoord"), "melding": N_("Melding gemaakt"),
+                 "handover": N_("Overgedragen aan een dienst"),
+                 "existing_case": N_("Toegevoegd aan een bestaand dossier")}
+CONTACT_LABELS = {
+    "contacts": N_("Geregistreerde contacten"), "calls": N_("Gesprekken (zonder dubbele registraties)"),
+    "answered": N_("Meteen beantwoord"), "fcr": N_("Eerstelijnsoplossing (meteen beantwoord)"),
+    "handovers": N_("Overgedragen aan een dienst"),
+}
+LABELS_EN.update({
+    "Geregistreerde contacten": "Contacts registered", "Gesprekken (zonder dubbele registraties)":
+    "Calls (without double registrations)", "Meteen beantwoord": "Answered at once",
+    "Eerstelijnsoplossing (meteen beantwoord)": "First-contact resolution (answered at once)",
+    "Overgedragen aan een dienst": "Handed over to a service", "Melding gemaakt": "Made into a report",
+    "Toegevoegd aan een bestaand dossier": "Added to an existing case", "Overgedragen contact": "Handed-over contact",
+})
+
+
+def contact_rows(report: ReportFigures, language: str = "nl") -> dict[str, list[tuple[str, ...]]]:
+    """The contact figures as text: key figures (label, value), channels, topics and outcomes (name, count,
+    share), and hand-overs per group (group, handed over, answered, overdue, median and 90th percentile of the
+    answer time in hours)."""
+    c = report.contacts
+    if c is None:
+        return {"key": [], "channels": [], "topics": [], "outcomes": [], "handovers": []}
+    key = [(CONTACT_LABELS["contacts"], integer(c.contacts, language)),
+           (CONTACT_LABELS["calls"], integer(c.calls, language)),
+           (CONTACT_LABELS["answered"], integer(c.answered_at_once, language))]
+    if report.group_key is None:
+        key.append((CONTACT_LABELS["fcr"], percent(c.first_contact_resolution, language)))
+    key.append((CONTACT_LABELS["handovers"], integer(c.handovers, language)))
+    return {
+        "key": [(translate_label(label, language), value) for label, value in key],
+        "channels": [(translate_label(channel_name(s.key), language), integer(s.count, language),
+                      percent(s.share, language)) for s in c.by_channel],
+        "topics": [(s.name or DASH, integer(s.count, language), percent(s.share, language)) for s in c.by_topic],
+        "outcomes": [(translate_label(OUTCOME_NAMES.get(s.key or "", s.key or DASH), language),
+                      integer(s.count, language), percent(s.share, language)) for s in c.by_outcome],
+        "handovers": [(r.name, integer(r.handed_over, language), integer(r.answered, language),
+                       integer(r.overdue, language), hours(r.answer_time.median_hours, language),
+                       hours(r.answer_time.p90_hours, language)) for r in c.per_group],
+    }

@@ -753,6 +753,9 @@ def test_api_applies_the_same_rules_as_the_pages(app, world):
                            {"name": "reporter_reaction", "payload": {}}, 403))
         if persona not in ("admin", "meldkamer", "onthaal"):
             checks.append(("POST", "/api/v1/meldingen", {"description": "Test", "channel": "telefoon"}, 403))
+            checks.append(("POST", "/api/v1/contacts", {"channel": "telefoon", "question": "Test", "topic": "afval",
+                                                        "outcome": "answered", "answer": "Test"}, 403))
+        checks.append(("GET", "/api/v1/contacts", None, 403 if persona == "rapportage" else 200))
         for method, url, body, expected in checks:
             response = call(persona, method, url, body)
             if response.status_code != expected:

@@ -12,6 +12,9 @@ from .idempotent import HEADER, MAX_LENGTH, REPLAYED
 from .schemas import (
     CaseCorrectionIn,
     CaseOut,
+    ContactCreated,
+    ContactIn,
+    ContactPage,
     Error,
     LocationIn,
     MeldingCreated,
@@ -174,6 +177,7 @@ def build_spec() -> dict:
                       **_errors(400, 401, 403, 404, 422)}}})
     _category_paths(spec)
     _process_paths(spec)
+    _contact_paths(spec)
     document = spec.to_dict()
     document["security"] = [{"bearer": []}]
     return document
@@ -293,3 +297,40 @@ def _process_paths(spec: APISpec) -> None:
 def openapi_document():
     """The OpenAPI document of this API."""
     return jsonify(build_spec())
+
+
+def _contact_paths(spec: APISpec) -> None:
+    """POST and GET /api/v1/contacts: the first line's phone calls and counter visits (issue #16)."""
+    for name, schema in [("ContactIn", ContactIn), ("ContactCreated", ContactCreated), ("ContactPage", ContactPage)]:
+        spec.components.schema(name, schema=schema)
+    spec.path("/api/v1/contacts", operations={
+        "post": {
+            "summary": "Register a phone call or counter visit (onthaal, meldkamer, admin)",
+            "description": "Every contact is counted. `outcome` says what happened: `answered` (give `answer`), "
+                           "`melding` (a melding with the contact's channel, reporter, `melding.location`; "
+                           "description and category default to the question and the topic; the receipt mail goes "
+                           "when the reporter has an e-mail address), `handover` (give `group`: a case in that "
+                           "group's queue with an answer deadline and the `note`; the group sees who took the call) "
+                           "or `existing_case` (give `case`: the note goes on its timeline). A second registration "
+                           "of the same citizen by another colleague within 15 minutes is linked to the first "
+                           "(`related_contact`); both are kept. Field errors are a 422 with Dutch messages.",
+            "parameters": [IDEMPOTENCY_KEY],
+            "requestBody": {"required": True, **_json("ContactIn")},
+            "responses": {"201": {"description": "Registered (or, for a repeated Idempotency-Key, the first answer "
+                                                 "again)", **_json("ContactCreated")},
+                          **_errors(400, 401, 403),
+                          "422": {"description": "Field errors, or the Idempotency-Key was used before with another "
+                                                 "body", **_json("Error")}}},
+        "get": {
+            "summary": "A citizen's contacts, or the newest contacts",
+            "description": "With `reporter` (a reporter id or e-mail address): that citizen's contacts, also those "
+                           "under reporter rows staff linked to them, and the rows that may be the same citizen "
+                           "(`link_candidates`, for roles that see contact data). A handler group sees only the "
+                           "contacts handed over to it or added to its cases; the reporting role has no access.",
+            "parameters": [
+                {"in": "query", "name": "reporter", "schema": {"type": "string", "maxLength": 254},
+                 "description": "A reporter id or e-mail address"},
+                {"in": "query", "name": "limit", "schema": {"type": "integer", "minimum": 1, "maximum": 100,
+                                                            "default": 20}}],
+            "responses": {"200": {"description": "Newest first", **_json("ContactPage")},
+                          **_errors(401, 403, 422)}}})

@@ -147,3 +147,112 @@ class Error(Schema):
     error = fields.String()
     message = fields.String()
     fields_ = fields.Dict(data_key="fields")
+
+
+# -- first-line contacts (issue #16): POST /api/v1/contacts, GET /api/v1/contacts -----------------------------------
+
+class ContactReporterIn(Strict):
+    """The citizen: an existing reporter by `id`, or their data (found again by e-mail address, else created)."""
+
+    id = fields.Integer(allow_none=True, metadata={"description": "An existing reporter's id", "minimum": 1})
+    name = fields.String(allow_none=True, metadata={"maxLength": 200})
+    email = fields.String(allow_none=True, metadata={"maxLength": 254})
+    phone = fields.String(allow_none=True, metadata={"maxLength": 30})
+    language = fields.String(allow_none=True, metadata={"enum": ["nl", "en"]})
+
+
+class ContactMeldingIn(Strict):
+    """The melding a contact becomes (outcome "melding"); description and category default to the contact's."""
+
+    description = fields.String(allow_none=True, metadata={"minLength": 10, "maxLength": 5000})
+    category = fields.String(allow_none=True, metadata={"description": "A category key (default: the topic)"})
+    location = fields.Nested(LocationIn, allow_none=True)
+
+
+OUTCOME_NAMES = ["answered", "melding", "handover", "existing_case"]
+
+
+class ContactIn(Strict):
+    """A phone call or counter visit, and what happened with it."""
+
+    channel = fields.String(required=True, metadata={"enum": ["web", "telefoon", "balie", "app", "mail", "brief",
+                                                              "sociale_media"]})
+    question = fields.String(required=True, metadata={"maxLength": 1000, "description": "In a few words"})
+    topic = fields.String(required=True, metadata={"description": "A category key or a general topic's key "
+                                                                  "(afval, parkeren, burgerzaken, ...)"})
+    outcome = fields.String(required=True, metadata={"enum": OUTCOME_NAMES})
+    answer = fields.String(allow_none=True, metadata={"description": "The answer given (required for answered)"})
+    note = fields.String(allow_none=True, metadata={"description": "The warm-handover note, or the information "
+                                                                   "for the existing case"})
+    group = fields.String(allow_none=True, metadata={"description": "handover: the handler group's key"})
+    deadline_days = fields.Integer(allow_none=True, metadata={"minimum": 1, "maximum": 60,
+                                                              "description": "handover: working days to answer"})
+    case = fields.String(allow_none=True, metadata={"description": "existing_case: the case's reference"})
+    reporter = fields.Nested(ContactReporterIn, allow_none=True)
+    anonymous = fields.Boolean(load_default=False)
+    related_contact = fields.Integer(allow_none=True, metadata={
+        "description": "The id of a colleague's registration of the same call (found by itself when the same "
+                       "citizen was registered by someone else in the last 15 minutes)"})
+    melding = fields.Nested(ContactMeldingIn, allow_none=True)
+
+
+class ContactTopicOut(Schema):
+    key = fields.String(allow_none=True)
+    name = fields.String(allow_none=True)
+    kind = fields.String(metadata={"enum": ["category", "general"]})
+
+
+class ContactGroupOut(Schema):
+    key = fields.String()
+    name = fields.String()
+
+
+class ContactCaseOut(Schema):
+    reference = fields.String(allow_none=True)
+    kind = fields.String()
+    status = fields.String()
+
+
+class ContactPersonOut(Schema):
+    id = fields.Integer()
+    name = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+
+
+class ContactOut(Schema):
+    id = fields.Integer()
+    channel = fields.String()
+    created_at = fields.String()
+    question = fields.String(allow_none=True, metadata={"description": "null for a role without reporters' texts"})
+    answer = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    topic = fields.Nested(ContactTopicOut)
+    outcome = fields.String(metadata={"enum": OUTCOME_NAMES})
+    outcome_label = fields.String()
+    group = fields.Nested(ContactGroupOut, allow_none=True)
+    case = fields.Nested(ContactCaseOut, allow_none=True)
+    anonymous = fields.Boolean()
+    reporter = fields.Nested(ContactPersonOut, allow_none=True,
+                             metadata={"description": "null for a role without reporters' contact data"})
+    taken_by = fields.String()
+    related_contact = fields.Integer(allow_none=True)
+
+
+class ContactCaseCreated(Schema):
+    reference = fields.String(allow_none=True)
+    status = fields.String()
+    tracking_url = fields.String(allow_none=True)
+
+
+class ContactCreated(Schema):
+    contact = fields.Nested(ContactOut)
+    case = fields.Nested(ContactCaseCreated, allow_none=True,
+                         metadata={"description": "The case the contact made or joined (null when answered)"})
+
+
+class ContactPage(Schema):
+    items = fields.List(fields.Nested(ContactOut), metadata={"description": "Newest first"})
+    link_candidates = fields.List(fields.Nested(ContactPersonOut), metadata={
+        "description": "Other reporter rows that may be the same citizen (same name or phone, another e-mail "
+                       "address): offered for linking, never merged"})

@@ -25,7 +25,7 @@ from reports.selection import (
     report_groups_for,
 )
 from reports.summary import summary
-from reports.tables import display_rows, key_figure_rows, period_phrase, period_text
+from reports.tables import contact_rows, display_rows, key_figure_rows, period_phrase, period_text
 
 from ..auth import requires
 from ..i18n import current_language, translate, translate_plural
@@ -46,7 +46,7 @@ def _page(selection: Selection | None = None, error: str | None = None, status: 
         phrase = (f"In {selection.quarter.dutch_name}" if selection.quarter
                   else period_phrase(selection.period.first_day, selection.period.last_day))
         context.update(report=report, period=period, key_rows=key_figure_rows(report, language),
-                       rows=display_rows(report, language),
+                       rows=display_rows(report, language), contact_rows=contact_rows(report, language),
                        previous=period_text(selection.previous.first_day, selection.previous.last_day, language),
                        summary=summary(report, phrase, "het vorige kwartaal" if selection.quarter
                                        else "de periode ervoor"),

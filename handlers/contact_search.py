@@ -36,6 +36,7 @@ from .permissions import may
 MIN_LENGTH = 2  # fewer characters find too much to be of use during a call
 MAX_LENGTH = 200
 CASES_PER_PERSON = 10
+CANDIDATES_FOR = 3  # "maybe the same citizen" is looked up for the first people found (one query each)
 REFERENCE = re.compile(r"^[A-Z]\d{4}-\d{6}$")
 PHONE_CHARACTERS = re.compile(r"^[\d\s+()./-]+$")
 MIN_PHONE_DIGITS = 4
@@ -224,7 +225,7 @@ def search_people_and_cases(text: str, user: User, limit: int = 8, language: Opt
                            key=lambda r: order[r.id]):
         if reporter.id in shown:  # linked to a citizen shown already: one citizen, one history
             continue
-        person = _person(reporter, user, language)
+        person = _person(reporter, user, language, with_candidates=len(result.people) < CANDIDATES_FOR)
         if person is not None:
             result.people.append(person)
             shown |= {person.id} | {row.id for row in person.linked}

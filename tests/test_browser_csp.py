@@ -165,6 +165,12 @@ def test_every_page_loads_in_chromium_without_a_csp_violation(tmp_path):
         onthaal.page.fill("#subject", "Het fietspad aan de Dijle ligt vol putten")
         onthaal.page.locator("#suggestion", has_text="Fietsteam").wait_for(timeout=10_000)
         onthaal.check("post suggestion")
+        onthaal.visit("/werk/contact")  # the contact page's script searches as the caller is typed
+        onthaal.page.fill("#q", "voorbeeld")
+        onthaal.page.locator("#results section.person").first.wait_for(timeout=10_000)
+        onthaal.page.get_by_label("Overgedragen aan een dienst").check()
+        onthaal.page.locator("#group").wait_for(state="visible", timeout=10_000)
+        onthaal.check("contact search")
 
         problems = citizen.problems + admin.problems + onthaal.problems
         assert not problems, "\n".join(problems)

@@ -74,6 +74,7 @@ CORRECTS_A = DESK | OWN
 # Giving A's work to a colleague: the group's lead (a behandelaar may only put work on their own name).
 ASSIGNS_A = frozenset({"admin", "groepsverantwoordelijke-eigen"})
 CONTACT_ROLES = frozenset({"admin", "meldkamer", "onthaal"})  # plus the handling group
+FIRST_LINE = frozenset({"admin", "meldkamer", "onthaal"})  # /werk/contact: phone and counter (contact.register)
 REPORT_READERS = frozenset({"admin", "meldkamer", "rapportage", "groepsverantwoordelijke-eigen",
                             "groepsverantwoordelijke-ander"})
 CONTACT_A, CONTACT_B, CONTACT_C = CONTACT_ROLES | OWN, CONTACT_ROLES, CONTACT_ROLES | OTHER
@@ -230,6 +231,15 @@ TABLE: list[Target] = [
            where(frozenset({"admin", "onthaal"}), ADMITTED)),
     Target("group suggested for a letter's subject", "GET", "/werk/post/voorstel",
            "/werk/post/voorstel?onderwerp=fietspad", where(frozenset({"admin", "onthaal"}))),
+    # -- the first line's contact page: the front desk, the meldkamer and the admin; an empty form comes back
+    # with its errors (422); the search answers JSON ----------------------------------------------------------
+    Target("contact page", "GET", "/werk/contact", "/werk/contact?q=els", where(FIRST_LINE)),
+    Target("register a contact (empty form)", "POST", "/werk/contact", "/werk/contact",
+           where(FIRST_LINE, ADMITTED)),
+    Target("search the caller as you type", "GET", "/werk/contact/zoeken", "/werk/contact/zoeken?q=els",
+           where(FIRST_LINE)),
+    Target("link two citizens (empty form: refused with a message)", "POST", "/werk/contact/koppelen",
+           "/werk/contact/koppelen", where(FIRST_LINE, REDIRECT)),
     # -- session ----------------------------------------------------------------------------------------------
     Target("switch language", "POST", "/werk/taal/<lang>", "/werk/taal/nl", where(ALL, REDIRECT)),
     Target("log out (last: ends the session)", "POST", "/werk/afmelden", "/werk/afmelden", where(ALL, LOGIN)),

@@ -17,7 +17,7 @@ from engine.clock import utcnow
 from engine.db import db
 from engine.models import Case, CaseEvent, CaseFile, WorkItem
 
-from .channels import reply_by_mail
+from .channels import latest_mail, reply_by_mail
 from .helpers import Browser, with_password
 from .images import huge_png, phone_jpeg, png
 
@@ -217,3 +217,40 @@ def test_the_feedback_question_is_on_the_tracking_page_after_closing(staff, clie
     link = htmllib.unescape(re.search(r'id="feedback-no" href="([^"]+)"', page).group(1))
     form = client.get(link.replace("https://meldpunt.stad.example", ""))
     assert form.status_code == 200 and "De lamp brandt weer." in form.get_data(as_text=True)
+
+
+def test_an_english_reader_gets_the_question_mail_the_tracking_page_and_its_messages_in_english(app, staff):
+    created = staff.meldkamer.file_melding(email="els@voorbeeld.example")
+    ref = created["reference"]
+    case = case_of(ref)
+    case.reporter.language = "en"
+    db.session.commit()
+    staff.meldkamer.complete(ref, "triage", {"decision": "dispatch"})
+    staff.ood.complete(ref, "take_in_handling")
+    staff.ood.complete(ref, "handle", {"action": "request_info", "question": "Aan welke paal hangt de lamp?"})
+    mail = latest_mail("informatie_gevraagd", ref, "els@voorbeeld.example")
+    assert mail.language == "en" and mail.data["tracking_url"].endswith(f"/volg/{case.tracking_token}?lang=en")
+
+    citizen = app.test_client()  # a phone that never saw Meldpunt: the link alone sets the language
+    link = mail.data["tracking_url"].replace("https://meldpunt.stad.example", "")
+    opened = citizen.get(link)
+    assert opened.status_code == 302 and opened.headers["Location"].endswith(f"/volg/{case.tracking_token}")
+    assert "lang=en" in opened.headers["Set-Cookie"] and opened.headers["Referrer-Policy"] == "no-referrer"
+    path = f"/volg/{case.tracking_token}"
+    page = citizen.get(path).get_data(as_text=True)
+    assert '<html lang="en">' in page and "The city has a question for you" in page and "Send answer" in page
+    response = answer(citizen, path, text="x" * 4001)
+    assert response.status_code == 422
+    assert "Your answer is too long: 4001 characters, at most 4000 characters." in response.get_data(as_text=True)
+    thanks = answer(citizen, path, text="Pole 1234")
+    assert thanks.status_code == 200 and "Thank you for your answer" in thanks.get_data(as_text=True)
+    assert case_of(ref).reporter.language == "en"
+
+
+def test_a_dutch_reader_s_links_carry_no_language(staff):
+    created = staff.meldkamer.file_melding(email="els@voorbeeld.example")
+    ref = created["reference"]
+    staff.meldkamer.complete(ref, "triage", {"decision": "dispatch"})
+    staff.ood.complete(ref, "take_in_handling")
+    mail = latest_mail("in_behandeling", ref, "els@voorbeeld.example")
+    assert mail.language == "nl" and mail.data["tracking_url"] == created["tracking_url"]

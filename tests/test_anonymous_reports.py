@@ -20,7 +20,8 @@ from reports.figures import period_figures
 from reports.tables import KEY_FIGURES
 
 from .helpers import Browser, with_password
-from .test_open311 import api_key, post as open311_post  # noqa: F401 (the fixture)
+from .test_open311 import api_key  # noqa: F401 (the fixture)
+from .test_open311 import post as open311_post
 from .test_public_form import VALID, post
 
 ANONYMOUS = {**VALID, "name": "", "email": "", "phone": ""}

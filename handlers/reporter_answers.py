@@ -70,7 +70,7 @@ def open_question(case: Case) -> Optional[Question]:
     event = _question_event(case.id)
     if event is None:
         return None
-    return Question(text=str(event.data["form"]["question"]).strip(), asked_at=event.at,
+    return Question(text=str(((event.data or {}).get("form") or {}).get("question") or "").strip(), asked_at=event.at,
                     answer_before=case.next_timer_at)
 
 

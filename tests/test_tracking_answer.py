@@ -254,3 +254,20 @@ def test_a_dutch_reader_s_links_carry_no_language(staff):
     staff.ood.complete(ref, "take_in_handling")
     mail = latest_mail("in_behandeling", ref, "els@voorbeeld.example")
     assert mail.language == "nl" and mail.data["tracking_url"] == created["tracking_url"]
+
+
+def test_a_follower_s_tracking_page_never_gets_the_reporter_s_question_or_form(staff, client):
+    from handlers.case_followers import follow, follower_tracking_url
+
+    ref, path = asked(staff)
+    follower, _ = follow(case_of(ref), "Jan Peeters", "jan.peeters@voorbeeld.example", None)
+    db.session.commit()
+    following = follower_tracking_url(follower).replace("https://meldpunt.stad.example", "")
+    page = client.get(following).get_data(as_text=True)
+    assert client.get(following).status_code == 200
+    assert "aan welke paal" not in page and 'name="antwoord"' not in page and 'id="question"' not in page
+    # Nor can the follower's token be used to answer.
+    token = following.rsplit("/", 1)[-1]
+    response = client.post(f"/volg/{token}/antwoord", data={"antwoord": ANSWER})
+    assert response.status_code in (400, 404)
+    assert case_of(ref).status == "wacht_op_melder"

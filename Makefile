@@ -53,7 +53,7 @@ messages: $(STAMP)
 	sed -i 's/^"POT-Creation-Date: .*/"POT-Creation-Date: 2026-12-06 00:00+0000\\n"/' web/translations/*/LC_MESSAGES/messages.po
 	$(BIN)/pybabel compile -d web/translations --statistics
 
-# The front-end libraries (Leaflet, its marker clustering) from the npm registry into web/static/vendor, each
+# The front-end libraries (Leaflet, its marker clustering; axe-core for the tests) from the npm registry into web/static/vendor, each
 # checked against its sha512 integrity; the files are committed, so `make run` needs only Python.
 vendor: $(STAMP)
 	$(BIN)/python -m web.vendoring

@@ -103,6 +103,8 @@ class Case(Model):
     closed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     # What the city publishes about the case (Open311 feed), written by staff; empty: nothing is published.
     public_description: Mapped[Optional[str]] = mapped_column(Text)
+    # Reported without any contact data (no e-mail address, no phone): nobody is mailed about it, ever.
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     definition: Mapped[ProcessDefinition] = relationship()
     reporter: Mapped[Optional[Reporter]] = relationship()

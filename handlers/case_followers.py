@@ -23,7 +23,7 @@ from engine.i18n import N_, Phrase
 from engine.models import Case, CaseEvent, Reporter
 from engine.settings import settings
 from engine.timeline import add_event
-from notifications.outbox import queue_mail
+from notifications.outbox import language_query, queue_mail
 
 from .merged_cases import (
     OriginalProgress,
@@ -88,7 +88,8 @@ def follower_by_token(token: str) -> Optional[CaseFollower]:
 
 def follower_tracking_url(follower: CaseFollower) -> str:
     """The follower's own tracking link (never the case's own)."""
-    return f"{settings().base_url.rstrip('/')}{TRACKING_PATH}{follower.tracking_token}"
+    language = follower.reporter.language if follower.reporter is not None else None
+    return f"{settings().base_url.rstrip('/')}{TRACKING_PATH}{follower.tracking_token}{language_query(language)}"
 
 
 def _already_mailed(case: Case, email: str) -> bool:

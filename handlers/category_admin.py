@@ -27,11 +27,12 @@ from .models import Category, HandlerGroup, RoutingRule
 MAX_DEADLINE_DAYS = 365
 MAX_DUPLICATE_DAYS = 730
 # What the log keeps of a category, old and new.
-TRACKED = ("key", "name", "parent", "synonyms", "default_group", "deadline_days", "public", "active", "duplicate_days")
+TRACKED = ("key", "name", "parent", "synonyms", "default_group", "deadline_days", "public", "active", "duplicate_days",
+           "allow_anonymous")
 # The fields as the log's sentence names them (Dutch, as every detail in the log).
 LABELS = {"key": "sleutel", "name": "naam", "parent": "hoofdcategorie", "synonyms": "zoekwoorden",
           "default_group": "standaardgroep", "deadline_days": "termijn", "public": "openbaar", "active": "actief",
-          "duplicate_days": "dagen terug voor \"Is dit uw melding?\""}
+          "duplicate_days": "dagen terug voor \"Is dit uw melding?\"", "allow_anonymous": "anoniem melden"}
 
 
 def slug(name: str) -> str:
@@ -48,7 +49,8 @@ def snapshot(category: Category) -> dict[str, Any]:
             "synonyms": category.synonyms or "",
             "default_group": category.default_group.key if category.default_group is not None else None,
             "deadline_days": category.deadline_days, "public": bool(category.public),
-            "active": bool(category.active), "duplicate_days": category.duplicate_days}
+            "active": bool(category.active), "duplicate_days": category.duplicate_days,
+            "allow_anonymous": bool(category.allow_anonymous)}
 
 
 def _whole_number(raw: Any, field: str, low: int, high: int, errors: dict[str, list],
@@ -74,7 +76,7 @@ def save_category(category: Optional[Category], values: dict[str, Any], *, actor
 
     `values` may hold: key (new only; default from the name), name, parent (the main category's key, empty for
     a main category), synonyms, default_group (a group key, may be empty), deadline_days, duplicate_days (empty:
-    the default), public, active. For a change, a value left out keeps what the category has.
+    the default), public, active, allow_anonymous. For a change, a value left out keeps what the category has.
     """
     errors: dict[str, list] = {}
     old = snapshot(category) if category is not None else None
@@ -139,6 +141,8 @@ def save_category(category: Optional[Category], values: dict[str, Any], *, actor
             errors["synonyms"] = [N_("Hoogstens 4000 tekens.")]
     public = _flag(values.get("public")) if given("public") else bool(category and category.public)
     active = _flag(values.get("active")) if given("active") else bool(category and category.active)
+    anonymous = _flag(values.get("allow_anonymous")) if given("allow_anonymous") else \
+        bool(category is None or category.allow_anonymous)
 
     if errors:
         raise InvalidInput(N_("De categorie is niet bewaard: verbeter de aangeduide velden."), errors)
@@ -154,6 +158,7 @@ def save_category(category: Optional[Category], values: dict[str, Any], *, actor
     category.synonyms = synonyms or ""
     category.public = public
     category.active = active
+    category.allow_anonymous = anonymous
     db.session.flush()
     new = snapshot(category)
     if old is None:

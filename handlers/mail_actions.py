@@ -91,7 +91,8 @@ def send_answer(ctx: ServiceContext, by: str) -> dict:
                   data={"template": "antwoord_mail", "reason": "email_failed"})
     elif address:
         queue_mail(case, address, "antwoord_mail", language=language, data={
-            "mail_subject": clean_subject(mail_subject(data)), "answer_text": text, "tracking_url": tracking_url(case),
+            "mail_subject": clean_subject(mail_subject(data)), "answer_text": text,
+            "tracking_url": tracking_url(case, language),
             "name": reporter.name if reporter is not None else None, "from_address": info_address(),
             "in_reply_to": thread[-1] if thread else None, "references": " ".join(thread[-10:]) or None})
     else:

@@ -106,7 +106,7 @@ def preview_data(case: Case, template: str, language: str) -> tuple[dict[str, An
         return data, [k for k in info.placeholders if k not in data and k not in _ALWAYS]
     data = {"reference": case.reference}
     if info.recipient_kind == "melder" and "tracking_url" in info.placeholders:
-        data["tracking_url"] = tracking_url(case)
+        data["tracking_url"] = tracking_url(case, language)
     if case.reporter is not None and "name" in info.placeholders:
         data["name"] = case.reporter.name
     if template == "afgesloten":

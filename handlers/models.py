@@ -123,6 +123,8 @@ class Category(Model):
     duplicate_days: Mapped[Optional[int]] = mapped_column(Integer)
     # Offered to citizens (public form, search, Open311 services); staff can always choose a category.
     public: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
+    # Citizens may report in this category without any contact data (an anonymous melding: they hear nothing).
+    allow_anonymous: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
 
     parent = relationship("Category", remote_side=[id])
     default_group = relationship(HandlerGroup)

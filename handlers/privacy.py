@@ -411,6 +411,9 @@ def _scrub_event(event: CaseEvent, names: tuple[str, ...], known: list[str]) -> 
         event.data = {**data, "payload": payload}
         if event.text and event.text != SCRUBBED:
             event.text, changed = SCRUBBED, changed + 1
+    elif event.kind == "reporter_answer":  # the answer typed on the tracking page (handlers/reporter_answers.py)
+        if event.note and event.note != SCRUBBED:
+            event.note, changed = SCRUBBED, changed + 1
     elif event.kind == "feedback":
         if event.note and event.note != SCRUBBED:
             known.append(event.note)

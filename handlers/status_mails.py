@@ -43,7 +43,7 @@ def notify_reporter(ctx: ServiceContext, template: str) -> dict:
                        data=follower_mail_data(template, case, recipient.follower, public_text))
             followed += 1
             continue
-        data = {"tracking_url": tracking_url(own_case), "name": reporter.name,
+        data = {"tracking_url": tracking_url(own_case, reporter.language), "name": reporter.name,
                 "public_text": readable_by(public_text, case, own_case) if merged else public_text}
         if not recipient.own:
             data["merged"] = True
@@ -70,7 +70,7 @@ def notify_reporter(ctx: ServiceContext, template: str) -> dict:
         add_event(recipient.case, "mail_skipped", note=failing_address_note(
             template, recipient.reporter, follower=recipient.follower is not None),
                   data={"template": template, "reason": "email_failed"})
-    if not sent and not any(r.own for r in failing):
+    if not sent and not any(r.own for r in failing) and not case.anonymous:  # anonymous: nobody to mail, no failure
         add_event(case, "mail_skipped", note=f"Mail '{template}' niet verstuurd: geen e-mailadres van de melder")
     return {"queued": len(sent)}
 

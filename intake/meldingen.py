@@ -34,15 +34,21 @@ def register_melding(*, description: str, channel: str, category: Optional[str] 
     case_id, stored = reserve_case_id(reporter_email=email)  # on PostgreSQL: one query for both
     person = find_or_create_reporter(reporter_data.get("name"), email, reporter_data.get("phone"),
                                      reporter_data.get("language") or "nl", stored=stored)
+    # No e-mail address and no phone number: an anonymous melding, nobody is ever mailed about it.
+    anonymous = not (email or reporter_data.get("phone"))
     fields = {"description": description, "channel": channel, "category": category_row,
               "address": place.address, "lat": place.lat, "lon": place.lon, "location_checked": place.checked,
-              "reporter": person}
-    if place.note is None:
+              "reporter": person, "anonymous": anonymous}
+    if place.note is None and not anonymous:
         return start_case(kind="melding", process_key="melding", fields=fields, actor=actor, user_id=user_id,
                           case_id=case_id, commit=commit)
     case = start_case(kind="melding", process_key="melding", fields=fields, actor=actor, user_id=user_id,
                       case_id=case_id, commit=False)
-    add_event(case, "location_unchecked", actor="systeem", note=place.note)  # internal: staff only
+    if place.note is not None:
+        add_event(case, "location_unchecked", actor="systeem", note=place.note)  # internal: staff only
+    if anonymous:
+        add_event(case, "anonymous", actor="systeem", note="Anonieme melding: geen e-mailadres of telefoonnummer, "
+                                                            "de melder krijgt geen berichten")
     if commit:
         commit_or_explain(case.id)
     return case

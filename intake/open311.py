@@ -280,6 +280,10 @@ def create_request(form: Any, api_key: Optional[str]) -> dict[str, Any]:
         raise _bad("address_id is not supported here; send lat and long or address_string")
     name = " ".join(p for p in (_text(form, "first_name", 100), _text(form, "last_name", 100)) if p) or None
     melding = checked_melding(form, name)
+    contact = melding["reporter"]
+    if not (contact.get("email") or contact.get("phone")) and not category.allow_anonymous:
+        # Without contact data the melding is anonymous (nobody hears of it again); this service needs a way back.
+        raise _bad("this service does not take anonymous requests: send email or phone")
     media_url = _text(form, "media_url", 1000)
     if media_url and not re.match(r"^https?://[^\s/]+\S*$", media_url):
         raise _bad("media_url must be an http(s) URL")

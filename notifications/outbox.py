@@ -12,10 +12,16 @@ from engine.settings import settings
 from .models import OutboxMessage
 
 
-def tracking_url(case: Case) -> str:
-    """The public tracking link of a case (its token is the only key)."""
+def tracking_url(case: Case, language: Optional[str] = None) -> str:
+    """The public tracking link of a case (its token is the only key); for a reader of English it opens the
+    page in English (`?lang=en`: the page keeps that choice in the language cookie)."""
     base = settings().base_url
-    return f"{base.rstrip('/')}/volg/{case.tracking_token}"
+    return f"{base.rstrip('/')}/volg/{case.tracking_token}{language_query(language)}"
+
+
+def language_query(language: Optional[str]) -> str:
+    """'?lang=en' for a link that must open in the reader's language; Dutch is the default and adds nothing."""
+    return f"?lang={language}" if language and language != "nl" and language.isalpha() and len(language) == 2 else ""
 
 
 def queue_mail(case: Optional[Case], recipient: str, template: str, *, language: str = "nl",

@@ -8,7 +8,8 @@ per case (a single float column) and Python takes the median/percentile of that 
 
 Definitions:
 - created: cases (dossiers) of every kind with start <= created_at < end; by_kind splits them per Case.kind
-  (melding, mail, post); `meldingen` is the created cases of kind 'melding'.
+  (melding, mail, post); `meldingen` is the created cases of kind 'melding'; `anonymous` those of them
+  reported without any contact data (Case.anonymous: nobody is mailed about them).
 - categories: only meldingen have a category, so by_main_category/by_sub_category count meldingen only and
   their shares are fractions of `meldingen` (not of every dossier).
 - closed in the period: cases with start <= closed_at < end.
@@ -78,6 +79,7 @@ class Figures:
     group_key: Optional[str]
     created: int = 0
     meldingen: int = 0
+    anonymous: int = 0
     by_kind: list[Share] = field(default_factory=list)
     by_group: list[Share] = field(default_factory=list)
     by_main_category: list[Share] = field(default_factory=list)
@@ -219,6 +221,7 @@ def period_figures(start: datetime, end: datetime, group_key: Optional[str] = No
                        for kind in (*KINDS, *sorted(k for k in per_kind if k not in KINDS))]
     figures.meldingen = per_kind.get(MELDING, 0)
     meldingen = [*created, Case.kind == MELDING]
+    figures.anonymous = db.session.scalar(select(func.count(Case.id)).where(*meldingen, Case.anonymous.is_(True))) or 0
     sub = aliased(Category)
     main = aliased(Category)
     figures.by_sub_category = _breakdown(db.session.execute(

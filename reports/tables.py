@@ -36,6 +36,7 @@ class KeyFigure:
 KEY_FIGURES = [
     KeyFigure(N_("Binnengekomen dossiers"), "count", lambda f: f.created),
     KeyFigure(N_("waarvan meldingen"), "count", lambda f: f.meldingen),
+    KeyFigure(N_("waarvan anonieme meldingen"), "count", lambda f: f.anonymous),
     KeyFigure(N_("Afgesloten dossiers"), "count", lambda f: f.closed),
     KeyFigure(N_("Open op het einde van de periode"), "count", lambda f: f.open_at_end),
     KeyFigure(N_("waarvan over de termijn"), "count", lambda f: f.overdue_at_end),
@@ -138,6 +139,7 @@ def period_text(first: date, last: date, language: str = "nl") -> str:
 # catalogues in web/translations.
 LABELS_EN = {
     "Binnengekomen dossiers": "Cases received", "waarvan meldingen": "of which reports",
+    "waarvan anonieme meldingen": "of which anonymous reports",
     "Afgesloten dossiers": "Cases closed",
     "Open op het einde van de periode": "Open at the end of the period", "waarvan over de termijn": "of which overdue",
     "Binnen de termijn afgesloten": "Closed within the deadline",

@@ -1,5 +1,5 @@
 """No public form, no Open311 call and no login answers a server error, whatever is sent: a hypothesis
-fuzzer over the report form (/melden), the feedback page, the contractor portal, the tracking page,
+fuzzer over the report form (/melden), the feedback page, the contractor portal, the tracking page and its answer form,
 Open311 GET and POST (JSON and XML) and the staff login, on SQLite and PostgreSQL.
 
 Values are drawn from random text and from a list of known troublemakers (NUL, numbers past the BIGINT
@@ -214,6 +214,34 @@ def test_the_tracking_page_never_fails(open_app, client, staff):
     sweep({"lang": "nl"}, lambda query: served(client.get(f"/volg/{valid[0]}", query_string=query), "GET /volg"))
     track()
     reached(("GET /volg", 200), ("GET /volg", 404), ("GET /melden/ontvangen", 200))
+
+
+def test_the_answer_on_the_tracking_page_never_fails(open_app, client, staff):
+    SEEN.clear()
+    created = staff.meldkamer.file_melding()
+    ref = created["reference"]
+    staff.meldkamer.complete(ref, "triage", {"decision": "dispatch"})
+    staff.ood.complete(ref, "take_in_handling")
+    staff.ood.complete(ref, "handle", {"action": "request_info", "question": "Aan welke paal?"})
+    valid = [created["tracking_url"].rsplit("/", 1)[-1]]
+
+    @SETTINGS
+    @given(token=segment(valid), data=form({"antwoord": "Paal 1234"}, "form_token"), photos=PHOTOS)
+    def answer(token, data, photos):
+        served(client.post(f"/volg/{token}/antwoord", data=_multipart(data, photos),
+                           content_type="multipart/form-data"), "POST /volg/antwoord")
+
+    # The odd answers first, while the case waits (422); the first good one answers it, the rest find it answered.
+    sweep({"antwoord": "Paal 1234"}, lambda data: served(client.post(f"/volg/{valid[0]}/antwoord", data=data),
+                                                         "POST /volg/antwoord"))
+    sweep_segment(lambda token: served(client.post(f"/volg/{token}/antwoord", data={"antwoord": "x"}),
+                                       "POST /volg/antwoord"))
+    for odd in ODD:
+        served(client.post(f"/volg/{valid[0]}/antwoord", data=_multipart({"antwoord": "Paal"}, [(JPEG, odd)]),
+                           content_type="multipart/form-data"), "POST /volg/antwoord")
+    answer()
+    reached(("POST /volg/antwoord", 422), ("POST /volg/antwoord", 200), ("POST /volg/antwoord", 409),
+            ("POST /volg/antwoord", 404))
 
 
 OPEN311_QUERY = ("service_request_id", "service_code", "start_date", "end_date", "lat", "long", "radius",

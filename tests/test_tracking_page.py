@@ -20,7 +20,9 @@ def test_tracking_page_shows_status_and_public_timeline_without_personal_data(st
     assert ref in html and "In behandeling" in html and "Onderhoud openbaar domein" in html
     assert "Doorgestuurd naar Onderhoud openbaar domein" in html
     assert re.search(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}", html)
-    for private in ("els@voorbeeld.example", "Els Melder", "Bruul 12", "interne opmerking", "Straatlamp brandt"):
+    # What was reported: the category and the place (public in the Open311 feed too), never the reporter's own text.
+    assert 'id="tracked-category">Straatlamp kapot' in html and "Bruul 12" in html
+    for private in ("els@voorbeeld.example", "Els Melder", "interne opmerking", "Straatlamp brandt"):
         assert private not in html
 
 

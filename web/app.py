@@ -111,6 +111,7 @@ def create_app(test_config: Optional[dict[str, Any]] = None) -> Flask:
     from .security import init_security
     from .staff import bp as staff_bp
     from .templating import init_templating
+    from .tracking_answer import bp as tracking_answer_bp
 
     init_security(app)
     init_request_log(app, observe)  # a request id and a log line for every request, the latency histogram
@@ -125,6 +126,7 @@ def create_app(test_config: Optional[dict[str, Any]] = None) -> Flask:
     app.register_blueprint(auth_bp, url_prefix="/werk")
     app.register_blueprint(staff_bp, url_prefix="/werk")
     app.register_blueprint(public_bp)
+    app.register_blueprint(tracking_answer_bp)  # the answer to the city's question (web/tracking_answer.py)
     app.register_blueprint(report_bp)
     app.register_blueprint(follow_bp)  # "Ik meld hetzelfde" (web/follow.py)
     app.register_blueprint(report_lookup_bp)

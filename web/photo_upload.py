@@ -7,12 +7,41 @@ from __future__ import annotations
 
 from typing import Union
 
+from flask import request
+
 from handlers.files import MAX_BYTES, sniff
 from handlers.photos import CleanImage, PhotoRefused, clean_image, max_pixels
 
 from .i18n import translate
 
 PHOTO_TYPES = ("image/jpeg", "image/png")
+MAX_PHOTOS = 3  # per form: the report form, the answer on the tracking page
+
+
+def read_photos(errors: dict[str, list[str]], field: str = "photos",
+                max_photos: int = MAX_PHOTOS) -> list[tuple[CleanImage, str]]:
+    """The photos chosen in the form's `field`, checked by their content, size and pixels and re-encoded without
+    metadata; what is wrong goes into `errors[field]`, by file name."""
+    photos: list[tuple[CleanImage, str]] = []
+    problems: list[str] = []
+    uploads = [u for u in request.files.getlist(field) if u.filename]  # a browser sends an empty part
+    if len(uploads) > max_photos:
+        problems.append(translate("U kunt maximaal {count} foto's meesturen.", count=max_photos))
+    for upload in uploads[:max_photos]:
+        name = upload.filename or "foto"
+        photo = checked_photo(upload.read(MAX_BYTES + 1), name)
+        if isinstance(photo, str):
+            problems.append(photo)
+        else:
+            photos.append((photo, name))
+    if problems:
+        errors[field] = problems
+    return photos
+
+
+def photos_sent(field: str = "photos") -> bool:
+    """Whether the form carried photos (they cannot be given back when it is shown again)."""
+    return any(u.filename for u in request.files.getlist(field))
 
 
 def checked_photo(content: bytes, name: str) -> Union[CleanImage, str]:

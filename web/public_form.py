@@ -31,14 +31,13 @@ from . import form_tokens
 from .i18n import current_language, translate
 from .input_guard import UnstorableText, cleaned, unstorable_response
 from .outage import give_back_on_outage
-from .photo_upload import PHOTO_TYPES, checked_photo
+from .photo_upload import MAX_PHOTOS, PHOTO_TYPES, read_photos
 from .rate_limits import count_request, minutes, undo
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("report", __name__)
 
-MAX_PHOTOS = 3
 MAX_SEARCH = 200
 # Phone photos are far larger than the app-wide request limit (1 MB); only this form's POST may send them.
 MAX_UPLOAD = MAX_PHOTOS * MAX_BYTES + 1024 * 1024
@@ -72,6 +71,7 @@ class Chosen:
     key: Optional[str]
     name: Optional[str]
     parent_name: Optional[str]
+    allow_anonymous: bool = True  # the category lets citizens report without contact data
 
 
 def chosen_category(key: str) -> Optional[Chosen]:
@@ -82,7 +82,7 @@ def chosen_category(key: str) -> Optional[Chosen]:
                                                    Category.public.is_(True), Category.parent_id.is_not(None)))
     if row is None or (row.parent is not None and not (row.parent.active and row.parent.public)):
         return None
-    return Chosen(row.key, row.name, row.parent.name if row.parent else None)
+    return Chosen(row.key, row.name, row.parent.name if row.parent else None, bool(row.allow_anonymous))
 
 
 def all_categories() -> list[tuple[str, list[Category]]]:
@@ -118,23 +118,8 @@ def start():
 
 
 def _read_photos(errors: dict[str, list[str]]) -> list[tuple[CleanImage, str]]:
-    """The chosen photos, checked by their content, size and pixels and re-encoded without metadata;
-    problems are reported by file name."""
-    photos: list[tuple[CleanImage, str]] = []
-    problems: list[str] = []
-    uploads = [u for u in request.files.getlist("photos") if u.filename]  # a browser sends an empty part
-    if len(uploads) > MAX_PHOTOS:
-        problems.append(translate("U kunt maximaal {count} foto's meesturen.", count=MAX_PHOTOS))
-    for upload in uploads[:MAX_PHOTOS]:
-        name = upload.filename or "foto"
-        photo = checked_photo(upload.read(MAX_BYTES + 1), name)
-        if isinstance(photo, str):
-            problems.append(photo)
-        else:
-            photos.append((photo, name))
-    if problems:
-        errors["photos"] = problems
-    return photos
+    """The chosen photos, checked by their content, size and pixels and re-encoded without metadata."""
+    return read_photos(errors, "photos", MAX_PHOTOS)
 
 
 # Where the schema's field paths show on this form.
@@ -151,8 +136,10 @@ def worded(message: Any) -> str:
     return translate(message.template, **params)
 
 
-def parse_form() -> tuple[dict[str, Any], list[tuple[CleanImage, str]], dict[str, list[str]], dict[str, str]]:
-    """The melding's data, the photos, Dutch field errors and what was typed (to give back)."""
+def parse_form(anonymous_allowed: bool = False) -> tuple[dict[str, Any], list[tuple[CleanImage, str]],
+                                                         dict[str, list[str]], dict[str, str]]:
+    """The melding's data, the photos, Dutch field errors and what was typed (to give back); without an e-mail
+    address and a phone number the melding is anonymous, which the category must allow (`anonymous_allowed`)."""
     values = {name: request.form.get(name, "").strip() for name in FIELDS}
     errors: dict[str, list[str]] = {}
     raw = {"description": request.form.get("description", ""), "channel": "web",
@@ -165,7 +152,7 @@ def parse_form() -> tuple[dict[str, Any], list[tuple[CleanImage, str]], dict[str
         data = {"description": "", "location": {}, "reporter": {}}
         for path, message in problems(err.messages):
             errors.setdefault(FORM_FIELDS.get(path, "_form"), [worded(message)])
-    if not values["email"] and not values["phone"]:
+    if not values["email"] and not values["phone"] and not anonymous_allowed:
         errors["contact"] = [translate("Geef een e-mailadres of een telefoonnummer, zodat we u kunnen "
                                        "bereiken. Met een e-mailadres krijgt u ook mails over de status.")]
     photos = _read_photos(errors)
@@ -191,7 +178,7 @@ def submit():
     if not hit.allowed:
         return _too_many(hit.retry_after, hit.count)
     chosen = chosen_category(request.form.get("categorie", "").strip())
-    data, photos, errors, values = parse_form()
+    data, photos, errors, values = parse_form(anonymous_allowed=chosen is not None and chosen.allow_anonymous)
     if chosen is None:
         errors["categorie"] = [translate("Deze categorie bestaat niet (meer). Kies een andere categorie.")]
         chosen = Chosen(None, None, None)
@@ -252,7 +239,7 @@ def confirmation(token: str):
         return render_template("error.html", message=translate("Deze pagina bestaat niet."), code=404), 404
     email = case.reporter.email if case.reporter is not None else None
     return render_template("report/confirmation.html", case=case, tracking_url=tracking_url(case),
-                           has_email=bool(email), photo_count=len(case_photos(case)),
+                           has_email=bool(email), anonymous=case.anonymous, photo_count=len(case_photos(case)),
                            sent_before=request.args.get("opnieuw") == "1")
 
 

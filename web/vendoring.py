@@ -1,4 +1,4 @@
-"""`make vendor`: fetch the front-end libraries from the npm registry into web/static/vendor.
+"""`make vendor`: fetch the front-end libraries (and the tests' axe-core) from npm into web/static/vendor.
 
 The files are committed, so `make run` needs only Python; this refreshes them. Each package is named with
 its exact version and the registry's sha512 integrity, checked before anything is unpacked; only the
@@ -51,6 +51,10 @@ PACKAGES = (
              "dist/assets/bpmn-font/font/bpmn.eot", "dist/assets/bpmn-font/font/bpmn.svg",
              "dist/assets/bpmn-font/font/bpmn.ttf", "dist/assets/bpmn-font/font/bpmn.woff",
              "dist/assets/bpmn-font/font/bpmn.woff2")),
+    # Only the browser tests use axe-core (tests/axe.py checks every page against WCAG 2.1 AA); no page loads it.
+    Package("axe-core", "4.14.1",
+            "sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ==",
+            ("LICENSE", "LICENSE-3RD-PARTY.txt", "axe.min.js")),
 )
 
 

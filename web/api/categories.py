@@ -17,8 +17,8 @@ from .auth import token_required
 from .common import json_body
 
 FIELDS = {"key", "name", "parent", "synonyms", "default_group", "deadline_days", "duplicate_days", "public",
-          "active"}
-FLAGS = ("public", "active")
+          "active", "allow_anonymous"}
+FLAGS = ("public", "active", "allow_anonymous")
 
 
 def _body(creating: bool) -> dict[str, Any]:
@@ -42,7 +42,7 @@ def _body(creating: bool) -> dict[str, Any]:
     if errors:
         raise InvalidInput("the request has errors", errors)
     if creating:
-        data = {"public": True, "active": True} | data
+        data = {"public": True, "active": True, "allow_anonymous": True} | data
     return data
 
 

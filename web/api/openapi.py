@@ -195,7 +195,9 @@ CATEGORY_FIELDS = {
                        "description": "How far back \"Is dit uw melding?\" looks; null: MELDPUNT_NEARBY_DAYS"},
     "public": {"type": "boolean", "description": "Offered on the public form, search and Open311; staff can always "
                                                  "choose it"},
-    "active": {"type": "boolean"}}
+    "active": {"type": "boolean"},
+    "allow_anonymous": {"type": "boolean", "description": "Citizens may report without any contact data (the public "
+                                                          "form and Open311); default true"}}
 
 
 def _category_paths(spec: APISpec) -> None:

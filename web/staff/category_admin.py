@@ -34,7 +34,7 @@ def admin_categories(category_id: int | None = None):
         return _page(category, {}, {})
     form = request.form
     values = {name: form.get(name, "") for name in FIELDS}
-    values |= {flag: "on" if form.get(flag) == "on" else "" for flag in ("public", "active")}
+    values |= {flag: "on" if form.get(flag) == "on" else "" for flag in ("public", "active", "allow_anonymous")}
     if category is not None:
         values.pop("key")
     try:

@@ -18,6 +18,7 @@ from engine.deploy import active_ref, spec_for
 from engine.models import Case, ProcessDefinition, WorkItem
 
 from .models import Category
+from .post_models import LetterText
 
 PAGE_SIZE = 25
 
@@ -98,7 +99,10 @@ def queue_page(group_id: int, filters: Optional[QueueFilter] = None, cursor: Opt
         else:
             term = f"%{text}%"
             searched = [Case.reference, Case.address] + ([Case.description] if filters.search_texts else [])
-            query = query.where(or_(*(column.ilike(term) for column in searched)))
+            found = [column.ilike(term) for column in searched]
+            if filters.search_texts:  # and the text read from a letter's scan (handlers/letter_ocr.py)
+                found.append(Case.id.in_(select(LetterText.case_id).where(LetterText.text.ilike(term))))
+            query = query.where(or_(*found))
     if cursor:
         query = query.where(WorkItem.id < cursor if newest_first else WorkItem.id > cursor)
     query = query.order_by(WorkItem.id.desc() if newest_first else WorkItem.id).limit(limit + 1)

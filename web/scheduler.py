@@ -1,4 +1,4 @@
-"""APScheduler jobs: the timer tick and sending the outbox.
+"""APScheduler jobs: the timer tick, sending the outbox, reading letters' scans and the periodic chores.
 
 The database column `next_timer_at` is the source of truth; the scheduler keeps no state of its own,
 so a restart or a second worker re-arms nothing and loses nothing. The jobs run in the scheduler's
@@ -77,6 +77,20 @@ def forget_used_form_tokens(app: Flask) -> int:
             db.session.remove()
 
 
+def letter_ocr(app: Flask) -> int:
+    """Read the text of registered letters' scans (handlers/letter_ocr.py), one at a time."""
+    from handlers.letter_ocr import read_due_letters
+
+    with app.app_context():
+        try:
+            read = read_due_letters()
+        finally:
+            db.session.remove()
+    if read:
+        log.info("letters: the text of %d scan(s) read", read)
+    return read
+
+
 def mailbox_poll(app: Flask) -> int:
     """Read the info mailbox (MELDPUNT_IMAP_*) and take in its new messages."""
     from intake.mailbox import poll
@@ -98,6 +112,8 @@ def _add_jobs(scheduler, app: Flask) -> None:
                           args=[app], id="mailbox_poll", max_instances=1, coalesce=True, misfire_grace_time=None)
     scheduler.add_job(timer_tick, "interval", seconds=configured.tick_seconds, args=[app],
                       id="timer_tick", max_instances=1, coalesce=True, misfire_grace_time=None)
+    scheduler.add_job(letter_ocr, "interval", seconds=configured.ocr_seconds, args=[app], id="letter_ocr",
+                      max_instances=1, coalesce=True, misfire_grace_time=None)
     sender = app.extensions.get("meldpunt_outbox_process")
     if sender is not None:  # `meldpunt serve`: the sender runs in a child process (web/outbox_process.py)
         scheduler.add_job(sender.ensure_running, "interval", seconds=configured.outbox_seconds,

@@ -108,9 +108,8 @@ def run_tesseract(image: Path, options: Options, psm: int, deadline: float) -> R
         raise OutOfTime()
     command = [str(options.tesseract), str(image), "stdout", "-l", options.language, "--psm", str(psm),
                "--dpi", str(DPI), "tsv"]
-    env = dict(os.environ, OMP_THREAD_LIMIT="1")  # one thread: the worker shares the machine with the web app
     try:
-        done = subprocess.run(command, capture_output=True, timeout=left, env=env, check=False)
+        done = subprocess.run(command, capture_output=True, timeout=left, check=False)
     except subprocess.TimeoutExpired:
         raise OutOfTime() from None
     if done.returncode != 0:
@@ -214,6 +213,7 @@ def _limit_memory() -> None:
 def main(argv: list[str]) -> int:
     """The child process: options as JSON in argv[1], the PDF on standard input, facts on standard output."""
     _limit_memory()
+    os.putenv("OMP_THREAD_LIMIT", "1")  # Tesseract on one thread: the worker shares the machine with the web app
     options = Options.from_json(argv[1])
     read_pdf(sys.stdin.buffer.read(), options, sys.stdout)
     return 0

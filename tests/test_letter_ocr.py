@@ -113,7 +113,7 @@ def test_a_scan_is_read_after_registration_searchable_shown_and_used_by_the_rout
     assert "Regel 1 &#39;Speelpleinen&#39;: kanaal brief, trefwoord &#39;schommel&#39;" in page
 
     # A handler of the group finds the letter in the queue by a word that is only in the scan.
-    bart = web_user(app, "handler", "onderhoud-openbaar-domein", "bart", "Bart Peeters")
+    bart = web_user(app, "behandelaar", "onderhoud-openbaar-domein", "bart", "Bart Peeters")
     found = bart.get("/werk/wachtrij/onderhoud-openbaar-domein?q=schommel").get_data(as_text=True)
     assert case.reference in found
     assert case.reference not in bart.get("/werk/wachtrij/onderhoud-openbaar-domein?q=glijbaan").get_data(

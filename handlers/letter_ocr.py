@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Optional
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -390,8 +390,10 @@ def read_due_letters(limit: int = 20) -> int:
 @on_anonymise_case
 def forget_letter_text(scrub: CaseScrub) -> int:
     """The letter's text goes with the scan it was read from."""
-    removed = db.session.execute(delete(LetterText).where(LetterText.case_id == scrub.case.id)).rowcount
-    return int(removed or 0)
+    rows = list(db.session.scalars(select(LetterText).where(LetterText.case_id == scrub.case.id)))
+    for row in rows:
+        db.session.delete(row)
+    return len(rows)
 
 
 @on_export_case

@@ -1,9 +1,10 @@
 """The local services some tests need, and what happens when one is missing.
 
-Browser tests (marker `browser`) drive Debian's Chromium, mailbox tests (`imap`) start Debian's Dovecot, and
-OCR tests (`ocr`) run Debian's Tesseract with its Dutch language data, and PostgreSQL tests (`postgres`) use the server at MELDPUNT_TEST_POSTGRES_URL. On a developer's machine a
-missing service skips those tests with a reason that says how to get it. In CI (MELDPUNT_CI=1, exported by
-.ci/run) nothing may be left out: a missing service fails the tests that need it.
+Browser tests (marker `browser`) drive Debian's Chromium, mailbox tests (`imap`) start Debian's Dovecot, OCR
+tests (`ocr`) run Debian's Tesseract with its Dutch language data, and PostgreSQL tests (`postgres`) use the
+server at MELDPUNT_TEST_POSTGRES_URL. On a developer's machine a missing service skips those tests with a reason
+that says how to get it. In CI (MELDPUNT_CI=1, exported by .ci/run) nothing may be left out: a missing service
+fails the tests that need it.
 """
 from __future__ import annotations
 

@@ -9,6 +9,7 @@ import io
 from datetime import timedelta
 
 import pytest
+from freezegun import freeze_time
 from PIL import Image, ImageDraw, ImageFont
 from pypdf import PdfReader, PdfWriter
 from sqlalchemy import select, text
@@ -19,6 +20,8 @@ from engine.models import Case, CaseEvent, CaseFile
 from handlers.files import storage_root
 from handlers.letter_ocr import claim_next, forget_tesseract, read_due_letters
 from handlers.post_models import LetterText, PostLetter
+from handlers.privacy import anonymise_due
+from handlers.privacy_export import export_reporter
 from handlers.routing import save_rule
 from intake.demo_inbox import scan_pdf
 from intake.post_intake import check_registration, register_post
@@ -26,6 +29,7 @@ from web.scheduler import letter_ocr
 
 from .helpers import Browser
 from .test_post_support import form, postkamer_user, web_user
+from .test_privacy_post_mail import mark_mails_sent
 
 SENTENCE = ["Geachte mevrouw, mijnheer,", "De speeltuin aan de Vijfhoek heeft een", "gebroken schommel.",
             "Met vriendelijke groeten"]
@@ -254,3 +258,17 @@ def test_a_reader_that_keeps_crashing_is_tried_three_times_then_the_scan_fails(a
         assert row.attempts == attempt
     assert row.status == "failed"
     assert notes(case, "letter_unreadable")
+
+
+def test_the_text_is_in_the_privacy_export_and_goes_with_the_scan_when_the_case_is_anonymised(app):
+    case = register_scan(scan_pdf(["Jaarverslag van het buurtcomite Nekkerspoel."]), kind="ter_info")
+    assert read_due_letters() == 1
+    exported = export_reporter("els@voorbeeld.example")["cases"][0]
+    assert "Nekkerspoel" in exported["letter_text"]["text"]
+    mark_mails_sent()
+    db.session.expire_all()
+    closed = db.session.get(Case, case.id)
+    assert closed.completed
+    with freeze_time(closed.closed_at + timedelta(days=400)):
+        assert anonymise_due(months=12).cases == 1
+    assert letter_text(case) is None

@@ -27,8 +27,8 @@ from intake.demo_inbox import scan_pdf
 from intake.post_intake import check_registration, register_post
 from web.scheduler import letter_ocr
 
-from .helpers import Browser
-from .test_post_support import form, postkamer_user, web_user
+from .helpers import Browser, with_password
+from .test_post_support import form, postkamer_user
 from .test_privacy_post_mail import mark_mails_sent
 
 SENTENCE = ["Geachte mevrouw, mijnheer,", "De speeltuin aan de Vijfhoek heeft een", "gebroken schommel.",
@@ -85,7 +85,7 @@ def notes(case: Case, kind: str) -> list[str]:
                                    .order_by(CaseEvent.id)))
 
 
-def test_a_scan_is_read_after_registration_searchable_shown_and_used_by_the_routing_suggestion(app):
+def test_a_scan_is_read_after_registration_searchable_shown_and_used_by_the_routing_suggestion(app, staff):
     save_rule(None, {"name": "Speelpleinen", "position": 1, "active": True, "group": "openbare-netheid",
                      "keywords": "schommel, speeltuin", "channel": "brief"})
     eva = Browser(app, *_postkamer())
@@ -117,11 +117,18 @@ def test_a_scan_is_read_after_registration_searchable_shown_and_used_by_the_rout
     assert "Regel 1 &#39;Speelpleinen&#39;: kanaal brief, trefwoord &#39;schommel&#39;" in page
 
     # A handler of the group finds the letter in the queue by a word that is only in the scan.
-    bart = web_user(app, "behandelaar", "onderhoud-openbaar-domein", "bart", "Bart Peeters")
+    bart = Browser(app, staff.ood.user.username, with_password(staff.ood.user))
     found = bart.get("/werk/wachtrij/onderhoud-openbaar-domein?q=schommel").get_data(as_text=True)
     assert case.reference in found
     assert case.reference not in bart.get("/werk/wachtrij/onderhoud-openbaar-domein?q=glijbaan").get_data(
         as_text=True)
+
+    # Sent back to the onthaal: the rerouting form proposes the group the letter's text points to.
+    staff.ood.complete(case.reference, "answer", {"action": "reroute", "reroute_reason": "Niet voor ons."})
+    page = eva.get(f"/werk/dossier/{case.reference}").get_data(as_text=True)
+    form_part = page.split('id="reroute-suggestion"')[1]
+    assert "Openbare netheid" in form_part.split("</p>")[0]
+    assert '<option value="openbare-netheid" selected>Openbare netheid (voorstel)</option>' in form_part
 
 
 def _postkamer():

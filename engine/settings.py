@@ -64,6 +64,14 @@ class Settings:
     # Answer deadline per kind of letter, "kind=days" ("20w": working days); handlers/post_deadlines.py
     # checks the kinds (web/config.py calls it at start-up).
     post_deadlines: Setting[str] = Setting(text, "vraag=30,klacht=45,bezwaar=30,factuur=30")
+    # Reading the text of letters' scans in the worker (handlers/letter_ocr.py): Tesseract (the command, and its
+    # language data) on at most ocr_max_pages pages and for at most ocr_time_limit seconds per letter; the worker
+    # looks for scans to read every ocr_seconds. Without Tesseract only text layers are read.
+    tesseract: Setting[str] = Setting(text, "tesseract")
+    ocr_language: Setting[str] = Setting(text, "nld")
+    ocr_max_pages: Setting[int] = Setting(whole_number(1, 1000), 30)
+    ocr_time_limit: Setting[int] = Setting(SECONDS, 300)
+    ocr_seconds: Setting[int] = Setting(SECONDS, 15)
     # Sending mail (notifications/sender.py); without a host mails stay on the admin outbox page.
     smtp_host: Setting[Optional[str]] = Setting(text, None)
     smtp_port: Setting[int] = Setting(PORT, 25)

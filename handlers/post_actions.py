@@ -22,7 +22,7 @@ from .files import store_file
 from .groups import group_by_key
 from .letters import make_reply, replies_of
 from .models import ONTHAAL, HandlerGroup, User
-from .post_models import PostLetter
+from .post_models import LetterText, PostLetter
 
 
 @dataclass
@@ -90,6 +90,9 @@ def register_letter(ctx: ServiceContext) -> dict:
                                   allowed=("application/pdf",), field="scan")
     letter.scan_pages = scan.pages
     db.session.add(letter)
+    # The worker reads the scan's text afterwards (handlers/letter_ocr.py); registering never waits for it.
+    db.session.add(LetterText(letter=letter, case_id=ctx.case.id, status="pending", attempts=0, pages_read=0,
+                              text_layer_pages=0, unread_pages=0))
     group = _route(ctx, ctx.data.get("group"))
     return {"group": group.key}
 
@@ -133,7 +136,8 @@ def send_back_to_onthaal(ctx: ServiceContext) -> None:
     group = case.group
     reason = (ctx.data.get("reroute_reason") or "").strip()
     case.group = None
-    case.suggested_group_id = None
+    text = db.session.scalar(select(LetterText).where(LetterText.case_id == case.id))
+    case.suggested_group_id = text.suggested_group_id if text is not None else None  # what the letter says
     case.suggestion_reason = f"Teruggestuurd door {group.name if group else 'de behandelaarsgroep'}: {reason}"
     add_event(case, "sent_back", actor=ctx.actor, user_id=ctx.user_id, note=reason,
               data={"from_group": group.key if group else None})

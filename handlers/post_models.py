@@ -1,4 +1,5 @@
-"""Tables of incoming post: the registered letter (one per post case) and the reply letters made for it."""
+"""Tables of incoming post: the registered letter (one per post case), the text read from its scan and the reply
+letters made for it."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -73,3 +74,37 @@ class PostReply(Model):
     sent_on: Mapped[Optional[date]] = mapped_column(Date)
 
     file: Mapped[CaseFile] = relationship()
+
+
+# What the worker did with a letter's scan (handlers/letter_ocr.py): pending until a worker claims it (running,
+# with a lease), then done (text read, maybe only up to the page or time bound), unavailable (pages without a
+# text layer and no Tesseract on the worker: read again once it is there) or failed (the scan cannot be read).
+OCR_STATUSES = ("pending", "running", "done", "unavailable", "failed")
+
+
+class LetterText(Model):
+    """The text of a letter's scan: its text layer and what Tesseract read, searchable and shown to staff."""
+
+    __tablename__ = "letter_texts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    letter_id: Mapped[int] = mapped_column(ForeignKey("post_letters.id"), unique=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    status: Mapped[str] = mapped_column(String(12), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_until: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    text: Mapped[Optional[str]] = mapped_column(Text)
+    pages_total: Mapped[Optional[int]] = mapped_column(Integer)
+    pages_read: Mapped[int] = mapped_column(Integer, default=0)  # pages looked at (text layer, OCR or empty)
+    text_layer_pages: Mapped[int] = mapped_column(Integer, default=0)
+    unread_pages: Mapped[int] = mapped_column(Integer, default=0)  # without a text layer, and no Tesseract
+    stopped: Mapped[Optional[str]] = mapped_column(String(10))  # "pages" or "time": the bound that ended it
+    page_limit: Mapped[Optional[int]] = mapped_column(Integer)  # the page bound in force when it was read
+    problem: Mapped[Optional[str]] = mapped_column(String(400))  # why it failed (for the log, in English)
+    suggested_group_id: Mapped[Optional[int]] = mapped_column(ForeignKey("handler_groups.id"))
+    suggestion: Mapped[Optional[str]] = mapped_column(Text)  # the routing rules' reason, on subject and text
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+
+    letter: Mapped[PostLetter] = relationship()
+    suggested_group = relationship("HandlerGroup")

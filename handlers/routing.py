@@ -94,6 +94,14 @@ def keyword_found(keyword: str, description: str) -> bool:
     return _keyword_pattern(keyword).search(fold(description)) is not None
 
 
+def keyword_matches(keyword: str, text: str) -> list[str]:
+    """The words of `text` the keyword matches, as folded (lower case, no accents), each once, in order."""
+    if not keyword.rstrip("*").strip():
+        return []
+    found = (match.group(0) for match in _keyword_pattern(keyword).finditer(fold(text)))
+    return list(dict.fromkeys(" ".join(words.split()) for words in found))
+
+
 def _category_chain(category: Optional[Category]) -> list[Category]:
     """The category and its parents (a main category matches its sub categories)."""
     chain: list[Category] = []

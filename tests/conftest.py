@@ -35,6 +35,7 @@ def pytest_report_header(config) -> str:
 # Markers by module name, for modules whose every test needs the service or takes long (setup.cfg lists them).
 MODULE_MARKERS = {
     "browser": re.compile(r"test_browser_"),
+    "ocr": re.compile(r"test_letter_ocr"),
     "slow": re.compile(r"test_(fuzz_|browser_|open311_contract)"),
 }
 FIXTURE_MARKERS = {"dovecot": "imap", "dovecot_tls": "imap"}
@@ -57,7 +58,7 @@ def pytest_collection_modifyitems(config, items) -> None:
 
 def pytest_runtest_setup(item) -> None:
     """A test whose service is missing skips with the reason (outside CI) or fails (in CI)."""
-    for marker in ("browser", "imap", "postgres"):
+    for marker in ("browser", "imap", "ocr", "postgres"):
         if item.get_closest_marker(marker) is not None:
             require(marker)
 

@@ -14,6 +14,7 @@ from .conftest import pytest_collection_modifyitems
     ("postgres", "POSTGRES_URL", None, "MELDPUNT_TEST_POSTGRES_URL"),
     ("browser", "CHROMIUM", "/nergens/chromium", "apt-get install chromium"),
     ("imap", "DOVECOT", "/nergens/dovecot", "apt-get install dovecot-imapd"),
+    ("ocr", "TESSERACT", "/nergens/tesseract", "apt-get install tesseract-ocr tesseract-ocr-nld"),
 ])
 def test_a_missing_service_skips_with_how_to_get_it_but_fails_in_ci(monkeypatch, marker, attribute, value, words):
     monkeypatch.setattr(services, attribute, value)

@@ -33,6 +33,7 @@ def load_domain() -> None:
     import handlers.contractors  # noqa: F401
     import handlers.forms  # noqa: F401
     import handlers.groups  # noqa: F401
+    import handlers.letter_ocr  # noqa: F401
     import handlers.mail_actions  # noqa: F401
     import handlers.mail_forms  # noqa: F401
     import handlers.mail_messages  # noqa: F401

@@ -1,4 +1,4 @@
-"""APScheduler jobs: the timer tick and sending the outbox.
+"""APScheduler jobs: the timer tick, sending the outbox, reading letters' scans and the periodic chores.
 
 The database column `next_timer_at` is the source of truth; the scheduler keeps no state of its own,
 so a restart or a second worker re-arms nothing and loses nothing. The jobs run in the scheduler's
@@ -79,6 +79,20 @@ def forget_used_form_tokens(app: Flask) -> int:
             db.session.remove()
 
 
+def letter_ocr(app: Flask) -> int:
+    """Read the text of registered letters' scans (handlers/letter_ocr.py), one at a time."""
+    from handlers.letter_ocr import read_due_letters
+
+    with app.app_context():
+        try:
+            read = read_due_letters()
+        finally:
+            db.session.remove()
+    if read:
+        log.info("letters: the text of %d scan(s) read", read)
+    return read
+
+
 def mailbox_poll(app: Flask) -> int:
     """Read the info mailbox (MELDPUNT_IMAP_*) and take in its new messages."""
     from intake.mailbox import poll
@@ -106,6 +120,7 @@ def _add_jobs(scheduler, app: Flask) -> None:
     if configured.imap_host:
         every(mailbox_poll, "mailbox_poll", configured.imap_seconds, [app])
     every(timer_tick, "timer_tick", configured.tick_seconds, [app])
+    every(letter_ocr, "letter_ocr", configured.ocr_seconds, [app])
     sender = app.extensions.get("meldpunt_outbox_process")
     if sender is not None:  # `meldpunt serve`: the sender runs in a child process (web/outbox_process.py)
         # a look whether the child lives, not work: no line per run (a restart is logged as an error)

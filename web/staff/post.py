@@ -11,6 +11,7 @@ from engine.db import db
 from engine.errors import InvalidInput
 from engine.models import Case
 from handlers.files import MAX_BYTES
+from handlers.letter_ocr import text_of, text_pages
 from handlers.letters import replies_of
 from handlers.models import HandlerGroup
 from handlers.post_deadlines import default_terms
@@ -111,7 +112,8 @@ def post_suggestion():
 
 @bp.app_template_global("post_facts")
 def post_facts(case: Case) -> dict[str, Any]:
-    """The registered letter and the reply letters of a post case (for the case page)."""
+    """The registered letter, the text read from its scan and the reply letters of a post case (case page)."""
     letter = db.session.scalar(select(PostLetter).where(PostLetter.case_id == case.id))
-    return {"letter": letter, "replies": replies_of(case.id), "kinds": LETTER_KINDS,
-            "today": local_today().isoformat()}
+    text = text_of(case.id)
+    return {"letter": letter, "text": text, "text_pages": text_pages(text), "replies": replies_of(case.id),
+            "kinds": LETTER_KINDS, "today": local_today().isoformat()}

@@ -22,6 +22,7 @@ from reports.cli import report_group
 
 from .app import create_app, freeze_long_lived
 from .case_versions_cli import bpmn_move
+from .files_cli import files_group
 
 
 def _app_factory(test_config: dict | None = None):
@@ -41,6 +42,7 @@ def main() -> None:
 main.add_command(report_group)
 main.add_command(mail_group)
 main.add_command(open311_group)
+main.add_command(files_group)
 
 
 def _configure_logging() -> None:

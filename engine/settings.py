@@ -47,6 +47,15 @@ class Settings:
     database_url: Setting[Optional[str]] = Setting(text, None)
     secret_key: Setting[Optional[str]] = Setting(text, None, empty_is_unset=False)  # empty: an error
     storage_path: Setting[Optional[str]] = Setting(text, None)
+    # Where files are kept (handlers/storage.py): "folder" (storage_path) or an S3-compatible bucket. Unset
+    # access/secret keys: boto3's own sources (AWS_ACCESS_KEY_ID, ~/.aws, an instance role).
+    storage: Setting[str] = Setting(choice("folder", "s3"), "folder")
+    s3_bucket: Setting[Optional[str]] = Setting(text, None)
+    s3_endpoint_url: Setting[Optional[str]] = Setting(text, None)  # unset: AWS itself
+    s3_region: Setting[Optional[str]] = Setting(text, None)
+    s3_access_key: Setting[Optional[str]] = Setting(text, None)
+    s3_secret_key: Setting[Optional[str]] = Setting(text, None)
+    s3_prefix: Setting[str] = Setting(text, "")
     env: Setting[str] = Setting(choice("production", "development", ""), "")
     base_url: Setting[str] = Setting(text, "http://127.0.0.1:5000")
     # The scheduler, timers and deadlines.

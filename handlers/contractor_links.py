@@ -6,7 +6,6 @@ order (never the reporter's personal data) and report on it: planned, done with 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Optional, Union
 
 from itsdangerous import URLSafeTimedSerializer
@@ -19,7 +18,7 @@ from engine.models import Case, CaseEvent
 from engine.settings import settings
 from engine.timeline import add_event, events_of
 
-from .files import storage_root, store_file
+from .files import store_file
 from .models import ContractorOrder
 from .photos import CleanImage
 from .redaction import hide_reporter_data
@@ -139,24 +138,20 @@ def report_on_order(order_id: int, report: dict[str, Any], photos: Optional[list
 
     Conflict when the order was already reported done or refused, was replaced by a newer order, or
     the case no longer waits; InvalidInput when a photo is refused. Either way nothing is kept:
-    the transaction is rolled back and files already written are removed.
+    the transaction is rolled back, which removes the files already written (handlers/storage.py).
     """
-    written: list[Path] = []
     try:
         case, order = _lock_order(order_id)
         if not is_current(order):
             raise Conflict(f"contractor order {order_id} no longer takes reports ({order.status})")
         contractor = order.contractor.name
         for photo in photos or []:
-            stored = store_file(case, photo.content, photo.filename, source="aannemer", uploaded_by=contractor,
-                                public=False, allowed=PHOTO_TYPES, field="photos")
-            written.append(storage_root() / stored.storage_key)
-        if written:
+            store_file(case, photo.content, photo.filename, source="aannemer", uploaded_by=contractor,
+                       public=False, allowed=PHOTO_TYPES, field="photos")
+        if photos:
             add_event(case, "contractor_photos", actor=contractor, data={"order_id": order.id},
-                      note=f"{len(written)} foto('s) van de aannemer toegevoegd")
+                      note=f"{len(photos)} foto('s) van de aannemer toegevoegd")
         return deliver_message(case.id, "contractor_report", report, actor=contractor)  # commits
     except BaseException:
         db.session.rollback()
-        for path in written:
-            path.unlink(missing_ok=True)
         raise

@@ -1,20 +1,22 @@
-"""Case files in the storage folder: type checked from the content, size limited, never in process data.
+"""Case files in the file storage (handlers/storage.py): type checked from the content, size limited, never
+in process data.
 
 Images are never kept as uploaded: store_file re-encodes them without metadata (handlers/photos.py).
+A file is written to the storage before its row is committed, and removed again when that transaction
+ends without a commit (storage.put_with_transaction).
 """
 from __future__ import annotations
 
 import hashlib
-import secrets
 from pathlib import Path
-from typing import Optional, Union, cast
+from typing import IO, Optional, Union, cast
 
 from engine.db import db
 from engine.errors import InvalidInput
 from engine.models import Case, CaseFile
-from engine.settings import settings
 
 from .photos import CleanImage, clean_image
+from .storage import delete_after_commit, folder_path, new_key, put_with_transaction, storage
 
 MAX_BYTES = 10 * 1024 * 1024
 # What a file really is, read from its first bytes: a renamed .exe stays an .exe.
@@ -31,10 +33,9 @@ def sniff(content: bytes) -> tuple[str, str] | None:
 
 
 def storage_root() -> Path:
-    folder = settings().storage_path
-    if not folder:  # create_app always sets it; outside an app there is no folder to write to
-        raise RuntimeError("no storage folder outside an app (MELDPUNT_STORAGE_PATH)")
-    root = Path(folder)
+    """The folder of the folder storage (MELDPUNT_STORAGE_PATH), made when missing. Only the folder storage
+    and the move command use it; everything else reads and writes through handlers.storage."""
+    root = folder_path()
     root.mkdir(parents=True, exist_ok=True)
     return root
 
@@ -65,10 +66,8 @@ def store_file(case: Case, content: Union[bytes, CleanImage], filename: str, *, 
         content, content_type, ext = cleaned.content, cleaned.content_type, cleaned.ext
     else:  # bytes that are not an image, sniffed above
         content, (content_type, ext) = cast(bytes, content), cast(tuple[str, str], kind)
-    key = f"{case.id}/{secrets.token_hex(16)}{ext}"
-    path = storage_root() / key
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content)
+    key = new_key(case.id, ext)
+    put_with_transaction(key, content, content_type)  # StorageUnavailable (503) when it cannot be written
     safe_name = Path(filename or f"bestand{ext}").name[:200] or f"bestand{ext}"
     stored = CaseFile(case_id=case.id, filename=safe_name, content_type=content_type, size=len(content),
                       storage_key=key, sha256=hashlib.sha256(content).hexdigest(), public=public, source=source,
@@ -77,20 +76,24 @@ def store_file(case: Case, content: Union[bytes, CleanImage], filename: str, *, 
     return stored
 
 
-def replace_content(stored: CaseFile, cleaned: CleanImage) -> Path:
-    """Store the re-encoded image as a new file for this row (added to the transaction); returns the old
-    path, for the caller to delete once the transaction committed."""
-    old = storage_root() / stored.storage_key
-    key = f"{stored.case_id}/{secrets.token_hex(16)}{cleaned.ext}"
-    path = storage_root() / key
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(cleaned.content)
+def replace_content(stored: CaseFile, cleaned: CleanImage) -> str:
+    """Store the re-encoded image as a new file for this row (the row's change is in the transaction); the
+    original is deleted once the transaction commits, the new file when it does not. Returns the old key."""
+    old = stored.storage_key
+    key = new_key(stored.case_id, cleaned.ext)
+    put_with_transaction(key, cleaned.content, cleaned.content_type)
     stored.storage_key, stored.content_type = key, cleaned.content_type
     stored.size, stored.sha256 = len(cleaned.content), hashlib.sha256(cleaned.content).hexdigest()
     stored.stripped = True
+    delete_after_commit(old)
     return old
 
 
-def open_file(stored: CaseFile):
-    """An open binary file handle for a stored case file."""
-    return open(storage_root() / stored.storage_key, "rb")
+def open_file(stored: CaseFile) -> IO[bytes]:
+    """An open binary file handle for a stored case file (FileNotFoundError when it is not in the storage)."""
+    return storage().open(stored.storage_key)
+
+
+def read_file(stored: CaseFile) -> bytes:
+    """The bytes of a stored case file."""
+    return storage().read(stored.storage_key)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-import secrets
 from dataclasses import dataclass
 from datetime import date
 from typing import Optional, cast
@@ -27,8 +26,8 @@ from notifications.docx_pages import a4_pages
 from notifications.i18n import local_date, translator
 from notifications.outbox import tracking_url
 
-from .files import storage_root
 from .post_models import PostLetter, PostReply
+from .storage import new_key, put_with_transaction
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 # The QR code of the tracking link: the same settings always give the same PNG bytes.
@@ -167,10 +166,8 @@ def make_reply(case: Case, text: str, *, handler_name: str, handler_id: Optional
         raise ValueError(f"case {case.reference} has no registered letter")
     content = build_letter(content_for(case, letter, text, handler_name, letter_date))
     version = (db.session.scalar(select(func.max(PostReply.version)).where(PostReply.case_id == case.id)) or 0) + 1
-    key = f"{case.id}/{secrets.token_hex(16)}.docx"
-    path = storage_root() / key
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content)
+    key = new_key(case.id, ".docx")
+    put_with_transaction(key, content, DOCX_TYPE)  # removed again if the transaction does not commit
     stored = CaseFile(case_id=case.id, filename=f"antwoord-{case.reference}-v{version}.docx",
                       content_type=DOCX_TYPE, size=len(content), storage_key=key,
                       sha256=hashlib.sha256(content).hexdigest(), public=False, source="medewerker",

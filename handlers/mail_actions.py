@@ -6,8 +6,6 @@ the case description. Answers leave as outbox rows from the info address, in the
 from __future__ import annotations
 
 import re
-import secrets
-import shutil
 from pathlib import PurePosixPath
 from typing import Any, Optional
 
@@ -24,10 +22,10 @@ from notifications.outbox import queue_mail, tracking_url
 
 from .actions import escalate_once
 from .calendar import CITY_TZ, add_working_days
-from .files import storage_root
 from .groups import group_by_key
 from .models import ONTHAAL, Category
 from .routing import RoutingSample, record_suggestion
+from .storage import copy_with_transaction, new_key
 
 NO_GROUP_REASON = "Geen regel of categorie: het onthaal kiest de groep"
 # "Re:", "Antw:", "AW:", "Fwd:"... in front of a subject, and our own reference in it.
@@ -184,11 +182,9 @@ def send_back(ctx: ServiceContext) -> None:
 def copy_files(source: Case, target: Case, actor: str) -> list[CaseFile]:
     """Copy every file of `source` to `target` (a new stored file each: deleting one leaves the other)."""
     copies = []
-    root = storage_root()
     for stored in db.session.scalars(select(CaseFile).where(CaseFile.case_id == source.id).order_by(CaseFile.id)):
-        key = f"{target.id}/{secrets.token_hex(16)}{PurePosixPath(stored.storage_key).suffix}"
-        (root / key).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(root / stored.storage_key, root / key)
+        key = new_key(target.id, PurePosixPath(stored.storage_key).suffix)
+        copy_with_transaction(stored.storage_key, key, stored.content_type)
         copy = CaseFile(case_id=target.id, filename=stored.filename, content_type=stored.content_type,
                         size=stored.size, storage_key=key, sha256=stored.sha256, public=False,
                         source=stored.source, uploaded_by=actor)

@@ -45,7 +45,6 @@ import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any, Optional, cast, overload
 
 from sqlalchemy import and_, exists, func, not_, select
@@ -60,7 +59,7 @@ from engine.statuses import CLOSED
 from engine.timeline import add_event
 from notifications.models import OutboxMessage
 
-from .files import storage_root
+from .storage import StorageUnavailable, storage
 
 log = logging.getLogger(__name__)
 
@@ -108,12 +107,12 @@ class CaseScrub:
     case: Case
     names: list[str]
     known: list[str]
-    to_delete: list[Path]
+    to_delete: list[str]  # storage keys
     done: dict[str, int]
 
     def delete_file(self, stored: CaseFile) -> None:
-        """Remove the file's row now and the file on disk after the commit."""
-        self.to_delete.append(storage_root() / stored.storage_key)
+        """Remove the file's row now and the file from the storage after the commit."""
+        self.to_delete.append(stored.storage_key)
         db.session.delete(stored)
         self.done["files"] += 1
 
@@ -262,7 +261,7 @@ def anonymise_due(now: Optional[datetime] = None, months: Optional[int] = None, 
         loose = [] if reporter_ids else _due_cases_without_reporter(cutoff, skip_cases, limit)
         if not reporter_ids and not loose:
             break
-        to_delete: list[Path] = []
+        to_delete: list[str] = []
         done: dict[str, int] = {"reporters": 0, "cases": 0, "texts": 0, "outbox": 0, "files": 0}
         for reporter_id in reporter_ids:
             skip_reporters.add(reporter_id)  # handled (or deferred) in this run either way
@@ -301,16 +300,17 @@ def anonymise_due(now: Optional[datetime] = None, months: Optional[int] = None, 
     return report
 
 
-def _delete_files(to_delete: list[Path], report: AnonymiseReport) -> None:
-    for path in to_delete:  # after the commit: a failed commit must not leave rows without their file
+def _delete_files(to_delete: list[str], report: AnonymiseReport) -> None:
+    store = storage()
+    for key in to_delete:  # after the commit: a failed commit must not leave rows without their file
         try:
-            path.unlink(missing_ok=True)
-        except OSError as err:
-            log.error("anonymise: could not delete %s: %s", path, err)
-            report.file_errors.append(str(path))
+            store.delete(key)
+        except (OSError, StorageUnavailable) as err:
+            log.error("anonymise: could not delete %s from %s: %s", key, store.describe(), getattr(err, "reason", err))
+            report.file_errors.append(key)
 
 
-def _anonymise_reporter(reporter: Reporter, cases: list[Case], done: dict[str, int], to_delete: list[Path]) -> None:
+def _anonymise_reporter(reporter: Reporter, cases: list[Case], done: dict[str, int], to_delete: list[str]) -> None:
     email, name, phone = reporter.email, reporter.name, reporter.phone
     names = (name,) if name else ()
     if email:
@@ -336,7 +336,7 @@ def _scrub_outbox(message: OutboxMessage, names: tuple[str, ...]) -> None:
 
 
 def _anonymise_cases(reporter: Optional[Reporter], cases: list[Case], names: tuple[str, ...], done: dict[str, int],
-                     to_delete: list[Path], known: Optional[list[str]] = None) -> None:
+                     to_delete: list[str], known: Optional[list[str]] = None) -> None:
     for case in cases:
         scrub = CaseScrub(case, list(names), list(known or []), to_delete, done)
         changed = sum(hook(scrub) for hook in _case_hooks)

@@ -16,7 +16,7 @@ from engine.models import Case, CaseFile
 from engine.runtime import commit_or_explain
 from engine.timeline import add_event
 
-from .files import open_file, replace_content, storage_root
+from .files import open_file, replace_content
 from .models import User
 from .permissions import may
 from .photos import clean_image
@@ -57,22 +57,15 @@ def set_photo_public(case_id: int, file_id: int, user: User, public: bool) -> Ca
     if stored.public == public:
         db.session.rollback()
         return stored
-    old = new = None
     if public and not stored.stripped:
         with open_file(stored) as handle:
             cleaned = clean_image(handle.read())  # PhotoRefused when it cannot be read
-        old = replace_content(stored, cleaned)
-        new = storage_root() / stored.storage_key
+        # The clean copy is removed again if the commit fails; the original with its metadata is gone once
+        # the clean copy is committed (handlers/storage.py).
+        replace_content(stored, cleaned)
     stored.public = public
     add_event(case, "photo_published" if public else "photo_unpublished", actor=user.display_name, user_id=user.id,
               note=f"Foto {stored.filename} {'publiek gemaakt' if public else 'niet meer publiek'}",
               data={"file_id": stored.id})
-    try:
-        commit_or_explain(case.id)
-    except BaseException:
-        if new is not None:
-            new.unlink(missing_ok=True)
-        raise
-    if old is not None:
-        old.unlink(missing_ok=True)  # the original with its metadata: gone once the clean copy is committed
+    commit_or_explain(case.id)
     return stored

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-import secrets
 from pathlib import Path
 
 from engine.db import db
 from engine.models import Case, CaseFile
-from handlers.files import sniff, storage_root
+from handlers.files import sniff
+from handlers.storage import new_key, put_with_transaction
 
 from .mail_parse import Attachment, ParsedMail
 
@@ -39,10 +39,8 @@ def store_mail_file(case: Case, content: bytes, filename: str, declared_type: st
     content_type, ext = _content_type(content, declared_type)
     suffix = ext or (Path(filename).suffix.lower() if re.fullmatch(r"\.[a-z0-9]{1,8}", Path(filename).suffix.lower())
                      else ".bin")
-    key = f"{case.id}/{secrets.token_hex(16)}{suffix}"
-    path = storage_root() / key
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content)
+    key = new_key(case.id, suffix)
+    put_with_transaction(key, content, content_type)  # removed again if the transaction does not commit
     stored = CaseFile(case_id=case.id, filename=(Path(filename).name or f"bijlage{suffix}")[:200],
                       content_type=content_type, size=len(content), storage_key=key,
                       sha256=hashlib.sha256(content).hexdigest(), public=False, source="mail",

@@ -8,8 +8,10 @@ produces the report again.
 """
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Any, Optional
 
 from sqlalchemy import select
@@ -17,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from engine.db import db
 from engine.settings import settings
+from handlers.storage import new_key, put_with_transaction
 from notifications.outbox import queue_mail
 
 from .models import ReportRun, run_key
@@ -61,14 +64,19 @@ def record_and_queue(delivery: Delivery, recipients: list[tuple[str, str]], temp
                      document: Optional[tuple[str, str, bytes]] = None) -> Delivery:
     """Insert the run and queue one mail per (address, language) in one transaction; commits.
 
-    With a document (filename, MIME type, bytes), it is kept on the run and attached to every mail.
+    With a document (filename, MIME type, bytes), it is kept in the file storage and attached to every mail;
+    a run that loses the race (or fails) has its document removed again with the rolled-back transaction.
     """
     period = delivery.period
     run = ReportRun(run_key=run_key(delivery.kind, period.start, period.end, delivery.group_key),
                     kind=delivery.kind, period_start=period.start, period_end=period.end,
                     group_key=delivery.group_key, trigger=trigger, recipients=len(recipients))
     if document is not None:
-        run.filename, run.content_type, run.content = document
+        filename, content_type, content = document
+        key = new_key("reports", PurePosixPath(filename).suffix.lower() or ".bin")
+        put_with_transaction(key, content, content_type)  # StorageUnavailable: nothing recorded, nothing sent
+        run.filename, run.content_type = filename, content_type
+        run.storage_key, run.sha256 = key, hashlib.sha256(content).hexdigest()
     db.session.add(run)
     try:
         db.session.flush()

@@ -1,8 +1,10 @@
 """The report_runs table, and the indexes the report figures need on the case tables.
 
 A report run is one produced report: its kind, period and group, a unique key so that any number of
-workers produce and send a report at most once, and (for the quarterly report) the document's bytes,
-which the outbox sender attaches to the mail (`{"attachment_report_run": id}` in an outbox row's data).
+workers produce and send a report at most once, and (for the quarterly report) the document, kept in the
+file storage (handlers/storage.py) under `storage_key`, which the outbox sender attaches to the mail
+(`{"attachment_report_run": id}` in an outbox row's data). Runs from before the file storage kept their
+document's bytes in `content`; those are still read from there.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from engine.clock import utcnow
 from engine.db import BigId, Model, UTCDateTime, db
 from engine.models import Case, CaseEvent
 from handlers.models import ContractorOrder
+from handlers.storage import storage
 from notifications.sender import register_attachment
 
 KINDS = ("kwartaal", "meldkamer", "groep")
@@ -47,7 +50,9 @@ class ReportRun(Model):
     recipients: Mapped[int] = mapped_column(Integer, default=0)
     filename: Mapped[Optional[str]] = mapped_column(String(200))
     content_type: Mapped[Optional[str]] = mapped_column(String(100))
-    content: Mapped[Optional[bytes]] = deferred(mapped_column(LargeBinary))
+    content: Mapped[Optional[bytes]] = deferred(mapped_column(LargeBinary))  # runs from before 0017f only
+    storage_key: Mapped[Optional[str]] = mapped_column(String(300))
+    sha256: Mapped[Optional[str]] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -58,8 +63,10 @@ def run_key(kind: str, start: datetime, end: datetime, group_key: Optional[str])
 
 def _report_attachment(run_id: Any) -> tuple[str, str, bytes]:
     """The stored document of a report run, for the outbox sender."""
-    row = db.session.execute(select(ReportRun.filename, ReportRun.content_type, ReportRun.content)
-                             .where(ReportRun.id == int(run_id))).first()
+    row = db.session.execute(select(ReportRun.filename, ReportRun.content_type, ReportRun.storage_key,
+                                    ReportRun.content).where(ReportRun.id == int(run_id))).first()
+    if row is not None and row.storage_key is not None:
+        return row.filename, row.content_type, storage().read(row.storage_key)
     if row is None or row.content is None:
         raise ValueError(f"report run {run_id} has no document to attach")
     return row.filename, row.content_type, row.content

@@ -63,8 +63,9 @@ def pytest_runtest_setup(item) -> None:
             require(marker)
 
 
-# Fixtures of the test servers and data sets, for every test module: smtp_server, dovecot, dovecot_tls, data.
-pytest_plugins = ["tests.smtp_server", "tests.dovecot", "tests.report_data"]
+# Fixtures of the test servers and data sets, for every test module: smtp_server, dovecot, dovecot_tls, data,
+# s3_server and s3_bucket (a local S3-compatible server).
+pytest_plugins = ["tests.smtp_server", "tests.dovecot", "tests.report_data", "tests.s3_server"]
 
 BACKENDS = backends()
 

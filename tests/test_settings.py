@@ -106,14 +106,15 @@ def sample(setting: Setting) -> tuple[str, object]:
         return "7", 7
     if parse.__qualname__.startswith("choice"):
         return {"MELDPUNT_GEOCODER": ("Basisregisters", "basisregisters"), "MELDPUNT_LOG_LEVEL": ("Warning", "warning"),
-                "MELDPUNT_LOG_FORMAT": ("JSON", "json")}.get(setting.variable,
-                                                                            ("Development", "development"))
+                "MELDPUNT_LOG_FORMAT": ("JSON", "json"), "MELDPUNT_STORAGE": ("Folder", "folder")}.get(
+            setting.variable, ("Development", "development"))
     assert parse is setting_types.text, setting.variable
     boundary = str(Path(__file__).parent / "data" / "small_boundary.geojson")
     addresses = str(Path(__file__).parent / "data" / "few_addresses.csv")
     tiles = "https://tegels.stad.example/{z}/{x}/{y}.png"
     samples = {"MELDPUNT_POST_DEADLINES": ("klacht=20w", "klacht=20w"), "MELDPUNT_CITY_BOUNDARY": (boundary, boundary),
-               "MELDPUNT_MAP_TILE_URL": (tiles, tiles), "MELDPUNT_ADDRESS_CSV": (addresses, addresses)}
+               "MELDPUNT_MAP_TILE_URL": (tiles, tiles), "MELDPUNT_ADDRESS_CSV": (addresses, addresses),
+               "MELDPUNT_S3_ENDPOINT_URL": ("https://s3.stad.example", "https://s3.stad.example")}
     return samples.get(setting.variable, ("iets@stad.example",) * 2)
 
 

@@ -21,6 +21,7 @@ from reports.cli import report_group
 
 from .app import create_app, freeze_long_lived
 from .case_versions_cli import bpmn_move
+from .files_cli import files_group
 
 
 def _app_factory(test_config: dict | None = None):
@@ -40,6 +41,7 @@ def main() -> None:
 main.add_command(report_group)
 main.add_command(mail_group)
 main.add_command(open311_group)
+main.add_command(files_group)
 
 
 def _configure_logging(app) -> None:

@@ -55,6 +55,11 @@ def check_formats(values: Mapping[str, Any]) -> None:
     geocoder_url = values["MELDPUNT_GEOCODER_URL"]
     if values["MELDPUNT_GEOCODER"] == "basisregisters" and not geocoder_url.startswith(("https://", "http://")):
         raise ConfigError(f"MELDPUNT_GEOCODER_URL={geocoder_url!r} must be an http(s) URL")
+    if values["MELDPUNT_STORAGE"] == "s3" and not values["MELDPUNT_S3_BUCKET"]:
+        raise ConfigError("MELDPUNT_STORAGE=s3 needs MELDPUNT_S3_BUCKET (the bucket's name)")
+    endpoint = values["MELDPUNT_S3_ENDPOINT_URL"]
+    if endpoint and not endpoint.startswith(("https://", "http://")):
+        raise ConfigError(f"MELDPUNT_S3_ENDPOINT_URL={endpoint!r} must be an http(s) URL")
     tiles = values["MELDPUNT_MAP_TILE_URL"]
     if not (tiles.startswith(("https://", "http://")) and all(f"{{{p}}}" in tiles for p in "zxy")):
         raise ConfigError(f"MELDPUNT_MAP_TILE_URL={tiles!r} must be an http(s) URL with {{z}}, {{x}} and {{y}}")

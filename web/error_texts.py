@@ -46,6 +46,10 @@ _MESSAGES: list[tuple[re.Pattern[str], str]] = [(re.compile(pattern), text) for 
     (r"the file is too large|at most (?P<megabytes>\d+) MB", N_("Het bestand is te groot.")),
     (r"this file type is not accepted|only [a-z0-9/.+-]+(, [a-z0-9/.+-]+)*",
      N_("Dit soort bestand wordt niet aanvaard.")),
+    (r"the file storage cannot be reached right now; nothing was saved",
+     N_("De opslag voor bestanden is nu niet bereikbaar; er werd niets bewaard. Probeer het later opnieuw.")),
+    (r"the file storage cannot be reached right now; try again later",
+     N_("De opslag voor bestanden is nu niet bereikbaar. Probeer het later opnieuw.")),
 ]]
 
 # per kind of error, when the message itself has no text above

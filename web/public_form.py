@@ -22,6 +22,7 @@ from engine.models import Case, CaseFile
 from handlers.files import MAX_BYTES, store_file
 from handlers.models import Category
 from handlers.photos import CleanImage
+from handlers.storage import StorageUnavailable
 from intake.category_search import active_sub_categories, search
 from intake.melding_schema import MAX_DESCRIPTION, MIN_DESCRIPTION, MeldingSchema, Problem, problems
 from intake.meldingen import register_melding
@@ -186,6 +187,7 @@ def submit():
         errors["_form"] = [translate("Het formulier was verlopen; er werd niets opgeslagen. Controleer uw gegevens en "
                                      "verstuur opnieuw.")]
     case = None
+    status = 422
     if not errors:
         try:
             case, earlier = register_once(sent.token, chosen, data, photos)
@@ -196,10 +198,15 @@ def submit():
             db.session.rollback()
             errors["_form"] = [translate("Uw melding kon niet verwerkt worden. Controleer uw gegevens en "
                                          "probeer opnieuw.")]
+        except StorageUnavailable:  # logged with its reason; the rollback removes photos already written
+            db.session.rollback()
+            status = 503
+            errors["_form"] = [translate("Uw foto's konden nu niet bewaard worden; uw melding werd nog niet "
+                                         "opgeslagen. Verstuur het formulier over enkele minuten opnieuw.")]
     if errors:
         undo("report", hit)  # only meldingen that were made count towards the limit
         sent_photos = any(u.filename for u in request.files.getlist("photos"))
-        return render_form(chosen, values=values, errors=errors, photos_lost=sent_photos, status=422)
+        return render_form(chosen, values=values, errors=errors, photos_lost=sent_photos, status=status)
     return redirect(url_for(".confirmation", token=case.tracking_token), 303)
 
 

@@ -16,11 +16,12 @@ from handlers.letters import replies_of
 from handlers.models import HandlerGroup
 from handlers.post_deadlines import default_terms
 from handlers.post_models import DEADLINE_UNITS, LETTER_KINDS, PostLetter
+from handlers.storage import StorageUnavailable
 from intake.post_intake import check_registration, local_today, register_post, suggested_group
 
 from .. import form_tokens
 from ..auth import requires
-from ..error_texts import field_message
+from ..error_texts import error_message, field_message
 from ..i18n import translate
 from . import bp
 from .cases import EXPIRED
@@ -88,6 +89,9 @@ def post_register():
         db.session.rollback()
         errors = {field: [field_message(m) for m in messages] for field, messages in err.fields.items()}
         return _render_form(values, errors, scan_lost=chosen, status=422)
+    except StorageUnavailable as err:  # logged with its reason; the rollback removes what was written
+        db.session.rollback()
+        return _render_form(values, {"_form": [error_message(err)]}, scan_lost=chosen, status=503)
     flash(translate("Brief geregistreerd als {reference} (scan van {pages} blz.) en doorgestuurd naar {group}.",
                     reference=case.reference, pages=registration.scan.pages,
                     group=case.group.name if case.group else "–"))

@@ -248,3 +248,38 @@ def test_at_200_percent_zoom_nothing_scrolls_sideways_or_is_cut_off(site):
         found["meldformulier met foutmeldingen"] = result
     page.context.close()
     assert not found, found
+
+
+def described_by(page, selector: str) -> str:
+    """The texts a field's aria-describedby names, as a screen reader reads them after its name."""
+    return page.evaluate("""s => (document.querySelector(s).getAttribute('aria-describedby') || '').split(' ')
+        .filter(Boolean).map(id => document.getElementById(id).textContent.trim()).join(' | ')""", selector)
+
+
+def test_the_feedback_and_portal_errors_are_tied_to_their_fields(site):
+    path, _heading = site.pages["feedbackpagina"]
+    page = open_page(site, path)
+    assert described_by(page, "#opmerking").startswith("Maximaal")
+    page.get_by_label("Nee, ik ben niet tevreden").check()
+    page.get_by_label("Andere reden").check()
+    page.get_by_role("button", name="Versturen").click()  # "another reason" without saying which
+    expect(page.locator("#error-opmerking")).to_be_visible()
+    expect(page.locator("#opmerking")).to_have_attribute("aria-invalid", "true")
+    assert "Vertel kort wat er niet goed ging." in described_by(page, "#opmerking")
+    assert_no_axe_violations(page, context="feedbackpagina met foutmelding")
+    page.context.close()
+
+    path, _heading = site.pages["aannemersportaal"]
+    page = open_page(site, path)
+    page.locator("#form-done summary").click()
+    assert "Maximaal" in described_by(page, "#photos")
+    not_a_photo = site.app.config["MELDPUNT_STORAGE_PATH"] + "/../geen-foto.jpg"
+    with open(not_a_photo, "w") as f:
+        f.write("dit is geen foto")
+    page.set_input_files("#photos", not_a_photo)
+    page.get_by_role("button", name="Uitgevoerd melden").click()
+    expect(page.locator("#form-done .errors")).to_be_visible()
+    expect(page.locator("#photos")).to_have_attribute("aria-invalid", "true")
+    assert page.locator("#form-done .errors").first.inner_text() in described_by(page, "#photos")
+    assert_no_axe_violations(page, context="aannemersportaal met foutmelding")
+    page.context.close()

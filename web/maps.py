@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 from engine.settings import settings
 from handlers.city_boundary import city_area
 
+from .i18n import translate
+
 
 def tile_origin() -> str:
     """The origin of the configured tiles for the CSP's img-src ("https://*.tile.example" with {s})."""
@@ -21,7 +23,8 @@ def tile_origin() -> str:
 
 
 def map_config() -> dict[str, str]:
-    """The data-* attributes of a map element: tiles, attribution, centre, bounds and boundary of the city."""
+    """The data-* attributes of a map element: tiles, attribution, centre, bounds and boundary of the city, and the
+    names of its zoom buttons in the reader's language."""
     area = city_area()
     lat, lon = area.centre()
     bounds = area.bounds()
@@ -30,4 +33,6 @@ def map_config() -> dict[str, str]:
     return {"data-tiles": config.map_tile_url, "data-attribution": config.map_attribution,
             "data-centre": f"{lat:.6f},{lon:.6f}",
             "data-bounds": f"{bounds.south:.6f},{bounds.west:.6f},{bounds.north:.6f},{bounds.east:.6f}",
-            "data-boundary": json.dumps(outline, separators=(",", ":"))}
+            "data-boundary": json.dumps(outline, separators=(",", ":")),
+            # the zoom buttons' names (Leaflet's own are English)
+            "data-text-zoom-in": translate("Inzoomen"), "data-text-zoom-out": translate("Uitzoomen")}

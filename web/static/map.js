@@ -12,7 +12,8 @@
     /* A Leaflet map in `element`, showing the whole city with its boundary drawn. */
     create: function (element, options) {
       var data = element.dataset;
-      var map = L.map(element, Object.assign({ scrollWheelZoom: false }, options || {}));
+      var map = L.map(element, Object.assign({ scrollWheelZoom: false, zoomControl: false }, options || {}));
+      L.control.zoom({ zoomInTitle: data.textZoomIn || "+", zoomOutTitle: data.textZoomOut || "-" }).addTo(map);
       L.tileLayer(data.tiles, { attribution: data.attribution, maxZoom: 19 }).addTo(map);
       var b = numbers(data.bounds);
       if (b.length === 4 && b.every(isFinite)) {

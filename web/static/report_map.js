@@ -235,6 +235,13 @@
         area.hidden = false;  // before Leaflet measures the element
         map = window.MeldpuntMap.create(mapElement);
         map.on("click", function (event) { setPoint(event.latlng.lat, event.latlng.lng, { lookup: true }); });
+        /* By keyboard: the arrow keys move the map (Leaflet), Enter puts the pin in its centre; Tab leaves it. */
+        mapElement.addEventListener("keydown", function (event) {
+          if (event.key !== "Enter" || event.target !== mapElement) { return; }
+          event.preventDefault();
+          var centre = map.getCenter();
+          setPoint(centre.lat, centre.lng, { lookup: true });
+        });
       } catch (error) {
         map = null;
         area.hidden = true;  // the address field still works

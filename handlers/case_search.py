@@ -1,7 +1,8 @@
 """Staff search: which cases match what was typed, answered from an index on both databases.
 
 What is searched: the case's reference, address and description (a mail case's description holds the mail's
-text, a letter's its subject), and the reporter's name, e-mail address and phone number (also without spaces,
+text, a letter's its subject), the text read from a letter's scan (handlers/letter_ocr.py), and the reporter's
+name, e-mail address and phone number (also without spaces,
 dots or dashes, so "0470123456" finds "0470 12 34 56"). Roles that may not see reporters' data search the
 reference and address only. Every word typed must occur somewhere (in the case or its reporter), as part of a
 word ("lamp" finds "straatlamp"), without regard to capitals or accents ("cafe" finds "Café", "belgië" finds
@@ -39,6 +40,7 @@ MAX_WORDS = 6
 PG_CASE_ALL = ("meldpunt_fold(coalesce(cases.reference, '') || ' ' || coalesce(cases.address, '') || ' ' || "
                "coalesce(cases.description, ''))")
 PG_CASE_PUBLIC = "meldpunt_fold(coalesce(cases.reference, '') || ' ' || coalesce(cases.address, ''))"
+PG_LETTER = "meldpunt_fold(coalesce(letter_texts.text, ''))"
 PG_REPORTER = ("meldpunt_fold(coalesce(reporters.name, '') || ' ' || coalesce(reporters.email, '') || ' ' || "
                "coalesce(reporters.phone, '') || ' ' || translate(coalesce(reporters.phone, ''), ' ./-()', ''))")
 
@@ -75,7 +77,8 @@ def _pg_word(number: int, word: str, with_texts: bool) -> tuple[str, dict[str, A
     sql = f"SELECT cases.id FROM cases WHERE {case_expr} LIKE :{name}"
     if with_texts:
         sql += (f" UNION SELECT cases.id FROM cases WHERE cases.reporter_id IN "
-                f"(SELECT reporters.id FROM reporters WHERE {PG_REPORTER} LIKE :{name})")
+                f"(SELECT reporters.id FROM reporters WHERE {PG_REPORTER} LIKE :{name})"
+                f" UNION SELECT letter_texts.case_id FROM letter_texts WHERE {PG_LETTER} LIKE :{name}")
     return sql, {name: _like(word)}
 
 
@@ -90,13 +93,17 @@ def _sqlite_word(number: int, word: str, with_texts: bool) -> tuple[str, dict[st
             reporter = ("coalesce(reporters.name, '') || ' ' || coalesce(reporters.email, '') || ' ' || "
                         "coalesce(reporters.phone, '')")
             sql += (f" UNION SELECT cases.id FROM cases WHERE cases.reporter_id IN (SELECT reporters.id FROM "
-                    f"reporters WHERE meldpunt_fold({reporter}) LIKE :{name} ESCAPE '\\')")
+                    f"reporters WHERE meldpunt_fold({reporter}) LIKE :{name} ESCAPE '\\')"
+                    f" UNION SELECT letter_texts.case_id FROM letter_texts WHERE "
+                    f"meldpunt_fold(coalesce(letter_texts.text, '')) LIKE :{name} ESCAPE '\\'")
         return sql, {name: _like(word)}
     column = "all_text" if with_texts else "public_text"
     sql = f"SELECT rowid AS id FROM cases_search WHERE {column} MATCH :{name}"
     if with_texts:
         sql += (f" UNION SELECT cases.id FROM cases WHERE cases.reporter_id IN "
-                f"(SELECT rowid FROM reporters_search WHERE text MATCH :{name})")
+                f"(SELECT rowid FROM reporters_search WHERE text MATCH :{name})"
+                f" UNION SELECT letter_texts.case_id FROM letter_texts WHERE letter_texts.id IN "
+                f"(SELECT rowid FROM letter_texts_search WHERE text MATCH :{name})")
     return sql, {name: _fts_phrase(word)}
 
 

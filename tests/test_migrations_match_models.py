@@ -16,10 +16,11 @@ SQLITE_ONLY = {("remove_table", "case_id_counter"), ("remove_index", "uq_case_fi
                ("add_constraint", "case_files.public_token"), ("modify_default", "case_files.public_token")}
 # The staff search's indexes (0017_search.py, handlers/case_search.py), which no model can describe: SQLite's
 # FTS5 tables (with FTS5's own shadow tables), PostgreSQL's trigram indexes on expressions.
-SQLITE_ONLY |= {("remove_table", f"{table}{suffix}") for table in ("cases_search", "reporters_search")
+SQLITE_ONLY |= {("remove_table", f"{table}{suffix}")
+                for table in ("cases_search", "reporters_search", "letter_texts_search")
                 for suffix in ("", "_config", "_data", "_docsize", "_idx")}
 POSTGRESQL_ONLY = {("remove_index", name) for name in ("ix_cases_search_all", "ix_cases_search_public",
-                                                       "ix_reporters_search")}
+                                                       "ix_reporters_search", "ix_letter_texts_search")}
 
 
 def _what(difference) -> tuple[str, str]:

@@ -1,13 +1,13 @@
 """contacts: first-line contacts (phone, counter), their general topics, and reporter rows linked by staff
 
 Revision ID: 0017c
-Revises: 0016a
+Revises: 0017b
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0017c"
-down_revision = "0016a"
+down_revision = "0017b"
 branch_labels = None
 depends_on = None
 

@@ -1,13 +1,13 @@
 """letter_texts: the text of each registered letter's scan (text layer and OCR), read by the worker
 
 Revision ID: 0017b
-Revises: 0016a
+Revises: 0017a
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0017b"
-down_revision = "0016a"
+down_revision = "0017a"
 branch_labels = None
 depends_on = None
 

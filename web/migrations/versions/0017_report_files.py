@@ -5,13 +5,13 @@ under `storage_key`, with its sha256 (checked by `meldpunt files move-to-s3`); t
 runs stay in `content`, where the outbox sender still finds them.
 
 Revision ID: 0017f
-Revises: 0016a
+Revises: 0017c
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0017f"
-down_revision = "0016a"
+down_revision = "0017c"
 branch_labels = None
 depends_on = None
 

@@ -1,4 +1,4 @@
-"""staff search: trigram indexes on the folded text of cases and reporters (handlers/case_search.py).
+"""staff search: trigram indexes on the folded text of cases, reporters and letters' scans (handlers/case_search.py).
 
 PostgreSQL: the extension pg_trgm (a trusted extension: the database's owner may create it), an immutable SQL
 function meldpunt_fold(text) (lower case, accents off) and GIN trigram indexes on the folded expressions of
@@ -10,12 +10,12 @@ plain SQL overflows SQLite's parser with this many letters). The letters folded 
 handlers/case_search.py folds what is typed with the same ones.
 
 Revision ID: 0017g
-Revises: 0016a
+Revises: 0017f
 """
 from alembic import op
 
 revision = "0017g"
-down_revision = "0016a"
+down_revision = "0017f"
 branch_labels = None
 depends_on = None
 
@@ -30,6 +30,7 @@ PG_INDEXES = {
     "ix_cases_search_all": ("cases", "meldpunt_fold(coalesce(reference, '') || ' ' || coalesce(address, '') || ' ' "
                                      "|| coalesce(description, ''))"),
     "ix_cases_search_public": ("cases", "meldpunt_fold(coalesce(reference, '') || ' ' || coalesce(address, ''))"),
+    "ix_letter_texts_search": ("letter_texts", "meldpunt_fold(coalesce(text, ''))"),
     "ix_reporters_search": ("reporters", "meldpunt_fold(coalesce(name, '') || ' ' || coalesce(email, '') || ' ' || "
                                          "coalesce(phone, '') || ' ' || translate(coalesce(phone, ''), ' ./-()', ''))"),
 }
@@ -50,6 +51,7 @@ def _sqlite_texts(row: str) -> dict[str, dict[str, str]]:
                         f"coalesce({row}.description, '')",
             "public_text": f"coalesce({row}.reference, '') || ' ' || coalesce({row}.address, '')",
         },
+        "letter_texts_search": {"text": f"coalesce({row}.text, '')"},
         "reporters_search": {
             "text": f"coalesce({row}.name, '') || ' ' || coalesce({row}.email, '') || ' ' || {phone} || ' ' || "
                     f"{_strip(phone)}",
@@ -58,6 +60,7 @@ def _sqlite_texts(row: str) -> dict[str, dict[str, str]]:
 
 
 SQLITE_SOURCES = {"cases_search": ("cases", "reference, address, description"),
+                  "letter_texts_search": ("letter_texts", "text"),
                   "reporters_search": ("reporters", "name, email, phone")}
 
 

@@ -22,11 +22,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import literal_column, select, text
+from sqlalchemy import and_, func, literal_column, or_, select, text
 from sqlalchemy.sql import Select
 
 from engine.db import db
 from engine.models import Case, Reporter
+
+from .post_models import LetterText
 
 # The letters folded to plain ASCII (lower and upper case), the same in the migration's SQL function and
 # triggers: a word folded here must be the word the index holds.
@@ -124,37 +126,32 @@ def matching_case_ids(typed: str, *, with_texts: bool = True) -> Select[Any] | N
     hits = text(" INTERSECT ".join(f"SELECT id FROM ({part}) AS found{n}" for n, part in enumerate(parts)))
     hits = hits.bindparams(**params).columns(literal_column("id"))
     cte = hits.cte("search_hits").prefix_with("MATERIALIZED")
-    query = select(cte.c.id)
     short = [w for w in found if w not in long_words]
-    if short:  # the short words narrow the hits (few by then) without an index
-        query = query.where(cte.c.id.in_(_short_filter(short, with_texts)))
-    return query
-
-
-def _short_filter(short: list[str], with_texts: bool) -> Select[Any]:
-    """Cases whose folded text (or reporter's) holds every one of these short words."""
-    from sqlalchemy import and_, func, or_
-
-    def folded(*columns):
-        joined = columns[0]
-        for column in columns[1:]:
-            joined = joined + " " + column
-        if db.engine.dialect.name == "postgresql":
-            return func.meldpunt_fold(joined)
-        return func.meldpunt_fold(joined)
-
-    coalesced = [func.coalesce(Case.reference, ""), func.coalesce(Case.address, "")]
+    if not short:
+        return select(cte.c.id)
+    # the short words narrow the hits (few by then) without an index: only the hits' rows are read
+    query = select(cte.c.id).join(Case, Case.id == cte.c.id)
     if with_texts:
-        coalesced.append(func.coalesce(Case.description, ""))
-    case_text = folded(*coalesced)
-    conditions = []
-    for word in short:
-        pattern = _like(word)
-        condition = case_text.like(pattern, escape="\\")
-        if with_texts:
-            reporter_text = folded(func.coalesce(Reporter.name, ""), func.coalesce(Reporter.email, ""),
-                                   func.coalesce(Reporter.phone, ""))
-            condition = or_(condition, Case.reporter_id.in_(select(Reporter.id).where(
-                reporter_text.like(pattern, escape="\\"))))
-        conditions.append(condition)
-    return select(Case.id).where(and_(*conditions))
+        query = query.outerjoin(Reporter, Reporter.id == Case.reporter_id)
+    return query.where(and_(*(_holds(word, with_texts) for word in short)))
+
+
+def _folded(*columns: Any) -> Any:
+    joined = columns[0]
+    for column in columns[1:]:
+        joined = joined + " " + column
+    return func.meldpunt_fold(joined)  # PostgreSQL: the migration's SQL function; SQLite: sqlite_fold
+
+
+def _holds(word: str, with_texts: bool) -> Any:
+    """The joined case (and reporter) row holds this word, in its folded text."""
+    pattern = _like(word)
+    texts = [func.coalesce(Case.reference, ""), func.coalesce(Case.address, "")]
+    if not with_texts:
+        return _folded(*texts).like(pattern, escape="\\")
+    texts.append(func.coalesce(Case.description, ""))
+    reporter = _folded(func.coalesce(Reporter.name, ""), func.coalesce(Reporter.email, ""),
+                       func.coalesce(Reporter.phone, ""))
+    letters = select(LetterText.id).where(LetterText.case_id == Case.id,
+                                          _folded(func.coalesce(LetterText.text, "")).like(pattern, escape="\\"))
+    return or_(_folded(*texts).like(pattern, escape="\\"), reporter.like(pattern, escape="\\"), letters.exists())

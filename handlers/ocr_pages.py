@@ -14,7 +14,8 @@ printed. It prints one JSON object per line, so what was read before a time-out 
 A page counts as having a text layer when PDFium finds at least TEXT_LAYER_MIN letters or digits on it (a scan
 with a stamped page number is still a scan). Other pages are rendered at DPI (grey, at most MAX_PIXELS) and read
 by `tesseract --psm 1` (page segmentation with orientation detection, so a page scanned sideways is turned
-first); when that finds little with low confidence, the three other orientations are tried and the best kept.
+first); when that finds nothing or reads with low confidence, the three other orientations are tried and the best
+kept.
 Without Tesseract such a page is "unread". The language data is Tesseract's (`nld` from Debian's
 tesseract-ocr-nld); the orientation detection needs `osd` (tesseract-ocr-osd, which tesseract-ocr pulls in).
 """
@@ -34,7 +35,6 @@ DPI = 300
 MAX_PIXELS = 35_000_000  # a page larger than ~A2 at 300 dpi is rendered smaller
 TEXT_LAYER_MIN = 20
 LOW_CONFIDENCE = 60.0  # mean word confidence (0-100) under which the other orientations are tried
-FEW_WORDS = 5
 MEMORY_LIMIT = 2 * 1024 ** 3  # bytes of address space for the child and the Tesseract it starts
 
 
@@ -122,7 +122,7 @@ def read_image(picture: Any, folder: Path, options: Options, deadline: float) ->
     path = folder / "page.png"
     picture.save(path, dpi=(DPI, DPI))
     best, rotated = run_tesseract(path, options, 1, deadline), 0
-    if best.words >= FEW_WORDS and best.confidence >= LOW_CONFIDENCE:
+    if best.words and best.confidence >= LOW_CONFIDENCE:
         return best, rotated
     for degrees in (90, 270, 180):  # orientation detection needs enough text; try the other ways round
         picture.rotate(-degrees, expand=True).save(path, dpi=(DPI, DPI))

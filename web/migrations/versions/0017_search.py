@@ -1,6 +1,7 @@
 """staff search: trigram indexes on the folded text of cases, reporters and letters' scans (handlers/case_search.py).
 
-PostgreSQL: the extension pg_trgm (a trusted extension: the database's owner may create it), an immutable SQL
+PostgreSQL: the extension pg_trgm (a trusted extension: the database's owner may create it; in the schema
+public), an immutable SQL
 function meldpunt_fold(text) (lower case, accents off) and GIN trigram indexes on the folded expressions of
 cases (reference, address, description; and reference, address alone) and reporters (name, e-mail, phone).
 SQLite: FTS5 tables with the trigram tokenizer, contentless (the text is in cases and reporters already),
@@ -12,6 +13,7 @@ handlers/case_search.py folds what is typed with the same ones.
 Revision ID: 0017g
 Revises: 0017f
 """
+import sqlalchemy as sa
 from alembic import op
 
 revision = "0017g"
@@ -78,10 +80,15 @@ def _insert(table: str, row: str, delete: bool = False) -> str:
 
 def upgrade():
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        # In the schema public, whatever the search_path: an extension belongs to one schema of the database,
+        # and one made in a schema that is later dropped (a test's, a benchmark's) would go with it.
+        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public")
+        schema = op.get_bind().execute(sa.text(
+            "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
+            "WHERE e.extname = 'pg_trgm'")).scalar_one()  # where it was, if it was there before
         op.execute(PG_FUNCTION)
         for name, (table, expression) in PG_INDEXES.items():
-            op.execute(f"CREATE INDEX {name} ON {table} USING gin (({expression}) gin_trgm_ops)")
+            op.execute(f'CREATE INDEX {name} ON {table} USING gin (({expression}) "{schema}".gin_trgm_ops)')
         return
     for table, (source, watched) in SQLITE_SOURCES.items():
         columns = ", ".join(_sqlite_texts("new")[table])

@@ -142,7 +142,7 @@ def build_document(report: ReportFigures, titles: Titles,
     _table(document, [_("Kanaal"), _("Dossiers"), _("Aandeel")], rows["channels"])
 
     contacts = contact_rows(report)
-    if contacts["key"]:
+    if report.contacts is not None and report.contacts.contacts:  # a city without a registering first line: none
         document.add_heading(_("Eerste lijn: telefoon en balie"), level=1)
         _table(document, [_("Cijfer"), titles.current], contacts["key"])
         _table(document, [_("Kanaal"), _("Contacten"), _("Aandeel")], contacts["channels"])

@@ -146,3 +146,18 @@ def test_the_contacts_operations_are_in_the_openapi_document(client):
     document = client.get("/api/openapi.json").get_json()
     assert set(document["paths"]["/api/v1/contacts"]) == {"get", "post"}
     assert {"ContactIn", "ContactCreated", "ContactPage"} <= set(document["components"]["schemas"])
+
+
+def test_a_melding_by_phone_reaches_the_citizen_as_a_receipt_mail_over_smtp(app, onthaal, smtp_server):
+    from notifications.sender import send_due
+
+    app.config.update(smtp_server.config())
+    answer = post(onthaal, outcome="melding", answer=None, topic="sluikstort", channel="balie",
+                  question="Matras en vuilniszakken gedumpt aan de Dijle",
+                  melding={"location": {"address": "Haverwerf 1, 2800 Mechelen"}})
+    reference = answer["case"]["reference"]
+    send_due()
+    received = [m for m in smtp_server.messages if m.rcpt_tos == ["els@voorbeeld.example"]]
+    assert len(received) == 1
+    assert reference in str(received[0].message["Subject"]) or reference in received[0].part("text/plain")
+    assert answer["case"]["tracking_url"] in received[0].part("text/plain")

@@ -266,7 +266,7 @@ def test_the_shipped_models_pass_every_check(app):
         root = parse_document(path.read_bytes(), path.name)
         assert lint(root, registry.service_names()) == [], path.name
         assert registry.start_data(path.stem) is not None  # so the contract rules ran on it
-    assert {d.key for d, _ in deploy_builtin()} == {"melding", "infomail", "post"}
+    assert {d.key for d, _ in deploy_builtin()} == {"melding", "infomail", "post", "contact"}
 
 
 # ------------------------------------------------------------------ the worked example of the documentation

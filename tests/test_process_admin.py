@@ -121,7 +121,7 @@ def test_the_page_lists_every_process_with_versions_origin_cases_and_the_one_in_
     page = browser.get("/werk/beheer/processen")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
-    for key in ("melding", "infomail", "post"):
+    for key in ("melding", "infomail", "post", "contact"):
         assert f'id="process-{key}"' in html
     melding = html[html.index('id="process-melding"'):html.index('id="process-infomail"')]
     assert "Meegeleverd" in melding and "In gebruik" in melding and 'class="cases">2<' in melding

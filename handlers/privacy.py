@@ -34,7 +34,8 @@ run), `personal_file_source` (file sources that are the reporter's: deleted, and
 `on_export_case` and `on_export` (more in the export).
 
 Only cases that are closed (status in CLOSED, closed_at set) with closed_at older than the period are
-touched, and only when the reporter has no other case that is open or closed more recently.
+touched, and only when the reporter has no other case that is open or closed more recently, nor a contact with the
+first line (handlers/contact_models.py) more recent than the period.
 """
 from __future__ import annotations
 
@@ -47,7 +48,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, Optional, cast, overload
 
-from sqlalchemy import and_, exists, func, not_, select
+from sqlalchemy import and_, exists, func, not_, or_, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -59,6 +60,7 @@ from engine.statuses import CLOSED
 from engine.timeline import add_event
 from notifications.models import OutboxMessage
 
+from .contact_models import Contact
 from .storage import StorageUnavailable, storage
 
 log = logging.getLogger(__name__)
@@ -222,10 +224,12 @@ def _not_anonymised():
 
 
 def _has_recent_or_open_case(cutoff: datetime):
-    """Correlated: the reporter (of the outer Case row) has a case that is open or closed after the cutoff."""
+    """Correlated: the reporter (of the outer Case row) has a case that is open or closed after the cutoff, or
+    a contact with the first line (a phone call, a counter visit) after the cutoff."""
     other = aliased(Case)
-    return exists().where(other.reporter_id == Case.reporter_id, not_(and_(
-        other.status.in_(CLOSED), other.closed_at.is_not(None), other.closed_at < cutoff)))
+    return or_(exists().where(other.reporter_id == Case.reporter_id, not_(and_(
+        other.status.in_(CLOSED), other.closed_at.is_not(None), other.closed_at < cutoff))),
+        exists().where(Contact.reporter_id == Case.reporter_id, Contact.created_at >= cutoff))
 
 
 def _due_reporter_ids(cutoff: datetime, skip: set[int], limit: int) -> list[int]:

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from freezegun import freeze_time
+from sqlalchemy import update
 
 from engine.clock import utcnow
 from engine.db import db
@@ -17,6 +18,7 @@ from handlers.models import User
 from handlers.privacy import EMAIL_MARK, NAME_MARK, PHONE_MARK, anonymise_due
 from handlers.privacy_export import export_reporter
 from intake.contacts import register_contact
+from notifications.models import OutboxMessage
 
 ELS = {"name": "Els Peeters", "email": "els@voorbeeld.example", "phone": "0470 12 34 56"}
 
@@ -114,3 +116,24 @@ def test_the_callers_data_only_for_roles_that_need_it(eva, staff):
     assert contact_view(contact, staff.netheid.user)["reporter"] is None  # another group
     hidden = contact_view(contact, reporting)
     assert hidden["reporter"] is None and hidden["question"] is None and hidden["answer"] is None
+
+
+def test_a_recent_call_keeps_the_citizen_of_an_old_melding(app, eva):
+    app.config["MELDPUNT_ANONYMISE_MONTHS"] = 6
+    melding = answered(eva, outcome="melding", answer=None, topic="straatlamp-defect",
+                       question="Straatlamp aan de Bruul brandt niet",
+                       melding={"location": {"address": "Bruul 12, 2800 Mechelen"}})
+    case, reporter_id = melding.case, melding.reporter_id
+    case.status, case.closed_at = "afgesloten", utcnow()  # closed at once, for the test
+    db.session.execute(update(OutboxMessage).values(status="sent"))  # the receipt went out
+    db.session.commit()
+    with freeze_time(utcnow() + timedelta(days=150)):
+        answered(eva, question="Is de lamp al vervangen?")
+    with freeze_time(utcnow() + timedelta(days=6 * 31 + 10)):  # the case is due, the call is not
+        report = anonymise_due()
+    db.session.expire_all()
+    assert report.cases == 0 and db.session.get(Reporter, reporter_id).email == ELS["email"]
+    with freeze_time(utcnow() + timedelta(days=150 + 6 * 31 + 10)):
+        report = anonymise_due()
+    db.session.expire_all()
+    assert report.cases == 1 and db.session.get(Reporter, reporter_id).email is None

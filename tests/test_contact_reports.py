@@ -147,7 +147,8 @@ def test_the_fortnightly_mails_show_the_first_line_and_each_groups_hand_overs(co
     period = days_period(date(2026, 12, 1), date(2026, 12, 14))
     desk, ood = group_by_key("meldkamer"), group_by_key("onderhoud-openbaar-domein")
     text = render_mail("rapport_meldkamer", mail_data(figures_for(desk, period), desk, "nl"), "nl", "medewerker").text
-    assert "Eerste lijn: telefoon en balie:" in text and "- Geregistreerde contacten: 7" in text  # not the visit of 15 December
+    assert "Eerste lijn: telefoon en balie:" in text
+    assert "- Geregistreerde contacten: 7" in text  # not the visit of 15 December
     assert "- Eerstelijnsoplossing (meteen beantwoord): 33%" in text  # 2 of 6 calls
     assert "- Onderhoud openbaar domein: 2 / 2 / 0 / 14,0 uur" in text
     english = render_mail("rapport_meldkamer", mail_data(figures_for(desk, period), desk, "en"), "en", "medewerker")

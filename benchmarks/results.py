@@ -129,8 +129,9 @@ def baseline_lines(results: list[PhaseResult]) -> list[str]:
         ref, embedded = by_key.get((BASELINE, phase)), by_key.get((EMBEDDED, phase))
         if ref is None or embedded is None:
             continue
-        cells = [f"{backend} {ours.ms_per_op / ref.ms_per_op:.2f}x of bare-ref, {ours.ms_per_op / embedded.ms_per_op:.2f}x "
-                 f"of bare" for backend in MIN_CASES_PER_SECOND if (ours := by_key.get((backend, phase)))]
+        cells = [f"{backend} {ours.ms_per_op / ref.ms_per_op:.2f}x of bare-ref, "
+                 f"{ours.ms_per_op / embedded.ms_per_op:.2f}x of bare"
+                 for backend in MIN_CASES_PER_SECOND if (ours := by_key.get((backend, phase)))]
         lines.append(f"{phase}: bare-ref {ref.ms_per_op:.3f} ms, bare (spec embedded) {embedded.ms_per_op:.3f} ms"
                      + ("; " + "; ".join(cells) if cells else ""))
     return lines

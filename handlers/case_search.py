@@ -123,8 +123,8 @@ def matching_case_ids(typed: str, *, with_texts: bool = True) -> Select[Any] | N
         parts.append(sql)
         params.update(bound)
     # each word's own UNION in brackets: compound SELECTs bind left to right, INTERSECT no tighter than UNION
-    hits = text(" INTERSECT ".join(f"SELECT id FROM ({part}) AS found{n}" for n, part in enumerate(parts)))
-    hits = hits.bindparams(**params).columns(literal_column("id"))
+    sql = " INTERSECT ".join(f"SELECT id FROM ({part}) AS found{n}" for n, part in enumerate(parts))
+    hits = text(sql).bindparams(**params).columns(literal_column("id"))
     cte = hits.cte("search_hits").prefix_with("MATERIALIZED")
     short = [w for w in found if w not in long_words]
     if not short:

@@ -87,6 +87,16 @@ def test_readyz_names_an_old_schema_and_an_unwritable_storage_folder_one_line_ea
     assert lines[1].startswith("storage not writable: ") and "a-file" in lines[1]
 
 
+def test_readyz_checks_the_bucket_when_the_files_live_in_s3(app, database_urls, tmp_path, s3_server, s3_bucket):
+    url = database_urls[db.engine.dialect.name]
+    ready = other_app(url, tmp_path, **s3_server.config(s3_bucket)).test_client().get("/readyz")
+    assert ready.status_code == 200, ready.get_data(as_text=True)
+    missing = other_app(url, tmp_path, **s3_server.config("no-such-bucket")).test_client().get("/readyz")
+    assert missing.status_code == 503
+    assert missing.get_data(as_text=True).startswith("storage not writable: ")
+    assert "no-such-bucket" in missing.get_data(as_text=True)
+
+
 def test_metrics_show_the_work_the_outbox_timers_and_the_mailbox(app, client, staff):
     first = staff.meldkamer.file_melding("Straatlamp 1 brandt niet", email="een@voorbeeld.example")
     staff.meldkamer.file_melding("Straatlamp 2 brandt niet", email="twee@voorbeeld.example")

@@ -6,8 +6,6 @@ version (alembic's head) and the storage folder; `meldpunt check` adds the mail 
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from functools import lru_cache
 from typing import Optional
 
@@ -17,7 +15,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from engine.db import db
-from handlers.files import storage_root
+from handlers.storage import storage_status
 
 
 def _reason(err: BaseException) -> str:
@@ -62,15 +60,10 @@ def schema_problem() -> Optional[str]:
 
 
 def storage_problem() -> Optional[str]:
-    """None when a file can be written to (and removed from) the storage folder; else why not."""
-    try:
-        root = storage_root()
-        handle, name = tempfile.mkstemp(prefix=".meldpunt-check-", dir=root)
-        os.close(handle)
-        os.unlink(name)
-    except (OSError, RuntimeError) as err:
-        return f"storage not writable: {err}"
-    return None
+    """None when a file can be written to (and removed from) the configured storage, the folder or the bucket
+    (handlers/storage.py: storage_status); else why not, in one line."""
+    ok, reason = storage_status(write=True)
+    return None if ok else f"storage not writable: {reason}"
 
 
 def readiness_problems() -> list[str]:

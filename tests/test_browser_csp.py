@@ -70,8 +70,8 @@ def staff_urls(app, world: dict) -> list[str]:
     """Every GET page under /werk, its arguments filled from the demo (a new argument fails here on purpose)."""
     values = {"reference": world["references"], "key": world["key"], "user_id": world["user_id"],
               "group_id": world["group_id"], "rule_id": world["rule_id"], "category_id": world["category_id"],
-              "answer_id": world["answer_id"], "topic_id": world["topic_id"], "template": ["in_behandeling", "afgesloten"],
-              "number": [1]}
+              "answer_id": world["answer_id"], "topic_id": world["topic_id"],
+              "template": ["in_behandeling", "afgesloten"], "number": [1]}
     urls = []
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if not rule.rule.startswith("/werk") or "GET" not in rule.methods or rule.endpoint == "staff.case_file":

@@ -27,6 +27,7 @@ AREAS = {
     "category": N_("Categorieën"),
     "mail_text": N_("Mailteksten"),
     "ready_answer": N_("Standaardantwoorden"),
+    "contact_topic": N_("Onderwerpen van contacten"),
 }
 
 

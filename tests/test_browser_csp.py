@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from engine.db import db
 from engine.models import Case
+from handlers.contact_models import ContactTopic
 from handlers.models import Category, ContractorOrder, HandlerGroup, RoutingRule, User
 from handlers.ready_answers import ReadyAnswer
 from handlers.seed import seed_demo_routing_rules
@@ -58,6 +59,7 @@ def demo_world(app) -> dict:
             "rule_id": [db.session.scalar(select(RoutingRule.id).limit(1))],
             "category_id": [db.session.scalar(select(Category.id).where(Category.key == "sluikstort"))],
             "answer_id": [answer.id],
+            "topic_id": [db.session.scalar(select(ContactTopic.id).where(ContactTopic.key == "afval"))],
             "orders": db.session.scalar(select(ContractorOrder.id).limit(1)),
         }
         db.session.remove()
@@ -68,8 +70,8 @@ def staff_urls(app, world: dict) -> list[str]:
     """Every GET page under /werk, its arguments filled from the demo (a new argument fails here on purpose)."""
     values = {"reference": world["references"], "key": world["key"], "user_id": world["user_id"],
               "group_id": world["group_id"], "rule_id": world["rule_id"], "category_id": world["category_id"],
-              "answer_id": world["answer_id"], "template": ["in_behandeling", "afgesloten"],
-              "number": [1]}
+              "answer_id": world["answer_id"], "topic_id": world["topic_id"],
+              "template": ["in_behandeling", "afgesloten"], "number": [1]}
     urls = []
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if not rule.rule.startswith("/werk") or "GET" not in rule.methods or rule.endpoint == "staff.case_file":

@@ -25,6 +25,7 @@ from werkzeug.security import generate_password_hash
 
 from engine.db import db
 from engine.models import Case, CaseEvent, WorkItem
+from handlers.contact_models import ContactTopic
 from handlers.files import store_file
 from handlers.groups import group_by_key
 from handlers.models import MELDKAMER, Category, HandlerGroup, RoutingRule, User
@@ -252,7 +253,7 @@ ANONYMOUS_ALLOWED = {(LOGIN_PATH, "GET"): OK, (LOGIN_PATH, "POST"): None, ("/wer
 # Values for URL arguments of rules found in url_map (World.values keys).
 ARG_VALUES = {"reference": "a", "item_id": "a_take", "file_id": "a_file", "key": "ood", "user_id": "user_id",
               "group_id": "group_id", "lang": "lang", "rule_id": "rule_id", "routing_rule_id": "rule_id",
-              "version": "version", "category_id": "category_id", "answer_id": "answer_id",
+              "version": "version", "category_id": "category_id", "answer_id": "answer_id", "topic_id": "topic_id",
               "template": "mail_template", "number": "number"}
 
 
@@ -396,7 +397,8 @@ def world(app, staff) -> World:
               "mail_template": "in_behandeling",
               "group_id": ood.id, "lang": "nl", "version": 1, "rule_id": rule.id, "ood_lead_id": staff.ood_lead.user.id,
               "desk_id": staff.meldkamer.user.id, "answer_id": answer.id,
-              "category_id": db.session.scalar(select(Category.id).where(Category.key == "sluikstort"))}
+              "category_id": db.session.scalar(select(Category.id).where(Category.key == "sluikstort")),
+              "topic_id": db.session.scalar(select(ContactTopic.id).where(ContactTopic.key == "afval"))}
     world = World(staff=staff, usernames={p: u.username for p, u in users.items()},
                   user_ids={p: u.id for p, u in users.items()}, tokens=tokens, values=values)
     db.session.rollback()  # end the read transaction before any test sends requests

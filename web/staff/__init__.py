@@ -13,3 +13,4 @@ from . import case_versions  # noqa: E402,F401  # isort: skip
 from . import category_admin, ready_answers_admin  # noqa: E402,F401  # isort: skip
 from . import mail_texts_admin  # noqa: E402,F401  # isort: skip
 from . import contact  # noqa: E402,F401  # isort: skip
+from . import topic_admin  # noqa: E402,F401  # isort: skip

@@ -138,8 +138,25 @@ def test_the_staff_queue_and_case_pages_pass_axe(site):
     assert not found, "axe-core (WCAG 2.1 AA):\n" + "\n".join(found)
 
 
+def refuse_anonymous(site, key: str, refused: bool) -> None:
+    """Let the category take meldingen without contact data, or not (its setting; default: allowed)."""
+    from handlers.categories import forget_categories
+    from handlers.models import Category
+
+    with site.app.app_context():
+        db.session.scalar(select(Category).where(Category.key == key)).allow_anonymous = not refused
+        db.session.commit()
+        forget_categories()
+        db.session.remove()
+
+
 def test_errors_are_tied_to_their_fields_and_the_summary_leads_to_them(site):
-    page = sent_empty_form(site)
+    # A category that wants an e-mail address or phone number, so the contact fields have an error too.
+    refuse_anonymous(site, "straatlamp-defect", True)
+    try:
+        page = sent_empty_form(site)
+    finally:
+        refuse_anonymous(site, "straatlamp-defect", False)
     summary = page.locator("#form-errors")
     # The summary has the focus (a screen reader reads it first) and links to each field that needs work.
     assert page.evaluate("document.activeElement.id") == "form-errors"

@@ -344,26 +344,42 @@ class KillRecord:
     at_received: int = 0  # messages the SMTP server had when the worker died
     window: set[str] = field(default_factory=set)  # received before the kill, not marked sent at the kill
     restarted: int = 0  # the worker started in its place
+    killed_at: float = 0.0  # time.time() of the kill
+    error: BaseException | None = None  # what went wrong in the killer's thread
 
 
-def kill_a_sending_worker(shape: Shape, smtp_server, inst: Installation, record: KillRecord) -> None:
+def kill_a_sending_worker(day: Day, smtp_server, record: KillRecord) -> None:
     """Wait until mail is going out, then SIGKILL the worker that holds the SMTP connection just after the server
     took a message (the server holds its answer for a moment), and start a new worker in its place."""
+    try:
+        _kill_a_sending_worker(day, smtp_server, record)
+    except BaseException as err:  # the test's thread reports it
+        record.error = err
+
+
+def _kill_a_sending_worker(day: Day, smtp_server, record: KillRecord) -> None:
+    shape, inst = day.shape, day.inst
     # Not while a worker reads a letter's scan: that claim's lease is the OCR time limit plus two minutes, longer
     # than this test (a dead reader's letter taken over after its lease: tests/test_letter_ocr.py).
     wait_for("mail to go out, and the letters read", lambda: len(smtp_server.messages) >= 15 and inst.query(
         lambda: db.session.scalars(select(LetterText.status)).all() == ["done", "done"]), timeout=120, every=0.2)
     smtp_server.delay = 0.5  # the answer to DATA waits: the message is in, the sender has no "250" yet
+    last_mail = [len(smtp_server.messages), time.monotonic()]
     try:
         def sending_worker():
             count = len(smtp_server.messages)
             time.sleep(0.02)
-            if len(smtp_server.messages) == count:
-                return None
-            return next((p for p in shape.alive_workers() if smtp_connections(p.pid, smtp_server.port)), None)
+            if len(smtp_server.messages) != count:
+                last_mail[:] = [len(smtp_server.messages), time.monotonic()]
+                return next((p for p in shape.alive_workers() if smtp_connections(p.pid, smtp_server.port)), None)
+            if time.monotonic() - last_mail[1] > 3:  # the day's mail is out (a slow machine): make some more
+                last_mail[1] = time.monotonic()
+                day.expect(day.file_by_api(900 + len(day.expected), "straatlamp-defect"), "ontvangen")
+            return None
         victim = wait_for("a worker in the middle of sending", sending_worker, timeout=120, every=0.01)
         record.pid = victim.pid
         shape.kill_worker(victim)
+        record.killed_at = time.time()
         record.at_received = len(smtp_server.messages)
     finally:
         smtp_server.delay = 0
@@ -416,12 +432,14 @@ def test_a_day_in_production_shape_with_a_worker_killed_while_it_sends(installat
         stories += [(day.melding, n, "form") for n in range(31, 31 + FORMS)]
         stories += [(day.infomail, n) for n in range(1, 5)]
         stories = [(day.letter, 1, "vraag"), (day.letter, 2, "ter_info"), *stories]
-        killer = threading.Thread(target=kill_a_sending_worker, args=(shape, smtp_server, installation, record))
+        killer = threading.Thread(target=kill_a_sending_worker, args=(day, smtp_server, record))
         killer.start()
         with ThreadPoolExecutor(max_workers=6) as clients:
             for future in [clients.submit(*story) for story in stories]:
                 future.result()
         killer.join(180)
+        if record.error is not None:
+            raise record.error
         assert record.pid, "no worker was killed while sending: the fault was not exercised"
         day_seconds = time.monotonic() - started
 
@@ -464,7 +482,8 @@ def test_a_day_in_production_shape_with_a_worker_killed_while_it_sends(installat
         assert events["mail_received"] == 4 + how["ask_answered"]  # info mails and reporters' answers, over IMAP
         by_reference = {r.reference: r for r in rows}
         assert {ref: by_reference[ref].status for ref in day.expected} == day.expected
-        assert len(rows) == len(day.expected) == len(stories)  # nothing more: no case twice, no stray case
+        # nothing more: no case twice, no stray case (the killer may have filed a few to have mail going out)
+        assert len(rows) == len(day.expected) >= len(stories)
 
         # -- every mail exactly once, except the one in flight at the kill, which may come twice
         outbox = installation.query(lambda: list(db.session.execute(
@@ -485,7 +504,15 @@ def test_a_day_in_production_shape_with_a_worker_killed_while_it_sends(installat
         files = installation.query(lambda: list(db.session.execute(
             select(CaseFile.storage_key, CaseFile.size, CaseFile.sha256, CaseFile.content_type))))
         objects = s3_server.objects(s3_bucket)
-        assert {f"stad/{f.storage_key}" for f in files} == set(objects)
+        named = {f"stad/{f.storage_key}" for f in files}
+        assert named <= set(objects)  # no row without its file
+        # A file is written before the transaction that names it commits: the killed worker may have left the
+        # files of the mail it was taking in at that moment (each in the bucket whole, no row names it). Nothing
+        # else may be there: a failed or lost transaction removes what it wrote.
+        listing = s3_server.client().list_objects_v2(Bucket=s3_bucket).get("Contents", [])
+        unnamed = {item["Key"]: item["LastModified"].timestamp() for item in listing if item["Key"] not in named}
+        assert all(written <= record.killed_at + 1 for written in unnamed.values()), (unnamed, record.killed_at)
+        assert len(unnamed) <= 4, unnamed  # one mail's original and attachments at most
         for row in files:
             content = objects[f"stad/{row.storage_key}"]
             assert (len(content), hashlib.sha256(content).hexdigest()) == (row.size, row.sha256), row.storage_key
@@ -499,7 +526,8 @@ def test_a_day_in_production_shape_with_a_worker_killed_while_it_sends(installat
               f"ends {dict(Counter(r.status for r in rows))}; {len(outbox)} mails in the outbox, "
               f"{sum(received.values())} received by SMTP, sent twice after the kill: {len(twice)} "
               f"(window at the kill: {len(record.window)}); {len(files)} files in the bucket "
-              f"({dict(kinds_of_files)}); worker {record.pid} killed after {record.at_received} mails; "
+              f"({dict(kinds_of_files)}), left without a row by the killed worker: {len(unnamed)}; "
+              f"worker {record.pid} killed after {record.at_received} mails; "
               f"the day {day_seconds:.1f} s, quiet after {settled:.1f} s, test {took:.1f} s in all "
               f"(6 client threads, 3 gunicorn workers, 2 meldpunt workers; the machine is shared)")
     except BaseException:

@@ -4,18 +4,26 @@ Which messages are new is decided by our own table, not by the \\Seen flag (a pe
 mailbox in a mail client would otherwise hide mail from Meldpunt): every message with a UID above the
 highest one recorded for the folder's current UIDVALIDITY. When the server renumbers the folder (a new
 UIDVALIDITY), everything is read again and mails already taken in are recognised by their bytes.
+
+On PostgreSQL one process reads the mailbox at a time (a session advisory lock per schema, held on a
+connection of its own for the whole poll and gone with the process if it dies): two workers polling at the
+same moment would both take in the same new message, and the one that loses can deadlock on the case row
+against the other and end its poll with an error. The other worker's poll meanwhile reads nothing and says
+why.
 """
 from __future__ import annotations
 
 import logging
 import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Optional
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from engine.clock import utcnow
@@ -31,6 +39,10 @@ log = logging.getLogger(__name__)
 SEEN = b"\\Seen"
 BATCH = 200  # messages per poll; the rest follow on the next one
 TIMEOUT = 60
+POLL_LOCK = 0x6D656C64  # pg advisory lock of the mailbox poll ("meld"), with the schema's hash as second key
+BUSY = "another process is reading the mailbox"
+# Advisory locks are per database: the schema (installations or test runs side by side) is part of the key.
+LOCK = "SELECT {}(:key, hashtext(current_schema()))"
 
 
 @dataclass
@@ -106,24 +118,47 @@ def poll(limit: int = BATCH) -> PollReport:
     if settings is None:
         report.skipped = "no IMAP host configured (MELDPUNT_IMAP_HOST)"
         return report
-    try:
-        client = connect(settings)
-    except (OSError, IMAPClientError) as err:
-        report.error = f"cannot read {settings.user}@{settings.host}:{settings.port}: {_describe(err)}"
-        log.error("mailbox: %s", report.error)
+    with only_poller() as alone:
+        if not alone:
+            report.skipped = BUSY
+            return report
+        try:
+            client = connect(settings)
+        except (OSError, IMAPClientError) as err:
+            report.error = f"cannot read {settings.user}@{settings.host}:{settings.port}: {_describe(err)}"
+            log.error("mailbox: %s", report.error)
+            record_poll(report.error)
+            return report
+        try:
+            poll_folder(client, settings.folder, report, limit)
+        except (OSError, IMAPClientError) as err:
+            report.error = f"IMAP error: {_describe(err)}"
+            log.error("mailbox: %s", report.error)
+        finally:
+            _logout(client)
         record_poll(report.error)
-        return report
-    try:
-        poll_folder(client, settings.folder, report, limit)
-    except (OSError, IMAPClientError) as err:
-        report.error = f"IMAP error: {_describe(err)}"
-        log.error("mailbox: %s", report.error)
-    finally:
-        _logout(client)
-    record_poll(report.error)
     if report.results:
         log.info("mailbox: %s", report)
     return report
+
+
+@contextmanager
+def only_poller() -> Iterator[bool]:
+    """True when this process may read the mailbox now: on PostgreSQL it holds the poll's advisory lock (on a
+    connection of its own, released at the end or when the process dies); False while another process holds it.
+    SQLite (one process, `meldpunt serve`) always may."""
+    if db.engine.dialect.name != "postgresql":
+        yield True
+        return
+    with db.engine.connect() as conn:
+        got = bool(conn.execute(text(LOCK.format("pg_try_advisory_lock")), {"key": POLL_LOCK}).scalar())
+        conn.commit()  # no transaction held open while the poll runs; the session lock stays
+        try:
+            yield got
+        finally:
+            if got:
+                conn.execute(text(LOCK.format("pg_advisory_unlock")), {"key": POLL_LOCK})
+                conn.commit()
 
 
 def check_mailbox() -> Optional[str]:

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import base64
 import csv
+import logging
 import os
 import secrets
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
@@ -18,7 +20,7 @@ from engine.models import Case, CaseEvent, CaseFile, Reporter
 from handlers.groups import group_by_key
 from handlers.models import User
 from intake.mail_models import IncomingMail
-from intake.mailbox import poll
+from intake.mailbox import BUSY, only_poller, poll
 from notifications.models import OutboxMessage
 
 from .conftest import SHARED
@@ -442,3 +444,60 @@ def test_an_out_of_office_in_reply_to_our_question_is_noted_but_does_not_answer_
     assert "Ik ben afwezig tot en met maandag 7 december" in events_of(stored, "mail_received")[0].note
     assert db.session.scalar(select(OutboxMessage).where(OutboxMessage.template == "nieuwe_mail")) is None
     assert acknowledgements() == []
+
+
+def poll_together(app, workers: int = 2) -> tuple[list, list[Exception]]:
+    """Polls started at the same moment in threads of their own (each its own session, as worker processes)."""
+    start, reports, errors = threading.Barrier(workers), [], []
+
+    def worker():
+        with app.app_context():
+            try:
+                start.wait()
+                reports.append(poll())
+            except Exception as err:  # what the scheduler would log as the job's error
+                errors.append(err)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=worker) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return reports, errors
+
+
+def test_two_workers_polling_at_the_same_moment_take_a_reply_in_once_without_an_error(mailbox, app, staff, caplog):
+    """Two workers whose polls start together: before the poll's lock one of them could deadlock against the
+    other on the case row (PostgreSQL), log "could not be processed" and end its poll with an error."""
+    for _ in range(4):  # the race needs both inside the intake at once: a few rounds make it show
+        ref = ask_reporter(staff)
+        question = [m for m in db.session.scalars(select(OutboxMessage).where(
+            OutboxMessage.template == "informatie_gevraagd")) if m.data["reference"] == ref][0]
+        question.message_id = f"<{secrets.token_hex(8)}@stad.example>"  # as the sender gives it
+        db.session.commit()
+        mailbox.append(reply_to(ref, "melder@voorbeeld.example", question.message_id))
+        with caplog.at_level(logging.ERROR, logger="intake.mail_intake"):
+            reports, errors = poll_together(app)
+        assert errors == [] and [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+        taken = [(r.outcome, r.reference) for report in reports for r in report.results if not r.already]
+        assert taken == [("added_to_case", ref)]
+        assert staff.ood.case(ref)["status"] == "in_behandeling"
+        stored = db.session.scalar(select(Case).where(Case.reference == ref))
+        assert len(events_of(stored, "mail_received")) == 1
+
+
+def test_while_another_process_reads_the_mailbox_a_poll_reads_nothing_and_says_so(mailbox, app):
+    mailbox.append((DATA / "vraag-html-nl.eml").read_bytes())
+    postgresql = db.engine.dialect.name == "postgresql"
+    with only_poller() as alone:  # this process's other connection: as another worker's poll
+        assert alone
+        meanwhile = poll()
+    if postgresql:  # one poller per schema at a time
+        assert meanwhile.skipped == BUSY and meanwhile.results == [] and rows() == []
+        assert str(meanwhile) == "mailbox not read: another process is reading the mailbox"
+        report = poll()
+    else:  # SQLite: one process, nothing to wait for
+        report = meanwhile
+    assert [r.outcome for r in report.results] == ["new_case"] and len(rows()) == 1

@@ -46,7 +46,7 @@ class QueuePage:
 
 CASE_COLUMNS = (Case.id, Case.reference, Case.status, Case.created_at, Case.address, Case.description,
                 Case.deadline_at, Case.category_id, Case.reporter_id, Case.group_id, Case.channel,
-                Case.suggested_group_id, Case.suggestion_reason, Case.lat, Case.lon)
+                Case.suggested_group_id, Case.suggestion_reason, Case.lat, Case.lon, Case.definition_id)
 
 
 REFERENCE = re.compile(r"^[MPIZmpiz]\d{4}-\d{6}$")

@@ -105,6 +105,22 @@ def test_citizen_places_the_pin_on_a_phone_sees_nearby_meldingen_and_sends(tmp_p
         assert nearest is not None
         expect(page.locator("#address")).to_have_value(nearest.label)
 
+        # dragging the pin moves the point with it and fills in the address nearest its new place
+        marker = page.locator("#report-map .leaflet-marker-icon").bounding_box()
+        x, y = marker["x"] + marker["width"] / 2, marker["y"] + marker["height"] / 2
+        page.mouse.move(x, y)
+        page.mouse.down()
+        page.mouse.move(x - 40, y - 30, steps=8)
+        page.mouse.move(x - 80, y - 60, steps=8)
+        page.mouse.up()
+        expect(page.locator("#lat")).not_to_have_value(str(tapped[0]))
+        dragged = point_in_form(page)
+        assert dragged[0] > tapped[0] and dragged[1] < tapped[1]  # up and to the left: north and west
+        with app.app_context():
+            nearest = geocoder().reverse(*dragged)
+        assert nearest is not None
+        expect(page.locator("#address")).to_have_value(nearest.label)
+
         # a point outside the city: said at once, in Dutch, naming the city
         page.locator("summary", has_text="Coördinaten opgeven").click()
         page.fill("#lat", str(ANTWERP[0]))

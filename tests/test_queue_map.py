@@ -167,3 +167,36 @@ def test_bad_filters_never_give_a_500(app, staff, query):
                 assert list(body["fields"]) == ["na"] and body["message"]
             else:
                 assert isinstance(body["items"], list)
+
+
+def _statements_for(browser: Browser, url: str) -> tuple[int, list[str]]:
+    """How many SQL statements one request runs, and which (session and permission reads included)."""
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def listener(*args) -> None:
+        statements.append(args[2])
+
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        response = browser.get(url)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert response.status_code == 200
+    return len(response.get_json()["items"]), statements
+
+
+def test_the_map_json_reads_a_page_in_the_same_few_statements_whatever_its_length(app, staff):
+    # One statement per marker (a column left out of the page's query, read case by case) made the first page
+    # at 1,000,000 cases cost 25 extra round trips (benchmarks/nearby.py, `make bench --location-only`).
+    desk = _browser(app, staff.meldkamer.user)
+    _melding(1)
+    _melding(2)
+    desk.get("/werk/meldkamer/kaart.json")  # caches (categories, models' status labels) filled
+    few, few_statements = _statements_for(desk, "/werk/meldkamer/kaart.json")
+    for n in range(3, 13):
+        _melding(n)
+    many, many_statements = _statements_for(desk, "/werk/meldkamer/kaart.json")
+    assert (few, many) == (2, 12)
+    assert len(many_statements) == len(few_statements), many_statements

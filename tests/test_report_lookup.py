@@ -96,6 +96,20 @@ def test_bad_coordinates_get_a_400_with_a_dutch_message(app, client, path, lat, 
     assert "breedtegraad" in response.get_json()["error"]
 
 
+
+@pytest.mark.parametrize("path, query", [
+    ("/melden/adressen", {"q": "Bruul\x001"}),
+    ("/melden/adres", {"lat": "51.02\x00", "lon": "4.48"}),
+    ("/melden/in-de-buurt", {"lat": "51.0264", "lon": "4.4816", "categorie": "straatlamp\x00"}),
+])
+def test_a_nul_character_gets_a_json_400_the_map_can_read(app, client, path, query):
+    # the map's script reads every answer as JSON: an HTML error page would be read as "no answer"
+    response = client.get(path, query_string=query)
+    assert response.status_code == 400 and response.is_json
+    body = response.get_json()
+    assert body["items"] == [] and "nul-teken" in body["error"]
+    assert response.headers["Cache-Control"] == "no-store"
+
 def test_nearby_lists_open_meldingen_of_the_same_category_with_public_facts_only(app, client):
     here = BRUUL_1
     near = melding(here[0] + 20 * METRE_LAT, here[1], description="Lamp kapot, ik woon op nummer 3 (Jan).")

@@ -27,6 +27,7 @@ from handlers.nearby import nearby_meldingen
 from intake.rate_limit import Hit
 
 from .i18n import current_language, translate, translate_plural
+from .input_guard import UnstorableText
 from .rate_limits import client, minutes, rate_limit_store
 from .templating import local_time
 
@@ -50,6 +51,13 @@ def _headers(response):
 
 def _json(body: dict[str, Any], status: int = 200, headers: Optional[dict[str, str]] = None):
     return jsonify(body), status, headers or {}
+
+
+@bp.errorhandler(UnstorableText)
+def _unstorable(_err: UnstorableText):
+    """A NUL character (or a lone surrogate) in the query: JSON the map can read, as every other refusal here."""
+    return _json({"error": translate("Deze zoekopdracht bevat een teken dat we niet kunnen lezen (een nul-teken). "
+                                     "Verwijder het en probeer opnieuw."), "items": []}, 400)
 
 
 def _counted() -> Optional[tuple[Any, int, dict[str, str]]]:

@@ -9,13 +9,14 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, Optional, TypeVar
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -68,6 +69,17 @@ def next_timer(workflow: BpmnWorkflow) -> Optional[datetime]:
     return min(due) if due else None
 
 
+@cache
+def _locking_load(skip_locked: bool) -> Select[tuple[Case]]:
+    """The SELECT ... FOR UPDATE that opens a case, built once: SQLAlchemy then reuses its cache key and
+    compiled form instead of building the statement and its four eager loads anew for every action."""
+    return (select(Case).where(Case.id == bindparam("case_id"))
+            .options(joinedload(Case.category), joinedload(Case.group), joinedload(Case.suggested_group),
+                     joinedload(Case.reporter))
+            .with_for_update(skip_locked=skip_locked, of=Case)
+            .execution_options(populate_existing=True))
+
+
 class CaseRun:
     """One locked case with its loaded process instance, for the duration of one transaction."""
 
@@ -84,11 +96,7 @@ class CaseRun:
         """Lock the case row (FOR UPDATE on PostgreSQL) and load its instance; None if skipped."""
         # The relations services read are loaded with the row (lazy loads would cost a query each);
         # the lock applies to the case row only (PostgreSQL refuses FOR UPDATE on an outer join's side).
-        query = (select(Case).where(Case.id == case_id)
-                 .options(joinedload(Case.category), joinedload(Case.group), joinedload(Case.suggested_group),
-                          joinedload(Case.reporter))
-                 .with_for_update(skip_locked=skip_locked, of=Case))
-        case = db.session.scalars(query.execution_options(populate_existing=True)).first()
+        case = db.session.scalars(_locking_load(skip_locked), {"case_id": case_id}).first()
         if case is None:
             return None
         workflow = SERIALIZER.deserialize_json(case.state)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, update
+from sqlalchemy import CursorResult, bindparam, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from . import model_forms
@@ -14,6 +14,12 @@ from .models import Case, WorkItem
 from .runtime import CaseRun, commit_or_explain, run_guarded
 from .timeline import add_event
 from .workitems import Actor, get_item, task_form_fields, validate_form
+
+# The claim, built once (a Core UPDATE of the table: no ORM bulk-update machinery, a reused cache key).
+_items = WorkItem.__table__
+_CLAIM = (update(_items).where(_items.c.id == bindparam("item_id"), _items.c.status == "open")
+          .values(status=bindparam("status"), completed_at=bindparam("completed_at"),
+                  completed_by_id=bindparam("completed_by_id")))
 
 
 def complete_work_item(item_id: int, user: Actor, form_data: Any) -> Case:
@@ -32,8 +38,7 @@ def complete_work_item(item_id: int, user: Actor, form_data: Any) -> Case:
         run = cast(CaseRun, CaseRun.open(case_id, actor=user.display_name, user_id=user.id))  # None only if skip_locked
         # Claim the item with a conditional UPDATE: of two people completing it at once, one wins.
         done = {"status": "completed", "completed_at": utcnow(), "completed_by_id": user.id}
-        claimed = db.session.execute(update(WorkItem).where(WorkItem.id == item_id, WorkItem.status == "open")
-                                     .values(**done).execution_options(synchronize_session=False))
+        claimed = db.session.execute(_CLAIM, {"item_id": item_id, **done})
         if cast(CursorResult[Any], claimed).rowcount != 1:  # an UPDATE returns a CursorResult
             raise Conflict(f"work item {item_id} is no longer open")
         for name, value in done.items():  # the row already says so; keep the object in step without an UPDATE

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from contextvars import ContextVar
+from functools import cache
 from typing import Any, Optional, Protocol, cast
 
 from marshmallow import ValidationError
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from . import model_forms, registry
@@ -26,6 +27,17 @@ class Actor(Protocol):
     def may_act_for(self, group_key: Optional[str]) -> bool: ...
 
 
+# Built once: SQLAlchemy then reuses its cache key and compiled form instead of building it for every save.
+_OPEN_ITEMS = select(WorkItem).where(WorkItem.case_id == bindparam("case_id"), WorkItem.status == "open")
+
+
+@cache
+def _item_with_group() -> Select[tuple[WorkItem]]:
+    """A work item with its group, built once (on first use: the mappers must be complete by then)."""
+    return (select(WorkItem).options(joinedload(WorkItem.group)).where(WorkItem.id == bindparam("item_id"))
+            .execution_options(autoflush=False))  # as session.get: nothing pending is flushed first
+
+
 def sync_work_items(case: Case, workflow: Any, keep_with: Optional[tuple[Optional[int], Optional[int]]] = None,
                     new_case: bool = False, ready_tasks: Optional[list[Any]] = None,
                     mark: Optional[str] = None) -> None:
@@ -39,8 +51,7 @@ def sync_work_items(case: Case, workflow: Any, keep_with: Optional[tuple[Optiona
         ready_tasks = workflow.get_tasks(state=TaskState.READY, manual=True)
     ready = {str(t.id): t for t in ready_tasks}
     existing = {} if new_case else {
-        item.task_id: item for item in db.session.scalars(
-            select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.status == "open"))
+        item.task_id: item for item in db.session.scalars(_OPEN_ITEMS, {"case_id": case.id})
         if item.status == "open"}  # unflushed changes (an item completed just now) count
     for task_id, item in existing.items():
         if task_id not in ready:
@@ -121,7 +132,7 @@ def validate_form(form_key: Optional[str], form_data: Any, case_id: Optional[int
 
 def get_item(item_id: int) -> WorkItem:
     """The work item or NotFound."""
-    item = db.session.get(WorkItem, item_id, options=[joinedload(WorkItem.group)])
+    item = db.session.scalars(_item_with_group(), {"item_id": item_id}).first()
     if item is None:
         raise NotFound(f"work item {item_id} does not exist")
     return item

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Optional
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from engine import registry
 from engine.db import db
@@ -31,13 +31,17 @@ def usable_suggestion(case: Optional[Case]):
     return group if group is not None and group.active and group.kind == "internal" else None
 
 
+# Asked on every triage dispatch; built once, so SQLAlchemy reuses its cache key and compiled form.
+_SUGGESTED_GROUP = (select(HandlerGroup.active, HandlerGroup.kind)
+                    .join(Case, Case.suggested_group_id == HandlerGroup.id).where(Case.id == bindparam("case_id")))
+
+
 def suggestion_usable(case_id: Optional[int]) -> bool:
     """Whether the case's suggested group can take it, in one small query (the triage form's check before
     a dispatch without a chosen group); True when no case is known, leaving it to case.dispatch."""
     if case_id is None:
         return True
-    row = db.session.execute(select(HandlerGroup.active, HandlerGroup.kind)
-                             .join(Case, Case.suggested_group_id == HandlerGroup.id).where(Case.id == case_id)).first()
+    row = db.session.execute(_SUGGESTED_GROUP, {"case_id": case_id}).first()
     return row is not None and bool(row.active) and row.kind == "internal"
 
 

@@ -18,6 +18,8 @@ from .permission_table import ROLES  # noqa: F401 (defined with the table; impor
 GROUP_KINDS = ("desk", "internal", "external")
 MELDKAMER = "meldkamer"  # key of the dispatch desk's group and of its BPMN lane
 ONTHAAL = "onthaal"  # key of the front office's group (the info mailbox) and of its BPMN lane
+# The desk each desk role acts for without being a member of its group (User.group_keys).
+_DESK_OF_ROLE = {"meldkamer": MELDKAMER, "onthaal": ONTHAAL}
 
 memberships = Table(
     "memberships",
@@ -86,10 +88,9 @@ class User(Model):
     def group_keys(self) -> set[str]:
         """Keys of the groups this user may act for (the meldkamer and onthaal roles act for their desk)."""
         keys = {g.key for g in self.groups}
-        if self.role == "meldkamer":
-            keys.add(MELDKAMER)
-        if self.role == "onthaal":
-            keys.add(ONTHAAL)
+        desk = _DESK_OF_ROLE.get(self.role)
+        if desk is not None:
+            keys.add(desk)
         return keys
 
     def may_act_for(self, group_key: Optional[str]) -> bool:
@@ -98,7 +99,12 @@ class User(Model):
         from .permission_table import ALL, OWN, scope
 
         cell = scope(self, "work.do")
-        return self.active and (cell == ALL or cell == OWN and group_key is not None and group_key in self.group_keys)
+        if not self.active or cell not in (ALL, OWN):
+            return False
+        if cell == ALL:
+            return True
+        # The desk of the role (meldkamer, onthaal) is known without loading the user's groups.
+        return group_key is not None and (group_key == _DESK_OF_ROLE.get(self.role) or group_key in self.group_keys)
 
 
 def hash_token(token: str) -> str:

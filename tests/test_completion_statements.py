@@ -1,0 +1,67 @@
+"""What completing a work item asks of the database: the statements of the completion path, counted.
+
+The engine benchmark (benchmarks/engine_rates.py) judges the completion against bare SpiffWorkflow; most of the
+difference is SQL and SQLAlchemy's work around it, so a statement that sneaks back into the path (a lazy load,
+a second load of the same row) shows here as a failing count, not as a slower figure nobody reads.
+"""
+from __future__ import annotations
+
+from sqlalchemy import event, select
+
+from engine.db import db
+from engine.models import Case, WorkItem
+from engine.task_completion import complete_work_item
+from handlers.models import User
+
+
+def _open_triage(reference: str) -> int:
+    case_id = db.session.scalar(select(Case.id).where(Case.reference == reference))
+    return db.session.scalar(select(WorkItem.id).where(WorkItem.case_id == case_id, WorkItem.task_name == "triage",
+                                                       WorkItem.status == "open"))
+
+
+def _loaded_user(username: str) -> User:
+    user = db.session.scalar(select(User).where(User.username == username))
+    assert user is not None
+    user.id, user.role, user.active, user.display_name  # noqa: B018  # loaded before the count starts
+    return user
+
+
+def test_a_dispatch_from_the_meldkamer_sends_six_statements_and_never_loads_the_users_groups(app, staff):
+    first, second = (staff.meldkamer.file_melding()["reference"] for _ in range(2))
+    # The first completion fills the per-process caches (group ids, the model's declared facts).
+    complete_work_item(_open_triage(first), _loaded_user("an"), {"decision": "dispatch"})
+    db.session.remove()
+
+    item_id, user = _open_triage(second), _loaded_user("an")
+    sent: list[str] = []
+
+    def record(_conn, _cursor, statement, _parameters, _context, _executemany) -> None:
+        sent.append(" ".join(statement.split()))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        case = complete_work_item(item_id, user, {"decision": "dispatch"})
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+    assert case.status == "toegewezen"
+    # Work item with its group, the suggested group's check, the case (locked), the claim, the case's other open
+    # work, the case's new state. The new timeline events and work item go out with the commit, through the
+    # driver (engine/pending_rows.py), so they are not among these.
+    assert len(sent) == 6, "\n".join(sent)
+    assert [s.split()[0] for s in sent] == ["SELECT", "SELECT", "SELECT", "UPDATE", "SELECT", "UPDATE"], sent
+    assert not any("memberships" in s for s in sent), sent  # the meldkamer acts for its desk
+    db.session.remove()
+    waiting = db.session.scalars(select(WorkItem.task_name).where(WorkItem.case_id == case.id,
+                                                                  WorkItem.status == "open")).all()
+    assert waiting == ["take_in_handling"]
+
+
+def test_a_handler_completing_work_of_their_group_is_still_checked_against_their_groups(app, staff):
+    reference = staff.meldkamer.file_melding()["reference"]
+    staff.meldkamer.complete(reference, "triage", {"decision": "dispatch", "group": "onderhoud-openbaar-domein"})
+    item = staff.ood.open_item(reference, "take_in_handling")
+    refused = staff.netheid.post(f"/api/v1/work-items/{item['id']}/complete", json={})
+    assert refused.status_code == 403
+    assert staff.ood.post(f"/api/v1/work-items/{item['id']}/complete", json={}).status_code == 200

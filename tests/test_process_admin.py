@@ -227,6 +227,36 @@ def test_bad_models_are_refused_on_the_page_with_every_problem_and_nothing_store
     assert versions() == [1] and active_version() == 1 and audit() == []
 
 
+def issue_examples(timer: str) -> bytes:
+    """The issue's own broken model: a misspelt name in a condition and a timer that is no ISO 8601 value."""
+    xml = SHIPPED.replace(b">decision == 'refer'<", b">decison == 'refer'<")
+    return re.sub(rb'(id="feedback_window_over".*?<bpmn:timeDuration[^>]*>)[^<]*(<)',
+                  rb"\g<1>" + timer.encode() + rb"\g<2>", xml, count=1, flags=re.S)
+
+
+@pytest.mark.parametrize("timer", ["14 dagen", "'P14X'"])
+def test_the_issues_misspelt_condition_and_bad_timer_are_listed_on_the_page_not_a_500(app, timer):
+    browser = admin_browser(app)
+    xml = issue_examples(timer)
+    assert xml.count(b"decison") == 1 and timer.encode() in xml
+    for url in ("/werk/beheer/processen/melding/controleren", "/werk/beheer/processen/melding/in-gebruik-nemen"):
+        response = post_xml(browser, url, xml)
+        assert response.status_code in (200, 422), response.get_data(as_text=True)[:300]
+        problems = response.get_json()["problems"]
+        assert {p["element_id"] for p in problems} == {"flow_gw_triage_to_refer", "feedback_window_over"}
+        assert any("decison" in p["message"] for p in problems)
+        assert any(timer.strip("'") in p["message"] and "ISO 8601" in p["message"] for p in problems)
+    response = upload(browser, "melding", xml, "stad.bpmn")
+    html = response.get_data(as_text=True).replace("&#39;", "'")
+    assert response.status_code == 422 and "decison" in html and "Feedbacktermijn verstreken" in html
+    # The same in English (the English catalogue's sentence, the timer's text filled in).
+    assert browser.post("/werk/taal/en", page="/werk/beheer/processen").status_code == 302
+    problems = post_xml(browser, "/werk/beheer/processen/melding/controleren", xml).get_json()["problems"]
+    timer_problem = next(p for p in problems if p["element_id"] == "feedback_window_over")
+    assert "is no valid ISO 8601" in timer_problem["message"] and timer.strip("'") in timer_problem["message"]
+    assert versions() == [1] and active_version() == 1 and audit() == []
+
+
 def test_the_syntax_error_names_its_line(app):
     browser = admin_browser(app)
     broken, line = syntax_error()

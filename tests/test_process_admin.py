@@ -453,11 +453,40 @@ def test_api_lists_deploys_checks_and_activates_for_admins_only(app, staff):
         ("deploy", "root", 2), ("deploy-unchanged", "root", 2), ("activate", "root", 1)]
 
 
+def renamed_process(process_id: str) -> bytes:
+    """The melding model under another process id, as a modeler's new file ("Process_1") or a typo has it."""
+    return SHIPPED.replace(b'<bpmn:process id="melding"', f'<bpmn:process id="{process_id}"'.encode()).replace(
+        b'processRef="melding"', f'processRef="{process_id}"'.encode()).replace(
+        b'bpmnElement="melding"', f'bpmnElement="{process_id}"'.encode())
+
+
+def test_a_model_of_a_process_no_channel_starts_is_refused_everywhere_and_nothing_is_stored(app, staff, tmp_path):
+    xml = renamed_process("Process_1")
+    assert b'id="melding"' not in xml and b'<bpmn:process id="Process_1"' in xml
+    headers = {**staff.admin.headers, "Content-Type": "application/xml"}
+    check = staff.admin.client.post("/api/v1/processes/Process_1/check", data=xml, headers=headers).get_json()
+    assert check["ok"] is False and "Process_1" in check["problems"][0]["message"]
+    assert check["problems"][0]["element_id"] == "Process_1" and check["problems"][0]["line"] > 1
+    refused = staff.admin.client.post("/api/v1/processes?filename=Process_1.bpmn", data=xml, headers=headers)
+    assert refused.status_code == 422, refused.get_json()
+    assert "melding" in refused.get_json()["problems"][0]["message"]  # the processes it may be are named
+    path = tmp_path / "Process_1.bpmn"
+    path.write_bytes(xml)
+    assert invoke(app, "bpmn", "check", str(path)).exit_code == 2
+    result = invoke(app, "bpmn", "deploy", str(path))
+    assert result.exit_code == 2 and "Process_1" in result.output
+    db.session.expire_all()
+    assert versions("Process_1") == [] and audit() == []
+    assert "Process_1" not in [p["key"] for p in staff.admin.get("/api/v1/processes").get_json()]
+
+
 def test_openapi_documents_the_process_endpoints(client):
     paths = client.get("/api/openapi.json").get_json()["paths"]
     assert {"get", "post"} <= set(paths["/api/v1/processes"])
     assert "post" in paths["/api/v1/processes/{key}/check"]
     assert "post" in paths["/api/v1/processes/{key}/versions/{version}/activate"]
+    assert "application/xml" in paths["/api/v1/processes/{key}/versions/{version}"]["get"]["responses"]["200"][
+        "content"]
 
 
 # -- the CLI -------------------------------------------------------------------------------------------------------

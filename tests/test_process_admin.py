@@ -419,7 +419,14 @@ def test_api_lists_deploys_checks_and_activates_for_admins_only(app, staff):
     assert melding["versions"][0] | {"deployed_at": None} == {
         "version": 1, "deployed_at": None, "deployed_by": "systeem", "origin": "shipped", "filename": "melding.bpmn",
         "sha256": melding["versions"][0]["sha256"], "cases": 1, "active": True,
-        "download_url": "/werk/beheer/processen/melding/versies/1.bpmn"}
+        "download_url": "/werk/beheer/processen/melding/versies/1.bpmn",
+        "xml_url": "/api/v1/processes/melding/versions/1"}
+    # The XML through the API with the token (the page's download asks a token user to log in).
+    xml = staff.admin.get(melding["versions"][0]["xml_url"])
+    assert xml.status_code == 200 and xml.data == SHIPPED and xml.mimetype == "application/xml"
+    assert staff.admin.get("/api/v1/processes/melding/versions/9").status_code == 404
+    assert staff.admin.get("/api/v1/processes/melding/versions/99999999999").status_code == 404
+    assert staff.meldkamer.get("/api/v1/processes/melding/versions/1").status_code == 403
     for actor in (staff.meldkamer, staff.ood_lead):
         assert actor.get("/api/v1/processes").status_code == 403
         assert actor.client.post("/api/v1/processes", data=CITY, headers={**actor.headers,

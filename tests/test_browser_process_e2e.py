@@ -4,7 +4,7 @@ nl/en labels) after "In behandeling nemen" in the behandelaarsgroep lane, makes 
 checks and deploys version 2. A new melding reaches the new task; the handler's form refuses a missing choice in
 Dutch and captures a chosen one on the timeline; the tracking page shows the new status label. The old case
 finishes on version 1. "Terugzetten" makes version 1 the one new cases start on again; the administration log
-lists the deploy and the rollback."""
+lists the deploy and the rollback. On SQLite and on PostgreSQL (a schema of its own, tests/live_server.py)."""
 from __future__ import annotations
 
 import json
@@ -63,8 +63,11 @@ def dispatch_and_take(desk, bart, base: str, reference: str) -> None:
     bart.locator("form[data-task='take_in_handling']").wait_for(state="detached")
 
 
-def test_admin_changes_the_melding_model_in_the_browser_and_rolls_back(tmp_path):
-    with live_app(tmp_path) as (app, base), chromium() as browser:
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_admin_changes_the_melding_model_in_the_browser_and_rolls_back(tmp_path, database):
+    with live_app(tmp_path, database) as (app, base), chromium() as browser:
+        with app.app_context():
+            assert db.engine.dialect.name == database
         errors: list[str] = []
 
         def page_for(username: str):

@@ -170,11 +170,14 @@ class Checked:
     sha256: str = ""
 
 
-def check(xml: bytes, filename: str, process_id: Optional[str] = None, require_diagram: bool = False) -> Checked:
+def check(xml: bytes, filename: str, process_id: Optional[str] = None, require_diagram: bool = False,
+          started_only: bool = False) -> Checked:
     """Every problem of a BPMN document that would stop its deploy, without storing anything.
 
     Parsing problems (size, encoding, DOCTYPE, XML syntax) end the check at once; after that every lint
-    finding is collected, with the diagram's presence and the engine's own parse."""
+    finding is collected, with the diagram's presence and the engine's own parse. started_only (the city's
+    deploys) refuses a process no channel starts: nothing would ever run on it, and the contract's rules
+    apply to the processes the channels start only."""
     try:
         root = parse_document(xml, filename)
         if etree.QName(root).namespace != NS["bpmn"] or etree.QName(root).localname != "definitions":
@@ -185,6 +188,12 @@ def check(xml: bytes, filename: str, process_id: Optional[str] = None, require_d
     except DeployError as err:
         return Checked(None, problems_of(err))
     problems = [f.as_dict() for f in lint(root, registry.service_names() or None)]
+    if started_only and registry.start_data(key) is None:
+        process = next(p for p in root.iterfind(".//bpmn:process", NS) if p.get("id", "") == key)
+        problems.insert(0, Finding(key, process.sourceline, Phrase(
+            N_("Meldpunt start geen proces '{process}': geef het proces het id van een proces van Meldpunt "
+               "({known})"), process=key, known=", ".join(registry.started_processes())),
+            process.get("name") or "").as_dict())
     if require_diagram and root.find(f".//{{{BPMNDI}}}BPMNDiagram") is None:
         problems.append(Finding("", None, Phrase(N_("Het bestand heeft geen diagram (bpmndi:BPMNDiagram): "
                                                     "bewaar het model in een modeler zoals Camunda Modeler of "
@@ -218,7 +227,7 @@ def _describe(problem: dict[str, object]) -> str:
 
 def deploy(xml: bytes, filename: str, process_id: Optional[str] = None,
            deployed_by: Optional[str] = None, origin: str = "city", activate: Optional[bool] = True,
-           require_diagram: bool = False) -> tuple[ProcessDefinition, bool]:
+           require_diagram: bool = False, started_only: bool = False) -> tuple[ProcessDefinition, bool]:
     """Store a new version; returns (definition, created).
 
     activate=True makes it the version new cases start on (a deploy by the city; content equal to the active
@@ -230,7 +239,7 @@ def deploy(xml: bytes, filename: str, process_id: Optional[str] = None,
         raise ValueError(f"unknown origin {origin!r}")
     if len(Path(filename).name) > 255:
         raise _refused(Phrase(N_("De bestandsnaam is langer dan 255 tekens.")), filename)
-    checked = check(xml, filename, process_id, require_diagram)
+    checked = check(xml, filename, process_id, require_diagram, started_only)
     if checked.problems:
         shown = "; ".join(_describe(p) for p in checked.problems[:MAX_FINDINGS_SHOWN])
         more = len(checked.problems) - MAX_FINDINGS_SHOWN

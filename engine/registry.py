@@ -152,6 +152,11 @@ def process_start(key: str, sets: tuple[str, ...] = ()) -> None:
     _start_data[key] = tuple(dict.fromkeys(_start_data.get(key, ()) + tuple(sets)))
 
 
+def started_processes() -> tuple[str, ...]:
+    """The keys of the processes the channels start, in the order they were registered."""
+    return tuple(_start_data)
+
+
 def start_data(key: str) -> Optional[tuple[str, ...]]:
     """The data names a new case of process `key` starts with; None when no channel starts `key`."""
     return _start_data.get(key)

@@ -76,7 +76,7 @@ def version(key: str, number: int) -> Optional[ProcessDefinition]:
 
 def check(xml: bytes, filename: str, key: Optional[str] = None) -> list[dict[str, object]]:
     """Every problem that would stop this model's deploy (a diagram is required); nothing is stored."""
-    return deployment.check(xml, filename, key, require_diagram=True).problems
+    return deployment.check(xml, filename, key, require_diagram=True, started_only=True).problems
 
 
 def deploy_model(xml: bytes, filename: str, key: Optional[str], actor: str,
@@ -84,7 +84,8 @@ def deploy_model(xml: bytes, filename: str, key: Optional[str], actor: str,
     """Deploy the city's model and make it the version new cases start on; audited. Raises DeployError."""
     before = deployment.active_definition(key, required=False) if key else None
     definition, created = deployment.deploy(xml, filename[-MAX_FILENAME:] or "model.bpmn", key, deployed_by=actor,
-                                            origin="city", activate=True, require_diagram=True)
+                                            origin="city", activate=True, require_diagram=True,
+                                            started_only=True)
     record_change("process", "deploy" if created else "deploy-unchanged", f"{definition.key} v{definition.version}",
                   actor=actor, user_id=user_id,
                   detail=f"versie {definition.version} in gebruik" if created else "ongewijzigd, al in gebruik",

@@ -1,23 +1,28 @@
 """A real server (waitress, in a thread) on a free local port, and Debian's Chromium driven by Playwright."""
 from __future__ import annotations
 
+import os
 import threading
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
 from waitress.server import create_server
 
 from engine import deploy
 from engine.db import db
+from handlers.categories import forget_categories
 from handlers.groups import forget_group_ids
 from handlers.routing import forget_rules
 from handlers.seed import DEMO_PASSWORD, seed_demo_users, seed_reference_data
 from intake.meldingen import register_melding
 from web.app import create_app
+from web.config import normalise_db_url
 
-from .services import CHROMIUM, require
+from .services import CHROMIUM, POSTGRES_URL, require
 from .tile_server import tile_server
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-quic",
@@ -25,20 +30,42 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-g
 
 
 @contextmanager
-def live_app(tmp_path: Path) -> Iterator[tuple]:
-    """Serve a freshly migrated SQLite-backed app with demo staff; yields (app, base_url).
+def live_app(tmp_path: Path, database: str = "sqlite") -> Iterator[tuple]:
+    """Serve a freshly migrated app with demo staff; yields (app, base_url). `database` "postgresql" serves it
+    from a schema of its own in MELDPUNT_TEST_POSTGRES_URL's database (dropped after), else SQLite.
 
     Its maps take their tiles from a local tile server (tests/tile_server.py), at app.config["TEST_TILES"].
     """
+    if database == "postgresql":
+        with _postgres_schema() as url, tile_server() as tiles:
+            yield from _live_app(tmp_path, tiles.url, tiles, url)
+        return
     with tile_server() as tiles:
         yield from _live_app(tmp_path, tiles.url, tiles)
 
 
-def _live_app(tmp_path: Path, tile_url: str, tiles) -> Iterator[tuple]:
+@contextmanager
+def _postgres_schema() -> Iterator[str]:
+    require("postgres")
+    base = normalise_db_url(POSTGRES_URL or "")
+    schema = f"meldpunt_live_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    engine = create_engine(base)
+    with engine.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        engine.dispose()
+
+
+def _live_app(tmp_path: Path, tile_url: str, tiles, database_url: str | None = None) -> Iterator[tuple]:
     deploy.forget_cached_specs()
     forget_group_ids()
     forget_rules()
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'live.sqlite'}",
+    forget_categories()
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url or f"sqlite:///{tmp_path / 'live.sqlite'}",
                       "MELDPUNT_STORAGE_PATH": str(tmp_path / "files"), "MELDPUNT_SCHEDULER": False,
                       "MELDPUNT_MAP_TILE_URL": tile_url})
     app.config["TEST_TILES"] = tiles
@@ -68,6 +95,9 @@ def _live_app(tmp_path: Path, tile_url: str, tiles) -> Iterator[tuple]:
         thread.join(5)
         server.task_dispatcher.shutdown()
         deploy.forget_cached_specs()
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()  # no pooled connection is left to hold up dropping a PostgreSQL schema
 
 
 @contextmanager

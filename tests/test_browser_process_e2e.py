@@ -4,7 +4,7 @@ nl/en labels) after "In behandeling nemen" in the behandelaarsgroep lane, makes 
 checks and deploys version 2. A new melding reaches the new task; the handler's form refuses a missing choice in
 Dutch and captures a chosen one on the timeline; the tracking page shows the new status label. The old case
 finishes on version 1. "Terugzetten" makes version 1 the one new cases start on again; the administration log
-lists the deploy and the rollback."""
+lists the deploy and the rollback. On SQLite and on PostgreSQL (a schema of its own, tests/live_server.py)."""
 from __future__ import annotations
 
 import json
@@ -12,7 +12,7 @@ import re
 
 import pytest
 from lxml import etree
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engine import deploy as deployment
 from engine.db import db
@@ -63,8 +63,11 @@ def dispatch_and_take(desk, bart, base: str, reference: str) -> None:
     bart.locator("form[data-task='take_in_handling']").wait_for(state="detached")
 
 
-def test_admin_changes_the_melding_model_in_the_browser_and_rolls_back(tmp_path):
-    with live_app(tmp_path) as (app, base), chromium() as browser:
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_admin_changes_the_melding_model_in_the_browser_and_rolls_back(tmp_path, database):
+    with live_app(tmp_path, database) as (app, base), chromium() as browser:
+        with app.app_context():
+            assert db.engine.dialect.name == database
         errors: list[str] = []
 
         def page_for(username: str):
@@ -223,3 +226,58 @@ def test_admin_changes_the_melding_model_in_the_browser_and_rolls_back(tmp_path)
         for page in (desk, bart, admin):
             assert page.evaluate("window.__csp || []") == []
         assert errors == []
+
+
+def test_the_editor_lists_and_marks_real_problems_and_deploys_nothing(tmp_path):
+    """The issue's broken model in the editor, against the real check and deploy endpoints: a misspelt name in a
+    condition and a timer of "14 dagen" are listed with element name, id and line and marked in the diagram;
+    "In gebruik nemen" refuses it and nothing is deployed."""
+    with live_app(tmp_path) as (app, base), chromium() as browser:
+        errors: list[str] = []
+        context = browser.new_context(viewport=DESKTOP)
+        context.add_init_script(WATCH)
+        admin = context.new_page()
+        admin.on("pageerror", lambda e: errors.append(str(e)))
+        login(admin, base, "admin")
+        admin.goto(f"{base}/werk/beheer/processen/melding/bewerken")
+        admin.wait_for_selector("#modeler-canvas[data-ready=true]")
+        form = admin.locator("#element-form")
+
+        def pick(element_id: str) -> None:
+            admin.evaluate("id => { const m = window.processModeler;"
+                           " m.get('selection').select(m.get('elementRegistry').get(id)); }", element_id)
+
+        pick("flow_gw_triage_to_refer")
+        condition = form.locator("[data-prop=condition]")
+        assert condition.input_value() == "decision == 'refer'"
+        condition.fill("decison == 'refer'")
+        condition.press("Tab")
+        pick("feedback_window_over")
+        timer = form.locator("[data-prop=timer-expression]")
+        timer.fill("14 dagen")
+        timer.press("Tab")
+
+        admin.get_by_role("button", name="Controleren").click()
+        status = admin.locator("#modeler-status")
+        status.filter(has_text=re.compile(r"Geen problemen gevonden|Problemen gevonden|lukte niet")).wait_for()
+        assert status.inner_text().startswith("Problemen gevonden: 2"), status.inner_text()
+        problems = admin.locator("#model-problems li").all_inner_texts()
+        assert any(p.startswith("Doorverwijzen (flow_gw_triage_to_refer), regel ") and "'decison'" in p
+                   for p in problems), problems
+        assert any(p.startswith("Feedbacktermijn verstreken (feedback_window_over), regel ") and "'14 dagen'" in p
+                   and "ISO 8601" in p for p in problems), problems
+        for element_id in ("flow_gw_triage_to_refer", "feedback_window_over"):
+            assert "process-problem" in admin.locator(f".djs-element[data-element-id={element_id}]").get_attribute(
+                "class")
+        assert "process-problem" not in admin.locator(".djs-element[data-element-id=triage]").get_attribute("class")
+
+        with admin.expect_response(lambda r: r.url.endswith("/in-gebruik-nemen")) as deployed:
+            admin.get_by_role("button", name="In gebruik nemen").click()
+        assert deployed.value.status == 422
+        status.filter(has_text="Problemen gevonden: 2").wait_for()
+        with app.app_context():
+            assert deployment.active_definition("melding").version == 1
+            assert db.session.scalar(select(func.count()).select_from(ProcessDefinition).where(
+                ProcessDefinition.key == "melding")) == 1
+            db.session.remove()
+        assert admin.evaluate("window.__csp || []") == [] and errors == []

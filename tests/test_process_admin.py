@@ -227,6 +227,36 @@ def test_bad_models_are_refused_on_the_page_with_every_problem_and_nothing_store
     assert versions() == [1] and active_version() == 1 and audit() == []
 
 
+def issue_examples(timer: str) -> bytes:
+    """The issue's own broken model: a misspelt name in a condition and a timer that is no ISO 8601 value."""
+    xml = SHIPPED.replace(b">decision == 'refer'<", b">decison == 'refer'<")
+    return re.sub(rb'(id="feedback_window_over".*?<bpmn:timeDuration[^>]*>)[^<]*(<)',
+                  rb"\g<1>" + timer.encode() + rb"\g<2>", xml, count=1, flags=re.S)
+
+
+@pytest.mark.parametrize("timer", ["14 dagen", "'P14X'"])
+def test_the_issues_misspelt_condition_and_bad_timer_are_listed_on_the_page_not_a_500(app, timer):
+    browser = admin_browser(app)
+    xml = issue_examples(timer)
+    assert xml.count(b"decison") == 1 and timer.encode() in xml
+    for url in ("/werk/beheer/processen/melding/controleren", "/werk/beheer/processen/melding/in-gebruik-nemen"):
+        response = post_xml(browser, url, xml)
+        assert response.status_code in (200, 422), response.get_data(as_text=True)[:300]
+        problems = response.get_json()["problems"]
+        assert {p["element_id"] for p in problems} == {"flow_gw_triage_to_refer", "feedback_window_over"}
+        assert any("decison" in p["message"] for p in problems)
+        assert any(timer.strip("'") in p["message"] and "ISO 8601" in p["message"] for p in problems)
+    response = upload(browser, "melding", xml, "stad.bpmn")
+    html = response.get_data(as_text=True).replace("&#39;", "'")
+    assert response.status_code == 422 and "decison" in html and "Feedbacktermijn verstreken" in html
+    # The same in English (the English catalogue's sentence, the timer's text filled in).
+    assert browser.post("/werk/taal/en", page="/werk/beheer/processen").status_code == 302
+    problems = post_xml(browser, "/werk/beheer/processen/melding/controleren", xml).get_json()["problems"]
+    timer_problem = next(p for p in problems if p["element_id"] == "feedback_window_over")
+    assert "is no valid ISO 8601" in timer_problem["message"] and timer.strip("'") in timer_problem["message"]
+    assert versions() == [1] and active_version() == 1 and audit() == []
+
+
 def test_the_syntax_error_names_its_line(app):
     browser = admin_browser(app)
     broken, line = syntax_error()
@@ -389,7 +419,14 @@ def test_api_lists_deploys_checks_and_activates_for_admins_only(app, staff):
     assert melding["versions"][0] | {"deployed_at": None} == {
         "version": 1, "deployed_at": None, "deployed_by": "systeem", "origin": "shipped", "filename": "melding.bpmn",
         "sha256": melding["versions"][0]["sha256"], "cases": 1, "active": True,
-        "download_url": "/werk/beheer/processen/melding/versies/1.bpmn"}
+        "download_url": "/werk/beheer/processen/melding/versies/1.bpmn",
+        "xml_url": "/api/v1/processes/melding/versions/1"}
+    # The XML through the API with the token (the page's download asks a token user to log in).
+    xml = staff.admin.get(melding["versions"][0]["xml_url"])
+    assert xml.status_code == 200 and xml.data == SHIPPED and xml.mimetype == "application/xml"
+    assert staff.admin.get("/api/v1/processes/melding/versions/9").status_code == 404
+    assert staff.admin.get("/api/v1/processes/melding/versions/99999999999").status_code == 404
+    assert staff.meldkamer.get("/api/v1/processes/melding/versions/1").status_code == 403
     for actor in (staff.meldkamer, staff.ood_lead):
         assert actor.get("/api/v1/processes").status_code == 403
         assert actor.client.post("/api/v1/processes", data=CITY, headers={**actor.headers,
@@ -423,11 +460,40 @@ def test_api_lists_deploys_checks_and_activates_for_admins_only(app, staff):
         ("deploy", "root", 2), ("deploy-unchanged", "root", 2), ("activate", "root", 1)]
 
 
+def renamed_process(process_id: str) -> bytes:
+    """The melding model under another process id, as a modeler's new file ("Process_1") or a typo has it."""
+    return SHIPPED.replace(b'<bpmn:process id="melding"', f'<bpmn:process id="{process_id}"'.encode()).replace(
+        b'processRef="melding"', f'processRef="{process_id}"'.encode()).replace(
+        b'bpmnElement="melding"', f'bpmnElement="{process_id}"'.encode())
+
+
+def test_a_model_of_a_process_no_channel_starts_is_refused_everywhere_and_nothing_is_stored(app, staff, tmp_path):
+    xml = renamed_process("Process_1")
+    assert b'id="melding"' not in xml and b'<bpmn:process id="Process_1"' in xml
+    headers = {**staff.admin.headers, "Content-Type": "application/xml"}
+    check = staff.admin.client.post("/api/v1/processes/Process_1/check", data=xml, headers=headers).get_json()
+    assert check["ok"] is False and "Process_1" in check["problems"][0]["message"]
+    assert check["problems"][0]["element_id"] == "Process_1" and check["problems"][0]["line"] > 1
+    refused = staff.admin.client.post("/api/v1/processes?filename=Process_1.bpmn", data=xml, headers=headers)
+    assert refused.status_code == 422, refused.get_json()
+    assert "melding" in refused.get_json()["problems"][0]["message"]  # the processes it may be are named
+    path = tmp_path / "Process_1.bpmn"
+    path.write_bytes(xml)
+    assert invoke(app, "bpmn", "check", str(path)).exit_code == 2
+    result = invoke(app, "bpmn", "deploy", str(path))
+    assert result.exit_code == 2 and "Process_1" in result.output
+    db.session.expire_all()
+    assert versions("Process_1") == [] and audit() == []
+    assert "Process_1" not in [p["key"] for p in staff.admin.get("/api/v1/processes").get_json()]
+
+
 def test_openapi_documents_the_process_endpoints(client):
     paths = client.get("/api/openapi.json").get_json()["paths"]
     assert {"get", "post"} <= set(paths["/api/v1/processes"])
     assert "post" in paths["/api/v1/processes/{key}/check"]
     assert "post" in paths["/api/v1/processes/{key}/versions/{version}/activate"]
+    assert "application/xml" in paths["/api/v1/processes/{key}/versions/{version}"]["get"]["responses"]["200"][
+        "content"]
 
 
 # -- the CLI -------------------------------------------------------------------------------------------------------

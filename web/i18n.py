@@ -44,11 +44,11 @@ def _select_locale() -> str:
     return LOCALES[current_language()]
 
 
-def translate(text: str, **values) -> str:
+def translate(text: str, /, **values) -> str:
     """Translate a Dutch UI string into the current language and fill `{name}` values.
 
     A `Phrase` (engine/i18n.py) is looked up by its template; its values (translated when they are Phrases
-    too) are filled in after.
+    too) are filled in after. `text` is positional-only: a value may be called `text` too (the timer findings).
     """
     if isinstance(text, Phrase):
         return translate(text.template, **{key: translate(value) if isinstance(value, Phrase) else value
@@ -62,7 +62,7 @@ def translate_plural(singular: str, plural: str, count: int, **values) -> str:
     return get_translations().ungettext(singular, plural, count).format(count=count, **values)
 
 
-def translate_in(language: str, text: str, **values) -> str:
+def translate_in(language: str, text: str, /, **values) -> str:
     """`translate` in a given language ('nl' or 'en'), for mails and documents made outside the reader's request."""
     with force_locale(LOCALES.get(language, LOCALES["nl"])):
         return translate(text, **values)

@@ -237,7 +237,8 @@ PROCESS_VERSION = {"type": "object", "properties": {
     "filename": {"type": "string"}, "sha256": {"type": "string"},
     "cases": {"type": "integer", "description": "Cases on this version"},
     "active": {"type": "boolean", "description": "New cases start on this version"},
-    "download_url": {"type": "string"}}}
+    "download_url": {"type": "string", "description": "The staff page's download (a logged-in admin)"},
+    "xml_url": {"type": "string", "description": "The XML through this API (GET, with the token)"}}}
 PROCESS = {"type": "object", "properties": {
     "key": {"type": "string"}, "active_version": {"type": "integer", "nullable": True},
     "chosen_by_city": {"type": "boolean", "description": "The city deployed or chose the version in use: seeding "
@@ -288,6 +289,12 @@ def _process_paths(spec: APISpec) -> None:
         "responses": {"200": {"description": "ok, and the problems (element id, name, line, message)",
                               "content": {"application/json": {"schema": check_answer}}},
                       **_errors(400, 401, 403, 422)}}})
+    spec.path("/api/v1/processes/{key}/versions/{version}", operations={"get": {
+        "summary": "The XML of one stored version, byte for byte as deployed (admin)",
+        "parameters": [key, {"in": "path", "name": "version", "required": True,
+                             "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}],
+        "responses": {"200": {"description": "The BPMN file", "content": {"application/xml": {"schema": {
+            "type": "string"}}}}, **_errors(401, 403, 404)}}})
     spec.path("/api/v1/processes/{key}/versions/{version}/activate", operations={"post": {
         "summary": "Make a stored version the one new cases start on, without a new deploy (admin)",
         "parameters": [key, {"in": "path", "name": "version", "required": True,

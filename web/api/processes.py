@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from flask import g, jsonify, request, url_for
+from flask import g, jsonify, make_response, request, url_for
 
 from engine.db import db
 from engine.deploy import problems_of
-from engine.errors import DeployError, InvalidInput
+from engine.errors import DeployError, InvalidInput, NotFound
+from engine.i18n import N_, Phrase
 from handlers import process_admin
 from handlers.permissions import require
 
@@ -21,7 +22,8 @@ MAX_MODEL_REQUEST = 64 * 1024 * 1024  # larger than a model may be, so that the 
 def _version_json(v: process_admin.VersionRow) -> dict[str, Any]:
     return {"version": v.version, "deployed_at": v.deployed_at.isoformat(), "deployed_by": v.deployed_by,
             "origin": v.origin, "filename": v.filename, "sha256": v.sha256, "cases": v.cases, "active": v.active,
-            "download_url": url_for("staff.admin_process_download", key=v.key, number=v.version)}
+            "download_url": url_for("staff.admin_process_download", key=v.key, number=v.version),
+            "xml_url": url_for("api.process_version_xml", key=v.key, number=v.version)}
 
 
 def _process_json(p: process_admin.ProcessRow) -> dict[str, Any]:
@@ -87,6 +89,20 @@ def check_process(key: str):
     xml, filename = _model()
     problems = process_admin.check(xml, filename or f"{key}.bpmn", key)
     return jsonify({"ok": not problems, "problems": [{**p, "message": str(p["message"])} for p in problems]})
+
+
+@bp.get("/v1/processes/<key>/versions/<int:number>")
+@token_required
+def process_version_xml(key: str, number: int):
+    """The XML of one stored version, byte for byte as deployed (the page's download, for a token)."""
+    require(g.user, "manage")
+    definition = process_admin.version(key, number)
+    if definition is None:
+        raise NotFound(Phrase(N_("Proces '{key}' heeft geen versie {version}."), key=key, version=number))
+    response = make_response(definition.xml.encode("utf-8"))
+    response.headers["Content-Type"] = "application/xml; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{key}-v{number}.bpmn"'
+    return response
 
 
 @bp.post("/v1/processes/<key>/versions/<int:number>/activate")

@@ -109,12 +109,17 @@ def _sqlite_word(number: int, word: str, with_texts: bool) -> tuple[str, dict[st
     return sql, {name: _fts_phrase(word)}
 
 
-def matching_case_ids(typed: str, *, with_texts: bool = True) -> Select[Any] | None:
+def matching_case_ids(typed: str, *, with_texts: bool = True, long_only: bool = False) -> Select[Any] | None:
     """A SELECT of the ids of the cases that match every word typed (None when nothing searchable was typed),
-    to be used as `Case.id.in_(...)`; computed once, before any join (MATERIALIZED)."""
+    to be used as `Case.id.in_(...)`; computed once, before any join (MATERIALIZED).
+
+    `long_only`: only the words the index can look up (the caller tests the short ones on its own rows with
+    `row_matches`, so they are not tested on every hit of the long ones first)."""
     found = words(typed)
     if not found:
         return None
+    if long_only and any(len(w) >= MIN_TRIGRAM for w in found):
+        found = [w for w in found if len(w) >= MIN_TRIGRAM]
     dialect = db.engine.dialect.name
     long_words = [w for w in found if len(w) >= MIN_TRIGRAM] or found[:1]
     parts, params = [], {}
@@ -134,6 +139,43 @@ def matching_case_ids(typed: str, *, with_texts: bool = True) -> Select[Any] | N
     if with_texts:
         query = query.outerjoin(Reporter, Reporter.id == Case.reporter_id)
     return query.where(and_(*(_holds(word, with_texts) for word in short)))
+
+
+def short_words(typed: str) -> list[str]:
+    """The words typed that have no trigram (tested row by row after the index found the others)."""
+    found = words(typed)
+    if not any(len(w) >= MIN_TRIGRAM for w in found):
+        return []  # matching_case_ids looks the first of them up without the index
+    return [w for w in found if len(w) < MIN_TRIGRAM]
+
+
+def row_matches(typed: str, *, with_texts: bool = True, only: list[str] | None = None) -> Any:
+    """A condition on the enclosing query's `cases` row: it holds every word typed (or the words in `only`),
+    tested on that row without an index: for the first rows of a queue, where a common word fills a page long
+    before the index would have listed all its cases (handlers/queues.py). None when nothing was typed."""
+    found = words(typed) if only is None else only
+    if not found:
+        return None
+    return and_(*(_row_holds(word, with_texts) for word in found))
+
+
+def _row_holds(word: str, with_texts: bool) -> Any:
+    pattern = _like(word)
+    texts = [func.coalesce(Case.reference, ""), func.coalesce(Case.address, "")]
+    if not with_texts:
+        return _folded(*texts).like(pattern, escape="\\")
+    texts.append(func.coalesce(Case.description, ""))
+    phone = func.coalesce(Reporter.phone, "")
+    stripped = phone
+    for char in " ./-()":  # as the index holds the number: also without spaces, dots and dashes
+        stripped = func.replace(stripped, char, "")
+    reporter = select(Reporter.id).where(
+        Reporter.id == Case.reporter_id,
+        _folded(func.coalesce(Reporter.name, ""), func.coalesce(Reporter.email, ""), phone, stripped)
+        .like(pattern, escape="\\"))
+    letters = select(LetterText.id).where(LetterText.case_id == Case.id,
+                                          _folded(func.coalesce(LetterText.text, "")).like(pattern, escape="\\"))
+    return or_(_folded(*texts).like(pattern, escape="\\"), reporter.exists(), letters.exists())
 
 
 def _folded(*columns: Any) -> Any:

@@ -104,3 +104,26 @@ def test_the_matching_cases_come_from_the_search_indexes(app, cases):
         assert "SCAN cases_search VIRTUAL TABLE INDEX" in plan, plan
         assert "SCAN reporters_search VIRTUAL TABLE INDEX" in plan, plan
     db.session.rollback()
+
+
+@pytest.mark.parametrize("window", [1, 2, 2000])
+def test_row_by_row_and_index_first_find_the_same_pages(cases, monkeypatch, window):
+    """A search tests the queue's next SEARCH_WINDOW items row by row and falls back to the search index when they
+    hold less than a page: both ways find the same cases, page after page."""
+    import handlers.queues as queues
+
+    monkeypatch.setattr(queues, "SEARCH_WINDOW", window)
+    names = {reference: key for key, reference in cases.items()}
+    wrong = [(typed, sorted(names[r] for r in found(typed)), sorted(expected)) for typed, expected in SEARCHES
+             if found(typed) != {cases[key] for key in expected}]
+    assert wrong == [], "typed, found, expected"
+    group = group_by_key("meldkamer")
+    for typed, expected in (("voorbeeld.example", {"cafe", "lamp", "belgie"}), ("12", {"lamp", "cafe"})):
+        seen, cursor = [], None
+        while True:
+            page = queue_page(group.id, QueueFilter(search=typed), cursor, newest_first=True, limit=1)
+            seen += [item.case.reference for item in page.items]
+            if page.next_cursor is None:
+                break
+            cursor = page.next_cursor
+        assert sorted(seen) == sorted(cases[key] for key in expected), typed

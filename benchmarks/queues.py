@@ -223,10 +223,15 @@ def sql_profile(app: Flask, call: Callable[[], Any], repeat: int = 20) -> tuple[
     return max(n for n, _ in per_call), times[len(times) // 2]
 
 
-def explain(app: Flask, statement: str, parameters: Any) -> list[str]:
-    """EXPLAIN (ANALYZE, BUFFERS) of one captured statement, run twice (the second, warm, is returned)."""
+def explain(app: Flask, statement: str, parameters: Any, workers: Optional[int] = None) -> list[str]:
+    """EXPLAIN (ANALYZE, BUFFERS) of one captured statement, run twice (the second, warm, is returned).
+
+    `workers`: max_parallel_workers_per_gather for this EXPLAIN only (SET LOCAL, rolled back): to check that the
+    plan keeps its index with parallel query on (the server's default, 2) and off (0). The app never sets it."""
     with app.app_context():
         connection = db.session.connection()
+        if workers is not None:
+            connection.exec_driver_sql(f"SET LOCAL max_parallel_workers_per_gather = {int(workers)}")
         for _ in range(2):
             plan = [row[0] for row in connection.exec_driver_sql(
                 "EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters).all()]
@@ -234,16 +239,55 @@ def explain(app: Flask, statement: str, parameters: Any) -> list[str]:
     return plan
 
 
-def queue_sql(app: Flask, scenario: Scenario) -> tuple[str, Any]:
-    """The SELECT that queue_page() sends for this scenario's page."""
+def queue_statements(app: Flask, scenario: Scenario) -> list[tuple[str, Any]]:
+    """The SELECTs on work items that queue_page() sends for this scenario's page (one, or up to four for a
+    search: the window's bound, the window tested row by row, the index's candidates, the page by id)."""
     def call() -> None:
         with app.app_context():
             queue_page(group_by_key(scenario.group_key).id, scenario.filters, scenario.cursor,
                        newest_first=scenario.newest_first)
     statements = [(s, p) for s, p in captured_sql(app, call) if "FROM work_items" in s]
-    if len(statements) != 1:
-        raise RuntimeError(f"expected one work-item query from queue_page(), saw {len(statements)}")
-    return statements[0]
+    if not statements:
+        raise RuntimeError("no work-item query from queue_page()")
+    return statements
+
+
+PLAN_INDEX = re.compile(r"(?:Index Scan|Index Only Scan)(?: Backward)? using (\w+)|Bitmap Index Scan on (\w+)")
+WALK = re.compile(r"(Parallel [\w ]+?|Seq Scan) on work_items\b")
+
+
+def plan_indexes(plan: list[str]) -> list[str]:
+    """The indexes an EXPLAIN output uses, in order of appearance, each once; a sequential or parallel scan of
+    work_items is listed as such."""
+    names: dict[str, None] = {}
+    for line in plan:
+        for match in PLAN_INDEX.finditer(line):
+            names.setdefault(match.group(1) or match.group(2))
+        for match in WALK.finditer(line):
+            names.setdefault(f"{match.group(1)} on work_items")
+    return list(names)
+
+
+def print_plan_indexes(app: Flask, scenarios: list[Scenario]) -> bool:
+    """Per page, per work-item statement: the indexes of its plan with parallel query on (2 workers per gather,
+    the default) and off; True when every plan is the same both ways and none walks work_items."""
+    print("\nplans of the queue_page() SQL (EXPLAIN ANALYZE, warm): indexes with max_parallel_workers_per_gather 2 "
+          "| with 0")
+    steady = True
+    for scenario in scenarios:
+        for number, (statement, parameters) in enumerate(queue_statements(app, scenario), start=1):
+            on = plan_indexes(explain(app, statement, parameters, workers=2))
+            off = plan_indexes(explain(app, statement, parameters, workers=0))
+            walks = any("work_items" in name and not name.startswith(("ix_", "pk_", "uq_")) for name in on + off)
+            # pk_work_items is right only where the page is loaded by its ids
+            walks = walks or ("pk_work_items" in on + off and "work_items.id IN" not in statement)
+            same = on == off and not walks
+            steady = steady and same
+            label = " ".join(scenario.label.split()) if number == 1 else ""
+            print(f"  {label[:58]:<58} {number} {', '.join(on) or '-'} | "
+                  f"{'same' if on == off else ', '.join(off) or '-'}{'  <- WALKS work_items' if walks else ''}")
+    print(f"  every plan keeps its index with parallel query on and off: {'yes' if steady else 'NO'}", flush=True)
+    return steady
 
 
 def print_timings(title: str, timings: list[Timing]) -> None:
@@ -397,16 +441,17 @@ def measure(app: Flask, requests: int, warmup: int) -> tuple[bool, Timing]:
         if not first_page and timing.pct(95) < scenario.target_ms:
             continue
         why = "first page" if first_page else f"p95 {timing.pct(95):.1f} ms, over {scenario.target_ms:.0f} ms"
-        statement, parameters = queue_sql(app, scenario)
-        loads_state = re.search(r"\bcases\.state\b", statement) is not None
-        plan = explain(app, statement, parameters)
-        uses_index = any("ix_work_items_queue" in line for line in plan)
-        print(f"\nEXPLAIN (ANALYZE, BUFFERS) of the queue_page() SQL for {' '.join(scenario.label.split())} ({why})")
-        print(f"  selects cases.state: {'YES (bug: the queue must not load process state)' if loads_state else 'no'}"
-              f"; uses ix_work_items_queue: {'yes' if uses_index else 'NO'}; parameters {parameters}")
-        shown = plan if len(plan) <= 45 else plan[:45] + [f"... ({len(plan) - 45} more lines)"]
-        for line in shown:
-            print(f"  | {line}")
+        for statement, parameters in queue_statements(app, scenario):
+            loads_state = re.search(r"\bcases\.state\b", statement) is not None
+            plan = explain(app, statement, parameters)
+            print(f"\nEXPLAIN (ANALYZE, BUFFERS) of the queue_page() SQL for {' '.join(scenario.label.split())} "
+                  f"({why})")
+            state = "YES (bug: the queue must not load process state)" if loads_state else "no"
+            print(f"  selects cases.state: {state}; indexes: {', '.join(plan_indexes(plan))}; parameters {parameters}")
+            shown = plan if len(plan) <= 45 else plan[:45] + [f"... ({len(plan) - 45} more lines)"]
+            for line in shown:
+                print(f"  | {line}")
+    print_plan_indexes(app, scenarios)
 
     searches = [t for t in timings if t.target and t.target_ms == SEARCH_TARGET_P95_MS]
     if searches:

@@ -127,3 +127,11 @@ def test_row_by_row_and_index_first_find_the_same_pages(cases, monkeypatch, wind
                 break
             cursor = page.next_cursor
         assert sorted(seen) == sorted(cases[key] for key in expected), typed
+
+
+def test_the_database_folds_as_python_does(app):
+    """meldpunt_fold() in SQL (PostgreSQL: migration 0018b's fast path for plain ASCII; SQLite: sqlite_fold) gives
+    what fold() gives, for plain, accented and missing text."""
+    for value in ("Bruul 12, 2800 Mechelen", "CAFÉ Anaïs Ñandú Çà reünie ideeën", "ÁÀÂÄÃÅÉÈÊËÍÌÎÏÓÒÔÖÕÚÙÛÜÝŸÇÑ", ""):
+        assert db.session.scalar(text("SELECT meldpunt_fold(:v)"), {"v": value}) == fold(value), value
+    assert db.session.scalar(text("SELECT meldpunt_fold(NULL)")) is None

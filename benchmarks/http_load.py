@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Optional
-from urllib.parse import quote_plus, urlencode
+from urllib.parse import quote_plus, urlencode, urlsplit
 
 import psycopg
 from sqlalchemy.engine import make_url
@@ -60,7 +60,7 @@ API_RATE = 20.0  # creations per second in the think-time phase
 SATURATION_RPS = 100.0
 THINK_SECONDS = 2.0
 THINK_USERS = 30
-DASHBOARD_EVERY = 8  # a staff member opens the dashboard once in this many rounds (think-time phase)
+DASHBOARD_EVERY = 4  # a staff member opens the dashboard once in this many rounds (think-time phase)
 STAFF_KINDS = ("queue page 1", "queue page 2", "case page", "search ?q=", "complete task (POST)")
 SEARCHES = ["glasbol", "Goossens", "reunie", "Bruul 12", "matra", "straatlamp", "notaris", "Lotte Peeters",
             "cafe Veemarkt", "afvalopha"]
@@ -339,7 +339,7 @@ def api_creator(port: int, token: str, shared: Shared, rate: float, count: int) 
             if status == 201 and match:
                 shared.fresh.append(match.group(1))
 
-    threads = [threading.Thread(target=one, daemon=True) for _ in range(4)]
+    threads = [threading.Thread(target=one, daemon=True) for _ in range(16)]  # enough to keep the pace
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -351,7 +351,11 @@ def citizen(port: int, shared: Shared, think: float, seed: int) -> None:
     rng = random.Random(seed)
     while not shared.stop.is_set():
         client = Client(port, shared.record)  # a new visitor each time
-        status, page, _ = client.get("citizen form (GET)", "/melden?categorie=straatlamp-defect")
+        status, page, headers = client.get("citizen form (GET)", "/melden?categorie=straatlamp-defect",
+                                           expect=(302, 303))
+        if status in (302, 303):  # to the form's URL with its one-time token
+            location = urlsplit(headers.get("location", ""))
+            status, page, _ = client.get("citizen form (GET)", f"{location.path}?{location.query}")
         token = csrf_token(page)
         form_token = re.search(r'name="form_token"[^>]*value="([^"]*)"', page)
         shared.stop.wait(rng.uniform(0.5 * think, 1.5 * think))

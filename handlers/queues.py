@@ -122,8 +122,8 @@ def _searched(query, conditions: list, order, typed: str, with_texts: bool, newe
     1. the next SEARCH_WINDOW open items of the queue (an id range read from the queue index,
        `ix_work_items_queue`), each row tested for every word: a common word fills the page here after a few
        dozen rows, where listing all its cases from the search index would take longer than the whole page;
-    2. when they hold less than a page (a rare word), the search indexes list the matching cases, their open
-       items in this queue are found by case (`ix_work_items_case_id`), and the page is loaded by id. No single
+    2. when they hold less than a page (a rare word), the search indexes of open cases list the matching ones, their
+       open items in this queue are found by case (`ix_work_items_case_id`), and the page is loaded by id. No single
        statement both filters on the hits and orders by id: that one the planner answered by walking the
        whole work-item table in id order (`pk_work_items`) and testing each row against the hits.
     """
@@ -139,7 +139,7 @@ def _searched(query, conditions: list, order, typed: str, with_texts: bool, newe
     items = list(db.session.scalars(first.order_by(order).limit(limit + 1)).unique())
     if bound is None or len(items) > limit:
         return items
-    hits = matching_case_ids(typed, with_texts=with_texts, long_only=True)
+    hits = matching_case_ids(typed, with_texts=with_texts, long_only=True, open_only=True)
     if hits is None:
         return items
     candidates = select(WorkItem.id).join(Case, Case.id == WorkItem.case_id).where(

@@ -174,7 +174,7 @@ def _row_holds(word: str, with_texts: bool) -> Any:
         return _folded(*texts).like(pattern, escape="\\")
     texts.append(func.coalesce(Case.description, ""))
     phone = func.coalesce(Reporter.phone, "")
-    stripped = phone
+    stripped: Any = phone
     for char in " ./-()":  # as the index holds the number: also without spaces, dots and dashes
         stripped = func.replace(stripped, char, "")
     reporter = select(Reporter.id).where(

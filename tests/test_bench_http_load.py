@@ -2,8 +2,18 @@
 sums up the requests it timed. The benchmark itself runs in `make bench`, not in the test suite."""
 from __future__ import annotations
 
-from benchmarks.http_load import (Sample, csrf_token, database_url, format_table, next_cursor, percentile,
-                                  references, staff_names, summarise, task_form)
+from benchmarks.http_load import (
+    Sample,
+    csrf_token,
+    database_url,
+    format_table,
+    next_cursor,
+    percentile,
+    references,
+    staff_names,
+    summarise,
+    task_form,
+)
 
 CASE_PAGE = """
 <form method="post" action="/werk/dossier/M2026-000042/taak/77/opnemen"><input type="hidden" name="csrf_token"

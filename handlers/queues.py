@@ -131,11 +131,14 @@ def _searched(query, conditions: list, order, typed: str, with_texts: bool, newe
     if condition is None:  # nothing searchable typed (punctuation only)
         return list(db.session.scalars(query.where(*conditions).order_by(order).limit(limit + 1)).unique())
     plain = [c for c in conditions if not _on_case(c)]
-    window = select(WorkItem.id).where(*plain).order_by(order).offset(SEARCH_WINDOW - 1).limit(1)
-    bound = db.session.scalar(window)
+    # the window's ids come from the queue index in a derived table of their own (ordered, limited): joined
+    # by id, the page keeps that order; as an id range instead, PostgreSQL walked pk_work_items over it
+    window = select(WorkItem.id.label("id")).where(*plain).order_by(order)
+    bound = db.session.scalar(window.offset(SEARCH_WINDOW - 1).limit(1))
     first = query.where(*conditions, condition)
     if bound is not None:
-        first = first.where(WorkItem.id >= bound if newest_first else WorkItem.id <= bound)
+        ids = window.limit(SEARCH_WINDOW).subquery("search_window")
+        first = first.join(ids, ids.c.id == WorkItem.id)
     items = list(db.session.scalars(first.order_by(order).limit(limit + 1)).unique())
     if bound is None or len(items) > limit:
         return items

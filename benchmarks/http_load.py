@@ -264,7 +264,8 @@ class Shared:
 
 def staff_user(port: int, username: str, queue: str, shared: Shared, think: float, dashboard_every: int,
                seed: int) -> None:
-    """Log in, then rounds of: queue page 1, page 2, a case, a search, a triage (desk), sometimes the dashboard."""
+    """Log in, then rounds of: queue page 1, page 2, a case, a search, and for the meldkamer a triage and now and
+    then the dashboard (the role that may see the figures of all groups)."""
     rng = random.Random(seed)
     client = Client(port, shared.record)
     client.login(username, PASSWORD)
@@ -295,7 +296,7 @@ def staff_user(port: int, username: str, queue: str, shared: Shared, think: floa
         if desk and shared.fresh and shared.take():
             complete_triage(client, shared)
             pause()
-        if dashboard_every and rounds % dashboard_every == 0:
+        if desk and dashboard_every and rounds % dashboard_every == 0:  # behandelaars may not see reports
             client.get("dashboard", "/werk/rapporten")
             pause()
 

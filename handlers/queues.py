@@ -94,7 +94,10 @@ def queue_page(group_id: int, filters: Optional[QueueFilter] = None, cursor: Opt
     if filters.search:
         text = filters.search.strip()
         if REFERENCE.match(text):  # a reference is unique and indexed: no scan through descriptions
-            conditions.append(Case.reference == text.upper())
+            # its case's id first (by the unique index), so the work item is found by case id; as a condition on
+            # the joined case, PostgreSQL walked the whole meldkamer queue testing each case's reference
+            case_id = db.session.scalar(select(Case.id).where(Case.reference == text.upper()))
+            conditions.append(WorkItem.case_id == (case_id if case_id is not None else -1))
         else:
             searched = text
     if cursor:
@@ -124,8 +127,8 @@ def _searched(query, conditions: list, order, typed: str, with_texts: bool, newe
        dozen rows, where listing all its cases from the search index would take longer than the whole page;
     2. when they hold less than a page (a rare word), the search indexes of open cases list the matching ones, their
        open items in this queue are found by case (`ix_work_items_case_id`), and the page is loaded by id. No single
-       statement both filters on the hits and orders by id: that one the planner answered by walking the
-       whole work-item table in id order (`pk_work_items`) and testing each row against the hits.
+       statement both filters on the hits and orders by id: that one the planner may answer by walking the
+       work-item table in id order (`pk_work_items`, in parallel) and testing each row against the hits.
     """
     condition = row_matches(typed, with_texts=with_texts)
     if condition is None:  # nothing searchable typed (punctuation only)
@@ -137,8 +140,8 @@ def _searched(query, conditions: list, order, typed: str, with_texts: bool, newe
     bound = db.session.scalar(window.offset(SEARCH_WINDOW - 1).limit(1))
     first = query.where(*conditions, condition)
     if bound is not None:
-        ids = window.limit(SEARCH_WINDOW).subquery("search_window")
-        first = first.join(ids, ids.c.id == WorkItem.id)
+        window_ids = window.limit(SEARCH_WINDOW).subquery("search_window")
+        first = first.join(window_ids, window_ids.c.id == WorkItem.id)
     items = list(db.session.scalars(first.order_by(order).limit(limit + 1)).unique())
     if bound is None or len(items) > limit:
         return items

@@ -135,3 +135,8 @@ def test_the_database_folds_as_python_does(app):
     for value in ("Bruul 12, 2800 Mechelen", "CAFÉ Anaïs Ñandú Çà reünie ideeën", "ÁÀÂÄÃÅÉÈÊËÍÌÎÏÓÒÔÖÕÚÙÛÜÝŸÇÑ", ""):
         assert db.session.scalar(text("SELECT meldpunt_fold(:v)"), {"v": value}) == fold(value), value
     assert db.session.scalar(text("SELECT meldpunt_fold(NULL)")) is None
+
+
+def test_a_whole_reference_finds_its_case_and_an_unknown_one_nothing(cases):
+    assert found(cases["lamp"]) == {cases["lamp"]} and found(cases["lamp"].lower()) == {cases["lamp"]}
+    assert found("M1999-000001") == set()

@@ -296,7 +296,8 @@ def staff_user(port: int, username: str, queue: str, shared: Shared, think: floa
         if desk and shared.fresh and shared.take():
             complete_triage(client, shared)
             pause()
-        if desk and dashboard_every and rounds % dashboard_every == 0:  # behandelaars may not see reports
+        # behandelaars may not see reports; the first round too, so a short run still opens it
+        if desk and dashboard_every and rounds % dashboard_every == 1:
             client.get("dashboard", "/werk/rapporten")
             pause()
 

@@ -296,8 +296,9 @@ def staff_user(port: int, username: str, queue: str, shared: Shared, think: floa
         if desk and shared.fresh and shared.take():
             complete_triage(client, shared)
             pause()
-        # behandelaars may not see reports; the first round too, so a short run still opens it
-        if desk and dashboard_every and rounds % dashboard_every == 1:
+        # behandelaars may not see reports; staggered over the first rounds (not all desk staff in round 1), so a
+        # short run still opens it
+        if desk and dashboard_every and rounds % dashboard_every == (seed + 1) % dashboard_every:
             client.get("dashboard", "/werk/rapporten")
             pause()
 

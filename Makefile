@@ -26,7 +26,7 @@ test: $(STAMP)
 
 # Every speed target in one run: engine rates, then the queue, report-figure, timer and location benchmarks on
 # bulk-loaded PostgreSQL data (about twelve minutes). BENCH_ARGS= runs the engine rates alone.
-BENCH_ARGS ?= --serve-load --queues --figures --timers --location
+BENCH_ARGS ?= --serve-load --queues --figures --timers --location --http-load
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)

@@ -1,6 +1,7 @@
 """`python -m benchmarks [--cases N] [--warmup N] [--no-postgres] [--postgres-url URL] [--profile]
 [--serve-load [--serve-seconds S]] [--queues [--queue-cases N]] [--queues-only] [--timers [--timer-cases N]]
-[--timers-only] [--location [--location-cases N]] [--location-only]`.
+[--timers-only] [--location [--location-cases N]] [--location-only] [--http-load [--http-users N]
+[--http-requests N] [--http-cases N] [--http-reuse]] [--http-load-only]`.
 
 Measures in one run: bare SpiffWorkflow (no database), our engine on a fresh SQLite file, and our
 engine on PostgreSQL in a dedicated schema when a server is reachable, each followed by sending the
@@ -10,7 +11,9 @@ embedded mode) under API load and says whether its own sender keeps up (benchmar
 --queues it then times the queue pages on N bulk-loaded cases in PostgreSQL (benchmarks/queues.py);
 --queues-only runs just that. --timers times how the
 scheduler tick finds due timers among N waiting cases (benchmarks/timers.py). --location times the nearby
-query and the map view's first page on N cases spread over the city (benchmarks/nearby.py). The exit code is 0 even
+query and the map view's first page on N cases spread over the city (benchmarks/nearby.py). --http-load runs gunicorn
+and a worker on N bulk-loaded cases and measures staff, citizens and API clients over HTTP (benchmarks/http_load.py).
+The exit code is 0 even
 when a target fails: this reports.
 """
 from __future__ import annotations
@@ -72,11 +75,26 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="only the location benchmark (implies --location; combine with the other -only flags)")
     parser.add_argument("--location-cases", type=int, default=1_000_000,
                         help="cases to bulk-load for --location (default 1000000)")
+    parser.add_argument("--http-load", action="store_true",
+                        help="afterwards, run gunicorn and a worker on bulk-loaded cases in PostgreSQL under HTTP load")
+    parser.add_argument("--http-load-only", action="store_true",
+                        help="only the HTTP load benchmark (implies --http-load; combine with the other -only flags)")
+    parser.add_argument("--http-cases", type=int, default=1_000_000,
+                        help="cases to bulk-load for --http-load (default 1000000)")
+    parser.add_argument("--http-users", type=int, default=6,
+                        help="staff members without think time in the saturation phase (default 6)")
+    parser.add_argument("--http-requests", type=int, default=3000,
+                        help="staff requests in the saturation phase (default 3000; the think-time phase sends "
+                             "a third of it, at least 300)")
+    parser.add_argument("--http-reuse", action="store_true",
+                        help="--http-load: reuse the database loaded by an earlier --http-reuse run, and keep it")
     args = parser.parse_args(argv)
     if args.cases < 1 or args.warmup < 0:
         parser.error("--cases must be at least 1 and --warmup at least 0")
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
+    if args.http_cases < 1 or args.http_users < 1 or args.http_requests < 1:
+        parser.error("--http-cases, --http-users and --http-requests must be at least 1")
     if args.queue_cases < 1 or args.figure_cases < 1 or args.timer_cases < 1 or args.location_cases < 1:
         parser.error("--queue-cases, --figure-cases, --timer-cases and --location-cases must be at least 1")
     return args
@@ -85,7 +103,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Run every part asked for and print the results; always returns 0."""
     args = parse_args(argv)
-    if not args.queues_only and not args.figures_only and not args.timers_only and not args.location_only:
+    if not (args.queues_only or args.figures_only or args.timers_only or args.location_only or args.http_load_only):
         run_engine_parts(args)
     if args.serve_load:
         from .serve_load import run_serve_load
@@ -121,6 +139,15 @@ def main(argv: list[str] | None = None) -> int:
 
             base, configured = postgres_base_url(args.postgres_url)
             run_nearby(base, configured, args.location_cases)
+    if args.http_load or args.http_load_only:
+        if args.no_postgres:
+            print("\nHTTP load: SKIPPED, --no-postgres given (the benchmark needs PostgreSQL)", flush=True)
+        else:
+            from .http_load import run_http_load
+
+            base, configured = postgres_base_url(args.postgres_url)
+            run_http_load(base, configured, args.http_cases, args.http_users, args.http_requests,
+                          max(300, args.http_requests // 3), reuse=args.http_reuse)
     return 0
 
 

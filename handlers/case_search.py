@@ -73,18 +73,24 @@ def _fts_phrase(word: str) -> str:
     return '"' + word.replace('"', '""') + '"'
 
 
-def _pg_word(number: int, word: str, with_texts: bool) -> tuple[str, dict[str, Any]]:
+def _pg_word(number: int, word: str, with_texts: bool, open_only: bool = False) -> tuple[str, dict[str, Any]]:
     name = f"w{number}"
     case_expr = PG_CASE_ALL if with_texts else PG_CASE_PUBLIC
-    sql = f"SELECT cases.id FROM cases WHERE {case_expr} LIKE :{name}"
+    # open cases only: the partial indexes of migration 0018b hold just those (a queue's work is open)
+    still_open = " AND NOT cases.completed" if open_only else ""
+    sql = f"SELECT cases.id FROM cases WHERE {case_expr} LIKE :{name}{still_open}"
     if with_texts:
+        letters = (f"SELECT letter_texts.case_id FROM letter_texts JOIN cases ON cases.id = letter_texts.case_id "
+                   f"WHERE {PG_LETTER} LIKE :{name}{still_open}" if open_only else
+                   f"SELECT letter_texts.case_id FROM letter_texts WHERE {PG_LETTER} LIKE :{name}")
         sql += (f" UNION SELECT cases.id FROM cases WHERE cases.reporter_id IN "
-                f"(SELECT reporters.id FROM reporters WHERE {PG_REPORTER} LIKE :{name})"
-                f" UNION SELECT letter_texts.case_id FROM letter_texts WHERE {PG_LETTER} LIKE :{name}")
+                f"(SELECT reporters.id FROM reporters WHERE {PG_REPORTER} LIKE :{name}){still_open}"
+                f" UNION {letters}")
     return sql, {name: _like(word)}
 
 
-def _sqlite_word(number: int, word: str, with_texts: bool) -> tuple[str, dict[str, Any]]:
+def _sqlite_word(number: int, word: str, with_texts: bool, open_only: bool = False) -> tuple[str, dict[str, Any]]:
+    # open_only: SQLite's FTS tables hold every case; the caller's own filter (open work) narrows them
     name = f"w{number}"
     if len(word) < MIN_TRIGRAM:  # no trigram to look up: the folded text, without the index
         texts = ["coalesce(cases.reference, '')", "coalesce(cases.address, '')"]
@@ -109,17 +115,24 @@ def _sqlite_word(number: int, word: str, with_texts: bool) -> tuple[str, dict[st
     return sql, {name: _fts_phrase(word)}
 
 
-def matching_case_ids(typed: str, *, with_texts: bool = True) -> Select[Any] | None:
+def matching_case_ids(typed: str, *, with_texts: bool = True, long_only: bool = False,
+                      open_only: bool = False) -> Select[Any] | None:
     """A SELECT of the ids of the cases that match every word typed (None when nothing searchable was typed),
-    to be used as `Case.id.in_(...)`; computed once, before any join (MATERIALIZED)."""
+    to be used as `Case.id.in_(...)`; computed once, before any join (MATERIALIZED).
+
+    `long_only`: only the words the index can look up (the caller tests the short ones on its own rows with
+    `row_matches`, so they are not tested on every hit of the long ones first). `open_only`: the caller wants
+    cases that are not completed (a queue's open work) and PostgreSQL looks in the partial indexes of those."""
     found = words(typed)
     if not found:
         return None
+    if long_only and any(len(w) >= MIN_TRIGRAM for w in found):
+        found = [w for w in found if len(w) >= MIN_TRIGRAM]
     dialect = db.engine.dialect.name
     long_words = [w for w in found if len(w) >= MIN_TRIGRAM] or found[:1]
     parts, params = [], {}
     for number, word in enumerate(long_words):
-        sql, bound = (_pg_word if dialect == "postgresql" else _sqlite_word)(number, word, with_texts)
+        sql, bound = (_pg_word if dialect == "postgresql" else _sqlite_word)(number, word, with_texts, open_only)
         parts.append(sql)
         params.update(bound)
     # each word's own UNION in brackets: compound SELECTs bind left to right, INTERSECT no tighter than UNION
@@ -134,6 +147,43 @@ def matching_case_ids(typed: str, *, with_texts: bool = True) -> Select[Any] | N
     if with_texts:
         query = query.outerjoin(Reporter, Reporter.id == Case.reporter_id)
     return query.where(and_(*(_holds(word, with_texts) for word in short)))
+
+
+def short_words(typed: str) -> list[str]:
+    """The words typed that have no trigram (tested row by row after the index found the others)."""
+    found = words(typed)
+    if not any(len(w) >= MIN_TRIGRAM for w in found):
+        return []  # matching_case_ids looks the first of them up without the index
+    return [w for w in found if len(w) < MIN_TRIGRAM]
+
+
+def row_matches(typed: str, *, with_texts: bool = True, only: list[str] | None = None) -> Any:
+    """A condition on the enclosing query's `cases` row: it holds every word typed (or the words in `only`),
+    tested on that row without an index: for the first rows of a queue, where a common word fills a page long
+    before the index would have listed all its cases (handlers/queues.py). None when nothing was typed."""
+    found = words(typed) if only is None else only
+    if not found:
+        return None
+    return and_(*(_row_holds(word, with_texts) for word in found))
+
+
+def _row_holds(word: str, with_texts: bool) -> Any:
+    pattern = _like(word)
+    texts = [func.coalesce(Case.reference, ""), func.coalesce(Case.address, "")]
+    if not with_texts:
+        return _folded(*texts).like(pattern, escape="\\")
+    texts.append(func.coalesce(Case.description, ""))
+    phone = func.coalesce(Reporter.phone, "")
+    stripped: Any = phone
+    for char in " ./-()":  # as the index holds the number: also without spaces, dots and dashes
+        stripped = func.replace(stripped, char, "")
+    reporter = select(Reporter.id).where(
+        Reporter.id == Case.reporter_id,
+        _folded(func.coalesce(Reporter.name, ""), func.coalesce(Reporter.email, ""), phone, stripped)
+        .like(pattern, escape="\\"))
+    letters = select(LetterText.id).where(LetterText.case_id == Case.id,
+                                          _folded(func.coalesce(LetterText.text, "")).like(pattern, escape="\\"))
+    return or_(_folded(*texts).like(pattern, escape="\\"), reporter.exists(), letters.exists())
 
 
 def _folded(*columns: Any) -> Any:

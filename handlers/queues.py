@@ -17,10 +17,14 @@ from engine.db import db
 from engine.deploy import active_ref, spec_for
 from engine.models import Case, ProcessDefinition, WorkItem
 
-from .case_search import matching_case_ids
+from .case_search import matching_case_ids, row_matches, short_words
 from .models import Category
 
 PAGE_SIZE = 25
+# A search first tests this many of the queue's next open items row by row (in queue order, by the queue's
+# index): a common word fills a page there. Only when they hold fewer than a page does the search index list
+# the matching cases (a rare word: few of them).
+SEARCH_WINDOW = 2000
 
 
 @dataclass
@@ -75,34 +79,86 @@ def queue_page(group_id: int, filters: Optional[QueueFilter] = None, cursor: Opt
                newest_first: bool = False, limit: int = PAGE_SIZE) -> QueuePage:
     """Open work items of one group, oldest first (or newest first for the meldkamer)."""
     filters = filters or QueueFilter()
+    conditions = [WorkItem.group_id == group_id, WorkItem.status == "open"]
+    if filters.task:
+        conditions.append(WorkItem.title == filters.task)
+    if filters.category:
+        conditions.append(Case.category_id.in_(category_ids(filters.category)))
+    if filters.overdue:
+        conditions.append(WorkItem.due_at < utcnow())
+    if filters.assignee_id:
+        conditions.append(WorkItem.assignee_id == filters.assignee_id)
+    if filters.unassigned:
+        conditions.append(WorkItem.assignee_id.is_(None))
+    searched = None
+    if filters.search:
+        text = filters.search.strip()
+        if REFERENCE.match(text):  # a reference is unique and indexed: no scan through descriptions
+            # its case's id first (by the unique index), so the work item is found by case id; as a condition on
+            # the joined case, PostgreSQL walked the whole meldkamer queue testing each case's reference
+            case_id = db.session.scalar(select(Case.id).where(Case.reference == text.upper()))
+            conditions.append(WorkItem.case_id == (case_id if case_id is not None else -1))
+        else:
+            searched = text
+    if cursor:
+        conditions.append(WorkItem.id < cursor if newest_first else WorkItem.id > cursor)
     query = (select(WorkItem).join(WorkItem.case)
              .options(contains_eager(WorkItem.case).load_only(*CASE_COLUMNS),
                       contains_eager(WorkItem.case).joinedload(Case.category).load_only(Category.name, Category.key),
                       contains_eager(WorkItem.case).joinedload(Case.reporter),
                       contains_eager(WorkItem.case).joinedload(Case.suggested_group),
-                      joinedload(WorkItem.assignee))
-             .where(WorkItem.group_id == group_id, WorkItem.status == "open"))
-    if filters.task:
-        query = query.where(WorkItem.title == filters.task)
-    if filters.category:
-        query = query.where(Case.category_id.in_(category_ids(filters.category)))
-    if filters.overdue:
-        query = query.where(WorkItem.due_at < utcnow())
-    if filters.assignee_id:
-        query = query.where(WorkItem.assignee_id == filters.assignee_id)
-    if filters.unassigned:
-        query = query.where(WorkItem.assignee_id.is_(None))
-    if filters.search:
-        text = filters.search.strip()
-        if REFERENCE.match(text):  # a reference is unique and indexed: no scan through descriptions
-            query = query.where(Case.reference == text.upper())
-        else:  # the matching cases come from the search indexes first (handlers/case_search.py)
-            hits = matching_case_ids(text, with_texts=filters.search_texts)
-            if hits is not None:
-                query = query.where(WorkItem.case_id.in_(hits))
-    if cursor:
-        query = query.where(WorkItem.id < cursor if newest_first else WorkItem.id > cursor)
-    query = query.order_by(WorkItem.id.desc() if newest_first else WorkItem.id).limit(limit + 1)
-    items = list(db.session.scalars(query).unique())
+                      joinedload(WorkItem.assignee)))
+    order = WorkItem.id.desc() if newest_first else WorkItem.id
+    if searched is not None:
+        items = _searched(query, conditions, order, searched, filters.search_texts, newest_first, limit)
+    else:
+        items = list(db.session.scalars(query.where(*conditions).order_by(order).limit(limit + 1)).unique())
     next_cursor = items[limit - 1].id if len(items) > limit else None
     return QueuePage(items=items[:limit], next_cursor=next_cursor)
+
+
+def _searched(query, conditions: list, order, typed: str, with_texts: bool, newest_first: bool,
+              limit: int) -> list[WorkItem]:
+    """The page of a searched queue (handlers/case_search.py), in steps that each keep their index whatever the
+    planner's estimates of the words or its parallel settings:
+
+    1. the next SEARCH_WINDOW open items of the queue (an id range read from the queue index,
+       `ix_work_items_queue`), each row tested for every word: a common word fills the page here after a few
+       dozen rows, where listing all its cases from the search index would take longer than the whole page;
+    2. when they hold less than a page (a rare word), the search indexes of open cases list the matching ones, their
+       open items in this queue are found by case (`ix_work_items_case_id`), and the page is loaded by id. No single
+       statement both filters on the hits and orders by id: that one the planner may answer by walking the
+       work-item table in id order (`pk_work_items`, in parallel) and testing each row against the hits.
+    """
+    condition = row_matches(typed, with_texts=with_texts)
+    if condition is None:  # nothing searchable typed (punctuation only)
+        return list(db.session.scalars(query.where(*conditions).order_by(order).limit(limit + 1)).unique())
+    plain = [c for c in conditions if not _on_case(c)]
+    # the window's ids come from the queue index in a derived table of their own (ordered, limited): joined
+    # by id, the page keeps that order; as an id range instead, PostgreSQL walked pk_work_items over it
+    window = select(WorkItem.id.label("id")).where(*plain).order_by(order)
+    bound = db.session.scalar(window.offset(SEARCH_WINDOW - 1).limit(1))
+    first = query.where(*conditions, condition)
+    if bound is not None:
+        window_ids = window.limit(SEARCH_WINDOW).subquery("search_window")
+        first = first.join(window_ids, window_ids.c.id == WorkItem.id)
+    items = list(db.session.scalars(first.order_by(order).limit(limit + 1)).unique())
+    if bound is None or len(items) > limit:
+        return items
+    hits = matching_case_ids(typed, with_texts=with_texts, long_only=True, open_only=True)
+    if hits is None:
+        return items
+    candidates = select(WorkItem.id).join(Case, Case.id == WorkItem.case_id).where(
+        WorkItem.case_id.in_(hits), *conditions)
+    short = short_words(typed)
+    if short:
+        candidates = candidates.where(row_matches(typed, with_texts=with_texts, only=short))
+    ids = sorted(db.session.scalars(candidates), reverse=newest_first)[:limit + 1]
+    if not ids:
+        return []
+    return list(db.session.scalars(query.where(WorkItem.id.in_(ids)).order_by(order)).unique())
+
+
+def _on_case(condition) -> bool:
+    """Does this filter need the case's row (category, reference) rather than the work item's alone?"""
+    return any(getattr(column, "table", None) is Case.__table__ for column in condition.get_children())

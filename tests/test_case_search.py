@@ -104,3 +104,39 @@ def test_the_matching_cases_come_from_the_search_indexes(app, cases):
         assert "SCAN cases_search VIRTUAL TABLE INDEX" in plan, plan
         assert "SCAN reporters_search VIRTUAL TABLE INDEX" in plan, plan
     db.session.rollback()
+
+
+@pytest.mark.parametrize("window", [1, 2, 2000])
+def test_row_by_row_and_index_first_find_the_same_pages(cases, monkeypatch, window):
+    """A search tests the queue's next SEARCH_WINDOW items row by row and falls back to the search index when they
+    hold less than a page: both ways find the same cases, page after page."""
+    import handlers.queues as queues
+
+    monkeypatch.setattr(queues, "SEARCH_WINDOW", window)
+    names = {reference: key for key, reference in cases.items()}
+    wrong = [(typed, sorted(names[r] for r in found(typed)), sorted(expected)) for typed, expected in SEARCHES
+             if found(typed) != {cases[key] for key in expected}]
+    assert wrong == [], "typed, found, expected"
+    group = group_by_key("meldkamer")
+    for typed, expected in (("voorbeeld.example", {"cafe", "lamp", "belgie"}), ("12", {"lamp", "cafe"})):
+        seen, cursor = [], None
+        while True:
+            page = queue_page(group.id, QueueFilter(search=typed), cursor, newest_first=True, limit=1)
+            seen += [item.case.reference for item in page.items]
+            if page.next_cursor is None:
+                break
+            cursor = page.next_cursor
+        assert sorted(seen) == sorted(cases[key] for key in expected), typed
+
+
+def test_the_database_folds_as_python_does(app):
+    """meldpunt_fold() in SQL (PostgreSQL: migration 0018b's fast path for plain ASCII; SQLite: sqlite_fold) gives
+    what fold() gives, for plain, accented and missing text."""
+    for value in ("Bruul 12, 2800 Mechelen", "CAFÉ Anaïs Ñandú Çà reünie ideeën", "ÁÀÂÄÃÅÉÈÊËÍÌÎÏÓÒÔÖÕÚÙÛÜÝŸÇÑ", ""):
+        assert db.session.scalar(text("SELECT meldpunt_fold(:v)"), {"v": value}) == fold(value), value
+    assert db.session.scalar(text("SELECT meldpunt_fold(NULL)")) is None
+
+
+def test_a_whole_reference_finds_its_case_and_an_unknown_one_nothing(cases):
+    assert found(cases["lamp"]) == {cases["lamp"]} and found(cases["lamp"].lower()) == {cases["lamp"]}
+    assert found("M1999-000001") == set()

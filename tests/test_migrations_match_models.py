@@ -20,7 +20,10 @@ SQLITE_ONLY |= {("remove_table", f"{table}{suffix}")
                 for table in ("cases_search", "reporters_search", "letter_texts_search")
                 for suffix in ("", "_config", "_data", "_docsize", "_idx")}
 POSTGRESQL_ONLY = {("remove_index", name) for name in ("ix_cases_search_all", "ix_cases_search_public",
-                                                       "ix_reporters_search", "ix_letter_texts_search")}
+                                                       "ix_reporters_search", "ix_letter_texts_search",
+                                                       # 0018b: the open cases alone, partial
+                                                       "ix_cases_search_all_open", "ix_cases_search_public_open",
+                                                       "ix_cases_reporter_id_open")}
 
 
 def _what(difference) -> tuple[str, str]:

@@ -92,11 +92,12 @@ def chart_images(report: ReportFigures) -> dict[str, bytes]:
 
 
 def build_document(report: ReportFigures, titles: Titles,
-                   progress: Optional[Callable[[str], None]] = None) -> bytes:
-    """The Word document of `report` as bytes."""
+                   progress: Optional[Callable[[str], None]] = None,
+                   images: Optional[dict[str, bytes]] = None) -> bytes:
+    """The Word document of `report` as bytes (`images`: its charts drawn already, as `chart_images` draws them)."""
     step = progress or (lambda _text: None)
     step("grafieken...")
-    images = chart_images(report)
+    images = images if images is not None else chart_images(report)
     step("document schrijven...")
     document = Document()
     a4_pages(document, LANGUAGE)

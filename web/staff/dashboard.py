@@ -12,11 +12,11 @@ from flask_login import current_user
 
 from engine.clock import utcnow
 from handlers.permissions import may
-from reports.bundle import gather
+from reports.dashboard_cache import cached_charts, cached_gather
 from reports.exports import XLSX_TYPE, cases_csv, cases_xlsx, figures_csv, figures_xlsx
 from reports.fortnightly import desk_or_group, send_fortnightly
 from reports.periods import CITY_TZ, local_today, parse_quarter, quarter_of
-from reports.quarterly import DOCX_TYPE, chart_images, quarterly_filename, quarterly_report
+from reports.quarterly import DOCX_TYPE, build_document, quarter_titles, quarterly_filename
 from reports.selection import (
     NotAllowed,
     Selection,
@@ -40,7 +40,7 @@ def _page(selection: Selection | None = None, error: str | None = None, status: 
                "may_send": may(current_user, "reports.send"),
                "default_quarter": str(quarter_of(local_today(utcnow())).previous())}
     if selection is not None:
-        report = gather(selection.period, selection.previous, selection.group_key)
+        report = cached_gather(selection.period, selection.previous, selection.group_key).value
         language = current_language()
         period = period_text(selection.period.first_day, selection.period.last_day, language)
         phrase = (f"In {selection.quarter.dutch_name}" if selection.quarter
@@ -50,7 +50,7 @@ def _page(selection: Selection | None = None, error: str | None = None, status: 
                        previous=period_text(selection.previous.first_day, selection.previous.last_day, language),
                        summary=summary(report, phrase, "het vorige kwartaal" if selection.quarter
                                        else "de periode ervoor"),
-                       charts={name: base64.b64encode(png).decode() for name, png in chart_images(report).items()},
+                       charts={name: base64.b64encode(png).decode() for name, png in cached_charts(report).value.items()},
                        query=urlencode({"van": selection.period.first_day.isoformat(),
                                         "tot": selection.period.last_day.isoformat(),
                                         **({"groep": selection.group_key} if selection.group_key else {})}))
@@ -116,7 +116,7 @@ def export_figures(fmt: str):
         selection = _selection()
     except SelectionError as err:
         return _error(err)
-    report = gather(selection.period, selection.previous, selection.group_key)
+    report = cached_gather(selection.period, selection.previous, selection.group_key).value
     name = _filename(selection, "cijfers", fmt)
     if fmt == "csv":
         return _download(figures_csv(report), "text/csv; charset=utf-8", name)
@@ -133,7 +133,8 @@ def quarterly_download():
     except ValueError:
         return _page(error=translate("'{value}' is geen kwartaal: gebruik de vorm 2026Q3.", value=raw[:20]),
                      status=400)
-    document, _report = quarterly_report(quarter)
+    report = cached_gather(quarter.period, quarter.previous().period).value  # as quarterly_report gathers it
+    document = build_document(report, quarter_titles(quarter), images=cached_charts(report).value)
     return _download(document, DOCX_TYPE, quarterly_filename(quarter))
 
 

@@ -1,0 +1,236 @@
+"""The dashboard's figures and charts, cached in the database and shared by every web process.
+
+What is cached:
+- the gathered figures (reports/bundle.py `gather`) of a period, the period before it and a group (or all),
+  under the key `figures:<version>:<period>:<previous>:<group>`;
+- the chart images drawn from such figures (reports/quarterly.py `chart_images`), under the sha256 of the
+  figures and the charts' language: an exact key, so a chart entry never needs checking.
+
+Why the database and not Redis: every view has to ask the database whether the figures can have changed
+anyway (the fingerprint below), so the entry comes in the same round trips; the table works in the embedded
+default (SQLite) and on PostgreSQL alike, needs no other service, and cannot be down while the figures can be
+computed. An entry is a few tens of kilobytes and written only after a recomputation.
+
+When an entry is used: only while the fingerprint of the data its figures were computed from is unchanged,
+and, for a period still running when it was made, before the next deadline of an open case passes (a running
+period counts "over de termijn" as of now, reports/figures.py `state_moment`). The fingerprint:
+- the highest id of cases, case_events, contractor_orders and contacts: a new melding, mail or letter, every
+  timeline event (status, closing, reopen, feedback, contractor report, correction...), a new order or contact;
+- the number and the latest `updated_at` of the cases changed since a moment ten minutes before the entry
+  was made (every change of a case row goes through engine/runtime.py `save` or engine/locking.py `lock_case`,
+  which set `updated_at`): a change without a timeline event (a deadline moved) and a change that commits late
+  with an earlier `updated_at` (ten minutes of slack);
+- a digest of the groups, categories and contact topics (names, parents, active): the lists the figures show.
+All of it is read with MAX/COUNT over indexes (the primary keys, ix_cases_updated_at, ix_cases_open_deadline).
+A period that ended long ago gets the same check: late events and reopenings change it too.
+
+On PostgreSQL a transaction that took its ids before the fingerprint was read and commits after it would hide
+behind a higher id; so the fingerprint of a new entry is read while holding SHARE locks on the counted tables
+(waiting at most LOCK_TIMEOUT for the writers in flight, blocking new ones for those few milliseconds). When
+the lock is not granted in time the figures are computed and shown but not stored. On SQLite writers take
+turns, so ids are in commit order.
+
+The payload is a pickle signed with the app's secret key (HMAC-SHA256 over key, fingerprint and payload): a
+row someone else wrote, or one copied to another key (another group's), is never unpickled.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import pickle
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Optional
+
+from flask import current_app
+from sqlalchemy import func, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
+
+from engine.clock import utcnow
+from engine.db import db
+from engine.models import Case, CaseEvent
+from handlers.contact_models import Contact, ContactTopic
+from handlers.models import Category, ContractorOrder, HandlerGroup
+
+from .bundle import ReportFigures, gather
+from .models import ReportCacheEntry
+from .periods import Period
+from .quarterly import LANGUAGE, chart_images
+
+log = logging.getLogger("meldpunt.reports.cache")
+
+VERSION = "1"  # part of every key: a release that changes ReportFigures or the charts starts afresh
+WINDOW = timedelta(minutes=10)  # how late a change of a case row may commit and still be seen
+LOCK_TIMEOUT_MS = 300
+KEEP = timedelta(days=7)  # entries older than this are swept when a new one is stored
+COUNTED_TABLES = ("cases", "case_events", "contractor_orders", "contacts", "handler_groups", "categories",
+                  "contact_topics")
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """What a cached call gave: the value and whether it came from the cache."""
+
+    value: Any
+    hit: bool
+
+
+def figures_key(period: Period, previous: Period, group_key: Optional[str]) -> str:
+    """The cache key of the figures of `period` compared with `previous`, for a group (None: all groups)."""
+    return (f"figures:{VERSION}:{period.start:%Y-%m-%dT%H:%M}:{period.end:%Y-%m-%dT%H:%M}:"
+            f"{previous.start:%Y-%m-%dT%H:%M}:{previous.end:%Y-%m-%dT%H:%M}:{group_key or '*'}")
+
+
+def _lists_digest(execute) -> str:
+    """A digest of what the figures name or select from the small lists: groups, categories, contact topics."""
+    digest = hashlib.sha256()
+    for query in (select(HandlerGroup.id, HandlerGroup.key, HandlerGroup.name, HandlerGroup.kind,
+                         HandlerGroup.active).order_by(HandlerGroup.id),
+                  select(Category.id, Category.key, Category.name, Category.parent_id).order_by(Category.id),
+                  select(ContactTopic.id, ContactTopic.key, ContactTopic.name).order_by(ContactTopic.id)):
+        digest.update(repr(execute(query).all()).encode())
+        digest.update(b"|")
+    return digest.hexdigest()[:32]
+
+
+def _fingerprint_query(since: datetime):
+    changed = Case.updated_at >= since
+    return select(select(func.max(Case.id)).scalar_subquery(),
+                  select(func.max(CaseEvent.id)).scalar_subquery(),
+                  select(func.max(ContractorOrder.id)).scalar_subquery(),
+                  select(func.max(Contact.id)).scalar_subquery(),
+                  select(func.count()).select_from(Case).where(changed).scalar_subquery(),
+                  select(func.max(Case.updated_at)).where(changed).scalar_subquery())
+
+
+def _describe(row, lists: str) -> str:
+    ids, changed, latest = row[:4], row[4], row[5]
+    latest_text = latest.isoformat() if isinstance(latest, datetime) else (latest or "")
+    return json.dumps([*(int(i or 0) for i in ids), int(changed or 0), latest_text, lists], separators=(",", ":"))
+
+
+def fingerprint(since: datetime) -> str:
+    """The fingerprint of the counted data now, with the cases changed since `since` (see the module docstring)."""
+    return _describe(db.session.execute(_fingerprint_query(since)).one(), _lists_digest(db.session.execute))
+
+
+def settled_fingerprint(since: datetime) -> Optional[str]:
+    """The fingerprint with no writer of the counted tables in flight (PostgreSQL: under SHARE locks), or None
+    when the locks were not granted within LOCK_TIMEOUT_MS (the result must then not be stored)."""
+    if db.engine.dialect.name != "postgresql":
+        return fingerprint(since)
+    try:
+        with db.engine.connect() as conn, conn.begin():
+            conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT_MS}ms'"))
+            conn.execute(text(f"LOCK TABLE {', '.join(COUNTED_TABLES)} IN SHARE MODE"))
+            return _describe(conn.execute(_fingerprint_query(since)).one(), _lists_digest(conn.execute))
+    except DBAPIError as err:
+        if getattr(err.orig, "sqlstate", None) != "55P03":  # lock_not_available
+            raise
+        log.info("dashboard cache: writers kept the counted tables busy; figures not stored")
+        return None
+
+
+def next_deadline(after: datetime) -> Optional[datetime]:
+    """The first deadline of an open case at or after `after` (ix_cases_open_deadline): until then no open case
+    becomes "over de termijn"."""
+    return db.session.scalar(select(func.min(Case.deadline_at))
+                             .where(Case.closed_at.is_(None), Case.deadline_at >= after))
+
+
+def _secret() -> bytes:
+    key = current_app.secret_key
+    return key.encode() if isinstance(key, str) else bytes(key or b"")
+
+
+def _signature(key: str, fingerprint_text: str, payload: bytes) -> bytes:
+    mac = hmac.new(_secret(), digestmod=hashlib.sha256)
+    for part in (key.encode(), b"\0", fingerprint_text.encode(), b"\0", payload):
+        mac.update(part)
+    return mac.digest()
+
+
+def _load(entry: ReportCacheEntry) -> Any:
+    """The entry's value, or None when its signature does not hold."""
+    blob = bytes(entry.payload)
+    signature, payload = blob[:32], blob[32:]
+    if not hmac.compare_digest(signature, _signature(entry.key, entry.fingerprint, payload)):
+        log.warning("dashboard cache: entry %s has a wrong signature; ignored", entry.key)
+        return None
+    return pickle.loads(payload)  # noqa: S301 - signed by this installation's secret key, checked above
+
+
+def _entry(key: str) -> Optional[ReportCacheEntry]:
+    row = db.session.execute(select(ReportCacheEntry.key, ReportCacheEntry.fingerprint, ReportCacheEntry.window_from,
+                                    ReportCacheEntry.valid_until, ReportCacheEntry.payload)
+                             .where(ReportCacheEntry.key == key)).first()
+    if row is None:
+        return None
+    return ReportCacheEntry(key=row.key, fingerprint=row.fingerprint, window_from=row.window_from,
+                            valid_until=row.valid_until, payload=row.payload)
+
+
+def _store(key: str, fingerprint_text: str, window_from: datetime, valid_until: Optional[datetime],
+           value: Any) -> None:
+    """Write the entry in a transaction of its own (a failure only costs the next view a recomputation)."""
+    payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    now = utcnow()
+    values = {"key": key, "fingerprint": fingerprint_text, "window_from": window_from, "valid_until": valid_until,
+              "payload": _signature(key, fingerprint_text, payload) + payload, "created_at": now}
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(ReportCacheEntry).values(**values)
+    statement = statement.on_conflict_do_update(index_elements=["key"],
+                                                set_={k: v for k, v in values.items() if k != "key"})
+    try:
+        with db.engine.begin() as conn:
+            conn.execute(statement)
+            conn.execute(ReportCacheEntry.__table__.delete().where(ReportCacheEntry.created_at < now - KEEP))
+    except DBAPIError as err:
+        log.warning("dashboard cache: entry %s not stored: %s", key, type(err.orig).__name__)
+
+
+def _valid(entry: ReportCacheEntry, now: datetime) -> bool:
+    if entry.valid_until is not None and entry.valid_until <= now:
+        return False  # a deadline of an open case has passed since: "over de termijn" of a running period
+    return fingerprint(entry.window_from) == entry.fingerprint
+
+
+def cached_gather(period: Period, previous: Period, group_key: Optional[str] = None) -> Lookup:
+    """`gather(period, previous, group_key)`, from the cache while the counted data is unchanged."""
+    key = figures_key(period, previous, group_key)
+    now = utcnow()
+    entry = _entry(key)
+    if entry is not None and _valid(entry, now):
+        value = _load(entry)
+        if isinstance(value, ReportFigures):
+            return Lookup(value, True)
+    window_from = now - WINDOW
+    fingerprint_text = settled_fingerprint(window_from)  # before gathering: a change meanwhile makes it stale
+    running = max(period.end, previous.end) > now
+    valid_until = next_deadline(now) if running else None
+    report = gather(period, previous, group_key)
+    if fingerprint_text is not None:
+        _store(key, fingerprint_text, window_from, valid_until, report)
+    return Lookup(report, False)
+
+
+def charts_key(report: ReportFigures, language: str = LANGUAGE) -> str:
+    """The cache key of the charts of `report`: the digest of the figures they are drawn from."""
+    digest = hashlib.sha256(pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL)).hexdigest()
+    return f"charts:{VERSION}:{language}:{digest}"
+
+
+def cached_charts(report: ReportFigures) -> Lookup:
+    """`chart_images(report)` (PNG bytes per chart), from the cache when these very figures were drawn before."""
+    key = charts_key(report)
+    entry = _entry(key)
+    if entry is not None:
+        value = _load(entry)
+        if isinstance(value, dict):
+            return Lookup(value, True)
+    images = chart_images(report)
+    _store(key, "content", utcnow(), None, images)
+    return Lookup(images, False)

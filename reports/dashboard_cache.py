@@ -56,6 +56,7 @@ from handlers.contact_models import Contact, ContactTopic
 from handlers.models import Category, ContractorOrder, HandlerGroup
 
 from .bundle import ReportFigures, gather
+from .figures import state_moment
 from .models import ReportCacheEntry
 from .periods import Period
 from .quarterly import LANGUAGE, chart_images
@@ -206,6 +207,8 @@ def cached_gather(period: Period, previous: Period, group_key: Optional[str] = N
     if entry is not None and _valid(entry, now):
         value = _load(entry)
         if isinstance(value, ReportFigures):
+            for figures in (value.current, value.before):  # the same numbers; the moment they describe is now
+                figures.state_at = state_moment(figures.end)
             return Lookup(value, True)
     window_from = now - WINDOW
     fingerprint_text = settled_fingerprint(window_from)  # before gathering: a change meanwhile makes it stale

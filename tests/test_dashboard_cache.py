@@ -28,8 +28,8 @@ from reports.periods import days_period, local_today, quarter_of
 from reports.quarterly import chart_images
 from web.app import create_app
 
-from .report_data import REPORT_MADE, at
 from .helpers import Browser, with_password
+from .report_data import REPORT_MADE, at
 from .test_report_dashboard import DECEMBER, key_figure, text
 
 pytestmark = pytest.mark.usefixtures("data")
@@ -58,7 +58,8 @@ def gathered(monkeypatch):
 
 
 def login(app, role: str, group: str | None = None) -> Browser:
-    user = User(username=f"{role}-{group or 'alle'}", display_name=role, role=role, email=f"{role}-{group}@stad.example")
+    user = User(username=f"{role}-{group or 'alle'}", display_name=role, role=role,
+                email=f"{role}-{group}@stad.example")
     if group:
         user.groups.append(group_by_key(group))
     db.session.add(user)

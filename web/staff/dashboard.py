@@ -42,6 +42,7 @@ def _page(selection: Selection | None = None, error: str | None = None, status: 
     if selection is not None:
         report = cached_gather(selection.period, selection.previous, selection.group_key).value
         language = current_language()
+        images = cached_charts(report).value
         period = period_text(selection.period.first_day, selection.period.last_day, language)
         phrase = (f"In {selection.quarter.dutch_name}" if selection.quarter
                   else period_phrase(selection.period.first_day, selection.period.last_day))
@@ -50,7 +51,7 @@ def _page(selection: Selection | None = None, error: str | None = None, status: 
                        previous=period_text(selection.previous.first_day, selection.previous.last_day, language),
                        summary=summary(report, phrase, "het vorige kwartaal" if selection.quarter
                                        else "de periode ervoor"),
-                       charts={name: base64.b64encode(png).decode() for name, png in cached_charts(report).value.items()},
+                       charts={name: base64.b64encode(png).decode() for name, png in images.items()},
                        query=urlencode({"van": selection.period.first_day.isoformat(),
                                         "tot": selection.period.last_day.isoformat(),
                                         **({"groep": selection.group_key} if selection.group_key else {})}))

@@ -3,17 +3,22 @@
 What is cached:
 - the gathered figures (reports/bundle.py `gather`) of a period, the period before it and a group (or all),
   under the key `figures:<version>:<period>:<previous>:<group>`;
-- the chart images drawn from such figures (reports/quarterly.py `chart_images`), under the sha256 of the
-  figures and the charts' language: an exact key, so a chart entry never needs checking.
+- the chart images drawn from such figures (reports/quarterly.py `chart_images`), under the sha256 of what
+  the charts show (`chart_inputs`) and their language: an exact key, so a chart entry never needs checking.
 
 Why the database and not Redis: every view has to ask the database whether the figures can have changed
 anyway (the fingerprint below), so the entry comes in the same round trips; the table works in the embedded
 default (SQLite) and on PostgreSQL alike, needs no other service, and cannot be down while the figures can be
 computed. An entry is a few tens of kilobytes and written only after a recomputation.
 
-When an entry is used: only while the fingerprint of the data its figures were computed from is unchanged,
-and, for a period still running when it was made, before the next deadline of an open case passes (a running
-period counts "over de termijn" as of now, reports/figures.py `state_moment`). The fingerprint:
+When an entry is used: only while the fingerprint of the data its figures were computed from is unchanged.
+The one thing that changes without any write is time: a running period counts "open" and "over de termijn"
+as of now (reports/figures.py `state_moment`). With the fingerprint unchanged no case was created or closed
+since, so the open cases are the same ones, and the cases that became overdue are exactly the open ones whose
+deadline lies between the moment of the entry and now: counted with ix_cases_open_deadline and added to the
+cached "over de termijn" figures (of the period and of the first line's hand-overs), which then equal what a
+fresh gather gives. (Invalidating at the next deadline instead would expire a running quarter's entry within
+seconds at a million cases: some open case always has its deadline in the next minute.) The fingerprint:
 - the highest id of cases, case_events, contractor_orders and contacts: a new melding, mail or letter, every
   timeline event (status, closing, reopen, feedback, contractor report, correction...), a new order or contact;
 - the number and the latest `updated_at` of the cases changed since a moment ten minutes before the entry
@@ -21,7 +26,7 @@ period counts "over de termijn" as of now, reports/figures.py `state_moment`). T
   which set `updated_at`): a change without a timeline event (a deadline moved) and a change that commits late
   with an earlier `updated_at` (ten minutes of slack);
 - a digest of the groups, categories and contact topics (names, parents, active): the lists the figures show.
-All of it is read with MAX/COUNT over indexes (the primary keys, ix_cases_updated_at, ix_cases_open_deadline).
+All of it is read with MAX/COUNT over indexes (the primary keys, ix_cases_updated_at).
 A period that ended long ago gets the same check: late events and reopenings change it too.
 
 On PostgreSQL a transaction that took its ids before the fingerprint was read and commits after it would hide
@@ -40,7 +45,7 @@ import hmac
 import json
 import logging
 import pickle
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Optional
 
@@ -56,7 +61,8 @@ from handlers.contact_models import Contact, ContactTopic
 from handlers.models import Category, ContractorOrder, HandlerGroup
 
 from .bundle import ReportFigures, gather
-from .figures import state_moment
+from .contact_figures import ContactFigures
+from .figures import _group_id, state_moment
 from .models import ReportCacheEntry
 from .periods import Period
 from .quarterly import LANGUAGE, chart_images
@@ -135,11 +141,42 @@ def settled_fingerprint(since: datetime) -> Optional[str]:
         return None
 
 
-def next_deadline(after: datetime) -> Optional[datetime]:
-    """The first deadline of an open case at or after `after` (ix_cases_open_deadline): until then no open case
-    becomes "over de termijn"."""
-    return db.session.scalar(select(func.min(Case.deadline_at))
-                             .where(Case.closed_at.is_(None), Case.deadline_at >= after))
+def _overdue_since(group_id: Optional[int], then: datetime, now: datetime) -> int:
+    """Cases of the group (None: all) open now whose deadline passed in [then, now) (ix_cases_open_deadline)."""
+    where = [Case.closed_at.is_(None), Case.deadline_at >= then, Case.deadline_at < now]
+    if group_id is not None:
+        where.append(Case.group_id == group_id)
+    return db.session.scalar(select(func.count(Case.id)).where(*where)) or 0
+
+
+def _handovers_overdue_since(contacts: ContactFigures, then: datetime, now: datetime) -> dict[str, int]:
+    """Per group: the contacts of the period handed over to it whose open case's deadline passed in [then, now)."""
+    rows = db.session.execute(
+        select(HandlerGroup.key, func.count(Contact.id)).select_from(Contact)
+        .join(HandlerGroup, HandlerGroup.id == Contact.group_id).join(Case, Case.id == Contact.case_id)
+        .where(Contact.created_at >= contacts.start, Contact.created_at < contacts.end,
+               Contact.outcome == "handover", Case.closed_at.is_(None), Case.deadline_at >= then,
+               Case.deadline_at < now)
+        .group_by(HandlerGroup.key))
+    return {key: int(count) for key, count in rows}
+
+
+def catch_up(report: ReportFigures) -> None:
+    """Move the state figures of a cached `report` (unchanged data) from the moment they describe to now."""
+    group_id = _group_id(report.group_key)
+    for figures in (report.current, report.before):
+        moment = state_moment(figures.end)
+        if figures.state_at is not None and figures.state_at < moment:
+            figures.overdue_at_end += _overdue_since(group_id, figures.state_at, moment)
+        figures.state_at = moment
+    contacts = report.contacts
+    if contacts is not None:
+        moment = state_moment(contacts.end)
+        if contacts.state_at is not None and contacts.state_at < moment and contacts.per_group:
+            more = _handovers_overdue_since(contacts, contacts.state_at, moment)
+            contacts.per_group = [replace(row, overdue=row.overdue + more.get(row.key, 0))
+                                  for row in contacts.per_group]
+        contacts.state_at = moment
 
 
 def _secret() -> bytes:
@@ -166,20 +203,19 @@ def _load(entry: ReportCacheEntry) -> Any:
 
 def _entry(key: str) -> Optional[ReportCacheEntry]:
     row = db.session.execute(select(ReportCacheEntry.key, ReportCacheEntry.fingerprint, ReportCacheEntry.window_from,
-                                    ReportCacheEntry.valid_until, ReportCacheEntry.payload)
+                                    ReportCacheEntry.payload)
                              .where(ReportCacheEntry.key == key)).first()
     if row is None:
         return None
     return ReportCacheEntry(key=row.key, fingerprint=row.fingerprint, window_from=row.window_from,
-                            valid_until=row.valid_until, payload=row.payload)
+                            payload=row.payload)
 
 
-def _store(key: str, fingerprint_text: str, window_from: datetime, valid_until: Optional[datetime],
-           value: Any) -> None:
+def _store(key: str, fingerprint_text: str, window_from: datetime, value: Any) -> None:
     """Write the entry in a transaction of its own (a failure only costs the next view a recomputation)."""
     payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     now = utcnow()
-    values = {"key": key, "fingerprint": fingerprint_text, "window_from": window_from, "valid_until": valid_until,
+    values = {"key": key, "fingerprint": fingerprint_text, "window_from": window_from,
               "payload": _signature(key, fingerprint_text, payload) + payload, "created_at": now}
     dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
     statement = dialect.insert(ReportCacheEntry).values(**values)
@@ -193,36 +229,36 @@ def _store(key: str, fingerprint_text: str, window_from: datetime, valid_until: 
         log.warning("dashboard cache: entry %s not stored: %s", key, type(err.orig).__name__)
 
 
-def _valid(entry: ReportCacheEntry, now: datetime) -> bool:
-    if entry.valid_until is not None and entry.valid_until <= now:
-        return False  # a deadline of an open case has passed since: "over de termijn" of a running period
-    return fingerprint(entry.window_from) == entry.fingerprint
-
-
 def cached_gather(period: Period, previous: Period, group_key: Optional[str] = None) -> Lookup:
     """`gather(period, previous, group_key)`, from the cache while the counted data is unchanged."""
     key = figures_key(period, previous, group_key)
     now = utcnow()
     entry = _entry(key)
-    if entry is not None and _valid(entry, now):
+    if entry is not None and fingerprint(entry.window_from) == entry.fingerprint:
         value = _load(entry)
         if isinstance(value, ReportFigures):
-            for figures in (value.current, value.before):  # the same numbers; the moment they describe is now
-                figures.state_at = state_moment(figures.end)
+            catch_up(value)
             return Lookup(value, True)
     window_from = now - WINDOW
     fingerprint_text = settled_fingerprint(window_from)  # before gathering: a change meanwhile makes it stale
-    running = max(period.end, previous.end) > now
-    valid_until = next_deadline(now) if running else None
     report = gather(period, previous, group_key)
     if fingerprint_text is not None:
-        _store(key, fingerprint_text, window_from, valid_until, report)
+        _store(key, fingerprint_text, window_from, report)
     return Lookup(report, False)
 
 
+def chart_inputs(report: ReportFigures) -> tuple:
+    """Everything reports/quarterly.py `chart_images` draws: the main categories' counts, the weeks, the
+    lead time per group (names included)."""
+    return ([(s.name, s.count) for s in report.current.by_main_category],
+            [(w.label, w.count) for w in report.weeks],
+            [(g.name, g.median_hours) for g in report.per_group])
+
+
 def charts_key(report: ReportFigures, language: str = LANGUAGE) -> str:
-    """The cache key of the charts of `report`: the digest of the figures they are drawn from."""
-    digest = hashlib.sha256(pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL)).hexdigest()
+    """The cache key of the charts of `report`: the digest of what they show (the same charts for equal inputs,
+    however often the figures were gathered again)."""
+    digest = hashlib.sha256(repr(chart_inputs(report)).encode()).hexdigest()
     return f"charts:{VERSION}:{language}:{digest}"
 
 
@@ -235,5 +271,5 @@ def cached_charts(report: ReportFigures) -> Lookup:
         if isinstance(value, dict):
             return Lookup(value, True)
     images = chart_images(report)
-    _store(key, "content", utcnow(), None, images)
+    _store(key, "content", utcnow(), images)
     return Lookup(images, False)

@@ -35,8 +35,8 @@ Index("ix_case_events_in_progress", CaseEvent.__table__.c.case_id, CaseEvent.__t
       postgresql_where=text(IN_PROGRESS_EVENT), sqlite_where=text(IN_PROGRESS_EVENT))
 
 
-# The dashboard cache (reports/dashboard_cache.py) asks "did any case change since?" and "when does the next
-# deadline of an open case pass?" on every view: both are index range scans with these two.
+# The dashboard cache (reports/dashboard_cache.py) asks "did any case change since?" and "which open cases'
+# deadlines passed since?" on every view: both are index range scans with these two.
 Index("ix_cases_updated_at", Case.__table__.c.updated_at)
 OPEN_CASE = "closed_at IS NULL"
 Index("ix_cases_open_deadline", Case.__table__.c.deadline_at,
@@ -53,7 +53,6 @@ class ReportCacheEntry(Model):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     fingerprint: Mapped[str] = mapped_column(String(500))
     window_from: Mapped[datetime] = mapped_column(UTCDateTime)  # the start of the changed-cases window
-    valid_until: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)  # next deadline that changes the figures
     payload: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -78,7 +78,8 @@ def _picture(document, png: bytes) -> None:
 
 
 def chart_images(report: ReportFigures) -> dict[str, bytes]:
-    """The report's charts as PNG bytes: per main category, per week, lead time per group."""
+    """The report's charts as PNG bytes: per main category, per week, lead time per group (what it reads is
+    reports/dashboard_cache.py `chart_inputs`, the key of the cached charts: keep the two in step)."""
     f = report.current
     return {
         "categories": charts.bar_chart([s.name or "–" for s in f.by_main_category],

@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from engine.clock import utcnow
 from engine.db import db
 from engine.models import Case, CaseEvent
+from handlers.contact_models import Contact
 from handlers.groups import group_by_key
 from handlers.models import HandlerGroup, User
 from reports import dashboard_cache
@@ -77,8 +78,9 @@ def same(a, b) -> bool:
     def without_moment(report):
         for figures in (report.current, report.before):
             assert figures.state_at is not None and abs(figures.state_at - state_moment(figures.end)).seconds < 5
+        assert abs(report.contacts.state_at - state_moment(report.contacts.end)).seconds < 5
         return replace(report, current=replace(report.current, state_at=None),
-                       before=replace(report.before, state_at=None))
+                       before=replace(report.before, state_at=None), contacts=replace(report.contacts, state_at=None))
     return without_moment(a) == without_moment(b)
 
 
@@ -153,15 +155,37 @@ def test_a_passed_deadline_shows_without_any_change_in_the_database(gathered):
     before = cached_gather(period, previous, "fietsteam")
     assert before.value.current.overdue_at_end == 0  # c8's deadline is 5 January 08:00, m1 and p1 have none
     assert cached_gather(period, previous, "fietsteam").hit
+    everyone = cached_gather(period, previous).value.current.overdue_at_end
     with freeze_time(REPORT_MADE + timedelta(days=1, minutes=1), tick=True):
         after = cached_gather(period, previous, "fietsteam")
-        assert not after.hit and after.value.current.overdue_at_end == 1
+        assert after.hit and after.value.current.overdue_at_end == 1  # counted on top of the cached figures
         assert same(after.value, gather(period, previous, "fietsteam"))
-        assert cached_gather(period, previous, "fietsteam").hit
-    # December ended before the deadline: its entry stays valid however late it is viewed.
-    cached_gather(DEC, NOV, "fietsteam")
+        assert cached_gather(period, previous).value.current.overdue_at_end == everyone + 1
+        assert same(cached_gather(period, previous).value, gather(period, previous))
+        assert cached_gather(period, previous, OOD).value.current.overdue_at_end == \
+            gather(period, previous, OOD).current.overdue_at_end
+    assert len(gathered) == 3  # the fietsteam and all groups once each, and the new OOD entry
+    # December ended before the deadline: its figures stay what they were however late they are viewed.
+    december = cached_gather(DEC, NOV, "fietsteam").value
     with freeze_time(REPORT_MADE + timedelta(days=40), tick=True):
-        assert cached_gather(DEC, NOV, "fietsteam").hit
+        later = cached_gather(DEC, NOV, "fietsteam")
+        assert later.hit and later.value == december
+
+
+def test_a_hand_over_past_its_deadline_shows_in_the_first_line_figures():
+    period, previous = this_quarter()
+    c8 = case_row("c8")  # open, fietsteam, deadline 5 January 08:00
+    db.session.add(Contact(channel="telefoon", question="Wanneer wordt het fietspad hersteld?", outcome="handover",
+                           group_id=c8.group_id, case_id=c8.id, taken_by_name="Onthaal", created_at=utcnow()))
+    db.session.commit()
+    first = cached_gather(period, previous)
+    [row] = first.value.contacts.per_group
+    assert not first.hit and row.key == "fietsteam" and row.overdue == 0
+    with freeze_time(REPORT_MADE + timedelta(days=1, minutes=1), tick=True):
+        later = cached_gather(period, previous)
+        assert later.hit and [r.overdue for r in later.value.contacts.per_group] == [1]
+        assert later.value.contacts == replace(gather(period, previous).contacts,
+                                               state_at=later.value.contacts.state_at)
 
 
 def test_a_period_that_ended_long_ago_changes_with_a_reopening_and_a_moved_deadline():
@@ -213,7 +237,7 @@ def test_a_lead_never_gets_another_groups_figures_even_from_a_copied_entry(app, 
     # covers the key, so it is not used.
     ood_entry = db.session.get(ReportCacheEntry, figures_key(DEC, NOV, OOD))
     db.session.add(ReportCacheEntry(key=figures_key(DEC, NOV, NET), fingerprint=ood_entry.fingerprint,
-                                    window_from=ood_entry.window_from, valid_until=None, payload=ood_entry.payload))
+                                    window_from=ood_entry.window_from, payload=ood_entry.payload))
     db.session.commit()
     net_lead = login(app, "groepsverantwoordelijke", NET)
     assert net_lead.get(f"/werk/rapporten?{DECEMBER}&groep={OOD}").status_code == 403  # role scoping as before

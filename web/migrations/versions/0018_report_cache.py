@@ -2,8 +2,8 @@
 
 report_cache keeps the dashboard's gathered figures and chart images, shared by every web process; an entry is
 used only while the fingerprint of the data it was computed from (highest ids, the cases changed since a
-moment, the group and category lists) is unchanged and no deadline of an open case has passed since.
-ix_cases_updated_at and the partial ix_cases_open_deadline make both checks index range scans.
+moment, the group and category lists) is unchanged; the open cases whose deadline passed since are counted on
+top. ix_cases_updated_at and the partial ix_cases_open_deadline make both index range scans.
 
 Revision ID: 0018a
 Revises: 0017g
@@ -24,7 +24,6 @@ def upgrade():
     sa.Column('key', sa.String(length=200), nullable=False),
     sa.Column('fingerprint', sa.String(length=500), nullable=False),
     sa.Column('window_from', UTC_DATETIME, nullable=False),
-    sa.Column('valid_until', UTC_DATETIME, nullable=True),
     sa.Column('payload', sa.LargeBinary(), nullable=False),
     sa.Column('created_at', UTC_DATETIME, nullable=False),
     sa.PrimaryKeyConstraint('key', name=op.f('pk_report_cache'))

@@ -19,6 +19,7 @@ import re
 import statistics
 import time
 from collections.abc import Callable
+from datetime import timedelta
 
 import psycopg
 from sqlalchemy import event, func, select
@@ -200,7 +201,7 @@ def measure_dashboard(app) -> bool:
     from werkzeug.security import generate_password_hash
 
     from handlers.models import User
-    from reports.dashboard_cache import WINDOW, fingerprint, next_deadline
+    from reports.dashboard_cache import WINDOW, _overdue_since, fingerprint
     from reports.models import ReportCacheEntry
 
     with app.app_context():
@@ -261,10 +262,11 @@ def measure_dashboard(app) -> bool:
             fingerprint(since)
             checks.append(1000 * (time.perf_counter() - start))
             start = time.perf_counter()
-            next_deadline(utcnow())
+            now = utcnow()
+            _overdue_since(None, now - timedelta(hours=1), now)
             deadlines.append(1000 * (time.perf_counter() - start))
         db.session.remove()
     print(f"  the cache's check per view: fingerprint p50 {_percentiles(checks)[0]:.1f} ms / p95 "
-          f"{_percentiles(checks)[1]:.1f} ms; next open deadline (on a miss of a running period) p50 "
-          f"{_percentiles(deadlines)[0]:.1f} ms", flush=True)
+          f"{_percentiles(checks)[1]:.1f} ms; catching up the overdue count of a running period over an hour "
+          f"(all groups) p50 {_percentiles(deadlines)[0]:.1f} ms", flush=True)
     return ok

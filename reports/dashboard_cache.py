@@ -71,7 +71,7 @@ log = logging.getLogger("meldpunt.reports.cache")
 
 VERSION = "1"  # part of every key: a release that changes ReportFigures or the charts starts afresh
 WINDOW = timedelta(minutes=10)  # how late a change of a case row may commit and still be seen
-LOCK_TIMEOUT_MS = 300
+LOCK_TIMEOUT_MS = 100  # writers queue behind a waiting LOCK: keep their wait short
 KEEP = timedelta(days=7)  # entries older than this are swept when a new one is stored
 COUNTED_TABLES = ("cases", "case_events", "contractor_orders", "contacts", "handler_groups", "categories",
                   "contact_topics")
@@ -103,12 +103,14 @@ def _lists_digest(execute) -> str:
     return digest.hexdigest()[:32]
 
 
+def _highest_ids():
+    return (select(func.max(Case.id)).scalar_subquery(), select(func.max(CaseEvent.id)).scalar_subquery(),
+            select(func.max(ContractorOrder.id)).scalar_subquery(), select(func.max(Contact.id)).scalar_subquery())
+
+
 def _fingerprint_query(since: datetime):
     changed = Case.updated_at >= since
-    return select(select(func.max(Case.id)).scalar_subquery(),
-                  select(func.max(CaseEvent.id)).scalar_subquery(),
-                  select(func.max(ContractorOrder.id)).scalar_subquery(),
-                  select(func.max(Contact.id)).scalar_subquery(),
+    return select(*_highest_ids(),
                   select(func.count()).select_from(Case).where(changed).scalar_subquery(),
                   select(func.max(Case.updated_at)).where(changed).scalar_subquery())
 
@@ -229,12 +231,21 @@ def _store(key: str, fingerprint_text: str, window_from: datetime, value: Any) -
         log.warning("dashboard cache: entry %s not stored: %s", key, type(err.orig).__name__)
 
 
+def _unchanged(entry: ReportCacheEntry) -> bool:
+    """Whether the counted data is as it was when the entry was made: the highest ids first (one cheap
+    statement that settles most changes), then the whole fingerprint."""
+    ids = [int(i or 0) for i in db.session.execute(select(*_highest_ids())).one()]
+    if ids != json.loads(entry.fingerprint)[:4]:
+        return False
+    return fingerprint(entry.window_from) == entry.fingerprint
+
+
 def cached_gather(period: Period, previous: Period, group_key: Optional[str] = None) -> Lookup:
     """`gather(period, previous, group_key)`, from the cache while the counted data is unchanged."""
     key = figures_key(period, previous, group_key)
     now = utcnow()
     entry = _entry(key)
-    if entry is not None and fingerprint(entry.window_from) == entry.fingerprint:
+    if entry is not None and _unchanged(entry):
         value = _load(entry)
         if isinstance(value, ReportFigures):
             catch_up(value)

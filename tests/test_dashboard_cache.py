@@ -269,3 +269,24 @@ def test_a_second_process_on_the_same_database_gets_a_hit(app, gathered):
         db.session.remove()
         db.engine.dispose()
     assert len(gathered) == 2
+
+
+@pytest.mark.parametrize("app", ["postgresql"], indirect=True)  # SQLite's writers take turns: ids in commit order
+def test_a_change_committed_late_with_a_lower_id_is_not_hidden_behind_a_higher_one(app):
+    """Writer A takes an event id and commits only after writer B's higher id and the view: the view's figures
+    must not be stored under B's id, or A's reopening would never show."""
+    c4 = case_row("c4")
+    with db.engine.connect() as a:
+        transaction = a.begin()
+        a.execute(CaseEvent.__table__.insert().values(case_id=c4.id, kind="reopened", at=utcnow(), actor="x",
+                                                      public=False))
+        a.execute(Case.__table__.update().where(Case.id == c4.id).values(closed_at=None, status="in_behandeling",
+                                                                        updated_at=utcnow() - timedelta(hours=1)))
+        db.session.add(CaseEvent(case_id=case_row("c9").id, kind="note", at=utcnow()))  # writer B
+        db.session.commit()
+        seen = cached_gather(DEC, NOV)
+        assert not seen.hit and seen.value.current.closed == 6  # A's change is not visible yet
+        transaction.commit()
+    after = cached_gather(DEC, NOV)
+    assert not after.hit and after.value.current.closed == 5
+    assert cached_gather(DEC, NOV).hit

@@ -30,9 +30,10 @@ All of it is read with MAX/COUNT over indexes (the primary keys, ix_cases_update
 A period that ended long ago gets the same check: late events and reopenings change it too.
 
 On PostgreSQL a transaction that took its ids before the fingerprint was read and commits after it would hide
-behind a higher id; so the fingerprint of a new entry is read while holding SHARE locks on the counted tables
-(waiting at most LOCK_TIMEOUT for the writers in flight, blocking new ones for those few milliseconds). When
-the lock is not granted in time the figures are computed and shown but not stored. On SQLite writers take
+behind a higher id; so the fingerprint of a new entry is read while holding SHARE locks on the counted tables,
+taken only when pg_locks shows no uncommitted write on them and waited for at most LOCK_TIMEOUT_MS (a writer
+arriving meanwhile waits for the fingerprint's few milliseconds). With a writer in flight the figures are
+computed and shown but not stored: under a steady stream of writes an entry would be stale at once anyway. On SQLite writers take
 turns, so ids are in commit order.
 
 The payload is a pickle signed with the app's secret key (HMAC-SHA256 over key, fingerprint and payload): a
@@ -71,7 +72,7 @@ log = logging.getLogger("meldpunt.reports.cache")
 
 VERSION = "1"  # part of every key: a release that changes ReportFigures or the charts starts afresh
 WINDOW = timedelta(minutes=10)  # how late a change of a case row may commit and still be seen
-LOCK_TIMEOUT_MS = 100  # writers queue behind a waiting LOCK: keep their wait short
+LOCK_TIMEOUT_MS = 20  # writers queue behind a waiting LOCK: keep their wait short
 KEEP = timedelta(days=7)  # entries older than this are swept when a new one is stored
 COUNTED_TABLES = ("cases", "case_events", "contractor_orders", "contacts", "handler_groups", "categories",
                   "contact_topics")
@@ -126,6 +127,14 @@ def fingerprint(since: datetime) -> str:
     return _describe(db.session.execute(_fingerprint_query(since)).one(), _lists_digest(db.session.execute))
 
 
+# Sessions holding a write lock (an INSERT, UPDATE or DELETE not yet committed) on a counted table of this
+# database: with one of them the SHARE lock would wait for it while every new writer queues behind the wait.
+WRITERS_IN_FLIGHT = text("""SELECT EXISTS (SELECT 1 FROM pg_locks
+    WHERE locktype = 'relation' AND mode = 'RowExclusiveLock' AND pid <> pg_backend_pid()
+      AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+      AND relation = ANY(CAST(:tables AS regclass[])))""")
+
+
 def settled_fingerprint(since: datetime) -> Optional[str]:
     """The fingerprint with no writer of the counted tables in flight (PostgreSQL: under SHARE locks), or None
     when the locks were not granted within LOCK_TIMEOUT_MS (the result must then not be stored)."""
@@ -133,13 +142,16 @@ def settled_fingerprint(since: datetime) -> Optional[str]:
         return fingerprint(since)
     try:
         with db.engine.connect() as conn, conn.begin():
+            if conn.execute(WRITERS_IN_FLIGHT, {"tables": list(COUNTED_TABLES)}).scalar():
+                log.debug("dashboard cache: writers in flight on the counted tables; figures not stored")
+                return None
             conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT_MS}ms'"))
             conn.execute(text(f"LOCK TABLE {', '.join(COUNTED_TABLES)} IN SHARE MODE"))
             return _describe(conn.execute(_fingerprint_query(since)).one(), _lists_digest(conn.execute))
     except DBAPIError as err:
         if getattr(err.orig, "sqlstate", None) != "55P03":  # lock_not_available
             raise
-        log.info("dashboard cache: writers kept the counted tables busy; figures not stored")
+        log.debug("dashboard cache: a writer came first; figures not stored")
         return None
 
 

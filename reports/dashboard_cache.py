@@ -33,8 +33,8 @@ On PostgreSQL a transaction that took its ids before the fingerprint was read an
 behind a higher id; so the fingerprint of a new entry is read while holding SHARE locks on the counted tables,
 taken only when pg_locks shows no uncommitted write on them and waited for at most LOCK_TIMEOUT_MS (a writer
 arriving meanwhile waits for the fingerprint's few milliseconds). With a writer in flight the figures are
-computed and shown but not stored: under a steady stream of writes an entry would be stale at once anyway. On SQLite writers take
-turns, so ids are in commit order.
+computed and shown but not stored: under a steady stream of writes an entry would be stale at once anyway.
+On SQLite writers take turns, so ids are in commit order.
 
 The payload is a pickle signed with the app's secret key (HMAC-SHA256 over key, fingerprint and payload): a
 row someone else wrote, or one copied to another key (another group's), is never unpickled.

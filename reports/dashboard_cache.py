@@ -36,6 +36,21 @@ arriving meanwhile waits for the fingerprint's few milliseconds). With a writer 
 computed and shown but not stored: under a steady stream of writes an entry would be stale at once anyway.
 On SQLite writers take turns, so ids are in commit order.
 
+Bounded staleness (the page only; MELDPUNT_DASHBOARD_MAX_AGE, default 120 s, 0: always exact): under a city's
+steady stream of writes the fingerprint rarely holds from one view to the next, and recomputing takes seconds
+at a million cases. So the page (`cached_gather(..., max_age=...)`) also takes an entry whose fingerprint no
+longer holds if it was computed less than the maximum age ago: its figures are shown as they were then, with
+"Cijfers van HH:MM" and a note that newer ones are on their way; the page can thus be at most the maximum age
+behind (plus one recomputation). The refresh job (`refresh_viewed`, every REFRESH_SECONDS in the worker or
+`make run`'s scheduler) recomputes, outside any request, the figures entries the page showed in the last
+VIEWED_WITHIN whose fingerprint changed; `viewed_at` is written by a view at most once per VIEW_WRITE_EVERY. A
+process claims an entry (`claimed_until`, a conditional UPDATE: one winner on SQLite and PostgreSQL alike)
+before recomputing it, so two workers never compute the same entry at once. An entry older than the maximum
+age (nobody looked at it, or no worker runs) is recomputed in the request as before. The exports and the
+quarterly document never take a stale entry: always an exact hit or a fresh computation. Figures computed
+while a writer was in flight (PostgreSQL) are stored with a fingerprint that never holds (UNSETTLED): good for
+the page's bounded staleness, never for an exact hit.
+
 The payload is a pickle signed with the app's secret key (HMAC-SHA256 over key, fingerprint and payload): a
 row someone else wrote, or one copied to another key (another group's), is never unpickled.
 """
@@ -46,20 +61,22 @@ import hmac
 import json
 import logging
 import pickle
+import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Optional
 
 from flask import current_app
-from sqlalchemy import func, select, text
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
-from engine.clock import utcnow
+from engine.clock import as_utc, utcnow
 from engine.db import db
 from engine.models import Case, CaseEvent
 from handlers.contact_models import Contact, ContactTopic
 from handlers.models import Category, ContractorOrder, HandlerGroup
+from notifications.stopping import stop_requested
 
 from .bundle import ReportFigures, gather
 from .contact_figures import ContactFigures
@@ -74,6 +91,11 @@ VERSION = "1"  # part of every key: a release that changes ReportFigures or the 
 WINDOW = timedelta(minutes=10)  # how late a change of a case row may commit and still be seen
 LOCK_TIMEOUT_MS = 20  # writers queue behind a waiting LOCK: keep their wait short
 KEEP = timedelta(days=7)  # entries older than this are swept when a new one is stored
+VIEWED_WITHIN = timedelta(minutes=30)  # the refresh job keeps the entries the page showed this recently fresh
+VIEW_WRITE_EVERY = timedelta(minutes=1)  # a view records itself on the entry at most this often
+REFRESH_SECONDS = 30  # how often the refresh job runs
+CLAIM = timedelta(minutes=10)  # how long a refresh holds an entry (a crashed worker's claim then expires)
+UNSETTLED = '["unsettled"]'  # the fingerprint of figures computed with a writer in flight: never an exact hit
 COUNTED_TABLES = ("cases", "case_events", "contractor_orders", "contacts", "handler_groups", "categories",
                   "contact_topics")
 
@@ -84,6 +106,7 @@ class Lookup:
 
     value: Any
     hit: bool
+    as_of: Optional[datetime] = None  # set when the page gets figures computed before the latest changes
 
 
 def figures_key(period: Period, previous: Period, group_key: Optional[str]) -> str:
@@ -217,20 +240,30 @@ def _load(entry: ReportCacheEntry) -> Any:
 
 def _entry(key: str) -> Optional[ReportCacheEntry]:
     row = db.session.execute(select(ReportCacheEntry.key, ReportCacheEntry.fingerprint, ReportCacheEntry.window_from,
-                                    ReportCacheEntry.payload)
+                                    ReportCacheEntry.payload, ReportCacheEntry.viewed_at)
                              .where(ReportCacheEntry.key == key)).first()
     if row is None:
         return None
-    return ReportCacheEntry(key=row.key, fingerprint=row.fingerprint, window_from=row.window_from,
-                            payload=row.payload)
+    return ReportCacheEntry(key=row.key, fingerprint=row.fingerprint, window_from=as_utc(row.window_from),
+                            payload=row.payload, viewed_at=as_utc(row.viewed_at))
 
 
-def _store(key: str, fingerprint_text: str, window_from: datetime, value: Any) -> None:
-    """Write the entry in a transaction of its own (a failure only costs the next view a recomputation)."""
+def computed_at(entry: ReportCacheEntry) -> datetime:
+    """The moment the entry's figures describe: when its fingerprint was read, just before they were gathered."""
+    return as_utc(entry.window_from) + WINDOW
+
+
+def _store(key: str, fingerprint_text: str, window_from: datetime, value: Any,
+           viewed_at: Optional[datetime] = None) -> None:
+    """Write the entry in a transaction of its own (a failure only costs the next view a recomputation); this
+    ends any claim on it. `viewed_at`: the page stores it (else the entry keeps the time it was last viewed)."""
     payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     now = utcnow()
     values = {"key": key, "fingerprint": fingerprint_text, "window_from": window_from,
-              "payload": _signature(key, fingerprint_text, payload) + payload, "created_at": now}
+              "payload": _signature(key, fingerprint_text, payload) + payload, "created_at": now,
+              "claimed_until": None}
+    if viewed_at is not None:
+        values["viewed_at"] = viewed_at
     dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
     statement = dialect.insert(ReportCacheEntry).values(**values)
     statement = statement.on_conflict_do_update(index_elements=["key"],
@@ -243,6 +276,21 @@ def _store(key: str, fingerprint_text: str, window_from: datetime, value: Any) -
         log.warning("dashboard cache: entry %s not stored: %s", key, type(err.orig).__name__)
 
 
+def _record_view(entry: ReportCacheEntry, now: datetime) -> None:
+    """Note on the entry that the page showed it (for the refresh job), at most once per VIEW_WRITE_EVERY."""
+    if entry.viewed_at is not None and entry.viewed_at > now - VIEW_WRITE_EVERY:
+        return
+    table = ReportCacheEntry.__table__
+    try:
+        with db.engine.begin() as conn:
+            conn.execute(table.update().where(table.c.key == entry.key,
+                                              or_(table.c.viewed_at.is_(None),
+                                                  table.c.viewed_at <= now - VIEW_WRITE_EVERY))
+                         .values(viewed_at=now))
+    except DBAPIError as err:  # only the refresh job misses it
+        log.warning("dashboard cache: view of %s not recorded: %s", entry.key, type(err.orig).__name__)
+
+
 def _unchanged(entry: ReportCacheEntry) -> bool:
     """Whether the counted data is as it was when the entry was made: the highest ids first (one cheap
     statement that settles most changes), then the whole fingerprint."""
@@ -252,22 +300,86 @@ def _unchanged(entry: ReportCacheEntry) -> bool:
     return fingerprint(entry.window_from) == entry.fingerprint
 
 
-def cached_gather(period: Period, previous: Period, group_key: Optional[str] = None) -> Lookup:
-    """`gather(period, previous, group_key)`, from the cache while the counted data is unchanged."""
+def _compute(period: Period, previous: Period, group_key: Optional[str], viewed_at: Optional[datetime] = None,
+             settle_tries: int = 1) -> ReportFigures:
+    """Gather the figures and store them (with UNSETTLED when a writer kept the fingerprint from settling)."""
+    window_from = utcnow() - WINDOW
+    fingerprint_text = settled_fingerprint(window_from)  # before gathering: a change meanwhile makes it stale
+    for _ in range(settle_tries - 1):
+        if fingerprint_text is not None:
+            break
+        time.sleep(0.05)
+        window_from = utcnow() - WINDOW
+        fingerprint_text = settled_fingerprint(window_from)
+    report = gather(period, previous, group_key)
+    _store(figures_key(period, previous, group_key), fingerprint_text or UNSETTLED, window_from, report, viewed_at)
+    return report
+
+
+def cached_gather(period: Period, previous: Period, group_key: Optional[str] = None,
+                  max_age: Optional[timedelta] = None) -> Lookup:
+    """`gather(period, previous, group_key)`, from the cache while the counted data is unchanged.
+
+    `max_age` (the page only): also an entry computed less than this long ago whose data changed since, with
+    its moment in `as_of`; the view is recorded on the entry for the refresh job. Without it: always exact."""
     key = figures_key(period, previous, group_key)
     now = utcnow()
+    page = bool(max_age)
     entry = _entry(key)
-    if entry is not None and _unchanged(entry):
+    if entry is not None:
+        exact = _unchanged(entry)
+        young = page and max_age is not None and computed_at(entry) > now - max_age
+        if exact or young:
+            value = _load(entry)
+            if isinstance(value, ReportFigures):
+                if page:
+                    _record_view(entry, now)
+                if exact:
+                    catch_up(value)
+                    return Lookup(value, True)
+                return Lookup(value, True, as_of=computed_at(entry))
+    return Lookup(_compute(period, previous, group_key, viewed_at=now if page else None), False)
+
+
+def refresh_viewed(limit: int = 50) -> int:
+    """Recompute the figures entries the page showed in the last VIEWED_WITHIN whose data changed, each claimed
+    first so that only one process computes it (the refresh job). How many it recomputed."""
+    now = utcnow()
+    table = ReportCacheEntry.__table__
+    free = or_(table.c.claimed_until.is_(None), table.c.claimed_until < now)
+    keys = db.session.scalars(select(table.c.key).where(table.c.key.like("figures:%"),
+                                                        table.c.viewed_at >= now - VIEWED_WITHIN, free)
+                              .order_by(table.c.viewed_at.desc()).limit(limit)).all()
+    db.session.rollback()
+    done = 0
+    for key in keys:
+        if stop_requested():
+            break
+        entry = _entry(key)
+        if entry is None or _unchanged(entry):
+            db.session.rollback()
+            continue
         value = _load(entry)
-        if isinstance(value, ReportFigures):
-            catch_up(value)
-            return Lookup(value, True)
-    window_from = now - WINDOW
-    fingerprint_text = settled_fingerprint(window_from)  # before gathering: a change meanwhile makes it stale
-    report = gather(period, previous, group_key)
-    if fingerprint_text is not None:
-        _store(key, fingerprint_text, window_from, report)
-    return Lookup(report, False)
+        db.session.rollback()  # end the read transaction: the claim and the gather see the newest data
+        if not isinstance(value, ReportFigures):
+            continue
+        with db.engine.begin() as conn:  # the claim: one process wins, the others find it taken
+            claimed = conn.execute(table.update().where(table.c.key == key, table.c.fingerprint == entry.fingerprint,
+                                                        or_(table.c.claimed_until.is_(None),
+                                                            table.c.claimed_until < utcnow()))
+                                   .values(claimed_until=utcnow() + CLAIM)).rowcount
+        if claimed != 1:
+            continue
+        try:
+            _compute(value.period, value.previous_period, value.group_key, settle_tries=20)
+        except Exception:
+            with db.engine.begin() as conn:  # let the next run (or a view) try again
+                conn.execute(table.update().where(table.c.key == key).values(claimed_until=None))
+            raise
+        finally:
+            db.session.rollback()
+        done += 1
+    return done
 
 
 def chart_inputs(report: ReportFigures) -> tuple:

@@ -55,6 +55,10 @@ class ReportCacheEntry(Model):
     window_from: Mapped[datetime] = mapped_column(UTCDateTime)  # the start of the changed-cases window
     payload: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The bounded-staleness mode: when the dashboard page last showed the entry (written at most once a
+    # minute), and until when a refresh job holds it (only one process recomputes an entry at a time).
+    viewed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, nullable=True)
+    claimed_until: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, nullable=True)
 
 
 class ReportRun(Model):

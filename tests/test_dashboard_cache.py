@@ -129,6 +129,7 @@ def test_the_page_exports_and_quarterly_document_are_the_same_cached_and_uncache
 
 
 def test_a_new_melding_and_a_closing_show_on_the_next_view_at_once(app, staff, gathered):
+    app.config["MELDPUNT_DASHBOARD_MAX_AGE"] = 0  # always exact (the bounded staleness: test_dashboard_staleness.py)
     browser = login(app, "rapportage")
     first = page_text(browser.get("/werk/rapporten?snel=dit-kwartaal"))
     created, closed = int(key_figure(first, "Binnengekomen dossiers")), int(key_figure(first, "Afgesloten dossiers"))

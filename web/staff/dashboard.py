@@ -4,6 +4,7 @@ groups) and group leads (their own groups)."""
 from __future__ import annotations
 
 import base64
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -11,6 +12,7 @@ from flask import Response, abort, flash, redirect, render_template, request, st
 from flask_login import current_user
 
 from engine.clock import utcnow
+from engine.settings import settings
 from handlers.permissions import may
 from reports.dashboard_cache import cached_charts, cached_gather
 from reports.exports import XLSX_TYPE, cases_csv, cases_xlsx, figures_csv, figures_xlsx
@@ -40,13 +42,17 @@ def _page(selection: Selection | None = None, error: str | None = None, status: 
                "may_send": may(current_user, "reports.send"),
                "default_quarter": str(quarter_of(local_today(utcnow())).previous())}
     if selection is not None:
-        report = cached_gather(selection.period, selection.previous, selection.group_key).value
+        # the page may show figures up to MELDPUNT_DASHBOARD_MAX_AGE old, with their time (the worker refreshes them)
+        found = cached_gather(selection.period, selection.previous, selection.group_key,
+                              max_age=timedelta(seconds=settings().dashboard_max_age))
+        report = found.value
         language = current_language()
         images = cached_charts(report).value
         period = period_text(selection.period.first_day, selection.period.last_day, language)
         phrase = (f"In {selection.quarter.dutch_name}" if selection.quarter
                   else period_phrase(selection.period.first_day, selection.period.last_day))
         context.update(report=report, period=period, key_rows=key_figure_rows(report, language),
+                       as_of=f"{found.as_of.astimezone(CITY_TZ):%H:%M}" if found.as_of else None,
                        rows=display_rows(report, language), contact_rows=contact_rows(report, language),
                        previous=period_text(selection.previous.first_day, selection.previous.last_day, language),
                        summary=summary(report, phrase, "het vorige kwartaal" if selection.quarter

@@ -3,7 +3,8 @@
 report_cache keeps the dashboard's gathered figures and chart images, shared by every web process; an entry is
 used only while the fingerprint of the data it was computed from (highest ids, the cases changed since a
 moment, the group and category lists) is unchanged; the open cases whose deadline passed since are counted on
-top. ix_cases_updated_at and the partial ix_cases_open_deadline make both index range scans.
+top. viewed_at and claimed_until serve the page's bounded staleness: the refresh job recomputes the entries
+viewed lately, one process per entry. ix_cases_updated_at and the partial ix_cases_open_deadline make both index range scans.
 
 Revision ID: 0018a
 Revises: 0017g
@@ -26,6 +27,8 @@ def upgrade():
     sa.Column('window_from', UTC_DATETIME, nullable=False),
     sa.Column('payload', sa.LargeBinary(), nullable=False),
     sa.Column('created_at', UTC_DATETIME, nullable=False),
+    sa.Column('viewed_at', UTC_DATETIME, nullable=True),
+    sa.Column('claimed_until', UTC_DATETIME, nullable=True),
     sa.PrimaryKeyConstraint('key', name=op.f('pk_report_cache'))
     )
     op.create_index('ix_cases_updated_at', 'cases', ['updated_at'], unique=False)

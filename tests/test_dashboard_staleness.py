@@ -6,26 +6,45 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
+import time
 from datetime import timedelta
 
 import pytest
 from freezegun import freeze_time
+from sqlalchemy import select
+
 from engine.clock import as_utc, utcnow
 from engine.db import db
+from handlers.models import User
 from reports import dashboard_cache
+from reports.bundle import gather
 from reports.dashboard_cache import cached_gather, figures_key
 from reports.models import ReportCacheEntry
 from reports.periods import CITY_TZ
 from web.scheduler import dashboard_refresh
 
-from .report_data import REPORT_MADE
-from .test_dashboard_cache import DEC, NOV, OOD, gathered, login, this_quarter  # noqa: F401 - gathered: fixture
+from .helpers import Browser, with_password
+from .test_dashboard_cache import DEC, NOV, OOD, login, this_quarter
 from .test_report_dashboard import key_figure, text
 
 pytestmark = pytest.mark.usefixtures("data")
 
 QUARTER = "/werk/rapporten?snel=dit-kwartaal"
 AS_OF_NL, AS_OF_EN = "Cijfers van", "Figures as of"
+
+
+@pytest.fixture
+def gathered(monkeypatch):
+    """How often the cache really gathered figures (every other answer came from the cache)."""
+    calls: list[tuple] = []
+
+    def counting(period, previous, group_key=None):
+        calls.append((period, previous, group_key))
+        return gather(period, previous, group_key)
+
+    monkeypatch.setattr(dashboard_cache, "gather", counting)
+    return calls
 
 
 def created(page: str) -> int:
@@ -158,6 +177,46 @@ def test_two_job_runs_at_once_recompute_an_entry_once(app, staff, monkeypatch):
     assert AS_OF_NL not in text(browser.get(QUARTER)) and calls == [None]
 
 
+def test_two_workers_refreshing_at_the_same_moment_compute_once(app, staff, monkeypatch):
+    browser = login(app, "rapportage")
+    browser.get(QUARTER)
+    staff.meldkamer.file_melding()
+    calls: list = []
+    real_gather = dashboard_cache.gather
+
+    def slow_gather(period, previous, group_key=None):
+        calls.append(group_key)
+        time.sleep(0.5)  # the other worker meanwhile finds the entry claimed
+        return real_gather(period, previous, group_key)
+
+    monkeypatch.setattr(dashboard_cache, "gather", slow_gather)
+    start, results = threading.Barrier(2), []
+
+    def worker():
+        start.wait()
+        results.append(dashboard_refresh(app))
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert sorted(results) == [0, 1] and calls == [None]
+    assert AS_OF_NL not in text(browser.get(QUARTER)) and calls == [None]
+
+
+def test_figures_of_another_day_show_the_date(app, staff):
+    app.config["MELDPUNT_DASHBOARD_MAX_AGE"] = 2 * 24 * 3600
+    browser = login(app, "rapportage")
+    browser_user_id = db.session.scalar(select(User.id).where(User.username == "rapportage-alle"))
+    browser.get(QUARTER)
+    computed = as_utc(dashboard_cache.computed_at(entry(*this_quarter()))).astimezone(CITY_TZ)
+    staff.meldkamer.file_melding()
+    with freeze_time(utcnow() + timedelta(days=1), tick=True):
+        browser = Browser(app, "rapportage-alle", with_password(db.session.get(User, browser_user_id)))
+        assert f"{AS_OF_NL} {computed:%d/%m/%Y %H:%M}." in text(browser.get(QUARTER))  # the session ran out
+
+
 def test_a_claim_of_a_worker_that_died_expires(app, staff, gathered):
     browser = login(app, "rapportage")
     browser.get(QUARTER)
@@ -179,3 +238,7 @@ def test_the_job_is_registered_in_the_worker(app):
     _add_jobs(scheduler, app)
     job = scheduler.get_job("dashboard_refresh")
     assert job is not None and job.trigger.interval == timedelta(seconds=dashboard_cache.REFRESH_SECONDS)
+    app.config["MELDPUNT_DASHBOARD_MAX_AGE"] = 0  # always exact: nothing to refresh
+    scheduler = BackgroundScheduler(timezone="UTC")
+    _add_jobs(scheduler, app)
+    assert scheduler.get_job("dashboard_refresh") is None and scheduler.get_job("timer_tick") is not None

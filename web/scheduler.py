@@ -144,9 +144,10 @@ def _add_jobs(scheduler, app: Flask) -> None:
         every(sender.ensure_running, "outbox_process", configured.outbox_seconds, [], logged=False)
     else:
         every(outbox_send, "outbox_send", configured.outbox_seconds, [app])
-    from reports.dashboard_cache import REFRESH_SECONDS
+    if configured.dashboard_max_age:  # 0: the page is always exact, nothing to keep fresh
+        from reports.dashboard_cache import REFRESH_SECONDS
 
-    every(dashboard_refresh, "dashboard_refresh", REFRESH_SECONDS, [app])
+        every(dashboard_refresh, "dashboard_refresh", REFRESH_SECONDS, [app])
     hourly(privacy_anonymise, "privacy_anonymise", hour=3, minute=30)  # daily
     hourly(forget_used_form_tokens, "forget_used_form_tokens", minute=23)
     from reports.scheduled import fortnightly_job, quarterly_job  # hourly: each sends what is due, once

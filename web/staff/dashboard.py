@@ -4,7 +4,7 @@ groups) and group leads (their own groups)."""
 from __future__ import annotations
 
 import base64
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -52,7 +52,7 @@ def _page(selection: Selection | None = None, error: str | None = None, status: 
         phrase = (f"In {selection.quarter.dutch_name}" if selection.quarter
                   else period_phrase(selection.period.first_day, selection.period.last_day))
         context.update(report=report, period=period, key_rows=key_figure_rows(report, language),
-                       as_of=f"{found.as_of.astimezone(CITY_TZ):%H:%M}" if found.as_of else None,
+                       as_of=_as_of(found.as_of),
                        rows=display_rows(report, language), contact_rows=contact_rows(report, language),
                        previous=period_text(selection.previous.first_day, selection.previous.last_day, language),
                        summary=summary(report, phrase, "het vorige kwartaal" if selection.quarter
@@ -62,6 +62,14 @@ def _page(selection: Selection | None = None, error: str | None = None, status: 
                                         "tot": selection.period.last_day.isoformat(),
                                         **({"groep": selection.group_key} if selection.group_key else {})}))
     return render_template("staff/dashboard.html", **context), status
+
+
+def _as_of(moment: datetime | None) -> str | None:
+    """When the shown figures were computed (None: they describe now): the local time, with the date if not today."""
+    if moment is None:
+        return None
+    local = moment.astimezone(CITY_TZ)
+    return f"{local:%H:%M}" if local.date() == local_today(utcnow()) else f"{local:%d/%m/%Y %H:%M}"
 
 
 def _selection() -> Selection:

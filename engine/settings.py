@@ -94,6 +94,9 @@ class Settings:
     mail_from: Setting[str] = Setting(text, "Meldpunt <meldpunt@localhost>")
     mail_reply_to: Setting[Optional[str]] = Setting(text, None)
     report_recipients: Setting[str] = Setting(text, "")  # comma-separated: who gets the quarterly report
+    # How old (seconds) the dashboard page's figures may be once the data changed: the page shows their time and
+    # the worker refreshes them (reports/dashboard_cache.py). 0: always exact. Exports are always exact.
+    dashboard_max_age: Setting[int] = Setting(whole_number(0), 120)
     # The city, in mails, on the quarterly report and on the letterhead of reply letters.
     city_name: Setting[Optional[str]] = Setting(text, None)
     city_address: Setting[Optional[str]] = Setting(text, None)

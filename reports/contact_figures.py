@@ -59,6 +59,7 @@ class ContactFigures:
     by_topic: list[Share] = field(default_factory=list)
     by_outcome: list[Share] = field(default_factory=list)
     per_group: list[HandoverRow] = field(default_factory=list)
+    state_at: Optional[datetime] = None  # the moment `answered` and `overdue` describe (figures.state_moment)
 
 
 def contact_figures(start: datetime, end: datetime, group_key: Optional[str] = None) -> ContactFigures:
@@ -92,7 +93,7 @@ def contact_figures(start: datetime, end: datetime, group_key: Optional[str] = N
     if group_id is None:
         figures.first_contact_resolution = _ratio(figures.answered_at_once, figures.calls)
 
-    moment = state_moment(end)
+    moment = figures.state_at = state_moment(end)
     handed = [*where, Contact.outcome == "handover", Contact.group_id.is_not(None)]
     answered_by_then = and_(Case.closed_at.is_not(None), Case.closed_at <= moment)
     overdue_then = and_(or_(Case.closed_at.is_(None), Case.closed_at > moment), Case.deadline_at.is_not(None),

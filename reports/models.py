@@ -35,6 +35,32 @@ Index("ix_case_events_in_progress", CaseEvent.__table__.c.case_id, CaseEvent.__t
       postgresql_where=text(IN_PROGRESS_EVENT), sqlite_where=text(IN_PROGRESS_EVENT))
 
 
+# The dashboard cache (reports/dashboard_cache.py) asks "did any case change since?" and "which open cases'
+# deadlines passed since?" on every view: both are index range scans with these two.
+Index("ix_cases_updated_at", Case.__table__.c.updated_at)
+OPEN_CASE = "closed_at IS NULL"
+Index("ix_cases_open_deadline", Case.__table__.c.deadline_at,
+      postgresql_where=text(OPEN_CASE), sqlite_where=text(OPEN_CASE))
+
+
+class ReportCacheEntry(Model):
+    """One cached dashboard entry (reports/dashboard_cache.py): the gathered figures of a period, the period
+    before and a group, or the charts drawn from such figures, with the fingerprint of the data they were
+    computed from. Signed with the app's secret key, so only Meldpunt itself can have written a payload."""
+
+    __tablename__ = "report_cache"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(500))
+    window_from: Mapped[datetime] = mapped_column(UTCDateTime)  # the start of the changed-cases window
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The bounded-staleness mode: when the dashboard page last showed the entry (written at most once a
+    # minute), and until when a refresh job holds it (only one process recomputes an entry at a time).
+    viewed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, nullable=True)
+    claimed_until: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, nullable=True)
+
+
 class ReportRun(Model):
     """One produced report (quarterly, meldkamer or group), unique per kind, period and group."""
 

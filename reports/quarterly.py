@@ -78,7 +78,8 @@ def _picture(document, png: bytes) -> None:
 
 
 def chart_images(report: ReportFigures) -> dict[str, bytes]:
-    """The report's charts as PNG bytes: per main category, per week, lead time per group."""
+    """The report's charts as PNG bytes: per main category, per week, lead time per group (what it reads is
+    reports/dashboard_cache.py `chart_inputs`, the key of the cached charts: keep the two in step)."""
     f = report.current
     return {
         "categories": charts.bar_chart([s.name or "–" for s in f.by_main_category],
@@ -92,11 +93,12 @@ def chart_images(report: ReportFigures) -> dict[str, bytes]:
 
 
 def build_document(report: ReportFigures, titles: Titles,
-                   progress: Optional[Callable[[str], None]] = None) -> bytes:
-    """The Word document of `report` as bytes."""
+                   progress: Optional[Callable[[str], None]] = None,
+                   images: Optional[dict[str, bytes]] = None) -> bytes:
+    """The Word document of `report` as bytes (`images`: its charts drawn already, as `chart_images` draws them)."""
     step = progress or (lambda _text: None)
     step("grafieken...")
-    images = chart_images(report)
+    images = images if images is not None else chart_images(report)
     step("document schrijven...")
     document = Document()
     a4_pages(document, LANGUAGE)

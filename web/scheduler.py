@@ -105,6 +105,23 @@ def mailbox_poll(app: Flask) -> int:
     return len(report.results)
 
 
+def dashboard_refresh(app: Flask) -> int:
+    """Recompute the dashboard figures viewed lately whose data changed (reports/dashboard_cache.py), so the
+    page rarely has to; each entry claimed first, so two workers never compute the same one."""
+    from reports.dashboard_cache import refresh_viewed
+
+    if not Settings(app.config).dashboard_max_age:  # always exact: every view computes what it shows
+        return 0
+    with app.app_context():
+        try:
+            done = refresh_viewed()
+        finally:
+            db.session.remove()
+    if done:
+        log.info("dashboard: %d entr%s refreshed", done, "y" if done == 1 else "ies")
+    return done
+
+
 def _add_jobs(scheduler, app: Flask) -> None:
     # misfire_grace_time=None: APScheduler's default (1 s) silently skips a run that starts late, which a
     # busy `meldpunt serve` makes happen; coalesce makes the late runs one. Every run logs one line (web/logs.py).
@@ -127,6 +144,10 @@ def _add_jobs(scheduler, app: Flask) -> None:
         every(sender.ensure_running, "outbox_process", configured.outbox_seconds, [], logged=False)
     else:
         every(outbox_send, "outbox_send", configured.outbox_seconds, [app])
+    if configured.dashboard_max_age:  # 0: the page is always exact, nothing to keep fresh
+        from reports.dashboard_cache import REFRESH_SECONDS
+
+        every(dashboard_refresh, "dashboard_refresh", REFRESH_SECONDS, [app])
     hourly(privacy_anonymise, "privacy_anonymise", hour=3, minute=30)  # daily
     hourly(forget_used_form_tokens, "forget_used_form_tokens", minute=23)
     from reports.scheduled import fortnightly_job, quarterly_job  # hourly: each sends what is due, once

@@ -4,6 +4,7 @@ groups) and group leads (their own groups)."""
 from __future__ import annotations
 
 import base64
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -11,12 +12,13 @@ from flask import Response, abort, flash, redirect, render_template, request, st
 from flask_login import current_user
 
 from engine.clock import utcnow
+from engine.settings import settings
 from handlers.permissions import may
-from reports.bundle import gather
+from reports.dashboard_cache import cached_charts, cached_gather
 from reports.exports import XLSX_TYPE, cases_csv, cases_xlsx, figures_csv, figures_xlsx
 from reports.fortnightly import desk_or_group, send_fortnightly
 from reports.periods import CITY_TZ, local_today, parse_quarter, quarter_of
-from reports.quarterly import DOCX_TYPE, chart_images, quarterly_filename, quarterly_report
+from reports.quarterly import DOCX_TYPE, build_document, quarter_titles, quarterly_filename
 from reports.selection import (
     NotAllowed,
     Selection,
@@ -40,21 +42,34 @@ def _page(selection: Selection | None = None, error: str | None = None, status: 
                "may_send": may(current_user, "reports.send"),
                "default_quarter": str(quarter_of(local_today(utcnow())).previous())}
     if selection is not None:
-        report = gather(selection.period, selection.previous, selection.group_key)
+        # the page may show figures up to MELDPUNT_DASHBOARD_MAX_AGE old, with their time (the worker refreshes them)
+        found = cached_gather(selection.period, selection.previous, selection.group_key,
+                              max_age=timedelta(seconds=settings().dashboard_max_age))
+        report = found.value
         language = current_language()
+        images = cached_charts(report).value
         period = period_text(selection.period.first_day, selection.period.last_day, language)
         phrase = (f"In {selection.quarter.dutch_name}" if selection.quarter
                   else period_phrase(selection.period.first_day, selection.period.last_day))
         context.update(report=report, period=period, key_rows=key_figure_rows(report, language),
+                       as_of=_as_of(found.as_of),
                        rows=display_rows(report, language), contact_rows=contact_rows(report, language),
                        previous=period_text(selection.previous.first_day, selection.previous.last_day, language),
                        summary=summary(report, phrase, "het vorige kwartaal" if selection.quarter
                                        else "de periode ervoor"),
-                       charts={name: base64.b64encode(png).decode() for name, png in chart_images(report).items()},
+                       charts={name: base64.b64encode(png).decode() for name, png in images.items()},
                        query=urlencode({"van": selection.period.first_day.isoformat(),
                                         "tot": selection.period.last_day.isoformat(),
                                         **({"groep": selection.group_key} if selection.group_key else {})}))
     return render_template("staff/dashboard.html", **context), status
+
+
+def _as_of(moment: datetime | None) -> str | None:
+    """When the shown figures were computed (None: they describe now): the local time, with the date if not today."""
+    if moment is None:
+        return None
+    local = moment.astimezone(CITY_TZ)
+    return f"{local:%H:%M}" if local.date() == local_today(utcnow()) else f"{local:%d/%m/%Y %H:%M}"
 
 
 def _selection() -> Selection:
@@ -116,7 +131,7 @@ def export_figures(fmt: str):
         selection = _selection()
     except SelectionError as err:
         return _error(err)
-    report = gather(selection.period, selection.previous, selection.group_key)
+    report = cached_gather(selection.period, selection.previous, selection.group_key).value
     name = _filename(selection, "cijfers", fmt)
     if fmt == "csv":
         return _download(figures_csv(report), "text/csv; charset=utf-8", name)
@@ -133,7 +148,8 @@ def quarterly_download():
     except ValueError:
         return _page(error=translate("'{value}' is geen kwartaal: gebruik de vorm 2026Q3.", value=raw[:20]),
                      status=400)
-    document, _report = quarterly_report(quarter)
+    report = cached_gather(quarter.period, quarter.previous().period).value  # as quarterly_report gathers it
+    document = build_document(report, quarter_titles(quarter), images=cached_charts(report).value)
     return _download(document, DOCX_TYPE, quarterly_filename(quarter))
 
 

@@ -7,13 +7,13 @@ top. viewed_at and claimed_until serve the page's bounded staleness: the refresh
 viewed lately, one process per entry. ix_cases_updated_at and the partial ix_cases_open_deadline make both index range scans.
 
 Revision ID: 0018a
-Revises: 0017g
+Revises: 0018b
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0018a"
-down_revision = "0017g"
+down_revision = "0018b"
 branch_labels = None
 depends_on = None
 

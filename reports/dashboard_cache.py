@@ -371,7 +371,8 @@ def refresh_viewed(limit: int = 50) -> int:
         if claimed != 1:
             continue
         try:
-            _compute(value.period, value.previous_period, value.group_key, settle_tries=20)
+            report = _compute(value.period, value.previous_period, value.group_key, settle_tries=20)
+            cached_charts(report)  # the page shows the charts too: draw them here, not in the next view
         except Exception:
             with db.engine.begin() as conn:  # let the next run (or a view) try again
                 conn.execute(table.update().where(table.c.key == key).values(claimed_until=None))

@@ -147,6 +147,19 @@ def test_the_job_refreshes_a_viewed_stale_entry_and_leaves_an_unviewed_one(app, 
         assert created(page) == first + 2 and len(gathered) == 4
 
 
+
+def test_after_the_job_the_next_view_draws_no_chart(app, staff, monkeypatch):
+    """The job draws the charts of the figures it recomputed, so the view after it is a hit for the charts too."""
+    browser = login(app, "rapportage")
+    browser.get(QUARTER)
+    staff.meldkamer.file_melding()
+    assert dashboard_refresh(app) == 1
+    drawn: list[object] = []
+    real = dashboard_cache.chart_images
+    monkeypatch.setattr(dashboard_cache, "chart_images", lambda report: drawn.append(report) or real(report))
+    page = text(browser.get(QUARTER))
+    assert AS_OF_NL not in page and drawn == []
+
 def test_a_view_is_recorded_at_most_once_a_minute(app):
     browser = login(app, "rapportage")
     browser.get(QUARTER)

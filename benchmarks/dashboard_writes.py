@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
-import statistics
 import threading
 import time
 
@@ -26,33 +24,10 @@ from engine.models import Case, CaseEvent
 from .bulk_load import bulk_load, describe
 from .databases import drop_postgres_schema, fresh_schema_or_skip, postgres_base_url
 from .engine_rates import prepared_app
-from .report_figures import add_report_events
+from .report_figures import add_report_events, percentiles, rapportage_client
 
 SCHEMA = "meldpunt_bench_dashwrites"
-CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 TARGET_MS = 500.0
-
-
-def _login(app):
-    from werkzeug.security import generate_password_hash
-
-    from handlers.models import User
-
-    with app.app_context():
-        if db.session.scalar(select(User.id).where(User.username == "bench-rapportage")) is None:
-            db.session.add(User(username="bench-rapportage", display_name="Bench", role="rapportage",
-                                email="bench-rapportage@stad.example",
-                                password_hash=generate_password_hash("bench-password-123")))
-            db.session.commit()
-        db.session.remove()
-    client = app.test_client()
-    with app.app_context():
-        token = CSRF.search(client.get("/werk/aanmelden").get_data(as_text=True)).group(1)
-        response = client.post("/werk/aanmelden", data={"username": "bench-rapportage",
-                                                        "password": "bench-password-123", "csrf_token": token})
-        assert response.status_code == 302, response.status_code
-        db.session.remove()
-    return client
 
 
 def _run(app, client, seconds: float, max_age: int) -> tuple[list[float], int, int]:
@@ -115,14 +90,14 @@ def main(argv: list[str] | None = None) -> None:
             stats = bulk_load(url, args.cases)
             print(f"loaded {describe(stats)}", flush=True)
             add_report_events(url)
-            client = _login(app)
+            client = rapportage_client(app)
             print(f"\ndashboard page under writes ({args.cases:,} cases, one viewer every 1 s, one event every 2 s, "
                   f"{args.seconds:.0f} s per mode, load average {os.getloadavg()[0]:.1f} at the start; shared "
                   "machine):", flush=True)
             for max_age in (0, 120):
                 times, stale, refreshed = _run(app, client, args.seconds, max_age)
-                p95 = statistics.quantiles(times, n=20)[-1] if len(times) > 1 else times[0]
-                print(f"  MELDPUNT_DASHBOARD_MAX_AGE={max_age}: p50 {statistics.median(times):.0f} ms / p95 "
+                p50, p95 = percentiles(times)
+                print(f"  MELDPUNT_DASHBOARD_MAX_AGE={max_age}: p50 {p50:.0f} ms / p95 "
                       f"{p95:.0f} ms / max {max(times):.0f} ms over {len(times)} views: "
                       f"{'PASS' if p95 < TARGET_MS else 'FAIL'}, target p95 < {TARGET_MS:.0f} ms; load average "
                       f"{os.getloadavg()[0]:.1f}; {stale} views showed older figures (with their time), the job "

@@ -45,6 +45,7 @@ from urllib.parse import quote_plus, urlencode, urlsplit
 import psycopg
 from sqlalchemy.engine import make_url
 
+from . import cpu_share
 from .bulk_load import describe, libpq_url
 from .databases import redact
 
@@ -426,6 +427,20 @@ def recreate_database(base_url: str, name: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
+# docs/production.md, "PostgreSQL settings", for a 2-core machine: the ones a database can carry (shared_buffers
+# and the autovacuum settings need the server's configuration, which the benchmark leaves as it finds it)
+DATABASE_SETTINGS = {"max_parallel_workers_per_gather": "0", "random_page_cost": "1.1", "jit": "off",
+                     "work_mem": "16MB", "effective_cache_size": "4GB"}
+
+
+def apply_database_settings(base_url: str, name: str) -> str:
+    """Set DATABASE_SETTINGS on the benchmark's database (new connections get them); returns them as one line."""
+    with psycopg.connect(libpq_url(base_url), autocommit=True, connect_timeout=5) as conn:
+        for key, value in DATABASE_SETTINGS.items():
+            conn.execute(f"ALTER DATABASE \"{name}\" SET {key} = '{value}'")
+    return ", ".join(f"{key} = {value}" for key, value in DATABASE_SETTINGS.items())
+
+
 def drop_database(base_url: str, name: str) -> None:
     try:
         with psycopg.connect(libpq_url(base_url), autocommit=True, connect_timeout=5) as conn:
@@ -503,8 +518,9 @@ def _wait_for(port: int, process: subprocess.Popen, seconds: float = 120) -> Non
 
 
 @contextmanager
-def production_shape(url: str, smtp_port: int, directory: Path) -> Iterator[int]:
-    """gunicorn with WORKERS sync workers and one `meldpunt worker` on `url`; yields the HTTP port."""
+def production_shape(url: str, smtp_port: int, directory: Path) -> Iterator[tuple[int, int, int]]:
+    """gunicorn with WORKERS sync workers and one `meldpunt worker` on `url`; yields the HTTP port and the
+    process ids of gunicorn's master and of the worker."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "MELDPUNT_DATABASE_URL": url,
            "MELDPUNT_STORAGE_PATH": str(directory / "files"), "MELDPUNT_SECRET_KEY": "bench-http-" + "x" * 24,
            "MELDPUNT_BASE_URL": "http://127.0.0.1", "MELDPUNT_SMTP_HOST": "127.0.0.1",
@@ -520,7 +536,7 @@ def production_shape(url: str, smtp_port: int, directory: Path) -> Iterator[int]
                                   env=env, stdout=worker_log, stderr=subprocess.STDOUT)
     try:
         _wait_for(port, web)
-        yield port
+        yield port, web.pid, worker.pid
     finally:
         for process in (web, worker):
             process.send_signal(signal.SIGTERM)
@@ -548,11 +564,13 @@ def run_http_load(base_url: str, configured: bool, cases: int, users: int = 6, r
         return
     try:
         token = prepare(url, cases, max(users, THINK_USERS))
+        settings = apply_database_settings(base_url, HTTP_DATABASE)
+        print(f"  database settings (docs/production.md for 2 cores): {settings}", flush=True)
         staff = staff_names(max(users, THINK_USERS))
         queues = [(name, "/werk/meldkamer" if group == "meldkamer" else f"/werk/wachtrij/{group}")
                   for name, _, _, group in staff]
         with tempfile.TemporaryDirectory(prefix="meldpunt-http-") as tmp, smtp_sink() as smtp_port, \
-                production_shape(url, smtp_port, Path(tmp)) as port:
+                production_shape(url, smtp_port, Path(tmp)) as (port, web_pid, worker_pid):
             fresh: deque = deque()
             # meldingen to triage in the saturation phase, made before it (not timed there)
             warm = Shared()
@@ -561,7 +579,10 @@ def run_http_load(base_url: str, configured: bool, cases: int, users: int = 6, r
             load_before = os.getloadavg()[0]
             print(f"  warm-up: {len(fresh)} meldingen created over the API to triage; load average {load_before:.2f}",
                   flush=True)
+            before = cpu_share.snapshot(web_pid, worker_pid, libpq_url(url), HTTP_DATABASE)
             samples, seconds, failures = run_phase(port, queues[:users], requests, 0.0, 0, fresh=fresh)
+            costs = cpu_share.per_request(before, cpu_share.snapshot(web_pid, worker_pid, libpq_url(url),
+                                                                     HTTP_DATABASE), len(samples))
             rows = summarise(samples, seconds, {})
             total = rows[-1]
             print(format_table(f"\nsaturation: {users} staff members, no think time, {len(samples)} requests in "
@@ -572,6 +593,7 @@ def run_http_load(base_url: str, configured: bool, cases: int, users: int = 6, r
                   f"{SATURATION_RPS:.0f}), {total.errors} errors"
                   f"{'; first: ' + ', '.join(failures) if failures else ''}",
                   flush=True)
+            print(cpu_share.describe(costs, os.cpu_count() or 1), flush=True)
 
             load_before = os.getloadavg()[0]
             samples, seconds, failures = run_phase(port, queues[:THINK_USERS], think_requests, THINK_SECONDS,

@@ -105,12 +105,21 @@ def all_answers() -> list[ReadyAnswer]:
     return list(db.session.scalars(select(ReadyAnswer).order_by(ReadyAnswer.title, ReadyAnswer.id)))
 
 
-def answers_for(user: User, form: str) -> list[ReadyAnswer]:
-    """The active answers `user` may use in `form`: those for everyone and those of the user's groups."""
+def answers_for(user: User, form: str, usable: Optional[list[ReadyAnswer]] = None) -> list[ReadyAnswer]:
+    """The active answers `user` may use in `form`: those for everyone and those of the user's groups (from
+    `usable`, when the caller already has `usable_answers(user)`)."""
     if form not in FORMS:
         return []
+    return [a for a in (usable_answers(user) if usable is None else usable) if form in a.form_list]
+
+
+def usable_answers(user: User) -> list[ReadyAnswer]:
+    """The active answers for everyone and for the user's groups, in one statement."""
+    query = select(ReadyAnswer).where(ReadyAnswer.active.is_(True))
     keys = user.group_keys
-    group_ids = list(db.session.scalars(select(HandlerGroup.id).where(HandlerGroup.key.in_(keys)))) if keys else []
-    query = select(ReadyAnswer).where(ReadyAnswer.active.is_(True),
-                                      or_(ReadyAnswer.group_id.is_(None), ReadyAnswer.group_id.in_(group_ids)))
-    return [a for a in db.session.scalars(query.order_by(ReadyAnswer.title, ReadyAnswer.id)) if form in a.form_list]
+    if keys:
+        mine = select(HandlerGroup.id).where(HandlerGroup.key.in_(keys)).scalar_subquery()
+        query = query.where(or_(ReadyAnswer.group_id.is_(None), ReadyAnswer.group_id.in_(mine)))
+    else:
+        query = query.where(ReadyAnswer.group_id.is_(None))
+    return list(db.session.scalars(query.order_by(ReadyAnswer.title, ReadyAnswer.id)))

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from engine import registry, statuses
 from engine.db import db
@@ -81,6 +82,7 @@ def render_case(case: Case, errors: dict | None = None, values: dict | None = No
     files = db.session.scalars(select(CaseFile).where(CaseFile.case_id == case.id).order_by(CaseFile.id)).all()
     categories = db.session.scalars(select(Category).where(Category.parent_id.is_not(None),
                                                            Category.active.is_(True))  # public or staff only
+                                    .options(joinedload(Category.parent))  # "parent › name": not one query each
                                     .order_by(Category.name)).all()
     # The reporting role sees the facts and the public timeline only: no reporter texts, notes or files.
     reporter_data = may(current_user, "reporter_data.see")

@@ -40,11 +40,12 @@ def _render_queue(group: HandlerGroup, newest_first: bool, template: str, map_en
     # come from the JSON twin of this page (queue_map_json), fetched with the same query string.
     as_map = request.args.get("weergave") == "kaart"
     categories = db.session.scalars(select(Category).where(Category.parent_id.is_(None)).order_by(Category.name))
-    members = sorted((u for u in group.members if u.active), key=lambda u: u.display_name)
     # The desks' own lanes; every other group works the tasks of the handler-group lane of each process.
     lanes = (group.key,) if group.key in (MELDKAMER, ONTHAAL) else ("behandelaarsgroep",)
+    user = current_user._get_current_object()  # once, not through the proxy for every row
+    takeable = {item.id for item in page.items if item.assignee_id != user.id and may(user, "work.do", item)}
     return render_template(template, group=group, page=page, now=utcnow(), categories=list(categories),
-                           members=members, show_names=may(current_user, "case.see_contact"), args=request.args,
+                           takeable=takeable, show_names=may(current_user, "case.see_contact"), args=request.args,
                            show_texts=may(current_user, "reporter_data.see"),
                            tasks=task_choices(lanes), mark_label=mark_label, as_map=as_map,
                            map_source=url_for(map_endpoint, **route))

@@ -1,14 +1,14 @@
 """Ready-made answers: their administration (/werk/beheer/standaardantwoorden) and the choice on the task forms."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from engine.db import db
 from engine.errors import InvalidInput
 from handlers.models import HandlerGroup
-from handlers.ready_answers import FORMS, ReadyAnswer, all_answers, answers_for, save_answer
+from handlers.ready_answers import FORMS, ReadyAnswer, all_answers, answers_for, save_answer, usable_answers
 
 from ..auth import requires
 from ..i18n import translate
@@ -21,7 +21,9 @@ def _ready_answer_choices() -> dict:
         """The answers the signed-in staff member may use in `form` (empty for anyone else)."""
         if not getattr(current_user, "is_authenticated", False) or not hasattr(current_user, "group_keys"):
             return []
-        return answers_for(current_user, form)
+        if "ready_answers" not in g:  # one statement per page, however many forms ask
+            g.ready_answers = usable_answers(current_user)
+        return answers_for(current_user, form, g.ready_answers)
 
     return {"ready_answer_choices": ready_answer_choices}
 

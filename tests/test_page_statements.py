@@ -1,0 +1,71 @@
+"""What the busiest staff pages ask of the database, counted: a statement per category, per form or per row
+that sneaks in shows here as a failing count (at a million cases each one costs every staff member on every
+page; the HTTP load benchmark, benchmarks/http_load.py, prints the CPU a request costs)."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from engine.db import db
+from handlers.models import Category
+
+from .helpers import Browser, with_password
+from .test_ready_answers import in_handling, make_answers
+
+
+@contextmanager
+def statements():
+    sent: list[str] = []
+
+    def record(_conn, _cursor, statement, _parameters, _context, _executemany) -> None:
+        sent.append(" ".join(statement.split()))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+
+def _more_categories(count: int) -> None:
+    """`count` new main categories, each with one subcategory (a parent not loaded before)."""
+    for n in range(count):
+        parent = Category(key=f"extra-{n}", name=f"Extra {n}")
+        db.session.add(parent)
+        db.session.add(Category(key=f"extra-{n}-sub", name=f"Sub {n}", parent=parent))
+    db.session.commit()
+
+
+def test_the_case_page_asks_as_much_with_five_more_categories_and_the_ready_answers_once(app, staff):
+    make_answers(app, staff)
+    reference = in_handling(staff, "sluikstort", staff.netheid)
+    dina = Browser(app, staff.netheid.user.username, with_password(staff.netheid.user))
+    page = f"/werk/dossier/{reference}"
+    dina.get(page)
+    with statements() as before:
+        response = dina.get(page)
+    assert response.status_code == 200 and "Sluikstort opgeruimd" in response.get_data(as_text=True)
+
+    _more_categories(5)
+    with statements() as after:
+        text = dina.get(page).get_data(as_text=True)
+    assert "Extra 4 › Sub 4" in text  # the new categories are offered on the page
+    assert len(after) == len(before), "\n".join(after)
+    # the close and the question form both offer ready answers: one statement finds them for both
+    assert sum("FROM ready_answers" in s for s in after) == 1, "\n".join(after)
+
+
+def test_a_queue_page_asks_as_much_with_ten_rows_as_with_two(app, staff):
+    for _ in range(2):
+        in_handling(staff, "sluikstort", staff.netheid)
+    dina = Browser(app, staff.netheid.user.username, with_password(staff.netheid.user))
+    queue = "/werk/wachtrij/openbare-netheid"
+    dina.get(queue)
+    with statements() as two:
+        assert dina.get(queue).get_data(as_text=True).count("<tr data-reference=") == 2
+    for _ in range(8):
+        in_handling(staff, "sluikstort", staff.netheid)
+    with statements() as ten:
+        assert dina.get(queue).get_data(as_text=True).count("<tr data-reference=") == 10
+    assert len(ten) == len(two), "\n".join(ten)

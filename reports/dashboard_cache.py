@@ -40,10 +40,12 @@ Bounded staleness (the page only; MELDPUNT_DASHBOARD_MAX_AGE, default 120 s, 0: 
 steady stream of writes the fingerprint rarely holds from one view to the next, and recomputing takes seconds at a
 million cases. So the page (`cached_gather(..., max_age=...)`) also takes an entry whose fingerprint no longer
 holds if it was computed less than the maximum age ago: its figures are shown as they were then, with "Cijfers van
-HH:MM" and a note that newer ones are on their way; the page's figures are thus never older than the maximum age
-(about REFRESH_SECONDS plus one recomputation while a worker runs). The refresh job (`refresh_viewed`, every
-REFRESH_SECONDS in the worker or `make run`'s scheduler) recomputes, outside any request, the figures entries the
-page showed in the last VIEWED_WITHIN whose fingerprint changed; `viewed_at` is written by a view at most once per
+HH:MM" and a note that newer ones are on their way; the page's figures are thus never older than the maximum age.
+The refresh job (`refresh_viewed`, every REFRESH_SECONDS in the worker or `make run`'s scheduler) recomputes,
+outside any request, the figures entries the page showed in the last VIEWED_WITHIN whose fingerprint changed, once
+they are older than the maximum age less two runs of the job (`refresh_due`: 60 s at the default 120 s; a change
+in between waits for that moment, so a steady stream of writes costs one recomputation a minute, not one per
+run, and the page still finds every entry younger than the maximum age); `viewed_at` is written by a view at most once per
 VIEW_WRITE_EVERY. A process claims an entry (`claimed_until`, a conditional UPDATE: one winner on SQLite and
 PostgreSQL alike) before recomputing it, so two workers never compute the same entry at once. An entry older than
 the maximum age (nobody looked at it, or no worker runs) is recomputed in the request as before. The exports and
@@ -67,7 +69,7 @@ from datetime import datetime, timedelta
 from typing import Any, Optional
 
 from flask import current_app
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import func, or_, select, text, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
@@ -341,14 +343,26 @@ def cached_gather(period: Period, previous: Period, group_key: Optional[str] = N
     return Lookup(_compute(period, previous, group_key, viewed_at=now if page else None), False)
 
 
-def refresh_viewed(limit: int = 50) -> int:
-    """Recompute the figures entries the page showed in the last VIEWED_WITHIN whose data changed, each claimed
-    first so that only one process computes it (the refresh job). How many it recomputed."""
+def refresh_due(max_age: timedelta) -> timedelta:
+    """How old an entry may get before the refresh job recomputes it: the page's maximum age less two runs of the
+    job (the next run may come REFRESH_SECONDS later, and the computation takes up to as long), so the page
+    finds it younger than the maximum age; 0 (every changed entry, every run) when the maximum age is that short.
+    Recomputing only then, not on every run after any change, costs a third at the default 120 s: at a million
+    cases one recomputation takes seconds of the database's CPU."""
+    return max(timedelta(0), max_age - timedelta(seconds=2 * REFRESH_SECONDS))
+
+
+def refresh_viewed(limit: int = 50, max_age: Optional[timedelta] = None) -> int:
+    """Recompute the figures entries the page showed in the last VIEWED_WITHIN whose data changed and that are
+    due (`refresh_due(max_age)`; without `max_age`: all of them), each claimed first so that only one process
+    computes it (the refresh job). How many it recomputed."""
     now = utcnow()
     table = ReportCacheEntry.__table__
     free = or_(table.c.claimed_until.is_(None), table.c.claimed_until < now)
+    # computed_at(entry) is window_from + WINDOW
+    due = table.c.window_from <= now - refresh_due(max_age) - WINDOW if max_age else true()
     keys = db.session.scalars(select(table.c.key).where(table.c.key.like("figures:%"),
-                                                        table.c.viewed_at >= now - VIEWED_WITHIN, free)
+                                                        table.c.viewed_at >= now - VIEWED_WITHIN, free, due)
                               .order_by(table.c.viewed_at.desc()).limit(limit)).all()
     db.session.rollback()
     done = 0

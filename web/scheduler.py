@@ -9,6 +9,7 @@ On SIGTERM or SIGINT (web/graceful_stop.py) the loops finish what they hold and 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
@@ -110,11 +111,12 @@ def dashboard_refresh(app: Flask) -> int:
     page rarely has to; each entry claimed first, so two workers never compute the same one."""
     from reports.dashboard_cache import refresh_viewed
 
-    if not Settings(app.config).dashboard_max_age:  # always exact: every view computes what it shows
+    max_age = Settings(app.config).dashboard_max_age
+    if not max_age:  # always exact: every view computes what it shows
         return 0
     with app.app_context():
         try:
-            done = refresh_viewed()
+            done = refresh_viewed(max_age=timedelta(seconds=max_age))
         finally:
             db.session.remove()
     if done:

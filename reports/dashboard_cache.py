@@ -46,8 +46,8 @@ outside any request, the figures entries the page showed in the last VIEWED_WITH
 they are older than the maximum age less two runs of the job (`refresh_due`: 60 s at the default 120 s; a change
 in between waits for that moment, so a steady stream of writes costs one recomputation a minute, not one per
 run, and the page still finds every entry younger than the maximum age); `viewed_at` is written by a view at
-most once per VIEW_WRITE_EVERY. A process claims an entry (`claimed_until`, a conditional UPDATE: one winner on SQLite and
-PostgreSQL alike) before recomputing it, so two workers never compute the same entry at once. An entry older than
+most once per VIEW_WRITE_EVERY. A process claims an entry (`claimed_until`, a conditional UPDATE: one winner on
+SQLite and PostgreSQL alike) before recomputing it, so two workers never compute the same entry at once. An entry older than
 the maximum age (nobody looked at it, or no worker runs) is recomputed in the request as before. The exports and
 the quarterly document never take a stale entry: always an exact hit or a fresh computation. Figures computed
 while a writer was in flight (PostgreSQL) are stored with a fingerprint that never holds (UNSETTLED): good for the

@@ -36,22 +36,22 @@ arriving meanwhile waits for the fingerprint's few milliseconds). With a writer 
 computed and shown, and stored with a fingerprint that never holds (UNSETTLED, see below); the refresh job
 tries for up to a second to find a moment without one. On SQLite writers take turns, so ids are in commit order.
 
-Bounded staleness (the page only; MELDPUNT_DASHBOARD_MAX_AGE, default 120 s, 0: always exact): under a city's
-steady stream of writes the fingerprint rarely holds from one view to the next, and recomputing takes seconds at a
-million cases. So the page (`cached_gather(..., max_age=...)`) also takes an entry whose fingerprint no longer
-holds if it was computed less than the maximum age ago: its figures are shown as they were then, with "Cijfers van
-HH:MM" and a note that newer ones are on their way; the page's figures are thus never older than the maximum age.
-The refresh job (`refresh_viewed`, every REFRESH_SECONDS in the worker or `make run`'s scheduler) recomputes,
-outside any request, the figures entries the page showed in the last VIEWED_WITHIN whose fingerprint changed, once
-they are older than the maximum age less two runs of the job (`refresh_due`: 60 s at the default 120 s; a change
-in between waits for that moment, so a steady stream of writes costs one recomputation a minute, not one per
-run, and the page still finds every entry younger than the maximum age); `viewed_at` is written by a view at
-most once per VIEW_WRITE_EVERY. A process claims an entry (`claimed_until`, a conditional UPDATE: one winner on
-SQLite and PostgreSQL alike) before recomputing it, so two workers never compute the same entry at once. An entry older than
-the maximum age (nobody looked at it, or no worker runs) is recomputed in the request as before. The exports and
-the quarterly document never take a stale entry: always an exact hit or a fresh computation. Figures computed
-while a writer was in flight (PostgreSQL) are stored with a fingerprint that never holds (UNSETTLED): good for the
-page's bounded staleness, never for an exact hit.
+Bounded staleness (the page only; MELDPUNT_DASHBOARD_MAX_AGE, default 120 s, 0: always exact): under a city's steady
+stream of writes the fingerprint rarely holds from one view to the next, and recomputing takes seconds at a million
+cases. So the page (`cached_gather(..., max_age=...)`) also takes an entry whose fingerprint no longer holds if it
+was computed less than the maximum age ago: its figures are shown as they were then, with "Cijfers van HH:MM" and a
+note that newer ones are on their way; the page's figures are thus never older than the maximum age. The refresh job
+(`refresh_viewed`, every REFRESH_SECONDS in the worker or `make run`'s scheduler) recomputes, outside any request,
+the figures entries the page showed in the last VIEWED_WITHIN whose fingerprint changed, once they are older than
+the maximum age less two runs of the job (`refresh_due`: 60 s at the default 120 s; a change in between waits for
+that moment, so a steady stream of writes costs one recomputation a minute, not one per run, and the page still
+finds every entry younger than the maximum age); `viewed_at` is written by a view at most once per VIEW_WRITE_EVERY.
+A process claims an entry (`claimed_until`, a conditional UPDATE: one winner on SQLite and PostgreSQL alike) before
+recomputing it, so two workers never compute the same entry at once. An entry older than the maximum age (nobody
+looked at it, or no worker runs) is recomputed in the request as before. The exports and the quarterly document
+never take a stale entry: always an exact hit or a fresh computation. Figures computed while a writer was in flight
+(PostgreSQL) are stored with a fingerprint that never holds (UNSETTLED): good for the page's bounded staleness,
+never for an exact hit.
 
 The payload is a pickle signed with the app's secret key (HMAC-SHA256 over key, fingerprint and payload): a
 row someone else wrote, or one copied to another key (another group's), is never unpickled.

@@ -12,6 +12,7 @@ import hmac
 import ipaddress
 
 from flask import Blueprint, Response, redirect, request, url_for
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from engine.settings import settings
 
@@ -36,7 +37,7 @@ def healthz() -> Response:
 
 
 @bp.get("/favicon.ico")
-def favicon() -> Response:
+def favicon() -> WerkzeugResponse:
     """Browsers that do not read the pages' `<link rel="icon">` ask this path: the same icon, not a 404 in the
     logs and the request metrics."""
     return redirect(url_for("static", filename="favicon.svg"), code=301)

@@ -26,6 +26,7 @@ import tempfile
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import IO, Any, Optional
 
@@ -102,6 +103,10 @@ class Storage(ABC):
         """Every key kept (for the move command and for checks), in no particular order."""
 
     @abstractmethod
+    def modified(self, key: str) -> Optional[datetime]:
+        """When the file was last written (UTC), or None when there is no such file."""
+
+    @abstractmethod
     def status(self, write: bool = False) -> tuple[bool, str]:
         """(usable, reason): reachable and readable, and with `write` also writable (a probe file is written
         and removed). The reason is one line for an operator."""
@@ -151,6 +156,12 @@ class FolderStorage(Storage):
 
     def exists(self, key: str) -> bool:
         return self.path(key).is_file()
+
+    def modified(self, key: str) -> Optional[datetime]:
+        try:
+            return datetime.fromtimestamp(self.path(key).stat().st_mtime, UTC)
+        except FileNotFoundError:
+            return None
 
     def keys(self) -> Iterator[str]:
         for folder, subfolders, files in os.walk(self.root):
@@ -275,6 +286,10 @@ class S3Storage(Storage):
             raise self._unavailable(err, f"cannot look up {key}", writing=False) from err
         except BotoCoreError as err:
             raise self._unavailable(err, f"cannot look up {key}", writing=False) from err
+
+    def modified(self, key: str) -> Optional[datetime]:
+        head = self.head(key)
+        return None if head is None else head["LastModified"].astimezone(UTC)
 
     def copy(self, source: str, target: str, content_type: str = "application/octet-stream") -> None:
         from botocore.exceptions import BotoCoreError, ClientError

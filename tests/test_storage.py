@@ -370,3 +370,34 @@ def test_the_move_to_a_bucket_it_cannot_use_stops_before_copying(app, client, st
     app.config["MELDPUNT_S3_BUCKET"] = ""
     result = invoke(app, "files", "move-to-s3")
     assert result.exit_code == 2 and "set MELDPUNT_S3_BUCKET" in result.stderr
+
+
+def test_verify_lists_a_file_no_row_names_and_removes_it_once_it_is_an_hour_old(app, client, kept):
+    """What a process killed between writing a file and committing its row leaves behind (the production test
+    kills a worker mid-send): `verify` names it, `--remove-unreferenced` deletes it once it cannot belong to a
+    transaction still running, and the files the database names stay."""
+    from datetime import timedelta
+
+    from freezegun import freeze_time
+
+    from engine.clock import utcnow
+    from handlers.storage import storage
+
+    assert post(client, VALID, photos=[(JPEG, "paal12.jpg")]).status_code == 303
+    named = kept.everything()
+    storage().put("77/verweesd.jpg", b"written, then the process was killed")
+
+    listed = invoke(app, "files", "verify")
+    assert listed.exit_code == 0, listed.output
+    assert counts(listed.output)["verified"] == 1
+    assert counts(listed.output)["files in the storage that no case or report names"] == 1
+    assert "77/verweesd.jpg (written " in listed.output and "--remove-unreferenced" in listed.output
+
+    young = invoke(app, "files", "verify", "--remove-unreferenced")  # may belong to a transaction still running
+    assert young.exit_code == 0 and counts(young.output)["removed (written more than 1 hour ago)"] == 0
+    assert "77/verweesd.jpg" in kept.everything()
+    with freeze_time(utcnow() + timedelta(hours=2), tick=True):
+        old = invoke(app, "files", "verify", "--remove-unreferenced")
+    assert old.exit_code == 0, old.output
+    assert counts(old.output)["removed (written more than 1 hour ago)"] == 1
+    assert kept.everything() == named

@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
 
 import click
 from flask.cli import with_appcontext
 
+from engine.clock import utcnow
 from engine.settings import settings
 from handlers.storage import FolderStorage, StorageUnavailable, bucket_storage, folder_path, storage, storage_status
 
 from .storage_move import FilesReport, move_to_bucket, verify_files
+
+UNREFERENCED_AGE_HOURS = 1
 
 
 @click.group("files")
@@ -85,17 +89,36 @@ def files_move_to_s3(dry_run: bool) -> None:
 
 
 @files_group.command("verify")
+@click.option("--remove-unreferenced", is_flag=True,
+              help=f"Delete the files that no case or report names and that were written more than "
+                   f"{UNREFERENCED_AGE_HOURS} hour ago (left by a process killed mid-upload).")
 @with_appcontext
-def files_verify() -> None:
-    """Read every file the database names from the configured storage and check its checksum."""
+def files_verify(remove_unreferenced: bool) -> None:
+    """Read every file the database names from the configured storage and check its checksum; list the files
+    in the storage that nothing names."""
     store = storage()
     click.echo(f"verifying the files in {store.describe()}")
+    before = utcnow() - timedelta(hours=UNREFERENCED_AGE_HOURS) if remove_unreferenced else None
     try:
-        report = verify_files(store, progress=lambda line: click.echo(line, err=True))
+        report = verify_files(store, progress=lambda line: click.echo(line, err=True),
+                              remove_unreferenced_before=before)
     except StorageUnavailable as err:
         click.echo(f"Error: {err.reason}", err=True)
         sys.exit(1)
     click.echo(f"files named in the database: {report.total}")
     click.echo(f"verified: {report.verified}")
     _print_failures(report)
+    if report.unreferenced:
+        click.echo(f"files in the storage that no case or report names: {report.unreferenced}")
+        if remove_unreferenced:
+            click.echo(f"removed (written more than {UNREFERENCED_AGE_HOURS} hour ago): {report.removed}")
+        for key in report.unreferenced_keys:
+            click.echo(f"  {key}")
+        kept = report.unreferenced - report.removed
+        if kept > len(report.unreferenced_keys):
+            click.echo(f"  ... and {kept - len(report.unreferenced_keys)} more")
+        if not remove_unreferenced:
+            click.echo("They were left by a process stopped between writing a file and saving its record; "
+                       "`meldpunt files verify --remove-unreferenced` deletes those written more than "
+                       f"{UNREFERENCED_AGE_HOURS} hour ago.")
     sys.exit(0 if report.ok else 1)

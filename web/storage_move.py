@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Optional
 
 from sqlalchemy import select
@@ -23,6 +24,7 @@ from handlers.storage import FolderStorage, Storage, StorageUnavailable
 from reports.models import ReportRun
 
 PROGRESS_EVERY = 1000
+UNREFERENCED_SHOWN = 50
 
 
 @dataclass
@@ -45,7 +47,9 @@ class FilesReport:
     verified: int = 0  # `verify`: read back with the right checksum
     bytes_copied: int = 0
     failures: list[str] = field(default_factory=list)
-    unreferenced: int = 0  # files in the folder that no row names (not copied)
+    unreferenced: int = 0  # files in the folder (move) or the storage (verify) that no row names
+    unreferenced_keys: list[str] = field(default_factory=list)  # verify: the first of them, kept
+    removed: int = 0  # verify --remove-unreferenced: deleted
     stopped: Optional[str] = None  # why the run stopped before the end
 
     @property
@@ -131,11 +135,18 @@ def move_to_bucket(source: FolderStorage, target: Storage, *, dry_run: bool = Fa
     return report
 
 
-def verify_files(store: Storage, progress: Optional[Callable[[str], None]] = None) -> FilesReport:
-    """Read every file the database names from `store` and check its checksum (after a restore, a move)."""
+def verify_files(store: Storage, progress: Optional[Callable[[str], None]] = None,
+                 remove_unreferenced_before: Optional[datetime] = None) -> FilesReport:
+    """Read every file the database names from `store` and check its checksum; then list the files in `store`
+    that no row names. Such a file is what a process killed between writing a file and committing its row leaves
+    (a transaction that ends otherwise takes its files with it): counted in `unreferenced`, the first keys in
+    `unreferenced_keys`, and with `remove_unreferenced_before` those written before that moment are deleted
+    (`removed`); younger ones may belong to a transaction still running."""
     report = FilesReport()
+    named: set[str] = set()
     for kept in kept_files():
         report.total += 1
+        named.add(kept.key)
         if progress is not None and report.total % PROGRESS_EVERY == 0:
             progress(f"{report.total} files verified")
         try:
@@ -149,4 +160,12 @@ def verify_files(store: Storage, progress: Optional[Callable[[str], None]] = Non
             report.failures.append(f"{kept.label} ({kept.key}): the checksum does not match the database")
         else:
             report.verified += 1
+    for key in sorted(set(store.keys()) - named):
+        report.unreferenced += 1
+        written = store.modified(key)
+        if remove_unreferenced_before is not None and written is not None and written < remove_unreferenced_before:
+            store.delete(key)
+            report.removed += 1
+        elif len(report.unreferenced_keys) < UNREFERENCED_SHOWN:
+            report.unreferenced_keys.append(f"{key} (written {written:%Y-%m-%d %H:%M} UTC)" if written else key)
     return report

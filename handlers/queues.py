@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Optional, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload
@@ -60,12 +60,23 @@ def task_choices(lanes: tuple[str, ...]) -> list[str]:
     """Titles of the manual tasks in these lanes of the deployed processes: the queue's task filter."""
     choices: dict[str, None] = {}
     for key in sorted(db.session.scalars(select(ProcessDefinition.key).distinct())):
-        spec, subprocesses = spec_for(active_ref(key).id)
+        choices.update(dict.fromkeys(_task_titles(active_ref(key).id, lanes)))
+    return list(choices)
+
+
+def _task_titles(definition_id: int, lanes: tuple[str, ...]) -> tuple[str, ...]:
+    """The titles of one stored version (its model never changes), remembered on its parsed spec: walked once
+    per process, not on every queue page."""
+    spec, subprocesses = spec_for(definition_id)
+    memo = spec.__dict__.setdefault("meldpunt_task_titles", {})
+    if lanes not in memo:
+        choices: dict[str, None] = {}
         for process in (spec, *subprocesses.values()):
             for task in process.task_specs.values():
                 if getattr(task, "manual", False) and getattr(task, "lane", None) in lanes:
                     choices.setdefault(task.bpmn_name or task.name)
-    return list(choices)
+        memo[lanes] = tuple(choices)
+    return cast(tuple[str, ...], memo[lanes])
 
 
 def category_ids(key: str) -> list[int]:

@@ -246,6 +246,9 @@ class Shared:
     budget: int = 0  # staff requests still to send in this phase
     stop: threading.Event = field(default_factory=threading.Event)
     failures: list[str] = field(default_factory=list)
+    # every staff member logs in first, then all start at once: the logins' password hashing (tens of
+    # milliseconds of CPU each, 30 at a time) is not what the phase times
+    logged_in: Optional[threading.Barrier] = None
 
     def record(self, sample: Sample) -> None:
         with self.lock:
@@ -269,7 +272,11 @@ def staff_user(port: int, username: str, queue: str, shared: Shared, think: floa
     then the dashboard (the role that may see the figures of all groups)."""
     rng = random.Random(seed)
     client = Client(port, shared.record)
-    client.login(username, PASSWORD)
+    try:
+        client.login(username, PASSWORD)
+    finally:
+        if shared.logged_in is not None:
+            shared.logged_in.wait()
     desk = queue == "/werk/meldkamer"
     rounds = 0
 
@@ -388,18 +395,25 @@ def citizen(port: int, shared: Shared, think: float, seed: int) -> None:
 
 def run_phase(port: int, users: list[tuple[str, str]], requests: int, think: float, dashboard_every: int,
               api: Optional[tuple[str, float]] = None, citizens: int = 0,
-              fresh: Optional[deque] = None) -> tuple[list[Sample], float, list[str]]:
-    """One closed loop until `requests` staff requests were sent; (samples, seconds, first failures)."""
-    shared = Shared(budget=requests)
+              fresh: Optional[deque] = None,
+              at_start: Optional[Callable[[], None]] = None) -> tuple[list[Sample], float, list[str]]:
+    """One closed loop until `requests` staff requests were sent; (samples, seconds, first failures).
+    `at_start` is called once the staff are logged in, as the clock starts."""
+    shared = Shared(budget=requests, logged_in=threading.Barrier(len(users) + 1))
     if fresh is not None:
         shared.fresh = fresh
-    threads = [threading.Thread(target=staff_user, args=(port, name, queue, shared, think, dashboard_every, n),
-                                daemon=True) for n, (name, queue) in enumerate(users)]
-    threads += [threading.Thread(target=citizen, args=(port, shared, think, 1000 + n), daemon=True)
-                for n in range(citizens)]
+    staff = [threading.Thread(target=staff_user, args=(port, name, queue, shared, think, dashboard_every, n),
+                              daemon=True) for n, (name, queue) in enumerate(users)]
+    for thread in staff:
+        thread.start()
+    shared.logged_in.wait()  # the staff are logged in (not timed); from here on, everything is
+    if at_start is not None:
+        at_start()
+    threads = staff + [threading.Thread(target=citizen, args=(port, shared, think, 1000 + n), daemon=True)
+                       for n in range(citizens)]
     start = time.perf_counter()
     api_thread = None
-    for thread in threads:
+    for thread in threads[len(staff):]:
         thread.start()
     if api is not None:
         token, rate = api
@@ -590,9 +604,13 @@ def run_http_load(base_url: str, configured: bool, cases: int, users: int = 6, r
             load_before = os.getloadavg()[0]
             print(f"  warm-up: {len(fresh)} meldingen created over the API to triage; load average {load_before:.2f}",
                   flush=True)
-            before = cpu_share.snapshot(web_pid, worker_pid, libpq_url(url), HTTP_DATABASE)
-            samples, seconds, failures = run_phase(port, queues[:users], requests, 0.0, 0, fresh=fresh)
-            costs = cpu_share.per_request(before, cpu_share.snapshot(web_pid, worker_pid, libpq_url(url),
+            before: list[cpu_share.Snapshot] = []
+
+            def cpu_at_start() -> None:
+                before.append(cpu_share.snapshot(web_pid, worker_pid, libpq_url(url), HTTP_DATABASE))
+            samples, seconds, failures = run_phase(port, queues[:users], requests, 0.0, 0, fresh=fresh,
+                                                   at_start=cpu_at_start)
+            costs = cpu_share.per_request(before[0], cpu_share.snapshot(web_pid, worker_pid, libpq_url(url),
                                                                      HTTP_DATABASE), len(samples))
             rows = summarise(samples, seconds, {})
             total = rows[-1]

@@ -10,7 +10,6 @@ meldingen use are dropped at every change (`forget_categories`).
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Any, Optional
 
 from sqlalchemy import func, or_, select
@@ -21,6 +20,7 @@ from engine.i18n import N_, Phrase
 from engine.models import Case
 
 from .admin_changes import record_change
+from .admin_keys import new_key
 from .categories import forget_categories
 from .models import Category, HandlerGroup, RoutingRule
 
@@ -33,13 +33,6 @@ TRACKED = ("key", "name", "parent", "synonyms", "default_group", "deadline_days"
 LABELS = {"key": "sleutel", "name": "naam", "parent": "hoofdcategorie", "synonyms": "zoekwoorden",
           "default_group": "standaardgroep", "deadline_days": "termijn", "public": "openbaar", "active": "actief",
           "duplicate_days": "dagen terug voor \"Is dit uw melding?\"", "allow_anonymous": "anoniem melden"}
-
-
-def slug(name: str) -> str:
-    """A key from a name: lower case, no accents, words joined by hyphens ("Graffiti op gevels": graffiti-op-gevels)."""
-    decomposed = unicodedata.normalize("NFKD", name or "")
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
-    return "-".join(re.findall(r"[a-z0-9]+", plain))[:80].strip("-")
 
 
 def snapshot(category: Category) -> dict[str, Any]:
@@ -90,14 +83,7 @@ def save_category(category: Optional[Category], values: dict[str, Any], *, actor
     elif len(name) > 200:
         errors["name"] = [N_("Een naam is hoogstens 200 tekens lang.")]
 
-    key = category.key if category is not None else None
-    if category is None:
-        key = str(values.get("key") or "").strip() or slug(name)
-        target = "key" if str(values.get("key") or "").strip() else "name"
-        if name and not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,79}", key or ""):
-            errors[target] = [N_("Een sleutel bestaat uit kleine letters, cijfers en koppeltekens.")]
-        elif key and db.session.scalar(select(Category.id).where(Category.key == key)) is not None:
-            errors[target] = [Phrase(N_("Er bestaat al een categorie met sleutel '{key}'."), key=key)]
+    key = category.key if category is not None else new_key(values, name, errors)
 
     parent = category.parent if category is not None else None
     if given("parent"):

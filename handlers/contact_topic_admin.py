@@ -21,14 +21,13 @@ from engine.errors import InvalidInput
 from engine.i18n import N_, Phrase
 
 from .admin_changes import record_change
-from .category_admin import _flag, _shown, slug
+from .admin_keys import new_key
+from .category_admin import _flag, _shown
 from .contact_models import ContactTopic
-from .models import Category
 
 MAX_POSITION = 9999
 TRACKED = ("name", "position", "active")
 LABELS = {"name": "naam", "position": "volgorde", "active": "actief"}
-KEY_PATTERN = r"[a-z0-9][a-z0-9-]{0,79}"
 
 
 def snapshot(topic: ContactTopic) -> dict[str, Any]:
@@ -63,17 +62,7 @@ def save_topic(topic: Optional[ContactTopic], values: dict[str, Any], *, actor: 
     elif len(name) > 200:
         errors["name"] = [N_("Een naam is hoogstens 200 tekens lang.")]
 
-    key = topic.key if topic is not None else ""
-    if topic is None:
-        typed = str(values.get("key") or "").strip()
-        key = typed or slug(name)
-        target = "key" if typed else "name"
-        if (typed or name) and not re.fullmatch(KEY_PATTERN, key):
-            errors[target] = [N_("Een sleutel bestaat uit kleine letters, cijfers en koppeltekens.")]
-        elif key and db.session.scalar(select(ContactTopic.id).where(ContactTopic.key == key)) is not None:
-            errors[target] = [Phrase(N_("Er bestaat al een onderwerp met sleutel '{key}'."), key=key)]
-        elif key and db.session.scalar(select(Category.id).where(Category.key == key)) is not None:
-            errors[target] = [Phrase(N_("Er bestaat al een categorie met sleutel '{key}'."), key=key)]
+    key = topic.key if topic is not None else new_key(values, name, errors)
 
     position = topic.position if topic is not None else None
     if topic is None or "position" in values:

@@ -153,6 +153,8 @@ def test_bad_input_gets_dutch_messages_and_keeps_what_was_typed(app, staff):
         ({"name": ""}, "Geef de categorie een naam."),
         ({"key": "sluikstort"}, "Er bestaat al een categorie met sleutel"),
         ({"name": "Sluikstort"}, "Er bestaat al een categorie met sleutel"),
+        # a contact's topic is found by its key among the categories and the general topics alike
+        ({"key": "afval"}, "Er bestaat al een onderwerp met sleutel"),
         ({"deadline_days": "0"}, "Geef een geheel getal van 1 tot 365."),
         ({"deadline_days": "1000"}, "Geef een geheel getal van 1 tot 365."),
         ({"deadline_days": "twee"}, "Geef een geheel getal van 1 tot 365."),

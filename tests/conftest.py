@@ -156,3 +156,20 @@ def staff(app, client) -> Staff:
 # ../shared beside the checkout (the MIWG models, Open311 contract, mail fixtures); tests using it skip
 # with a reason when it is absent.
 SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+@pytest.fixture
+def gathered(monkeypatch):
+    """The dashboard cache's real gatherings of figures, counted (every other answer came from the cache):
+    tests/test_dashboard_cache.py and test_dashboard_staleness.py."""
+    from reports import dashboard_cache
+    from reports.bundle import gather
+
+    calls: list[tuple] = []
+
+    def counting(period, previous, group_key=None):
+        calls.append((period, previous, group_key))
+        return gather(period, previous, group_key)
+
+    monkeypatch.setattr(dashboard_cache, "gather", counting)
+    return calls

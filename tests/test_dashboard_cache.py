@@ -20,7 +20,6 @@ from engine.models import Case, CaseEvent
 from handlers.contact_models import Contact
 from handlers.groups import group_by_key
 from handlers.models import HandlerGroup, User
-from reports import dashboard_cache
 from reports.bundle import gather, previous_of_equal_length
 from reports.dashboard_cache import cached_charts, cached_gather, figures_key
 from reports.figures import state_moment
@@ -43,19 +42,6 @@ OOD, NET = "onderhoud-openbaar-domein", "openbare-netheid"
 def this_quarter():
     quarter = quarter_of(local_today(utcnow()))
     return quarter.period, quarter.previous().period
-
-
-@pytest.fixture
-def gathered(monkeypatch):
-    """How often the cache really gathered figures (every other answer came from the cache)."""
-    calls: list[tuple] = []
-
-    def counting(period, previous, group_key=None):
-        calls.append((period, previous, group_key))
-        return gather(period, previous, group_key)
-
-    monkeypatch.setattr(dashboard_cache, "gather", counting)
-    return calls
 
 
 def login(app, role: str, group: str | None = None) -> Browser:

@@ -18,7 +18,6 @@ from engine.clock import as_utc, utcnow
 from engine.db import db
 from handlers.models import User
 from reports import dashboard_cache
-from reports.bundle import gather
 from reports.dashboard_cache import cached_gather, figures_key
 from reports.models import ReportCacheEntry
 from reports.periods import CITY_TZ
@@ -32,19 +31,6 @@ pytestmark = pytest.mark.usefixtures("data")
 
 QUARTER = "/werk/rapporten?snel=dit-kwartaal"
 AS_OF_NL, AS_OF_EN = "Cijfers van", "Figures as of"
-
-
-@pytest.fixture
-def gathered(monkeypatch):
-    """How often the cache really gathered figures (every other answer came from the cache)."""
-    calls: list[tuple] = []
-
-    def counting(period, previous, group_key=None):
-        calls.append((period, previous, group_key))
-        return gather(period, previous, group_key)
-
-    monkeypatch.setattr(dashboard_cache, "gather", counting)
-    return calls
 
 
 def due():

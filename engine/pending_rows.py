@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import Session, scoped_session
 
+from .case_row_update import write_changed_cases
 from .db import Model
 from .raw_rows import insert_rows
 
@@ -39,6 +40,10 @@ def _is_referenced(model: type[Model]) -> bool:
 @event.listens_for(Session, "before_commit")
 def _write_pending(session: Session) -> None:
     pending = session.info.pop(KEY, None)
+    if not pending or not any(_is_referenced(model) for model in pending):
+        # Changed cases first, through their prebuilt UPDATE (engine/case_row_update.py); a new case's row
+        # (pending, referenced) is never among them, and the ORM flushes whatever refers to it after the rows.
+        write_changed_cases(session)
     if not pending:
         return
     ordered = sorted(pending.items(), key=lambda item: _dependency_rank(item[0]))

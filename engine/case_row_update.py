@@ -18,11 +18,13 @@ from functools import cache
 from typing import Any, Optional
 
 from sqlalchemy import Update, bindparam, inspect, update
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import ColumnProperty, RelationshipProperty, Session
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.state import InstanceState
 
 from .models import Case
+from .raw_rows import positional_dialect
 
 _cases = Case.__table__
 
@@ -84,11 +86,38 @@ def _changes(state: InstanceState[Any]) -> Optional[dict[str, Any]]:
     return values
 
 
-def write_changed_cases(session: Session) -> None:
-    """UPDATE every dirty case this module can write (see above) and mark it clean; the ORM flushes the rest."""
+def _guarded(dialect: Dialect, columns: frozenset[str]) -> tuple[str, tuple[tuple[str, Any], ...]]:
+    """The UPDATE for PostgreSQL's pipeline, failing (division by zero) when it matches no row; with, in the
+    driver's order, (parameter name, bind converter of its column)."""
+    cache_key = (dialect.name, columns)
+    found = _guarded_sql.get(cache_key)
+    if found is None:
+        compiled = _statement(columns).compile(dialect=positional_dialect(dialect))
+        column_of = {"case_id": "id", "old_version": "lock_version", "new_version": "lock_version"}
+        slots = tuple((name, _cases.c[column_of.get(name, name[2:])].type.dialect_impl(dialect).bind_processor(dialect))
+                      for name in compiled.positiontup or ())
+        found = _guarded_sql[cache_key] = (
+            f"WITH changed AS ({compiled.string} RETURNING 1) SELECT 1 / count(*) FROM changed", slots)
+    return found
+
+
+_guarded_sql: dict[tuple[str, frozenset[str]], tuple[str, tuple[tuple[str, Any], ...]]] = {}
+STALE_SQLSTATE = "22012"  # division_by_zero: how a guarded UPDATE says that it matched no row
+
+
+def write_changed_cases(session: Session, in_pipeline: bool = False) -> list[tuple[str, tuple[Any, ...]]]:
+    """UPDATE every dirty case this module can write (see above) and mark it clean; the ORM flushes the rest.
+
+    `in_pipeline` (PostgreSQL, where the commit's rows and its COMMIT go out in one pipeline: engine/raw_rows.py):
+    the UPDATEs are not run here but returned, as (SQL, parameters), to go first in that pipeline. Each fails
+    with SQLSTATE 22012 when the version does not match, which aborts the pipeline and so the COMMIT;
+    pending_rows turns that into StaleDataError. The cases are marked clean at once; a failure rolls the session
+    back, which expires them.
+    """
     if session.in_nested_transaction():
-        return  # a savepoint's release: the ORM flushes as it always did
+        return []  # a savepoint's release: the ORM flushes as it always did
     dirty = [state for state in session.identity_map._modified if state.class_ is Case]  # noqa: SLF001
+    deferred: list[tuple[str, tuple[Any, ...]]] = []
     for state in dirty:
         values = _changes(state)
         if values is None:
@@ -98,15 +127,19 @@ def write_changed_cases(session: Session) -> None:
             continue
         old = state.dict["lock_version"]
         params = {f"v_{name}": value for name, value in values.items()}
-        result: Any = session.execute(_statement(frozenset(values)),
-                                      {**params, "case_id": state.dict["id"], "old_version": old,
-                                       "new_version": old + 1})
-        if result.rowcount != 1:
-            raise StaleDataError(f"UPDATE statement on table 'cases' expected to update 1 row(s); "
-                                 f"{result.rowcount} were matched.")
+        params.update(case_id=state.dict["id"], old_version=old, new_version=old + 1)
+        if in_pipeline:
+            sql, slots = _guarded(session.get_bind().dialect, frozenset(values))
+            deferred.append((sql, tuple(params[name] if convert is None else convert(params[name])
+                                        for name, convert in slots)))
+        else:
+            result: Any = session.execute(_statement(frozenset(values)), params)
+            if result.rowcount != 1:
+                raise StaleDataError(f"UPDATE statement on table 'cases' expected to update 1 row(s); "
+                                     f"{result.rowcount} were matched.")
         state.dict["lock_version"] = old + 1
         for key, kind in _attributes().items():  # foreign keys taken from relationships are now loaded values
             if kind[0] == "column" and kind[1] in values:
                 state.dict[key] = values[kind[1]]
         state._commit_all(state.dict, session.identity_map)  # noqa: SLF001  # clean, as after a flush
-
+    return deferred

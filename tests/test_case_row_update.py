@@ -7,7 +7,7 @@ from sqlalchemy import event, select, update
 
 from engine.db import db
 from engine.errors import Conflict
-from engine.models import Case, CaseEvent, Reporter
+from engine.models import Case, CaseEvent, Reporter, WorkItem
 from engine.runtime import commit_or_explain
 from engine.timeline import add_event
 from handlers.models import HandlerGroup
@@ -107,3 +107,28 @@ def test_the_session_goes_on_with_the_new_version_after_the_update(app):
     db.session.commit()
     row = _stored(case_id)
     assert (row["description"], row["lock_version"]) == ("Tweede wijziging", 3)
+
+
+def _open_items(case_id: int) -> dict[str, str]:
+    with db.engine.connect() as other:
+        rows = other.execute(select(WorkItem.__table__.c.task_name, WorkItem.__table__.c.status)
+                             .where(WorkItem.__table__.c.case_id == case_id))
+        return dict(rows.all())
+
+
+def test_work_whose_task_is_no_longer_ready_is_cancelled_whether_or_not_the_session_holds_it(app):
+    """engine.workitems.sync_work_items reads the open items' ids with a Core query: an item the session does not
+    hold is cancelled by an UPDATE of its own, one it holds through the object (and its unsaved changes count)."""
+    from engine.workitems import sync_work_items
+
+    held, not_held, completed = _new_case(), _new_case(), _new_case()
+    for case_id in (held, not_held, completed):
+        case = db.session.get(Case, case_id)
+        item = db.session.scalar(select(WorkItem).where(WorkItem.case_id == case_id)) if case_id != not_held else None
+        if case_id == completed:
+            item.status = "completed"  # changed in this transaction, not yet written
+        sync_work_items(case, workflow=None, ready_tasks=[])
+        db.session.commit()
+    assert _open_items(held) == {"triage": "cancelled"}
+    assert _open_items(not_held) == {"triage": "cancelled"}
+    assert _open_items(completed) == {"triage": "completed"}  # not cancelled over the change that came first

@@ -80,9 +80,11 @@ def _changes(state: InstanceState[Any]) -> Optional[dict[str, Any]]:
             if target_state.key is None or target_state.expired:
                 return None  # a related row made in this transaction: the ORM orders the inserts
         for local, remote in pairs:
-            values[local] = None if target is None else target_state.dict.get(remote)
-            if target is not None and values[local] is None:
+            value = None if target is None else target_state.dict.get(remote)
+            if target is not None and value is None:
                 return None
+            if local in values or dict_.get(local) != value:  # the same object again changes nothing
+                values[local] = value
     return values
 
 

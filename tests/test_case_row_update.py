@@ -82,6 +82,7 @@ def test_setting_values_a_case_already_has_writes_nothing(app):
     case_id = _new_case()
     case = db.session.get(Case, case_id)
     case.status = case.status
+    case.category = case.category  # the same related row again
     db.session.commit()
     assert _stored(case_id)["lock_version"] == 1
 

@@ -61,11 +61,23 @@ def in_language(language: str, text: str) -> str:
     """`text` looked up in the catalogue of `language` ('nl' or 'en'), whatever the current request's language.
 
     Outside an application (a script, a test without an app) there is no catalogue: the text stays Dutch.
+    Inside one, each (language, text) is looked up once: switching the locale for a lookup costs more than
+    the lookup, and every status change of every case words its status (its timeline event).
     """
+    from flask import current_app, has_app_context
     from flask_babel import force_locale, gettext
 
+    known: dict[tuple[str, str], str] | None = None
+    if has_app_context():
+        known = current_app.extensions.setdefault("meldpunt_in_language", {})
+        found = known.get((language, text))
+        if found is not None:
+            return found
     with force_locale(language):
-        return str(gettext(text))
+        worded = str(gettext(text))
+    if known is not None:
+        known[(language, text)] = worded
+    return worded
 
 
 LOCALES = {"nl": "nl_BE", "en": "en_BE"}

@@ -10,8 +10,11 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy.orm.exc import StaleDataError
 
+from .case_row_update import STALE_SQLSTATE, write_changed_cases
 from .db import Model
 from .raw_rows import insert_rows
 
@@ -39,18 +42,29 @@ def _is_referenced(model: type[Model]) -> bool:
 @event.listens_for(Session, "before_commit")
 def _write_pending(session: Session) -> None:
     pending = session.info.pop(KEY, None)
+    referenced = bool(pending) and any(_is_referenced(model) for model in pending)
+    nested = session.in_nested_transaction()
+    # Changed cases go through their prebuilt UPDATE (engine/case_row_update.py): with the rows' pipeline on
+    # PostgreSQL, else at once. Not when a new case's row is pending: the ORM then writes after the rows.
+    pipelined = bool(pending) and not nested and session.get_bind().dialect.name == "postgresql"
+    leading = [] if referenced else write_changed_cases(session, in_pipeline=pipelined)
     if not pending:
         return
     ordered = sorted(pending.items(), key=lambda item: _dependency_rank(item[0]))
-    nested = session.in_nested_transaction()
-    if not nested and not any(_is_referenced(model) for model in pending):
-        # No ORM row of this commit can refer to these rows, so the ORM's changes (the case's new state,
-        # say) may go first, and the rows then bring the COMMIT along.
+    if not nested and not referenced:
+        # No ORM row of this commit can refer to these rows, so the ORM's changes (a cancelled work item, say)
+        # may go first, and the rows then bring the COMMIT along.
         session.flush()
     # A new case's row must precede the ORM rows that refer to it: then the ORM flushes after the rows
     # and SQLAlchemy commits. A savepoint's release fires this event too, and must not commit at all.
     last = not (nested or session.new or session.deleted or session.dirty)
-    insert_rows(session, [(model.__table__, rows) for model, rows in ordered], and_commit=last)
+    try:
+        insert_rows(session, [(model.__table__, rows) for model, rows in ordered], and_commit=last, leading=leading)
+    except DBAPIError as err:
+        if leading and getattr(err.orig, "sqlstate", None) == STALE_SQLSTATE:  # a case's version did not match
+            raise StaleDataError("UPDATE statement on table 'cases' expected to update 1 row(s); "
+                                 "0 were matched.") from err
+        raise
 
 
 @event.listens_for(Session, "after_rollback")

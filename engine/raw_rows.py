@@ -49,6 +49,13 @@ class InsertPlan:
 _plans: dict[tuple[str, Table, tuple[str, ...], int], InsertPlan] = {}
 
 
+@dataclass(frozen=True)
+class LeadingStatement:
+    """A statement with its driver parameters ready, sent before the inserts."""
+
+    sql: str
+
+
 def _default_maker(column: Column[Any]) -> Optional[Callable[[], Any]]:
     default = column.default
     if default is None or column.primary_key:
@@ -62,7 +69,7 @@ def _default_maker(column: Column[Any]) -> Optional[Callable[[], Any]]:
 
 
 @cache
-def _positional(dialect: Dialect) -> Dialect:
+def positional_dialect(dialect: Dialect) -> Dialect:
     """The dialect compiling with positional parameters (%s for psycopg): a tuple is cheaper to pass than a dict."""
     if dialect.positional or dialect.name != "postgresql":
         return dialect
@@ -84,7 +91,7 @@ def plan_for(dialect: Dialect, table: Table, row_keys: Sequence[str], rows: int 
     names = {f"r{i}_{key}": (i, key) for i in range(rows) for key in keys}
     values: list[dict[str, Any]] = [{key: bindparam(f"r{i}_{key}") for key in keys} for i in range(rows)]
     # inline(): no RETURNING of the new ids, which nothing here would read
-    compiled = table.insert().values(values).inline().compile(dialect=_positional(dialect))
+    compiled = table.insert().values(values).inline().compile(dialect=positional_dialect(dialect))
     order = tuple(compiled.positiontup or ()) if compiled.positional else tuple(names)
     slots = tuple((*names[name], name, table.c[names[name][1]].type.dialect_impl(dialect).bind_processor(dialect))
                   for name in order)
@@ -94,19 +101,21 @@ def plan_for(dialect: Dialect, table: Table, row_keys: Sequence[str], rows: int 
 
 
 def insert_rows(session: Session | scoped_session[Any], batches: Sequence[tuple[Table, list[dict[str, Any]]]],
-                and_commit: bool = False) -> None:
+                and_commit: bool = False, leading: Sequence[tuple[str, tuple[Any, ...]]] = ()) -> None:
     """INSERT every batch (table, rows with the same keys) in order, in the session's transaction.
 
     `and_commit` (used at the session's commit, when these rows are all that is left to write): on
     PostgreSQL the COMMIT goes in the same pipeline, and SQLAlchemy's own commit afterwards finds the
     driver's transaction closed (psycopg then sends nothing). Elsewhere SQLAlchemy commits as usual.
+    `leading`: PostgreSQL statements with their driver parameters, sent first in the same pipeline (a changed
+    case's UPDATE, engine/case_row_update.py).
     """
     batches = [(table, rows) for table, rows in batches if rows]
-    if not batches:
+    if not batches and not leading:
         return
     connection = session.connection()
     dialect = connection.dialect
-    work = []
+    work: list[tuple[InsertPlan | LeadingStatement, Any]] = []
     for table, rows in batches:
         keys = tuple(rows[0])
         if any(tuple(row) != keys for row in rows[1:]):
@@ -115,6 +124,9 @@ def insert_rows(session: Session | scoped_session[Any], batches: Sequence[tuple[
             part = rows[start:start + MAX_ROWS_PER_STATEMENT]
             plan = plan_for(dialect, table, keys, len(part))
             work.append((plan, plan.parameters(part)))
+    if leading and dialect.name != "postgresql":
+        raise ValueError("leading statements go in PostgreSQL's pipeline only")
+    work = [(LeadingStatement(sql), params) for sql, params in leading] + work
     driver: Any = connection.connection.driver_connection  # the DB-API connection of psycopg or sqlite3
     cursor = driver.cursor()
     current = None

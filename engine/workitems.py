@@ -7,8 +7,9 @@ from typing import Any, Optional, Protocol, cast
 
 from marshmallow import ValidationError
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.util import identity_key
 
 from . import model_forms, registry
 from .clock import utcnow
@@ -27,8 +28,13 @@ class Actor(Protocol):
     def may_act_for(self, group_key: Optional[str]) -> bool: ...
 
 
-# Built once: SQLAlchemy then reuses its cache key and compiled form instead of building it for every save.
-_OPEN_ITEMS = select(WorkItem).where(WorkItem.case_id == bindparam("case_id"), WorkItem.status == "open")
+# Built once: SQLAlchemy then reuses its cache key and compiled form instead of building them for every save.
+# Core statements on the table: a save needs the open items' ids and tasks, not ORM objects of them.
+_items = WorkItem.__table__
+_OPEN_ITEMS = select(_items.c.id, _items.c.task_id).where(_items.c.case_id == bindparam("case_id"),
+                                                         _items.c.status == "open")
+_CANCEL = (update(_items).where(_items.c.id == bindparam("item_id"), _items.c.status == "open")
+           .values(status="cancelled", completed_at=bindparam("completed_at")))
 
 
 @cache
@@ -50,13 +56,20 @@ def sync_work_items(case: Case, workflow: Any, keep_with: Optional[tuple[Optiona
     if ready_tasks is None:
         ready_tasks = workflow.get_tasks(state=TaskState.READY, manual=True)
     ready = {str(t.id): t for t in ready_tasks}
-    existing = {} if new_case else {
-        item.task_id: item for item in db.session.scalars(_OPEN_ITEMS, {"case_id": case.id})
-        if item.status == "open"}  # unflushed changes (an item completed just now) count
-    for task_id, item in existing.items():
+    existing: dict[str, tuple[int, Optional[WorkItem]]] = {}
+    if not new_case:
+        for item_id, task_id in db.session.execute(_OPEN_ITEMS, {"case_id": case.id}):
+            loaded = cast(Optional[WorkItem], db.session.identity_map.get(identity_key(WorkItem, item_id)))
+            if loaded is not None and loaded.__dict__.get("status", "open") != "open":
+                continue  # unflushed changes (an item completed just now) count
+            existing[task_id] = (item_id, loaded)
+    for task_id, (item_id, loaded) in existing.items():
         if task_id not in ready:
-            item.status = "cancelled"
-            item.completed_at = utcnow()
+            if loaded is not None:  # this session holds it: change the object, the ORM writes it
+                loaded.status = "cancelled"
+                loaded.completed_at = utcnow()
+            else:
+                db.session.execute(_CANCEL, {"item_id": item_id, "completed_at": utcnow()})
     for task_id, task in ready.items():
         if task_id in existing:
             continue

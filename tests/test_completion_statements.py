@@ -48,9 +48,12 @@ def test_a_dispatch_from_the_meldkamer_sends_six_statements_and_never_loads_the_
     assert case.status == "toegewezen"
     # Work item with its group, the suggested group's check, the case (locked), the claim, the case's other open
     # work, the case's new state. The new timeline events and work item go out with the commit, through the
-    # driver (engine/pending_rows.py), so they are not among these.
-    assert len(sent) == 6, "\n".join(sent)
-    assert [s.split()[0] for s in sent] == ["SELECT", "SELECT", "SELECT", "UPDATE", "SELECT", "UPDATE"], sent
+    # driver (engine/pending_rows.py), so they are not among these; on PostgreSQL neither is the case's new
+    # state: its UPDATE goes first in that same pipeline (engine/case_row_update.py).
+    expected = ["SELECT", "SELECT", "SELECT", "UPDATE", "SELECT"]
+    if db.engine.dialect.name != "postgresql":
+        expected.append("UPDATE")
+    assert [s.split()[0] for s in sent] == expected, "\n".join(sent)
     assert not any("memberships" in s for s in sent), sent  # the meldkamer acts for its desk
     db.session.remove()
     waiting = db.session.scalars(select(WorkItem.task_name).where(WorkItem.case_id == case.id,

@@ -84,6 +84,17 @@ def test_status_labels_come_from_the_catalogue(app):
         assert statuses.label("nieuw_in_een_later_model", "en") == "nieuw_in_een_later_model"
 
 
+def test_status_labels_looked_up_before_stay_in_the_language_asked(app):
+    """Each label is looked up once per app (engine/i18n.py): asked again, in turns, each language keeps its own."""
+    with app.app_context():
+        for _ in range(2):
+            assert statuses.label("toegewezen") == "Doorgestuurd naar de behandelende dienst"
+            assert statuses.label("toegewezen", "en") != statuses.label("toegewezen", "nl")
+    with app.test_request_context(headers={"Cookie": "lang=en"}):
+        assert statuses.label("wacht_op_melder") == "Wacht op uw reactie"  # the page's language does not leak in
+        assert statuses.label("wacht_op_melder", "en") == "Waiting for your reply"
+
+
 def test_counts_take_the_singular_or_the_plural(app):
     from web.i18n import translate_plural
 

@@ -121,8 +121,8 @@ def test_the_commit_travels_with_the_rows_only_when_nothing_else_is_left(app, mo
     seen: list[bool] = []
     real = pending_rows.insert_rows
     monkeypatch.setattr(pending_rows, "insert_rows",
-                        lambda session, batches, and_commit=False: seen.append(and_commit) or real(session, batches,
-                                                                                              and_commit))
+                        lambda session, batches, and_commit=False, **more: seen.append(and_commit)
+                        or real(session, batches, and_commit, **more))
     case = register_melding(description="Zwerfvuil aan de Vaart", channel="web", category="sluikstort",
                             reporter={"email": "vaart@example.org"})
     assert seen == [True]  # a new case: its rows and the COMMIT in one go

@@ -1,0 +1,135 @@
+"""A changed case is written at commit by its prebuilt UPDATE (engine/case_row_update.py): what lands in the row,
+and the optimistic version check that keeps two writers of one case from both succeeding."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event, select, update
+
+from engine.db import db
+from engine.errors import Conflict
+from engine.models import Case, CaseEvent, Reporter, WorkItem
+from engine.runtime import commit_or_explain
+from engine.timeline import add_event
+from handlers.models import HandlerGroup
+from intake.meldingen import register_melding
+
+
+def _new_case() -> int:
+    case_id = register_melding(description="Paaltje omver", channel="web", category="sluikstort",
+                               reporter={"email": "paal@example.org"}).id
+    db.session.remove()
+    return case_id
+
+
+def _stored(case_id: int) -> dict:
+    """The row as another connection sees it: only what was really committed."""
+    with db.engine.connect() as other:
+        return dict(other.execute(select(Case.__table__).where(Case.id == case_id)).mappings().one())
+
+
+def _statements(sent: list[str]):
+    def record(_conn, _cursor, statement, _parameters, _context, _executemany) -> None:
+        sent.append(" ".join(statement.split()))
+    return record
+
+
+def test_a_change_by_someone_else_in_between_is_refused_and_nothing_of_it_is_written(app):
+    case_id = _new_case()
+    case = db.session.get(Case, case_id)
+    with db.engine.begin() as other:  # another worker changes the case and commits first
+        other.execute(update(Case.__table__).where(Case.id == case_id)
+                      .values(description="Door een collega aangepast", lock_version=Case.lock_version + 1))
+    case.description = "Paaltje omver aan de school"
+    add_event(case, "note", note="Dit mag niet bewaard worden")
+    sent: list[str] = []
+    record = _statements(sent)
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        with pytest.raises(Conflict, match="changed by someone else"):
+            commit_or_explain(case_id)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    # On PostgreSQL the UPDATE went in the pipeline with the new rows and the COMMIT, and stopped both.
+    assert any(s.startswith("UPDATE cases") for s in sent) == (db.engine.dialect.name != "postgresql"), sent
+    row = _stored(case_id)
+    assert (row["description"], row["lock_version"]) == ("Door een collega aangepast", 2)
+    notes = db.session.scalars(select(CaseEvent.note).where(CaseEvent.case_id == case_id, CaseEvent.kind == "note"))
+    assert list(notes) == []
+
+
+def test_changed_columns_and_a_new_group_land_in_one_update_with_the_version_counted_on(app):
+    case_id = _new_case()
+    group = db.session.scalar(select(HandlerGroup).where(HandlerGroup.key == "onderhoud-openbaar-domein"))
+    case = db.session.get(Case, case_id)
+    case.group = group  # a relationship: its foreign key is written
+    case.status = "toegewezen"
+    case.description = case.description  # the same value: not written, as the ORM would not
+    sent: list[str] = []
+    record = _statements(sent)
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        db.session.commit()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    updates = [s for s in sent if s.startswith("UPDATE")]
+    assert len(updates) == 1 and "description" not in updates[0], sent
+    row = _stored(case_id)
+    assert (row["group_id"], row["status"], row["lock_version"]) == (group.id, "toegewezen", 2)
+    assert db.session.get(Case, case_id).group.key == "onderhoud-openbaar-domein"
+
+
+def test_setting_values_a_case_already_has_writes_nothing(app):
+    case_id = _new_case()
+    case = db.session.get(Case, case_id)
+    case.status = case.status
+    case.category = case.category  # the same related row again
+    db.session.commit()
+    assert _stored(case_id)["lock_version"] == 1
+
+
+def test_a_case_pointing_at_a_row_made_in_the_same_transaction_is_still_written_whole(app):
+    case_id = _new_case()
+    case = db.session.get(Case, case_id)
+    case.reporter = Reporter(email="nieuw@example.org", name="Nina Nieuw")  # inserted by the ORM first
+    case.description = "Paaltje omver, gemeld door een buur"
+    db.session.commit()
+    row = _stored(case_id)
+    reporter = db.session.get(Reporter, row["reporter_id"])
+    assert (reporter.name, row["description"], row["lock_version"]) == \
+        ("Nina Nieuw", "Paaltje omver, gemeld door een buur", 2)
+
+
+def test_the_session_goes_on_with_the_new_version_after_the_update(app):
+    case_id = _new_case()
+    case = db.session.get(Case, case_id)
+    case.description = "Eerste wijziging"
+    db.session.commit()
+    case.description = "Tweede wijziging"  # checked against version 2, the one the first commit wrote
+    db.session.commit()
+    row = _stored(case_id)
+    assert (row["description"], row["lock_version"]) == ("Tweede wijziging", 3)
+
+
+def _open_items(case_id: int) -> dict[str, str]:
+    with db.engine.connect() as other:
+        rows = other.execute(select(WorkItem.__table__.c.task_name, WorkItem.__table__.c.status)
+                             .where(WorkItem.__table__.c.case_id == case_id))
+        return dict(rows.all())
+
+
+def test_work_whose_task_is_no_longer_ready_is_cancelled_whether_or_not_the_session_holds_it(app):
+    """engine.workitems.sync_work_items reads the open items' ids with a Core query: an item the session does not
+    hold is cancelled by an UPDATE of its own, one it holds through the object (and its unsaved changes count)."""
+    from engine.workitems import sync_work_items
+
+    held, not_held, completed = _new_case(), _new_case(), _new_case()
+    for case_id in (held, not_held, completed):
+        case = db.session.get(Case, case_id)
+        item = db.session.scalar(select(WorkItem).where(WorkItem.case_id == case_id)) if case_id != not_held else None
+        if case_id == completed:
+            item.status = "completed"  # changed in this transaction, not yet written
+        sync_work_items(case, workflow=None, ready_tasks=[])
+        db.session.commit()
+    assert _open_items(held) == {"triage": "cancelled"}
+    assert _open_items(not_held) == {"triage": "cancelled"}
+    assert _open_items(completed) == {"triage": "completed"}  # not cancelled over the change that came first

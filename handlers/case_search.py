@@ -43,6 +43,9 @@ PG_CASE_ALL = ("meldpunt_fold(coalesce(cases.reference, '') || ' ' || coalesce(c
                "coalesce(cases.description, ''))")
 PG_CASE_PUBLIC = "meldpunt_fold(coalesce(cases.reference, '') || ' ' || coalesce(cases.address, ''))"
 PG_LETTER = "meldpunt_fold(coalesce(letter_texts.text, ''))"
+# PostgreSQL: all of a case's text in one folded column, kept by triggers (migration 0019s), with a trigram index
+# of the open cases: every word of a search in one index scan, and one row to test in the queue's window.
+PG_SEARCH_TEXT = "cases.search_text"
 PG_REPORTER = ("meldpunt_fold(coalesce(reporters.name, '') || ' ' || coalesce(reporters.email, '') || ' ' || "
                "coalesce(reporters.phone, '') || ' ' || translate(coalesce(reporters.phone, ''), ' ./-()', ''))")
 
@@ -89,6 +92,16 @@ def _pg_word(number: int, word: str, with_texts: bool, open_only: bool = False) 
     return sql, {name: _like(word)}
 
 
+def _pg_open(long_words: list[str], with_texts: bool) -> tuple[str, dict[str, Any]]:
+    """The open cases whose text holds every word, all the words in one scan of one partial trigram index (the
+    bitmaps of the words' trigrams ANDed): ix_cases_search_open on cases.search_text, or the reference and address
+    alone (ix_cases_search_public_open) for roles that may not see reporters' data."""
+    column = PG_SEARCH_TEXT if with_texts else PG_CASE_PUBLIC
+    params = {f"w{number}": _like(word) for number, word in enumerate(long_words)}
+    held = " AND ".join(f"{column} LIKE :{name}" for name in params)
+    return f"SELECT cases.id FROM cases WHERE {held} AND NOT cases.completed", params
+
+
 def _sqlite_word(number: int, word: str, with_texts: bool, open_only: bool = False) -> tuple[str, dict[str, Any]]:
     # open_only: SQLite's FTS tables hold every case; the caller's own filter (open work) narrows them
     name = f"w{number}"
@@ -130,13 +143,16 @@ def matching_case_ids(typed: str, *, with_texts: bool = True, long_only: bool = 
         found = [w for w in found if len(w) >= MIN_TRIGRAM]
     dialect = db.engine.dialect.name
     long_words = [w for w in found if len(w) >= MIN_TRIGRAM] or found[:1]
-    parts, params = [], {}
-    for number, word in enumerate(long_words):
-        sql, bound = (_pg_word if dialect == "postgresql" else _sqlite_word)(number, word, with_texts, open_only)
-        parts.append(sql)
-        params.update(bound)
-    # each word's own UNION in brackets: compound SELECTs bind left to right, INTERSECT no tighter than UNION
-    sql = " INTERSECT ".join(f"SELECT id FROM ({part}) AS found{n}" for n, part in enumerate(parts))
+    if dialect == "postgresql" and open_only:
+        sql, params = _pg_open(long_words, with_texts)
+    else:
+        parts, params = [], {}
+        for number, word in enumerate(long_words):
+            part, bound = (_pg_word if dialect == "postgresql" else _sqlite_word)(number, word, with_texts, open_only)
+            parts.append(part)
+            params.update(bound)
+        # each word's own UNION in brackets: compound SELECTs bind left to right, INTERSECT no tighter than UNION
+        sql = " INTERSECT ".join(f"SELECT id FROM ({part}) AS found{n}" for n, part in enumerate(parts))
     hits = text(sql).bindparams(**params).columns(literal_column("id"))
     cte = hits.cte("search_hits").prefix_with("MATERIALIZED")
     short = [w for w in found if w not in long_words]
@@ -172,6 +188,8 @@ def _row_holds(word: str, with_texts: bool) -> Any:
     texts = [func.coalesce(Case.reference, ""), func.coalesce(Case.address, "")]
     if not with_texts:
         return _folded(*texts).like(pattern, escape="\\")
+    if db.engine.dialect.name == "postgresql":  # the case's row holds its reporter's and letters' text too
+        return literal_column(PG_SEARCH_TEXT).like(pattern, escape="\\")
     texts.append(func.coalesce(Case.description, ""))
     phone = func.coalesce(Reporter.phone, "")
     stripped: Any = phone
@@ -199,6 +217,8 @@ def _holds(word: str, with_texts: bool) -> Any:
     texts = [func.coalesce(Case.reference, ""), func.coalesce(Case.address, "")]
     if not with_texts:
         return _folded(*texts).like(pattern, escape="\\")
+    if db.engine.dialect.name == "postgresql":
+        return literal_column(PG_SEARCH_TEXT).like(pattern, escape="\\")
     texts.append(func.coalesce(Case.description, ""))
     reporter = _folded(func.coalesce(Reporter.name, ""), func.coalesce(Reporter.email, ""),
                        func.coalesce(Reporter.phone, ""))

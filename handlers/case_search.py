@@ -134,8 +134,9 @@ def matching_case_ids(typed: str, *, with_texts: bool = True, long_only: bool = 
     to be used as `Case.id.in_(...)`; computed once, before any join (MATERIALIZED).
 
     `long_only`: only the words the index can look up (the caller tests the short ones on its own rows with
-    `row_matches`, so they are not tested on every hit of the long ones first). `open_only`: the caller wants
-    cases that are not completed (a queue's open work) and PostgreSQL looks in the partial indexes of those."""
+    `row_matches`, so they are not tested on every hit of the long ones first; on PostgreSQL with `open_only` they
+    are tested in the same scan anyway, on the case rows the index found). `open_only`: the caller wants cases that
+    are not completed (a queue's open work) and PostgreSQL looks in the partial indexes of those."""
     found = words(typed)
     if not found:
         return None
@@ -144,6 +145,10 @@ def matching_case_ids(typed: str, *, with_texts: bool = True, long_only: bool = 
     dialect = db.engine.dialect.name
     long_words = [w for w in found if len(w) >= MIN_TRIGRAM] or found[:1]
     if dialect == "postgresql" and open_only:
+        # the short words too, when a long one is there: the index scan reads the long words' trigrams alone (a
+        # pattern without a trigram matches every entry) and the short ones are tested on the rows it found
+        if len(long_words[0]) >= MIN_TRIGRAM:
+            long_words += [w for w in words(typed) if w not in long_words]
         sql, params = _pg_open(long_words, with_texts)
     else:
         parts, params = [], {}

@@ -176,6 +176,11 @@ def test_a_queue_search_looks_up_all_its_words_in_one_index_of_open_cases(app, c
     for word in ("peeters", "glasscherven", "markt"):
         assert f"search_text ~~ '%%{word}%%'" in plan, plan
     assert set(db.session.scalars(query)) == {db.session.scalar(select(Case.id).where(Case.reference == cases["cafe"]))}
+    # a word without a trigram ("12") is tested on the rows the same scan found, not on every hit's work items later
+    query = matching_case_ids("bruul 12", long_only=True, open_only=True)
+    compiled = str(query.compile(db.engine, compile_kwargs={"literal_binds": True}))
+    assert compiled.count("FROM cases") == 1 and "'%%12%%'" in compiled, compiled
+    assert set(db.session.scalars(query)) == {db.session.scalar(select(Case.id).where(Case.reference == cases["lamp"]))}
 
 
 def _search_text(reference: str) -> str:

@@ -386,16 +386,17 @@ SELECT b.id,
        b.deadline_at, b.created_at,
        greatest(b.created_at, coalesce(b.closed_at, b.taken_at, b.dispatched_at, b.created_at)),
        b.closed_at,
-       -- what migration 0019s's meldpunt_case_search_text() gives before the case has letters
-       meldpunt_fold(""" + REFERENCE_SQL + """ || ' ' || coalesce(b.address, '') || ' ' || b.description || ' ' ||
-                     CASE WHEN r.id IS NULL THEN '' ELSE """ + REPORTER_TEXT + """ END)
+       -- what migration 0019s's meldpunt_case_search_text() gives before the case has letters (open cases)
+       CASE WHEN b.status NOT IN ('afgesloten', 'doorverwezen', 'duplicaat') THEN
+           meldpunt_fold(""" + REFERENCE_SQL + """ || ' ' || coalesce(b.address, '') || ' ' || b.description || ' ' ||
+                         CASE WHEN r.id IS NULL THEN '' ELSE """ + REPORTER_TEXT + """ END) END
 FROM bench_batch b LEFT JOIN reporters r ON r.id = b.reporter_id
 """
 # a post case's letter text, folded, after the rest of its search text (as meldpunt_case_search_text() has it)
 LETTER_SEARCH_TEXT_SQL = """
 UPDATE cases c SET search_text = c.search_text || ' ' || meldpunt_fold(coalesce(t.text, ''))
 FROM letter_texts t
-WHERE t.case_id = c.id AND t.id > %(texts_before)s
+WHERE t.case_id = c.id AND t.id > %(texts_before)s AND NOT c.completed
 """
 
 WORK_ITEMS_SQL = """

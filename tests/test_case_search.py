@@ -221,6 +221,15 @@ def test_the_search_text_follows_the_reporter_the_letters_and_anonymisation(app,
         cases["lamp"], cases["belgie"]}
     held = _search_text(cases["cafe"])
     assert "jozef" not in held and "0470" not in held and "glasscherven" in held, held
+    # a completed case keeps none of it (the queues search open work); reopened, it is found again
+    db.session.execute(text("UPDATE cases SET completed = true WHERE reference = :r"), {"r": cases["lamp"]})
+    db.session.commit()
+    assert _search_text(cases["lamp"]) is None
+    db.session.execute(text("UPDATE reporters SET name = 'Anaïs Dubois-Maes' WHERE id = (SELECT reporter_id FROM "
+                            "cases WHERE reference = :r)"), {"r": cases["lamp"]})
+    db.session.execute(text("UPDATE cases SET completed = false WHERE reference = :r"), {"r": cases["lamp"]})
+    db.session.commit()
+    assert "anais dubois-maes" in _search_text(cases["lamp"])
     stale = db.session.scalar(text("SELECT count(*) FROM cases c WHERE c.search_text IS DISTINCT FROM "
                                    "meldpunt_case_search_text(c)"))
     assert stale == 0

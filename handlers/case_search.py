@@ -9,13 +9,16 @@ word ("lamp" finds "straatlamp"), without regard to capitals or accents ("cafe" 
 "Belgie").
 
 How it stays fast at a million cases: the text is folded once (lower case, accents taken off) and indexed by
-trigrams -- PostgreSQL: pg_trgm GIN indexes on the folded expressions, with `meldpunt_fold()` an immutable SQL
-function; SQLite: FTS5 tables with the trigram tokenizer, filled by triggers with the same folding. The
-matching case ids are computed first (a MATERIALIZED common table expression), so the queue then only joins
-its group's open work to them: the planner cannot instead walk the whole queue in id order and test every row
-(what a plain ILIKE made PostgreSQL do in the big groups). Words shorter than three letters have no trigram:
-they only narrow what the longer words found, or are looked for without the index when nothing else was typed.
-See web/migrations/versions/0017_search.py for the indexes, the triggers and the folding.
+trigrams -- PostgreSQL: pg_trgm GIN indexes, with `meldpunt_fold()` an immutable SQL function; SQLite: FTS5 tables
+with the trigram tokenizer, filled by triggers with the same folding. On PostgreSQL an open case's whole text (its
+own, its reporter's, its letters' scans) is one folded column, cases.search_text, kept by triggers, with one partial
+trigram index of the open cases: all the words of a search are looked up in one index scan, however common each is
+alone ("Lotte Peeters"), and a queue's window tests each case's row alone. The matching case ids are computed first
+(a MATERIALIZED common table expression), so the queue then only joins its group's open work to them: the planner
+cannot instead walk the whole queue in id order and test every row (what a plain ILIKE made PostgreSQL do in the
+big groups). Words shorter than three letters have no trigram: they only narrow what the longer words found, or
+are looked for without the index when nothing else was typed. See web/migrations/versions/0017_search.py for the
+FTS5 tables and the folding, 0019_search_text.py for cases.search_text.
 """
 from __future__ import annotations
 

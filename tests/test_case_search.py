@@ -233,3 +233,24 @@ def test_the_search_text_follows_the_reporter_the_letters_and_anonymisation(app,
     stale = db.session.scalar(text("SELECT count(*) FROM cases c WHERE c.search_text IS DISTINCT FROM "
                                    "meldpunt_case_search_text(c)"))
     assert stale == 0
+
+
+def test_a_queue_shorter_than_the_window_is_searched_through_the_window_too(app, cases):
+    """The row-by-row test reads the queue's items from the queue index in a derived table of their own (ordered,
+    limited) also when the queue holds fewer than SEARCH_WINDOW items: filtered and ordered by id alone, PostgreSQL
+    read the onthaal's 1,962 items in a parallel bitmap heap scan and sorted them (`make bench`, plans with
+    max_parallel_workers_per_gather 2 and 0)."""
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def listener(_conn, _cursor, statement, *_args) -> None:
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        assert found("glasscherven") == {cases["cafe"]}
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    searched = [s for s in seen if "FROM work_items" in s and "LIKE" in s]
+    assert searched and all("search_window" in s for s in searched), searched

@@ -254,3 +254,23 @@ def test_a_queue_shorter_than_the_window_is_searched_through_the_window_too(app,
         event.remove(db.engine, "before_cursor_execute", listener)
     searched = [s for s in seen if "FROM work_items" in s and "LIKE" in s]
     assert searched and all("search_window" in s for s in searched), searched
+
+
+def test_bulk_loaded_cases_hold_the_search_text_the_triggers_would_write(app):
+    """PostgreSQL: benchmarks/bulk_load.py writes cases.search_text itself (it loads with the triggers off): the
+    same text meldpunt_case_search_text() gives, for meldingen, mails and letters with their scans, open or closed;
+    afterwards the triggers are on again."""
+    postgresql_only(app)
+    from benchmarks.bulk_load import bulk_load
+
+    url = db.engine.url.render_as_string(hide_password=False)
+    db.session.remove()
+    bulk_load(url, 400, mail_share=0.2, post_share=0.2, log=lambda _line: None)
+    kinds = dict(db.session.execute(text(
+        "SELECT kind || CASE WHEN completed THEN ' closed' ELSE ' open' END, count(*) FROM cases GROUP BY 1")).all())
+    assert {"melding open", "melding closed", "post open", "mail open"} <= set(kinds), kinds
+    stale = db.session.scalar(text("SELECT count(*) FROM cases c WHERE c.search_text IS DISTINCT FROM "
+                                   "meldpunt_case_search_text(c)"))
+    assert stale == 0
+    disabled = db.session.scalar(text("SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal AND tgenabled = 'D'"))
+    assert disabled == 0

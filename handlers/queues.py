@@ -150,7 +150,7 @@ def _searched(query, conditions: list, order, typed: str, with_texts: bool, newe
         return _by_ids(query, found, order)
     hits = matching_case_ids(typed, with_texts=with_texts, long_only=True, open_only=True)
     if hits is None:
-        return items
+        return _by_ids(query, found, order)
     candidates = select(WorkItem.id).join(Case, Case.id == WorkItem.case_id).where(
         WorkItem.case_id.in_(hits), *conditions)
     short = short_words(typed)

@@ -49,6 +49,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="afterwards, time the queue pages on bulk-loaded cases in PostgreSQL")
     parser.add_argument("--queue-cases", type=int, default=1_000_000,
                         help="cases to bulk-load for --queues (default 1000000)")
+    parser.add_argument("--queue-reuse", action="store_true",
+                        help="--queues: reuse the cases loaded by an earlier --queue-reuse run, and keep them")
     parser.add_argument("--queues-only", action="store_true",
                         help="only the queue benchmark: skip the engine parts (implies --queues)")
     parser.add_argument("--figures", action="store_true",
@@ -114,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
             print("\nqueue pages: SKIPPED, --no-postgres given (the queue benchmark needs PostgreSQL)", flush=True)
         else:
             base, configured = postgres_base_url(args.postgres_url)
-            run_queues(base, configured, args.queue_cases)
+            run_queues(base, configured, args.queue_cases, reuse=args.queue_reuse)
     if args.figures or args.figures_only:
         if args.no_postgres:
             print("\nquarterly figures: SKIPPED, --no-postgres given (the benchmark needs PostgreSQL)", flush=True)

@@ -358,15 +358,19 @@ SELECT t.id, t.status, t.kind, ks.case_status, t.created_at, t.dispatched_at, t.
 FROM t JOIN bench_kind_status ks ON ks.ks_kind = t.kind AND ks.ks_status = t.status
 """
 
+# The reference of a bulk-loaded case (a column of CASES_SQL, and the start of its search text).
+REFERENCE_SQL = """CASE b.kind WHEN 'mail' THEN 'I' WHEN 'post' THEN 'P' ELSE 'M' END
+           || extract(year FROM b.created_at AT TIME ZONE 'UTC')::int || '-'
+           || lpad(b.id::text, greatest(6, length(b.id::text)), '0')"""
+REPORTER_TEXT = ("coalesce(r.name, '') || ' ' || coalesce(r.email, '') || ' ' || coalesce(r.phone, '') || ' ' || "
+                 "translate(coalesce(r.phone, ''), ' ./-()', '')")
 CASES_SQL = """
 INSERT INTO cases (id, reference, kind, channel, definition_id, state, serializer_version, status, completed,
                    next_timer_at, error, lock_version, description, category_id, group_id, suggested_group_id,
                    suggestion_reason, address, lat, lon, reporter_id, duplicate_of_id, tracking_token,
-                   deadline_at, created_at, updated_at, closed_at)
+                   deadline_at, created_at, updated_at, closed_at, search_text)
 SELECT b.id,
-       CASE b.kind WHEN 'mail' THEN 'I' WHEN 'post' THEN 'P' ELSE 'M' END
-           || extract(year FROM b.created_at AT TIME ZONE 'UTC')::int || '-'
-           || lpad(b.id::text, greatest(6, length(b.id::text)), '0'),
+       """ + REFERENCE_SQL + """,
        b.kind, CASE b.kind WHEN 'mail' THEN 'mail' WHEN 'post' THEN 'brief' ELSE b.channel END,
        CASE b.kind WHEN 'mail' THEN %(mail_definition)s WHEN 'post' THEN %(post_definition)s ELSE %(definition)s END,
        %(state)s, %(serializer)s, b.case_status,
@@ -381,8 +385,18 @@ SELECT b.id,
        md5('bench-token-' || b.id::text) || substr(md5('bench-salt-' || b.id::text), 1, 11),
        b.deadline_at, b.created_at,
        greatest(b.created_at, coalesce(b.closed_at, b.taken_at, b.dispatched_at, b.created_at)),
-       b.closed_at
-FROM bench_batch b
+       b.closed_at,
+       -- what migration 0019s's meldpunt_case_search_text() gives before the case has letters (open cases)
+       CASE WHEN b.status NOT IN ('afgesloten', 'doorverwezen', 'duplicaat') THEN
+           meldpunt_fold(""" + REFERENCE_SQL + """ || ' ' || coalesce(b.address, '') || ' ' || b.description || ' ' ||
+                         CASE WHEN r.id IS NULL THEN '' ELSE """ + REPORTER_TEXT + """ END) END
+FROM bench_batch b LEFT JOIN reporters r ON r.id = b.reporter_id
+"""
+# a post case's letter text, folded, after the rest of its search text (as meldpunt_case_search_text() has it)
+LETTER_SEARCH_TEXT_SQL = """
+UPDATE cases c SET search_text = c.search_text || ' ' || meldpunt_fold(coalesce(t.text, ''))
+FROM letter_texts t
+WHERE t.case_id = c.id AND t.id > %(texts_before)s AND NOT c.completed
 """
 
 WORK_ITEMS_SQL = """
@@ -533,6 +547,9 @@ def bulk_load(url: str, cases: int, *, batch: int = 200_000, seed: float = 0.424
         def drop_all() -> None:
             for table in BIG_TABLES:
                 cur.execute(f"ALTER TABLE {table} SET (autovacuum_enabled = false)")
+                # the search text's triggers (migration 0019s) would look rows up without their indexes: the
+                # load writes cases.search_text itself
+                cur.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
             for name, table, _kind, _definition in sorted(constraints, key=lambda c: c[2] != "f"):
                 cur.execute(f"ALTER TABLE {_q(table)} DROP CONSTRAINT {_q(name)}")
             for name, _definition in indexes:
@@ -594,6 +611,7 @@ def bulk_load(url: str, cases: int, *, batch: int = 200_000, seed: float = 0.424
                 added = run("letters", LETTER_TEXTS_SQL, {"base": text_base, "bodies": LETTER_BODIES,
                                                           "letters_before": letter_base})
                 stats.rows["letter_texts"] += added
+                run("letters", LETTER_SEARCH_TEXT_SQL, {"texts_before": text_base})
                 letter_base += added
                 text_base += added
             log(f"  cases {hi:>9,}/{cases:,}  work items {stats.rows['work_items']:>10,}  "
@@ -612,6 +630,7 @@ def bulk_load(url: str, cases: int, *, batch: int = 200_000, seed: float = 0.424
                     cur.execute(f"ALTER TABLE {_q(table)} ADD CONSTRAINT {_q(name)} {definition}")
             for table in BIG_TABLES:
                 cur.execute(f"ALTER TABLE {table} RESET (autovacuum_enabled)")
+                cur.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
 
         log("  recreating primary keys, unique constraints, indexes and foreign keys ...")
         timed("recreate indexes", restore_all)

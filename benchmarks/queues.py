@@ -32,7 +32,7 @@ from handlers.queues import QueueFilter, queue_page
 from web.auth import set_password
 
 from .bulk_load import bulk_load, describe
-from .databases import drop_postgres_schema, fresh_schema_or_skip, redact
+from .databases import drop_postgres_schema, fresh_schema_or_skip, redact, with_search_path
 from .engine_rates import prepared_app
 
 QUEUE_SCHEMA = "meldpunt_bench_queues"
@@ -313,33 +313,61 @@ def print_timings(title: str, timings: list[Timing]) -> None:
               flush=True)
 
 
-def run_queues(base_url: str, configured: bool, cases: int, requests: int = 200, warmup: int = 20) -> bool:
-    """The whole queue benchmark; prints everything and returns True when every first page passed."""
+def run_queues(base_url: str, configured: bool, cases: int, requests: int = 200, warmup: int = 20,
+               reuse: bool = False) -> bool:
+    """The whole queue benchmark; prints everything and returns True when every first page passed.
+
+    `reuse`: time the cases an earlier reuse run left in the schema (when there are any) and keep them afterwards,
+    so a change to the queries can be timed without loading a million cases again."""
     print(f"\nqueue pages: {cases:,} bulk-loaded cases in PostgreSQL schema {QUEUE_SCHEMA} ...", flush=True)
-    url = fresh_schema_or_skip(base_url, QUEUE_SCHEMA, "queue pages", configured)
-    if url is None:
-        return True
+    url = with_search_path(base_url, QUEUE_SCHEMA)
+    present = loaded_cases(url) if reuse else 0
+    if present:
+        print(f"  reusing the {present:,} cases already loaded in {QUEUE_SCHEMA} (--queue-reuse)", flush=True)
+    else:
+        url = fresh_schema_or_skip(base_url, QUEUE_SCHEMA, "queue pages", configured)
+        if url is None:
+            return True
     try:
         with prepared_app(url) as app:
-            return _measure(app, url, cases, requests, warmup)
+            return _measure(app, url, cases, requests, warmup, load=not present)
     finally:
-        drop_postgres_schema(base_url, QUEUE_SCHEMA)
+        if not reuse:
+            drop_postgres_schema(base_url, QUEUE_SCHEMA)
 
 
-def _measure(app: Flask, url: str, cases: int, requests: int, warmup: int) -> bool:
-    create_staff()
-    print(f"bulk load ({redact(url)}):", flush=True)
-    stats = bulk_load(url, cases, mail_share=MAIL_SHARE, post_share=POST_SHARE)
-    print(f"  loaded {describe(stats)}", flush=True)
-    parts = ", ".join(f"{k} {v:.1f}s" for k, v in stats.seconds.items() if v >= 0.05)
-    print(f"  ({parts})", flush=True)
+def loaded_cases(url: str) -> int:
+    """How many cases the schema behind `url` holds (0 when it has no case table yet)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    engine = create_engine(url, connect_args={"connect_timeout": 5})
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(text("SELECT count(*) FROM cases")).scalar_one())
+    except SQLAlchemyError:
+        return 0
+    finally:
+        engine.dispose()
+
+
+def _measure(app: Flask, url: str, cases: int, requests: int, warmup: int, load: bool = True) -> bool:
+    started = time.perf_counter()
+    if load:
+        create_staff()
+        print(f"bulk load ({redact(url)}):", flush=True)
+        stats = bulk_load(url, cases, mail_share=MAIL_SHARE, post_share=POST_SHARE)
+        print(f"  loaded {describe(stats)}", flush=True)
+        parts = ", ".join(f"{k} {v:.1f}s" for k, v in stats.seconds.items() if v >= 0.05)
+        print(f"  ({parts})", flush=True)
+    loaded_in = time.perf_counter() - started
     load_before = os.getloadavg()[0]
     ok, worst = measure(app, requests, warmup)
     print(f"\nqueue pages: {'PASS' if ok else 'FAIL'}: every first page and search "
           f"{'under' if ok else 'NOT all under'} its target ({TARGET_P95_MS:.0f} ms p95 for pages, "
           f"{SEARCH_TARGET_P95_MS:.0f} ms for searches) with {cases:,} cases (furthest from its target: "
-          f"{' '.join(worst.label.split())} at {worst.pct(95):.1f} ms p95); bulk load took {stats.total_seconds:.0f}s; "
-          f"load average "
+          f"{' '.join(worst.label.split())} at {worst.pct(95):.1f} ms p95); "
+          f"{f'bulk load took {loaded_in:.0f}s' if load else 'cases reused'}; load average "
           f"{load_before:.2f} before the timings, {os.getloadavg()[0]:.2f} after, on {os.cpu_count()} CPUs", flush=True)
     return ok
 

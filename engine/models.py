@@ -123,7 +123,9 @@ class WorkItem(Model):
     __tablename__ = "work_items"
     __table_args__ = (
         UniqueConstraint("case_id", "task_id"),
-        Index("ix_work_items_queue", "group_id", "status", "id"),
+        # PostgreSQL: with the case id, so a searched queue's window tests its cases without reading the work items
+        # (migration 0019s, handlers/queues.py)
+        Index("ix_work_items_queue", "group_id", "status", "id", postgresql_include=["case_id"]),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -9,13 +9,16 @@ word ("lamp" finds "straatlamp"), without regard to capitals or accents ("cafe" 
 "Belgie").
 
 How it stays fast at a million cases: the text is folded once (lower case, accents taken off) and indexed by
-trigrams -- PostgreSQL: pg_trgm GIN indexes on the folded expressions, with `meldpunt_fold()` an immutable SQL
-function; SQLite: FTS5 tables with the trigram tokenizer, filled by triggers with the same folding. The
-matching case ids are computed first (a MATERIALIZED common table expression), so the queue then only joins
-its group's open work to them: the planner cannot instead walk the whole queue in id order and test every row
-(what a plain ILIKE made PostgreSQL do in the big groups). Words shorter than three letters have no trigram:
-they only narrow what the longer words found, or are looked for without the index when nothing else was typed.
-See web/migrations/versions/0017_search.py for the indexes, the triggers and the folding.
+trigrams -- PostgreSQL: pg_trgm GIN indexes, with `meldpunt_fold()` an immutable SQL function; SQLite: FTS5 tables
+with the trigram tokenizer, filled by triggers with the same folding. On PostgreSQL an open case's whole text (its
+own, its reporter's, its letters' scans) is one folded column, cases.search_text, kept by triggers, with one partial
+trigram index of the open cases: all the words of a search are looked up in one index scan, however common each is
+alone ("Lotte Peeters"), and a queue's window tests each case's row alone. The matching case ids are computed first
+(a MATERIALIZED common table expression), so the queue then only joins its group's open work to them: the planner
+cannot instead walk the whole queue in id order and test every row (what a plain ILIKE made PostgreSQL do in the
+big groups). Words shorter than three letters have no trigram: they only narrow what the longer words found, or
+are looked for without the index when nothing else was typed. See web/migrations/versions/0017_search.py for the
+FTS5 tables and the folding, 0019_search_text.py for cases.search_text.
 """
 from __future__ import annotations
 
@@ -43,6 +46,9 @@ PG_CASE_ALL = ("meldpunt_fold(coalesce(cases.reference, '') || ' ' || coalesce(c
                "coalesce(cases.description, ''))")
 PG_CASE_PUBLIC = "meldpunt_fold(coalesce(cases.reference, '') || ' ' || coalesce(cases.address, ''))"
 PG_LETTER = "meldpunt_fold(coalesce(letter_texts.text, ''))"
+# PostgreSQL: all of a case's text in one folded column, kept by triggers (migration 0019s), with a trigram index
+# of the open cases: every word of a search in one index scan, and one row to test in the queue's window.
+PG_SEARCH_TEXT = "cases.search_text"
 PG_REPORTER = ("meldpunt_fold(coalesce(reporters.name, '') || ' ' || coalesce(reporters.email, '') || ' ' || "
                "coalesce(reporters.phone, '') || ' ' || translate(coalesce(reporters.phone, ''), ' ./-()', ''))")
 
@@ -89,6 +95,16 @@ def _pg_word(number: int, word: str, with_texts: bool, open_only: bool = False) 
     return sql, {name: _like(word)}
 
 
+def _pg_open(long_words: list[str], with_texts: bool) -> tuple[str, dict[str, Any]]:
+    """The open cases whose text holds every word, all the words in one scan of one partial trigram index (the
+    bitmaps of the words' trigrams ANDed): ix_cases_search_open on cases.search_text, or the reference and address
+    alone (ix_cases_search_public_open) for roles that may not see reporters' data."""
+    column = PG_SEARCH_TEXT if with_texts else PG_CASE_PUBLIC
+    params = {f"w{number}": _like(word) for number, word in enumerate(long_words)}
+    held = " AND ".join(f"{column} LIKE :{name}" for name in params)
+    return f"SELECT cases.id FROM cases WHERE {held} AND NOT cases.completed", params
+
+
 def _sqlite_word(number: int, word: str, with_texts: bool, open_only: bool = False) -> tuple[str, dict[str, Any]]:
     # open_only: SQLite's FTS tables hold every case; the caller's own filter (open work) narrows them
     name = f"w{number}"
@@ -121,8 +137,9 @@ def matching_case_ids(typed: str, *, with_texts: bool = True, long_only: bool = 
     to be used as `Case.id.in_(...)`; computed once, before any join (MATERIALIZED).
 
     `long_only`: only the words the index can look up (the caller tests the short ones on its own rows with
-    `row_matches`, so they are not tested on every hit of the long ones first). `open_only`: the caller wants
-    cases that are not completed (a queue's open work) and PostgreSQL looks in the partial indexes of those."""
+    `row_matches`, so they are not tested on every hit of the long ones first; on PostgreSQL with `open_only` they
+    are tested in the same scan anyway, on the case rows the index found). `open_only`: the caller wants cases that
+    are not completed (a queue's open work) and PostgreSQL looks in the partial indexes of those."""
     found = words(typed)
     if not found:
         return None
@@ -130,13 +147,20 @@ def matching_case_ids(typed: str, *, with_texts: bool = True, long_only: bool = 
         found = [w for w in found if len(w) >= MIN_TRIGRAM]
     dialect = db.engine.dialect.name
     long_words = [w for w in found if len(w) >= MIN_TRIGRAM] or found[:1]
-    parts, params = [], {}
-    for number, word in enumerate(long_words):
-        sql, bound = (_pg_word if dialect == "postgresql" else _sqlite_word)(number, word, with_texts, open_only)
-        parts.append(sql)
-        params.update(bound)
-    # each word's own UNION in brackets: compound SELECTs bind left to right, INTERSECT no tighter than UNION
-    sql = " INTERSECT ".join(f"SELECT id FROM ({part}) AS found{n}" for n, part in enumerate(parts))
+    if dialect == "postgresql" and open_only:
+        # the short words too, when a long one is there: the index scan reads the long words' trigrams alone (a
+        # pattern without a trigram matches every entry) and the short ones are tested on the rows it found
+        if len(long_words[0]) >= MIN_TRIGRAM:
+            long_words += [w for w in words(typed) if w not in long_words]
+        sql, params = _pg_open(long_words, with_texts)
+    else:
+        parts, params = [], {}
+        for number, word in enumerate(long_words):
+            part, bound = (_pg_word if dialect == "postgresql" else _sqlite_word)(number, word, with_texts, open_only)
+            parts.append(part)
+            params.update(bound)
+        # each word's own UNION in brackets: compound SELECTs bind left to right, INTERSECT no tighter than UNION
+        sql = " INTERSECT ".join(f"SELECT id FROM ({part}) AS found{n}" for n, part in enumerate(parts))
     hits = text(sql).bindparams(**params).columns(literal_column("id"))
     cte = hits.cte("search_hits").prefix_with("MATERIALIZED")
     short = [w for w in found if w not in long_words]
@@ -172,6 +196,8 @@ def _row_holds(word: str, with_texts: bool) -> Any:
     texts = [func.coalesce(Case.reference, ""), func.coalesce(Case.address, "")]
     if not with_texts:
         return _folded(*texts).like(pattern, escape="\\")
+    if db.engine.dialect.name == "postgresql":  # the case's row holds its reporter's and letters' text too
+        return literal_column(PG_SEARCH_TEXT).like(pattern, escape="\\")
     texts.append(func.coalesce(Case.description, ""))
     phone = func.coalesce(Reporter.phone, "")
     stripped: Any = phone
@@ -199,6 +225,8 @@ def _holds(word: str, with_texts: bool) -> Any:
     texts = [func.coalesce(Case.reference, ""), func.coalesce(Case.address, "")]
     if not with_texts:
         return _folded(*texts).like(pattern, escape="\\")
+    if db.engine.dialect.name == "postgresql":
+        return literal_column(PG_SEARCH_TEXT).like(pattern, escape="\\")
     texts.append(func.coalesce(Case.description, ""))
     reporter = _folded(func.coalesce(Reporter.name, ""), func.coalesce(Reporter.email, ""),
                        func.coalesce(Reporter.phone, ""))

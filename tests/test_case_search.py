@@ -3,6 +3,8 @@ number, its address or its text, by part of a word and without regard to capital
 not see reporters' data find nothing by those. On PostgreSQL the matching cases come from the trigram indexes."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select, text
 
@@ -50,6 +52,7 @@ SEARCHES = [
     ("Belgiëlaan", {"belgie"}), ("anais", {"lamp"}), ("anaïs", {"lamp"}),
     ("lamp", {"lamp"}), ("straatlamp paal", {"lamp"}), ("bruul 12", {"lamp"}), ("paal 12", {"lamp"}),
     ("mechelen", {"cafe", "lamp", "belgie"}), ("peeters bruul", set()), ("glasscherven brandt", set()),
+    ("peeters glasscherven", {"cafe"}), ("0470123456 grote markt", {"cafe"}), ("janssens belgiëlaan 40", {"belgie"}),
     ("onbekendwoord", set()), ("12", {"lamp", "cafe"}), ("%", set()), ("_", set()), ('"', set()), ("jozef \"x", set()),
 ]
 
@@ -150,3 +153,124 @@ def test_the_database_folds_as_python_does(app):
 def test_a_whole_reference_finds_its_case_and_an_unknown_one_nothing(cases):
     assert found(cases["lamp"]) == {cases["lamp"]} and found(cases["lamp"].lower()) == {cases["lamp"]}
     assert found("M1999-000001") == set()
+
+
+def postgresql_only(app) -> None:
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's cases.search_text (migration 0019s); SQLite searches its FTS5 tables")
+
+
+def test_a_queue_search_looks_up_all_its_words_in_one_index_of_open_cases(app, cases):
+    """PostgreSQL: the words of a search, each in another place of the case (reporter, description, address), are
+    looked up together in one partial index on cases.search_text, not word by word in each place's own index."""
+    postgresql_only(app)
+    query = matching_case_ids("peeters glasscherven markt", long_only=True, open_only=True)
+    compiled = query.compile(db.engine, compile_kwargs={"literal_binds": True})
+    db.session.execute(text("SET LOCAL enable_seqscan = off"))  # a few rows: show the index can answer it
+    plan = "\n".join(db.session.scalars(text(f"EXPLAIN {compiled}")))
+    db.session.rollback()
+    # one scan of cases (at three cases the planner may take any partial index of the open ones; at 1,000,000 it is
+    # ix_cases_search_open, as `make bench` shows) and none of reporters or letters
+    assert len(re.findall(r"Scan on cases\b", plan)) == 1, plan
+    assert "reporters" not in plan and "letter_texts" not in plan, plan
+    for word in ("peeters", "glasscherven", "markt"):
+        assert f"search_text ~~ '%%{word}%%'" in plan, plan
+    assert set(db.session.scalars(query)) == {db.session.scalar(select(Case.id).where(Case.reference == cases["cafe"]))}
+    # a word without a trigram ("12") is tested on the rows the same scan found, not on every hit's work items later
+    query = matching_case_ids("bruul 12", long_only=True, open_only=True)
+    compiled = str(query.compile(db.engine, compile_kwargs={"literal_binds": True}))
+    assert compiled.count("FROM cases") == 1 and "'%%12%%'" in compiled, compiled
+    assert set(db.session.scalars(query)) == {db.session.scalar(select(Case.id).where(Case.reference == cases["lamp"]))}
+
+
+def _search_text(reference: str) -> str:
+    return db.session.scalar(text("SELECT search_text FROM cases WHERE reference = :r"), {"r": reference})
+
+
+def _add_letter_text(case_id: int, scanned: str) -> int:
+    letter = db.session.scalar(text(
+        "INSERT INTO post_letters (case_id, sender_name, sender_address, received_on, subject, letter_kind, "
+        "registered_mail, deadline_days, deadline_unit, registered_by, created_at) VALUES (:case, 'Afzender', "
+        "'Bruul 1', current_date, 'Brief', 'vraag', false, 30, 'kalenderdagen', 'Postkamer', now()) RETURNING id"),
+        {"case": case_id})
+    return db.session.scalar(text(
+        "INSERT INTO letter_texts (letter_id, case_id, status, attempts, text, pages_read, text_layer_pages, "
+        "unread_pages, created_at) VALUES (:letter, :case, 'done', 1, :text, 1, 1, 0, now()) RETURNING id"),
+        {"letter": letter, "case": case_id, "text": scanned})
+
+
+def test_the_search_text_follows_the_reporter_the_letters_and_anonymisation(app, cases):
+    """PostgreSQL: triggers keep cases.search_text: a letter's scan read later is found, a changed or removed one
+    no longer; an anonymised reporter's name, e-mail address and phone number are gone from it."""
+    postgresql_only(app)
+    case = db.session.scalar(select(Case).where(Case.reference == cases["cafe"]))
+    text_id = _add_letter_text(case.id, "Attest van de NOTARIS Dupré")
+    db.session.commit()
+    assert found("notaris dupre") == {cases["cafe"]} and found("notaris glasscherven peeters") == {cases["cafe"]}
+    db.session.execute(text("UPDATE letter_texts SET text = 'Aanslagjaar 2025' WHERE id = :id"), {"id": text_id})
+    db.session.commit()
+    assert found("notaris") == set() and found("aanslagja") == {cases["cafe"]}
+    db.session.execute(text("DELETE FROM letter_texts WHERE id = :id"), {"id": text_id})
+    db.session.commit()
+    assert found("aanslagja") == set()
+
+    case = db.session.scalar(select(Case).where(Case.reference == cases["cafe"]))
+    case.reporter.name = case.reporter.email = case.reporter.phone = None  # what handlers/privacy.py does
+    db.session.commit()
+    assert found("jozef") == set() and found("0470123456") == set() and found("voorbeeld.example") == {
+        cases["lamp"], cases["belgie"]}
+    held = _search_text(cases["cafe"])
+    assert "jozef" not in held and "0470" not in held and "glasscherven" in held, held
+    # a completed case keeps none of it (the queues search open work); reopened, it is found again
+    db.session.execute(text("UPDATE cases SET completed = true WHERE reference = :r"), {"r": cases["lamp"]})
+    db.session.commit()
+    assert _search_text(cases["lamp"]) is None
+    db.session.execute(text("UPDATE reporters SET name = 'Anaïs Dubois-Maes' WHERE id = (SELECT reporter_id FROM "
+                            "cases WHERE reference = :r)"), {"r": cases["lamp"]})
+    db.session.execute(text("UPDATE cases SET completed = false WHERE reference = :r"), {"r": cases["lamp"]})
+    db.session.commit()
+    assert "anais dubois-maes" in _search_text(cases["lamp"])
+    stale = db.session.scalar(text("SELECT count(*) FROM cases c WHERE c.search_text IS DISTINCT FROM "
+                                   "meldpunt_case_search_text(c)"))
+    assert stale == 0
+
+
+def test_a_queue_shorter_than_the_window_is_searched_through_the_window_too(app, cases):
+    """The row-by-row test reads the queue's items from the queue index in a derived table of their own (ordered,
+    limited) also when the queue holds fewer than SEARCH_WINDOW items: filtered and ordered by id alone, PostgreSQL
+    read the onthaal's 1,962 items in a parallel bitmap heap scan and sorted them (`make bench`, plans with
+    max_parallel_workers_per_gather 2 and 0)."""
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def listener(_conn, _cursor, statement, *_args) -> None:
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        assert found("glasscherven") == {cases["cafe"]}
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    searched = [s for s in seen if "FROM work_items" in s and "LIKE" in s]
+    assert searched and all("search_window" in s for s in searched), searched
+
+
+def test_bulk_loaded_cases_hold_the_search_text_the_triggers_would_write(app):
+    """PostgreSQL: benchmarks/bulk_load.py writes cases.search_text itself (it loads with the triggers off): the
+    same text meldpunt_case_search_text() gives, for meldingen, mails and letters with their scans, open or closed;
+    afterwards the triggers are on again."""
+    postgresql_only(app)
+    from benchmarks.bulk_load import bulk_load
+
+    url = db.engine.url.render_as_string(hide_password=False)
+    db.session.remove()
+    bulk_load(url, 400, mail_share=0.2, post_share=0.2, log=lambda _line: None)
+    kinds = dict(db.session.execute(text(
+        "SELECT kind || CASE WHEN completed THEN ' closed' ELSE ' open' END, count(*) FROM cases GROUP BY 1")).all())
+    assert {"melding open", "melding closed", "post open", "mail open"} <= set(kinds), kinds
+    stale = db.session.scalar(text("SELECT count(*) FROM cases c WHERE c.search_text IS DISTINCT FROM "
+                                   "meldpunt_case_search_text(c)"))
+    assert stale == 0
+    disabled = db.session.scalar(text("SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal AND tgenabled = 'D'"))
+    assert disabled == 0

@@ -22,8 +22,11 @@ SQLITE_ONLY |= {("remove_table", f"{table}{suffix}")
 POSTGRESQL_ONLY = {("remove_index", name) for name in ("ix_cases_search_all", "ix_cases_search_public",
                                                        "ix_reporters_search", "ix_letter_texts_search",
                                                        # 0018b: the open cases alone, partial
-                                                       "ix_cases_search_all_open", "ix_cases_search_public_open",
-                                                       "ix_cases_reporter_id_open")}
+                                                       "ix_cases_search_public_open", "ix_cases_reporter_id_open",
+                                                       # 0019s: on cases.search_text, the open cases alone
+                                                       "ix_cases_search_open")}
+# 0019s: all of a case's text, folded, kept by triggers on PostgreSQL alone (no model reads or writes it)
+POSTGRESQL_ONLY |= {("remove_column", "cases.search_text")}
 
 
 def _what(difference) -> tuple[str, str]:
@@ -32,6 +35,8 @@ def _what(difference) -> tuple[str, str]:
         (operation, _schema, table, column, *_rest), = difference
         return operation, f"{table}.{column}"
     operation, item = difference[0], difference[1]
+    if operation in ("add_column", "remove_column"):  # (operation, schema, table, column)
+        return operation, f"{difference[2]}.{difference[3].name}"
     if operation.endswith("_constraint"):
         return operation, f"{item.table.name}.{','.join(column.name for column in item.columns)}"
     return operation, item.name

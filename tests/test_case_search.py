@@ -155,15 +155,14 @@ def test_a_whole_reference_finds_its_case_and_an_unknown_one_nothing(cases):
     assert found("M1999-000001") == set()
 
 
-def postgresql_only(app) -> None:
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL's cases.search_text (migration 0019s); SQLite searches its FTS5 tables")
+# PostgreSQL's cases.search_text (migration 0019s): these run on PostgreSQL alone (SQLite searches its FTS5 tables)
+postgresql_only = pytest.mark.parametrize("app", ["postgresql"], indirect=True)
 
 
+@postgresql_only
 def test_a_queue_search_looks_up_all_its_words_in_one_index_of_open_cases(app, cases):
     """PostgreSQL: the words of a search, each in another place of the case (reporter, description, address), are
     looked up together in one partial index on cases.search_text, not word by word in each place's own index."""
-    postgresql_only(app)
     query = matching_case_ids("peeters glasscherven markt", long_only=True, open_only=True)
     compiled = query.compile(db.engine, compile_kwargs={"literal_binds": True})
     db.session.execute(text("SET LOCAL enable_seqscan = off"))  # a few rows: show the index can answer it
@@ -199,10 +198,10 @@ def _add_letter_text(case_id: int, scanned: str) -> int:
         {"letter": letter, "case": case_id, "text": scanned})
 
 
+@postgresql_only
 def test_the_search_text_follows_the_reporter_the_letters_and_anonymisation(app, cases):
     """PostgreSQL: triggers keep cases.search_text: a letter's scan read later is found, a changed or removed one
     no longer; an anonymised reporter's name, e-mail address and phone number are gone from it."""
-    postgresql_only(app)
     case = db.session.scalar(select(Case).where(Case.reference == cases["cafe"]))
     text_id = _add_letter_text(case.id, "Attest van de NOTARIS Dupré")
     db.session.commit()
@@ -256,11 +255,11 @@ def test_a_queue_shorter_than_the_window_is_searched_through_the_window_too(app,
     assert searched and all("search_window" in s for s in searched), searched
 
 
+@postgresql_only
 def test_bulk_loaded_cases_hold_the_search_text_the_triggers_would_write(app):
     """PostgreSQL: benchmarks/bulk_load.py writes cases.search_text itself (it loads with the triggers off): the
     same text meldpunt_case_search_text() gives, for meldingen, mails and letters with their scans, open or closed;
     afterwards the triggers are on again."""
-    postgresql_only(app)
     from benchmarks.bulk_load import bulk_load
 
     url = db.engine.url.render_as_string(hide_password=False)

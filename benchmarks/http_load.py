@@ -284,6 +284,9 @@ def staff_user(port: int, username: str, queue: str, shared: Shared, think: floa
         if think:
             shared.stop.wait(rng.uniform(0.5 * think, 1.5 * think))
 
+    if think:  # people do not all click at the same moment: each starts within one think time, not in a burst
+        shared.stop.wait(rng.uniform(0.0, think))
+
     while not shared.stop.is_set():
         rounds += 1
         if not shared.take():

@@ -32,11 +32,13 @@ def complete_work_item(item_id: int, user: Actor, form_data: Any) -> Case:
     if item.status != "open":
         raise Conflict(f"work item {item_id} is no longer open ({item.status})")
     declared = task_form_fields(item)
-    values = validate_form(item.form_key, form_data, case_id=item.case_id, declared=declared)
     case_id = item.case_id
 
     def act() -> Case:
         run = cast(CaseRun, CaseRun.open(case_id, actor=user.display_name, user_id=user.id))  # None only if skip_locked
+        # Checked on the locked case: the form's checks that read the case (its suggested group, "not its own
+        # duplicate") find it in the session, as the process will see it, without a query of their own.
+        values = validate_form(item.form_key, form_data, case_id=case_id, declared=declared)
         # Claim the item with a conditional UPDATE: of two people completing it at once, one wins.
         done = {"status": "completed", "completed_at": utcnow(), "completed_by_id": user.id}
         claimed = db.session.execute(_CLAIM, {"item_id": item_id, **done})

@@ -98,8 +98,8 @@ def form_case_id() -> Optional[int]:
 
 
 def form_case() -> Optional[Case]:
-    """The case of the task whose form is being validated (None when validated without one); loaded only
-    by the checks that need it, so completing any other task costs no extra query."""
+    """The case of the task whose form is being validated (None when validated without one): in a completion,
+    the locked case the session holds (engine/task_completion.py), so it costs no query."""
     case_id = _form_case_id.get()
     return db.session.get(Case, case_id) if case_id is not None else None
 

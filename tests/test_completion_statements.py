@@ -48,9 +48,9 @@ def test_a_dispatch_from_the_meldkamer_sends_five_statements_and_never_loads_the
 
     assert case.status == "toegewezen"
     # Work item with its group's key, the case (locked, with its suggested group: the form's check reads it there),
-    # the claim, the case's other open work, the case's new state. The new timeline events and work item go out with the commit, through the
-    # driver (engine/pending_rows.py), so they are not among these; on PostgreSQL neither is the case's new
-    # state: its UPDATE goes first in that same pipeline (engine/case_row_update.py).
+    # the claim, the case's other open work, the case's new state. The new timeline events and work item go out
+    # with the commit, through the driver (engine/pending_rows.py), so they are not among these; on PostgreSQL
+    # neither is the case's new state: its UPDATE goes first in that same pipeline (engine/case_row_update.py).
     expected = ["SELECT", "SELECT", "UPDATE", "SELECT"]
     if db.engine.dialect.name != "postgresql":
         expected.append("UPDATE")

@@ -5,6 +5,7 @@ from typing import Any, cast
 
 from sqlalchemy import CursorResult, bindparam, update
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from . import model_forms
 from .clock import utcnow
@@ -13,7 +14,7 @@ from .errors import Conflict, Forbidden
 from .models import Case, WorkItem
 from .runtime import CaseRun, commit_or_explain, run_guarded
 from .timeline import add_event
-from .workitems import Actor, get_item, task_form_fields, validate_form
+from .workitems import Actor, read_item, task_form_fields, validate_form
 
 # The claim, built once (a Core UPDATE of the table: no ORM bulk-update machinery, a reused cache key).
 _items = WorkItem.__table__
@@ -24,25 +25,29 @@ _CLAIM = (update(_items).where(_items.c.id == bindparam("item_id"), _items.c.sta
 
 def complete_work_item(item_id: int, user: Actor, form_data: Any) -> Case:
     """Complete the task behind a work item with form data, then run the case until it waits again."""
-    item = get_item(item_id)
-    group_key = item.group.key if item.group is not None else None
+    item = read_item(item_id)
+    group_key = item.group_key
     if not user.may_act_for(group_key):
         raise Forbidden(f"you may not act for group '{group_key}'")
     if item.status != "open":
         raise Conflict(f"work item {item_id} is no longer open ({item.status})")
     declared = task_form_fields(item)
-    values = validate_form(item.form_key, form_data, case_id=item.case_id, declared=declared)
     case_id = item.case_id
 
     def act() -> Case:
         run = cast(CaseRun, CaseRun.open(case_id, actor=user.display_name, user_id=user.id))  # None only if skip_locked
+        # Checked on the locked case: the form's checks that read the case (its suggested group, "not its own
+        # duplicate") find it in the session, as the process will see it, without a query of their own.
+        values = validate_form(item.form_key, form_data, case_id=case_id, declared=declared)
         # Claim the item with a conditional UPDATE: of two people completing it at once, one wins.
         done = {"status": "completed", "completed_at": utcnow(), "completed_by_id": user.id}
         claimed = db.session.execute(_CLAIM, {"item_id": item_id, **done})
         if cast(CursorResult[Any], claimed).rowcount != 1:  # an UPDATE returns a CursorResult
             raise Conflict(f"work item {item_id} is no longer open")
-        for name, value in done.items():  # the row already says so; keep the object in step without an UPDATE
-            set_committed_value(item, name, value)
+        loaded = db.session.identity_map.get(identity_key(WorkItem, item_id))
+        if loaded is not None:  # the row already says so; keep the session's object in step without an UPDATE
+            for name, value in done.items():
+                set_committed_value(loaded, name, value)
         task = run.ready_manual_task(item.task_id)
         task.set_data(**values)
         task.run()

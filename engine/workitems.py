@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from functools import cache
-from typing import Any, Optional, Protocol, cast
+from typing import Any, NamedTuple, Optional, Protocol, cast
 
 from marshmallow import ValidationError
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import Select, bindparam, select, update
+from sqlalchemy import Select, bindparam, inspect, select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.util import identity_key
 
@@ -98,13 +98,24 @@ def form_case_id() -> Optional[int]:
 
 
 def form_case() -> Optional[Case]:
-    """The case of the task whose form is being validated (None when validated without one); loaded only
-    by the checks that need it, so completing any other task costs no extra query."""
+    """The case of the task whose form is being validated (None when validated without one): in a completion,
+    the locked case the session holds (engine/task_completion.py), so it costs no query."""
     case_id = _form_case_id.get()
     return db.session.get(Case, case_id) if case_id is not None else None
 
 
-def task_form_fields(item: WorkItem) -> tuple[model_forms.FieldDecl, ...]:
+class TaskRef(Protocol):
+    """What names a work item's task and form (a WorkItem, or an OpenItem read without the ORM)."""
+
+    @property
+    def case_id(self) -> int: ...
+    @property
+    def task_name(self) -> str: ...
+    @property
+    def form_key(self) -> Optional[str]: ...
+
+
+def task_form_fields(item: TaskRef) -> tuple[model_forms.FieldDecl, ...]:
     """The form the model declares for a work item's task ("field.<name>" properties); empty for a task with
     a built-in form (property `form`) or none."""
     if item.form_key:
@@ -149,3 +160,42 @@ def get_item(item_id: int) -> WorkItem:
     if item is None:
         raise NotFound(f"work item {item_id} does not exist")
     return item
+
+
+class OpenItem(NamedTuple):
+    """What completing a work item reads of it and its group: a row, not an ORM object."""
+
+    id: int
+    case_id: int
+    task_id: str
+    task_name: str
+    title: str
+    form_key: Optional[str]
+    group_id: Optional[int]
+    status: str
+    group_key: Optional[str]
+
+
+@cache
+def _item_row() -> Select[Any]:
+    """The work item's columns and its group's key in one Core query, built once (the group's table comes
+    from the mapper: handler groups are defined outside the engine)."""
+    groups = inspect(WorkItem).relationships["group"].mapper.local_table
+    return (select(_items.c.id, _items.c.case_id, _items.c.task_id, _items.c.task_name, _items.c.title,
+                   _items.c.form_key, _items.c.group_id, _items.c.status, groups.c.key)
+            .select_from(_items.outerjoin(groups, groups.c.id == _items.c.group_id))
+            .where(_items.c.id == bindparam("item_id")))
+
+
+def read_item(item_id: int) -> OpenItem:
+    """The work item as a row, or NotFound. An object the session holds already (the API and the case page
+    load the item before completing it) is used as it is, as a query would leave it: no second query."""
+    loaded = cast(Optional[WorkItem], db.session.identity_map.get(identity_key(WorkItem, item_id)))
+    if loaded is not None:
+        group = loaded.group
+        return OpenItem(loaded.id, loaded.case_id, loaded.task_id, loaded.task_name, loaded.title, loaded.form_key,
+                        loaded.group_id, loaded.status, group.key if group is not None else None)
+    row = db.session.execute(_item_row(), {"item_id": item_id}).first()
+    if row is None:
+        raise NotFound(f"work item {item_id} does not exist")
+    return OpenItem(*row)

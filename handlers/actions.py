@@ -37,10 +37,16 @@ _SUGGESTED_GROUP = (select(HandlerGroup.active, HandlerGroup.kind)
 
 
 def suggestion_usable(case_id: Optional[int]) -> bool:
-    """Whether the case's suggested group can take it, in one small query (the triage form's check before
-    a dispatch without a chosen group); True when no case is known, leaving it to case.dispatch."""
+    """Whether the case's suggested group can take it (the triage form's check before a dispatch without a
+    chosen group); True when no case is known, leaving it to case.dispatch.
+
+    A completion validates its form on the case it has locked, loaded with its suggested group
+    (engine/task_completion.py): the session's case answers without a query. Without it, one small query."""
     if case_id is None:
         return True
+    held = db.session.identity_map.get(db.session.identity_key(Case, case_id))
+    if held is not None:
+        return usable_suggestion(held) is not None
     row = db.session.execute(_SUGGESTED_GROUP, {"case_id": case_id}).first()
     return row is not None and bool(row.active) and row.kind == "internal"
 

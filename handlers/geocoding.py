@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import csv
 import threading
+from bisect import bisect_left
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Optional
 
@@ -59,21 +61,30 @@ class OfflineGeocoder:
         wanted = fold(street)
         if not wanted:
             return []
-        starts = [s for s in self.streets if s.startswith(wanted)]
-        inside = [s for s in self.streets if wanted in s and s not in starts]
         found: list[Address] = []
-        for key in starts + inside:
+        for key in self._matching_streets(wanted):
             rows = self.by_street[key]
             if postcode:
                 rows = [a for a in rows if a.postcode == postcode] or rows
             if number:
-                exact = [a for a in rows if a.number.lower() == number.lower()]
+                lowered = number.lower()
+                exact = [a for a in rows if a.number.lower() == lowered]
                 found.extend(exact or [a for a in rows if a.number.startswith(number)][:limit])
             else:
                 found.append(rows[0])
             if len(found) >= limit:
                 break
         return found[:limit]
+
+    def _matching_streets(self, wanted: str) -> Iterator[str]:
+        """The streets starting with `wanted` (found by bisection in the sorted names), then those holding it
+        elsewhere, both in name order; the second scan of every name runs only if the caller asks for more."""
+        first = bisect_left(self.streets, wanted)
+        end = first
+        while end < len(self.streets) and self.streets[end].startswith(wanted):
+            end += 1
+        yield from self.streets[first:end]
+        yield from (s for s in self.streets if wanted in s and not s.startswith(wanted))
 
     def reverse(self, lat: float, lon: float) -> Optional[Address]:
         row, col = self._cell(lat, lon)

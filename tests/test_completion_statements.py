@@ -11,6 +11,7 @@ from sqlalchemy import event, select
 from engine.db import db
 from engine.models import Case, WorkItem
 from engine.task_completion import complete_work_item
+from engine.workitems import get_item
 from handlers.models import User
 
 
@@ -27,7 +28,7 @@ def _loaded_user(username: str) -> User:
     return user
 
 
-def test_a_dispatch_from_the_meldkamer_sends_six_statements_and_never_loads_the_users_groups(app, staff):
+def test_a_dispatch_from_the_meldkamer_sends_five_statements_and_never_loads_the_users_groups(app, staff):
     first, second = (staff.meldkamer.file_melding()["reference"] for _ in range(2))
     # The first completion fills the per-process caches (group ids, the model's declared facts).
     complete_work_item(_open_triage(first), _loaded_user("an"), {"decision": "dispatch"})
@@ -46,11 +47,11 @@ def test_a_dispatch_from_the_meldkamer_sends_six_statements_and_never_loads_the_
         event.remove(db.engine, "before_cursor_execute", record)
 
     assert case.status == "toegewezen"
-    # Work item with its group, the suggested group's check, the case (locked), the claim, the case's other open
-    # work, the case's new state. The new timeline events and work item go out with the commit, through the
-    # driver (engine/pending_rows.py), so they are not among these; on PostgreSQL neither is the case's new
-    # state: its UPDATE goes first in that same pipeline (engine/case_row_update.py).
-    expected = ["SELECT", "SELECT", "SELECT", "UPDATE", "SELECT"]
+    # Work item with its group's key, the case (locked, with its suggested group: the form's check reads it there),
+    # the claim, the case's other open work, the case's new state. The new timeline events and work item go out
+    # with the commit, through the driver (engine/pending_rows.py), so they are not among these; on PostgreSQL
+    # neither is the case's new state: its UPDATE goes first in that same pipeline (engine/case_row_update.py).
+    expected = ["SELECT", "SELECT", "UPDATE", "SELECT"]
     if db.engine.dialect.name != "postgresql":
         expected.append("UPDATE")
     assert [s.split()[0] for s in sent] == expected, "\n".join(sent)
@@ -61,6 +62,33 @@ def test_a_dispatch_from_the_meldkamer_sends_six_statements_and_never_loads_the_
     assert waiting == ["take_in_handling"]
 
 
+def test_a_work_item_the_session_loaded_before_completing_it_is_not_read_again(app, staff):
+    # The API (web/api/work_items.py) and the case page load the item to check the user's rights, then complete it.
+    first, second = (staff.meldkamer.file_melding()["reference"] for _ in range(2))
+    complete_work_item(_open_triage(first), _loaded_user("an"), {"decision": "dispatch"})
+    db.session.remove()
+
+    item_id, user = _open_triage(second), _loaded_user("an")
+    item = get_item(item_id)
+    sent: list[str] = []
+
+    def record(_conn, _cursor, statement, _parameters, _context, _executemany) -> None:
+        sent.append(" ".join(statement.split()))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        case = complete_work_item(item_id, user, {"decision": "dispatch"})
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+    assert case.status == "toegewezen"
+    assert not any("FROM work_items" in s and "WHERE work_items.id =" in s for s in sent), sent
+    assert [s.split()[0] for s in sent][:2] == ["SELECT", "UPDATE"], sent  # the case (locked), the claim
+    assert item.status == "completed" and item.completed_by_id == user.id  # the session's object kept in step
+    db.session.remove()
+    assert db.session.get(WorkItem, item_id).status == "completed"
+
+
 def test_a_handler_completing_work_of_their_group_is_still_checked_against_their_groups(app, staff):
     reference = staff.meldkamer.file_melding()["reference"]
     staff.meldkamer.complete(reference, "triage", {"decision": "dispatch", "group": "onderhoud-openbaar-domein"})
@@ -68,3 +96,25 @@ def test_a_handler_completing_work_of_their_group_is_still_checked_against_their
     refused = staff.netheid.post(f"/api/v1/work-items/{item['id']}/complete", json={})
     assert refused.status_code == 403
     assert staff.ood.post(f"/api/v1/work-items/{item['id']}/complete", json={}).status_code == 200
+
+
+def test_a_dispatch_to_a_suggested_group_switched_off_is_refused_on_the_form_and_the_case_stays_at_triage(app, staff):
+    from handlers.models import HandlerGroup
+
+    reference = staff.meldkamer.file_melding()["reference"]
+    suggested = staff.meldkamer.case(reference)["suggested_group"]
+    group = db.session.scalar(select(HandlerGroup).where(HandlerGroup.key == suggested))
+    group.active = False
+    db.session.commit()
+    db.session.remove()
+
+    refused = staff.meldkamer.complete(reference, "triage", {"decision": "dispatch"}, expect=422)
+    assert "group" in refused["fields"], refused
+    case = staff.meldkamer.case(reference)
+    assert [i["task"] for i in case["work_items"]] == ["triage"] and case.get("error") is None, case
+
+    db.session.scalar(select(HandlerGroup).where(HandlerGroup.key == suggested)).active = True
+    db.session.commit()
+    db.session.remove()
+    staff.meldkamer.complete(reference, "triage", {"decision": "dispatch"})
+    assert staff.meldkamer.case(reference)["group"] == suggested

@@ -10,6 +10,7 @@ still marked, and the group's address is mailed.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Optional
 
 from sqlalchemy import select, update
@@ -77,15 +78,20 @@ def return_to_asker(ctx: ServiceContext, reason: str) -> dict:
     return {"returned_to": back_to.username if back_to is not None else None}
 
 
-def acknowledge_seen(case_id: int, user_id: int) -> None:
+def acknowledge_seen(case_id: int, user_id: int, open_items: Optional[Sequence[WorkItem]] = None) -> None:
     """The person returned work is assigned to opened the case: its mark goes (taking it clears it too).
 
     Unassigned marked work keeps its mark until someone takes it: a colleague looking at the case
-    has not taken the answer on. Reads first, so an ordinary page view writes nothing.
+    has not taken the answer on. Reads first, so an ordinary page view writes nothing; `open_items`, the case's
+    open work items as the page loaded them, spares that read.
     """
-    marked = db.session.scalars(select(WorkItem.id).where(
-        WorkItem.case_id == case_id, WorkItem.status == "open", WorkItem.assignee_id == user_id,
-        WorkItem.returned_reason.is_not(None))).all()
+    if open_items is not None:
+        marked = [i.id for i in open_items if i.case_id == case_id and i.status == "open"
+                  and i.assignee_id == user_id and i.returned_reason is not None]
+    else:
+        marked = list(db.session.scalars(select(WorkItem.id).where(
+            WorkItem.case_id == case_id, WorkItem.status == "open", WorkItem.assignee_id == user_id,
+            WorkItem.returned_reason.is_not(None))))
     if not marked:
         return
     db.session.execute(update(WorkItem).where(WorkItem.id.in_(marked)).values(returned_reason=None)

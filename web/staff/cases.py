@@ -71,6 +71,7 @@ def render_case(case: Case, errors: dict | None = None, values: dict | None = No
     """The case page: facts, reporter (by role), timeline, files, and the forms of its waiting work."""
     items = db.session.scalars(select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.status == "open")
                                .order_by(WorkItem.id)).all()
+    g.open_items = items  # the "antwoord ontvangen" mark is cleared from these (case view)
     other_cases = []
     if case.reporter_id and may(current_user, "case.see_contact", case):
         other_cases = [c for c in db.session.scalars(select(Case).where(Case.reporter_id == case.reporter_id,
@@ -126,7 +127,7 @@ def case(reference: str):
     _active_groups()
     case = _case_or_404(reference)
     page = render_case(case)  # still shows "antwoord ontvangen" this once
-    answer_return.acknowledge_seen(case.id, current_user.id)
+    answer_return.acknowledge_seen(case.id, current_user.id, g.get("open_items"))
     return page
 
 

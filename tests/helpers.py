@@ -1,8 +1,12 @@
 """Test helpers named after what staff do through the API."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Optional
+
+from sqlalchemy import event
 
 from engine.db import db
 from handlers.groups import group_by_key
@@ -131,3 +135,18 @@ def with_password(user: User, password: str = "correct-horse-battery") -> str:
     user.password_hash = generate_password_hash(password)
     db.session.commit()
     return password
+
+
+@contextmanager
+def statements_sent() -> Iterator[list[str]]:
+    """The SQL statements sent while the block runs (whitespace folded), as a list filled as they go."""
+    sent: list[str] = []
+
+    def record(_conn, _cursor, statement, _parameters, _context, _executemany) -> None:
+        sent.append(" ".join(statement.split()))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)

@@ -3,7 +3,7 @@ and the optimistic version check that keeps two writers of one case from both su
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 
 from engine.db import db
 from engine.errors import Conflict
@@ -12,6 +12,8 @@ from engine.runtime import commit_or_explain
 from engine.timeline import add_event
 from handlers.models import HandlerGroup
 from intake.meldingen import register_melding
+
+from .helpers import statements_sent
 
 
 def _new_case() -> int:
@@ -27,12 +29,6 @@ def _stored(case_id: int) -> dict:
         return dict(other.execute(select(Case.__table__).where(Case.id == case_id)).mappings().one())
 
 
-def _statements(sent: list[str]):
-    def record(_conn, _cursor, statement, _parameters, _context, _executemany) -> None:
-        sent.append(" ".join(statement.split()))
-    return record
-
-
 def test_a_change_by_someone_else_in_between_is_refused_and_nothing_of_it_is_written(app):
     case_id = _new_case()
     case = db.session.get(Case, case_id)
@@ -41,14 +37,8 @@ def test_a_change_by_someone_else_in_between_is_refused_and_nothing_of_it_is_wri
                       .values(description="Door een collega aangepast", lock_version=Case.lock_version + 1))
     case.description = "Paaltje omver aan de school"
     add_event(case, "note", note="Dit mag niet bewaard worden")
-    sent: list[str] = []
-    record = _statements(sent)
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        with pytest.raises(Conflict, match="changed by someone else"):
-            commit_or_explain(case_id)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
+    with statements_sent() as sent, pytest.raises(Conflict, match="changed by someone else"):
+        commit_or_explain(case_id)
     # On PostgreSQL the UPDATE went in the pipeline with the new rows and the COMMIT, and stopped both.
     assert any(s.startswith("UPDATE cases") for s in sent) == (db.engine.dialect.name != "postgresql"), sent
     row = _stored(case_id)
@@ -64,13 +54,8 @@ def test_changed_columns_and_a_new_group_land_in_one_update_with_the_version_cou
     case.group = group  # a relationship: its foreign key is written
     case.status = "toegewezen"
     case.description = case.description  # the same value: not written, as the ORM would not
-    sent: list[str] = []
-    record = _statements(sent)
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with statements_sent() as sent:
         db.session.commit()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
     updates = [s for s in sent if s.startswith("UPDATE")]
     assert len(updates) == 1 and "description" not in updates[0], sent
     row = _stored(case_id)

@@ -6,13 +6,15 @@ a second load of the same row) shows here as a failing count, not as a slower fi
 """
 from __future__ import annotations
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from engine.db import db
 from engine.models import Case, WorkItem
 from engine.task_completion import complete_work_item
 from engine.workitems import get_item
 from handlers.models import User
+
+from .helpers import statements_sent
 
 
 def _open_triage(reference: str) -> int:
@@ -35,16 +37,8 @@ def test_a_dispatch_from_the_meldkamer_sends_five_statements_and_never_loads_the
     db.session.remove()
 
     item_id, user = _open_triage(second), _loaded_user("an")
-    sent: list[str] = []
-
-    def record(_conn, _cursor, statement, _parameters, _context, _executemany) -> None:
-        sent.append(" ".join(statement.split()))
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with statements_sent() as sent:
         case = complete_work_item(item_id, user, {"decision": "dispatch"})
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
 
     assert case.status == "toegewezen"
     # Work item with its group's key, the case (locked, with its suggested group: the form's check reads it there),
@@ -70,16 +64,8 @@ def test_a_work_item_the_session_loaded_before_completing_it_is_not_read_again(a
 
     item_id, user = _open_triage(second), _loaded_user("an")
     item = get_item(item_id)
-    sent: list[str] = []
-
-    def record(_conn, _cursor, statement, _parameters, _context, _executemany) -> None:
-        sent.append(" ".join(statement.split()))
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with statements_sent() as sent:
         case = complete_work_item(item_id, user, {"decision": "dispatch"})
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
 
     assert case.status == "toegewezen"
     assert not any("FROM work_items" in s and "WHERE work_items.id =" in s for s in sent), sent

@@ -3,29 +3,11 @@ that sneaks in shows here as a failing count (at a million cases each one costs 
 page; the HTTP load benchmark, benchmarks/http_load.py, prints the CPU a request costs)."""
 from __future__ import annotations
 
-from contextlib import contextmanager
-
-from sqlalchemy import event
-
 from engine.db import db
 from handlers.models import Category
 
-from .helpers import Browser, with_password
+from .helpers import Browser, statements_sent, with_password
 from .test_ready_answers import in_handling, make_answers
-
-
-@contextmanager
-def statements():
-    sent: list[str] = []
-
-    def record(_conn, _cursor, statement, _parameters, _context, _executemany) -> None:
-        sent.append(" ".join(statement.split()))
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield sent
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
 
 
 def _more_categories(count: int) -> None:
@@ -43,12 +25,12 @@ def test_the_case_page_asks_as_much_with_five_more_categories_and_the_ready_answ
     dina = Browser(app, staff.netheid.user.username, with_password(staff.netheid.user))
     page = f"/werk/dossier/{reference}"
     dina.get(page)
-    with statements() as before:
+    with statements_sent() as before:
         response = dina.get(page)
     assert response.status_code == 200 and "Sluikstort opgeruimd" in response.get_data(as_text=True)
 
     _more_categories(5)
-    with statements() as after:
+    with statements_sent() as after:
         text = dina.get(page).get_data(as_text=True)
     assert "Extra 4 › Sub 4" in text  # the new categories are offered on the page
     assert len(after) == len(before), "\n".join(after)
@@ -62,10 +44,10 @@ def test_a_queue_page_asks_as_much_with_ten_rows_as_with_two(app, staff):
     dina = Browser(app, staff.netheid.user.username, with_password(staff.netheid.user))
     queue = "/werk/wachtrij/openbare-netheid"
     dina.get(queue)
-    with statements() as two:
+    with statements_sent() as two:
         assert dina.get(queue).get_data(as_text=True).count("<tr data-reference=") == 2
     for _ in range(8):
         in_handling(staff, "sluikstort", staff.netheid)
-    with statements() as ten:
+    with statements_sent() as ten:
         assert dina.get(queue).get_data(as_text=True).count("<tr data-reference=") == 10
     assert len(ten) == len(two), "\n".join(ten)

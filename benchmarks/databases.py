@@ -78,3 +78,29 @@ def fresh_schema_or_skip(base_url: str, schema: str, label: str, configured: boo
         note = " (the URL was configured explicitly!)" if configured else ""
         print(f"{label}: SKIPPED, PostgreSQL not reachable at {redact(base_url)}: {why}{note}", flush=True)
     return url
+
+
+def loaded_cases(url: str) -> int:
+    """How many cases the database or schema behind `url` holds (0 when it has no case table, or is unreachable)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    engine = create_engine(url, connect_args={"connect_timeout": 5})
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(text("SELECT count(*) FROM cases")).scalar_one())
+    except SQLAlchemyError:
+        return 0
+    finally:
+        engine.dispose()
+
+
+def reused_or_fresh_schema(base_url: str, schema: str, label: str, configured: bool, reuse: bool,
+                           option: str) -> tuple[Optional[str], bool]:
+    """(URL, reused): with `reuse`, `schema` as an earlier run left it when it holds cases (said with the
+    `option` that keeps them); else a freshly created schema, or None when `label` is skipped (no PostgreSQL)."""
+    url = with_search_path(base_url, schema)
+    present = loaded_cases(url) if reuse else 0
+    if present:
+        print(f"  reusing the {present:,} cases already loaded in {schema} ({option})", flush=True)
+        return url, True
+    return fresh_schema_or_skip(base_url, schema, label, configured), False

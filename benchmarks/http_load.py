@@ -47,7 +47,7 @@ from sqlalchemy.engine import make_url
 
 from . import cpu_share
 from .bulk_load import describe, libpq_url
-from .databases import redact
+from .databases import loaded_cases, redact
 
 ROOT = Path(__file__).resolve().parents[1]
 HTTP_DATABASE = "meldpunt_bench_http"
@@ -438,15 +438,6 @@ def database_url(base_url: str, name: str) -> str:
     """The SQLAlchemy URL of database `name` on the server of `base_url` (options such as search_path dropped)."""
     url = make_url(base_url).set(database=name)
     return url.set(query={k: v for k, v in url.query.items() if k != "options"}).render_as_string(hide_password=False)
-
-
-def loaded_cases(url: str) -> int:
-    """How many cases the database holds (0 when it or its tables do not exist)."""
-    try:
-        with psycopg.connect(libpq_url(url), connect_timeout=5) as conn:
-            return conn.execute("SELECT count(*) FROM cases").fetchone()[0]
-    except psycopg.Error:
-        return 0
 
 
 def recreate_database(base_url: str, name: str) -> None:

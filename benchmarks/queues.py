@@ -32,7 +32,7 @@ from handlers.queues import QueueFilter, queue_page
 from web.auth import set_password
 
 from .bulk_load import bulk_load, describe
-from .databases import drop_postgres_schema, fresh_schema_or_skip, redact, with_search_path
+from .databases import drop_postgres_schema, redact, reused_or_fresh_schema
 from .engine_rates import prepared_app
 
 QUEUE_SCHEMA = "meldpunt_bench_queues"
@@ -320,35 +320,15 @@ def run_queues(base_url: str, configured: bool, cases: int, requests: int = 200,
     `reuse`: time the cases an earlier reuse run left in the schema (when there are any) and keep them afterwards,
     so a change to the queries can be timed without loading a million cases again."""
     print(f"\nqueue pages: {cases:,} bulk-loaded cases in PostgreSQL schema {QUEUE_SCHEMA} ...", flush=True)
-    url = with_search_path(base_url, QUEUE_SCHEMA)
-    present = loaded_cases(url) if reuse else 0
-    if present:
-        print(f"  reusing the {present:,} cases already loaded in {QUEUE_SCHEMA} (--queue-reuse)", flush=True)
-    else:
-        url = fresh_schema_or_skip(base_url, QUEUE_SCHEMA, "queue pages", configured)
-        if url is None:
-            return True
+    url, present = reused_or_fresh_schema(base_url, QUEUE_SCHEMA, "queue pages", configured, reuse, "--queue-reuse")
+    if url is None:
+        return True
     try:
         with prepared_app(url) as app:
             return _measure(app, url, cases, requests, warmup, load=not present)
     finally:
         if not reuse:
             drop_postgres_schema(base_url, QUEUE_SCHEMA)
-
-
-def loaded_cases(url: str) -> int:
-    """How many cases the schema behind `url` holds (0 when it has no case table yet)."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.exc import SQLAlchemyError
-
-    engine = create_engine(url, connect_args={"connect_timeout": 5})
-    try:
-        with engine.connect() as conn:
-            return int(conn.execute(text("SELECT count(*) FROM cases")).scalar_one())
-    except SQLAlchemyError:
-        return 0
-    finally:
-        engine.dispose()
 
 
 def _measure(app: Flask, url: str, cases: int, requests: int, warmup: int, load: bool = True) -> bool:

@@ -29,7 +29,7 @@ from engine.db import db
 from engine.models import Case
 
 from .bulk_load import bulk_load, describe, libpq_url
-from .databases import drop_postgres_schema, fresh_schema_or_skip, redact, with_search_path
+from .databases import drop_postgres_schema, redact, reused_or_fresh_schema
 from .engine_rates import prepared_app
 
 SCHEMA = "meldpunt_bench_reports"
@@ -96,26 +96,12 @@ def add_report_events(url: str, log: Callable[[str], None] = print) -> None:
         log(f"  VACUUM (ANALYZE) in {time.perf_counter() - start:.1f}s")
 
 
-def _loaded_cases(url: str) -> int:
-    try:
-        with psycopg.connect(libpq_url(url), connect_timeout=5) as conn, conn.cursor() as cur:
-            cur.execute("SELECT count(*) FROM cases")
-            return cur.fetchone()[0]
-    except psycopg.Error:
-        return 0
-
-
 def run_report_figures(base_url: str, configured: bool, cases: int, reuse: bool = False) -> bool:
     """The whole benchmark; prints everything and returns True when the figures took under 5 s."""
     print(f"\nquarterly figures: {cases:,} bulk-loaded cases in PostgreSQL schema {SCHEMA} ...", flush=True)
-    url = with_search_path(base_url, SCHEMA)
-    present = _loaded_cases(url) if reuse else 0
-    if present:
-        print(f"  reusing the {present:,} cases already loaded in {SCHEMA} (--figure-reuse)", flush=True)
-    else:
-        url = fresh_schema_or_skip(base_url, SCHEMA, "quarterly figures", configured)
-        if url is None:
-            return True
+    url, present = reused_or_fresh_schema(base_url, SCHEMA, "quarterly figures", configured, reuse, "--figure-reuse")
+    if url is None:
+        return True
     try:
         with prepared_app(url) as app:
             if not present:

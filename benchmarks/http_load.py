@@ -1,11 +1,11 @@
 """HTTP load on the production shape: gunicorn (3 sync workers) and a `meldpunt worker` on PostgreSQL with
 1,000,000 bulk-loaded cases (issue #17, item 3).
 
-The benchmark makes a PostgreSQL database of its own (`meldpunt_bench_http`), migrates and seeds it, adds
-staff with passwords and an API token, bulk-loads the cases (benchmarks/bulk_load.py, meldingen with 10% mail
-and 3% post cases), starts gunicorn and the worker (its mail goes to a local SMTP sink) and then runs two
-closed loops, each for a fixed number of requests, with plain HTTP (http.client: one connection per request,
-as gunicorn's sync workers close them):
+The benchmark makes a PostgreSQL database of its own (`meldpunt_bench_http`, or the name in
+$MELDPUNT_BENCH_HTTP_DATABASE), migrates and seeds it, adds staff with passwords and an API token, bulk-loads
+the cases (benchmarks/bulk_load.py, meldingen with 10% mail and 3% post cases), starts gunicorn and the worker
+(its mail goes to a local SMTP sink) and then runs two closed loops, each for a fixed number of requests, with
+plain HTTP (http.client: one connection per request, as gunicorn's sync workers close them):
 
 1. saturation: `--http-users` staff members without think time, the mix without the dashboard: their queue's
    page 1 and page 2, a case from it, a `?q=` search, and (meldkamer staff) completing a triage task with the
@@ -51,6 +51,7 @@ from .databases import loaded_cases, redact
 
 ROOT = Path(__file__).resolve().parents[1]
 HTTP_DATABASE = "meldpunt_bench_http"
+DATABASE_ENV = "MELDPUNT_BENCH_HTTP_DATABASE"  # another name for it, so that two people can run it on one server
 PASSWORD = "bench-http-wachtwoord"
 BIG_GROUP = "openbare-netheid"
 WORKERS = 3
@@ -440,6 +441,14 @@ def database_url(base_url: str, name: str) -> str:
     return url.set(query={k: v for k, v in url.query.items() if k != "options"}).render_as_string(hide_password=False)
 
 
+def http_database(environ: Optional[dict] = None) -> str:
+    """The benchmark's database name: $MELDPUNT_BENCH_HTTP_DATABASE when set, else HTTP_DATABASE."""
+    name = (os.environ if environ is None else environ).get(DATABASE_ENV, "").strip()
+    if name and not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
+        raise ValueError(f"{DATABASE_ENV}={name!r}: lower-case letters, digits and _ only")
+    return name or HTTP_DATABASE
+
+
 def recreate_database(base_url: str, name: str) -> None:
     with psycopg.connect(libpq_url(base_url), autocommit=True, connect_timeout=5) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -571,19 +580,20 @@ def run_http_load(base_url: str, configured: bool, cases: int, users: int = 6, r
     """The whole benchmark; prints the tables."""
     from .mail_rates import smtp_sink
 
-    url = database_url(base_url, HTTP_DATABASE)
-    print(f"\nHTTP load: gunicorn ({WORKERS} sync workers) + meldpunt worker on PostgreSQL database {HTTP_DATABASE} "
+    database = http_database()
+    url = database_url(base_url, database)
+    print(f"\nHTTP load: gunicorn ({WORKERS} sync workers) + meldpunt worker on PostgreSQL database {database} "
           f"with {cases:,} bulk-loaded cases ...", flush=True)
     try:
         if not (reuse and loaded_cases(url) >= cases):
-            recreate_database(base_url, HTTP_DATABASE)
+            recreate_database(base_url, database)
     except psycopg.Error as err:
         note = " (the URL was configured explicitly!)" if configured else ""
         print(f"HTTP load: SKIPPED, PostgreSQL not reachable at {redact(base_url)}: {err}{note}", flush=True)
         return
     try:
         token = prepare(url, cases, max(users, THINK_USERS))
-        settings = apply_database_settings(base_url, HTTP_DATABASE)
+        settings = apply_database_settings(base_url, database)
         print(f"  database settings (docs/production.md for 2 cores): {settings}", flush=True)
         staff = staff_names(max(users, THINK_USERS))
         queues = [(name, "/werk/meldkamer" if group == "meldkamer" else f"/werk/wachtrij/{group}")
@@ -601,11 +611,11 @@ def run_http_load(base_url: str, configured: bool, cases: int, users: int = 6, r
             before: list[cpu_share.Snapshot] = []
 
             def cpu_at_start() -> None:
-                before.append(cpu_share.snapshot(web_pid, worker_pid, libpq_url(url), HTTP_DATABASE))
+                before.append(cpu_share.snapshot(web_pid, worker_pid, libpq_url(url), database))
             samples, seconds, failures = run_phase(port, queues[:users], requests, 0.0, 0, fresh=fresh,
                                                    at_start=cpu_at_start)
             costs = cpu_share.per_request(before[0], cpu_share.snapshot(web_pid, worker_pid, libpq_url(url),
-                                                                     HTTP_DATABASE), len(samples))
+                                                                     database), len(samples))
             rows = summarise(samples, seconds, {})
             total = rows[-1]
             print(format_table(f"\nsaturation: {users} staff members, no think time, {len(samples)} requests in "
@@ -640,4 +650,4 @@ def run_http_load(base_url: str, configured: bool, cases: int, users: int = 6, r
                   f"{'; first: ' + ', '.join(failures) if failures else ''}", flush=True)
     finally:
         if not reuse:
-            drop_database(base_url, HTTP_DATABASE)
+            drop_database(base_url, database)

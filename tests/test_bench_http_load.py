@@ -2,11 +2,14 @@
 sums up the requests it timed. The benchmark itself runs in `make bench`, not in the test suite."""
 from __future__ import annotations
 
+import pytest
+
 from benchmarks.http_load import (
     Sample,
     csrf_token,
     database_url,
     format_table,
+    http_database,
     next_cursor,
     percentile,
     references,
@@ -64,3 +67,10 @@ def test_the_benchmark_uses_a_database_of_its_own_and_mixes_desk_and_group_staff
     assert url == "postgresql+psycopg://postgres@127.0.0.1:5432/bench_http"
     roles = [role for _, _, role, _ in staff_names(30)]
     assert roles.count("meldkamer") == 10 and roles.count("behandelaar") == 20
+
+
+def test_the_database_name_comes_from_the_environment_when_set():
+    assert http_database({}) == "meldpunt_bench_http"
+    assert http_database({"MELDPUNT_BENCH_HTTP_DATABASE": " hw_http "}) == "hw_http"
+    with pytest.raises(ValueError):
+        http_database({"MELDPUNT_BENCH_HTTP_DATABASE": 'x"; DROP DATABASE y; --'})

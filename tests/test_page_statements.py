@@ -51,3 +51,15 @@ def test_a_queue_page_asks_as_much_with_ten_rows_as_with_two(app, staff):
     with statements_sent() as ten:
         assert dina.get(queue).get_data(as_text=True).count("<tr data-reference=") == 10
     assert len(ten) == len(two), "\n".join(ten)
+
+
+def test_the_signed_in_user_comes_with_their_groups_in_one_statement(app, staff):
+    in_handling(staff, "sluikstort", staff.netheid)
+    dina = Browser(app, staff.netheid.user.username, with_password(staff.netheid.user))
+    queue = "/werk/wachtrij/openbare-netheid"
+    dina.get(queue)
+    with statements_sent() as sent:
+        assert dina.get(queue).status_code == 200
+    # may() needs the user's groups on every staff page: loaded with the user, not by a statement of their own
+    assert [s for s in sent if "memberships" in s and "FROM users" not in s] == [], "\n".join(sent)
+    assert sum("FROM users" in s and "memberships" in s for s in sent) == 1, "\n".join(sent)

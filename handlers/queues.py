@@ -150,14 +150,17 @@ def _searched(query, conditions: list, order, typed: str, with_texts: bool, newe
     # the words, and the page is loaded by the ids found. As an id range instead, PostgreSQL walked pk_work_items
     # over it; filtered and ordered by id alone (no derived table), it read a queue shorter than the window (the
     # onthaal's 1,962 items) in a parallel bitmap heap scan and sorted it.
-    bound = db.session.scalar(select(WorkItem.id).where(*plain).order_by(order).offset(SEARCH_WINDOW - 1).limit(1))
     window = (select(WorkItem.id.label("id"), WorkItem.case_id.label("case_id")).where(*plain).order_by(order)
               .limit(SEARCH_WINDOW).subquery("search_window"))
     found = list(db.session.scalars(
         select(window.c.id).join(Case, Case.id == window.c.case_id)
         .where(*(c for c in conditions if _on_case(c)), condition)
         .order_by(window.c.id.desc() if newest_first else window.c.id).limit(limit + 1)))
-    if bound is None or len(found) > limit:
+    if len(found) > limit:  # the page is full: whether the queue is longer than the window does not matter
+        return _by_ids(query, found, order)
+    # is the queue longer than the window? (if not, the window held every match)
+    bound = db.session.scalar(select(WorkItem.id).where(*plain).order_by(order).offset(SEARCH_WINDOW - 1).limit(1))
+    if bound is None:
         return _by_ids(query, found, order)
     hits = matching_case_ids(typed, with_texts=with_texts, long_only=True, open_only=True)
     if hits is None:

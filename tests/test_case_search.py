@@ -273,3 +273,23 @@ def test_bulk_loaded_cases_hold_the_search_text_the_triggers_would_write(app):
     assert stale == 0
     disabled = db.session.scalar(text("SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal AND tgenabled = 'D'"))
     assert disabled == 0
+
+
+def test_a_window_that_fills_the_page_asks_nothing_about_the_queues_length(app, cases):
+    """The queue's length beyond the window (an OFFSET look-up) matters only when the window held less than a page."""
+    from .helpers import statements_sent
+
+    group = group_by_key("meldkamer")
+    with statements_sent() as full:
+        page = queue_page(group.id, QueueFilter(search="voorbeeld.example"), newest_first=True, limit=1)
+    assert len(page.items) == 1 and page.next_cursor is not None
+    assert not [s for s in full if _asks_the_length(s)], "\n".join(full)
+    with statements_sent() as short:
+        page = queue_page(group.id, QueueFilter(search="glasscherven"), newest_first=True, limit=1)
+    assert [item.case.reference for item in page.items] == [cases["cafe"]]
+    assert [s for s in short if _asks_the_length(s)], "\n".join(short)
+
+
+def _asks_the_length(statement: str) -> bool:
+    """The look-up of the queue's item just past the window (SQLite writes OFFSET after every LIMIT)."""
+    return statement.startswith("SELECT work_items.id FROM work_items WHERE") and "OFFSET" in statement

@@ -21,7 +21,7 @@ from datetime import timedelta
 from typing import Optional
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import defer, joinedload
 
 from engine import statuses
 from engine.clock import utcnow
@@ -75,8 +75,11 @@ def nearby_meldingen(lat: float, lon: float, *, radius_m: Optional[float] = None
     if group_ids is not None:
         query = query.where(Case.group_id.in_(list(group_ids)))
     within = []
-    for case_id, case_lat, case_lon in db.session.execute(query):
-        d = distance_m(lat, lon, case_lat, case_lon)
+    known: dict[tuple[float, float], float] = {}  # meldingen at one address share its point: one distance each
+    for case_id, case_lat, case_lon in db.session.execute(query).tuples():
+        d = known.get((case_lat, case_lon))
+        if d is None:
+            d = known[case_lat, case_lon] = distance_m(lat, lon, case_lat, case_lon)
         if d <= radius:
             within.append((d, case_id))
     within.sort()
@@ -84,5 +87,6 @@ def nearby_meldingen(lat: float, lon: float, *, radius_m: Optional[float] = None
     if not nearest:
         return []
     cases = {case.id: case for case in db.session.scalars(
-        select(Case).options(joinedload(Case.category)).where(Case.id.in_([case_id for _, case_id in nearest])))}
+        select(Case).options(joinedload(Case.category), defer(Case.state))  # the process state: kilobytes each, unused
+        .where(Case.id.in_([case_id for _, case_id in nearest])))}
     return [NearbyCase(cases[case_id], d) for d, case_id in nearest if case_id in cases]

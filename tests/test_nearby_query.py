@@ -133,3 +133,22 @@ def test_the_same_answers_on_a_grid_of_cases(app, lat, lon):
                        and (c.status != "afgesloten" or c.closed_at >= since))
     found = nearby_meldingen(lat, lon, limit=1000)
     assert refs(found) == [ref for _, _, ref in expected] and len(found) > 5
+
+
+def test_meldingen_at_one_point_cost_one_distance_and_come_without_their_process_state(app, monkeypatch):
+    """Meldingen at one address share its point: the distance is worked out once per point, and the nearest are
+    loaded without their serialized process (kilobytes each, not shown)."""
+    import handlers.nearby as nearby
+
+    from .helpers import statements_sent
+
+    same = [melding(north(20)) for _ in range(3)]
+    other = melding(north(-30))
+    calls = []
+    monkeypatch.setattr(nearby, "distance_m", lambda *args: calls.append(args) or distance_m(*args))
+    with statements_sent() as sent:
+        found = nearby_meldingen(*P)
+    assert refs(found) == [c.reference for c in same] + [other.reference]  # a tie: the older first
+    assert len(calls) == 2
+    assert [round(n.distance_m) for n in found] == [20, 20, 20, 30]
+    assert not [s for s in sent if "cases.state" in s], "\n".join(sent)

@@ -63,3 +63,16 @@ def test_the_signed_in_user_comes_with_their_groups_in_one_statement(app, staff)
     # may() needs the user's groups on every staff page: loaded with the user, not by a statement of their own
     assert [s for s in sent if "memberships" in s and "FROM users" not in s] == [], "\n".join(sent)
     assert sum("FROM users" in s and "memberships" in s for s in sent) == 1, "\n".join(sent)
+
+
+def test_the_reporters_other_cases_come_without_their_process_state(app, staff):
+    first = staff.meldkamer.file_melding(description="Eerste melding")["reference"]
+    second = staff.meldkamer.file_melding(description="Tweede melding")["reference"]
+    desk = Browser(app, staff.meldkamer.user.username, with_password(staff.meldkamer.user))
+    page = f"/werk/dossier/{second}"
+    desk.get(page)
+    with statements_sent() as sent:
+        text = desk.get(page).get_data(as_text=True)
+    assert first in text  # listed under "Andere meldingen van deze melder"
+    others = [s for s in sent if "cases.reporter_id = " in s and "ORDER BY cases.id DESC" in s]
+    assert len(others) == 1 and "cases.state" not in others[0], "\n".join(sent)

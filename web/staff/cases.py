@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from flask import abort, flash, g, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import defer, joinedload
 
 from engine import registry, statuses
 from engine.db import db
@@ -74,8 +74,9 @@ def render_case(case: Case, errors: dict | None = None, values: dict | None = No
     g.open_items = items  # the "antwoord ontvangen" mark is cleared from these (case view)
     other_cases = []
     if case.reporter_id and may(current_user, "case.see_contact", case):
-        other_cases = [c for c in db.session.scalars(select(Case).where(Case.reporter_id == case.reporter_id,
-                                                                        Case.id != case.id)
+        # without their process state (kilobytes each, not shown): a reporter may have many cases
+        other_cases = [c for c in db.session.scalars(select(Case).options(defer(Case.state))
+                                                     .where(Case.reporter_id == case.reporter_id, Case.id != case.id)
                                                      .order_by(Case.id.desc()).limit(20))
                        if may(current_user, "case.see", c)]
     groups = _active_groups()

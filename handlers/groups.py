@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 from typing import Optional
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from engine import registry
 from engine.db import db
@@ -77,8 +77,10 @@ def assignable_users(group: Optional[HandlerGroup]) -> list[User]:
     """Colleagues who can get work of this group: its members, or the desk's staff for the meldkamer or onthaal."""
     if group is None:
         return []
-    users = set(members_of(group))
     desk_role = {MELDKAMER: "meldkamer", ONTHAAL: "onthaal"}.get(group.key)
-    if desk_role:
-        users |= set(db.session.scalars(select(User).where(User.role == desk_role, User.active.is_(True))))
+    if desk_role:  # the desk's staff and the group's members in one statement
+        users = set(db.session.scalars(select(User).where(
+            User.active.is_(True), or_(User.role == desk_role, User.groups.any(HandlerGroup.id == group.id)))))
+    else:
+        users = set(members_of(group))
     return sorted(users, key=lambda u: u.display_name)

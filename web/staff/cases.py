@@ -35,8 +35,8 @@ from ..i18n import translate
 from . import bp
 
 
-def _case_or_404(reference: str) -> Case:
-    case = db.session.scalar(select(Case).where(Case.reference == normalise_reference(reference)))
+def _case_or_404(reference: str, *options) -> Case:
+    case = db.session.scalar(select(Case).where(Case.reference == normalise_reference(reference)).options(*options))
     if case is None:
         abort(404)
     if not may(current_user, "case.see", case):
@@ -126,7 +126,7 @@ def _active_groups() -> list[HandlerGroup]:
 def case(reference: str):
     """Everything about one case, and the forms of the work waiting on it."""
     _active_groups()
-    case = _case_or_404(reference)
+    case = _case_or_404(reference, joinedload(Case.reporter))  # the page shows the reporter: no statement of its own
     page = render_case(case)  # still shows "antwoord ontvangen" this once
     answer_return.acknowledge_seen(case.id, current_user.id, g.get("open_items"))
     return page

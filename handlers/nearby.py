@@ -76,7 +76,7 @@ def nearby_meldingen(lat: float, lon: float, *, radius_m: Optional[float] = None
         query = query.where(Case.group_id.in_(list(group_ids)))
     within = []
     known: dict[tuple[float, float], float] = {}  # meldingen at one address share its point: one distance each
-    for case_id, case_lat, case_lon in db.session.execute(query).tuples():
+    for case_id, case_lat, case_lon in db.session.execute(query):
         d = known.get((case_lat, case_lon))
         if d is None:
             d = known[case_lat, case_lon] = distance_m(lat, lon, case_lat, case_lon)

@@ -15,6 +15,7 @@ from engine.settings import Settings, typed_config
 from handlers.case_search import sqlite_fold
 
 from .config import Config, engine_options
+from .prepared_statements import keep_prepared_statements
 from .url_ids import init_url_ids
 
 MIGRATIONS = str(Path(__file__).resolve().parent / "migrations")
@@ -91,6 +92,7 @@ def create_app(test_config: Optional[dict[str, Any]] = None) -> Flask:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)
+        keep_prepared_statements(db.engine)  # PostgreSQL: parsed and planned once per connection, not per use
 
     from .api import bp as api_bp
     from .auth import bp as auth_bp

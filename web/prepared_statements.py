@@ -27,6 +27,6 @@ def keep_prepared_statements(engine: Engine) -> None:
     def do_rollback(dbapi_connection: Any) -> None:
         connection = getattr(dbapi_connection, "driver_connection", dbapi_connection)
         if connection.info.transaction_status != idle:  # as psycopg's rollback(): nothing to end when idle
-            connection.execute("ROLLBACK")
+            connection.execute("ROLLBACK", prepare=False)  # also in a failed transaction, where only it may run
 
     engine.dialect.do_rollback = do_rollback  # type: ignore[method-assign]

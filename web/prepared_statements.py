@@ -5,9 +5,11 @@ psycopg 3 prepares a statement on a connection after its fifth use, but forgets 
 at every `rollback()`, and every web request ends with one (the session's close). So no statement ever stayed
 prepared from one request to the next: PostgreSQL parsed and planned all of them each time (a queue page's five
 statements cost 2.2-2.9 ms of its CPU so, 1.4-2.5 ms prepared; a case page's fourteen 2.9-3.4 ms, 1.4-1.8 ms).
-Prepared statements belong to the connection, not to a transaction: a ROLLBACK leaves them valid. psycopg still
-forgets them when a statement fails (its own error handling), and PostgreSQL plans one again when a table it reads
-changed. Here the rollback is sent as a plain command, which leaves psycopg's cache alone.
+Prepared statements belong to the connection, not to a transaction: a ROLLBACK leaves them valid. PostgreSQL plans
+one again when a table it reads changed. Here a clean transaction's rollback is sent as a plain command, which
+leaves psycopg's cache alone. A failed transaction still rolls back through psycopg, which forgets them: in a
+pipeline that a failed statement aborted (a refused change, engine/raw_rows.py) the PREPARE of a statement after
+it was skipped by the server while psycopg counted it as made, and asking for it later would fail.
 """
 from __future__ import annotations
 
@@ -22,11 +24,13 @@ def keep_prepared_statements(engine: Engine) -> None:
         return
     from psycopg import pq
 
-    idle = pq.TransactionStatus.IDLE
+    clean = pq.TransactionStatus.INTRANS
 
     def do_rollback(dbapi_connection: Any) -> None:
         connection = getattr(dbapi_connection, "driver_connection", dbapi_connection)
-        if connection.info.transaction_status != idle:  # as psycopg's rollback(): nothing to end when idle
-            connection.execute("ROLLBACK", prepare=False)  # also in a failed transaction, where only it may run
+        if connection.info.transaction_status == clean:  # every statement in it ran: all it prepared exists
+            connection.execute("ROLLBACK", prepare=False)
+        else:  # idle (nothing to end), failed or broken: psycopg's own rollback, which forgets what it prepared
+            connection.rollback()
 
     engine.dialect.do_rollback = do_rollback  # type: ignore[method-assign]

@@ -124,8 +124,9 @@ class CaseRun:
         finally:
             current_scope.reset(token)
 
-    def save(self, keep_with: Optional[tuple[Optional[int], int]] = None) -> None:
-        """Write the instance back with everything derived from it, and sync the work items."""
+    def save(self, keep_with: Optional[tuple[Optional[int], int]] = None, claimed: Optional[int] = None) -> None:
+        """Write the instance back with everything derived from it, and sync the work items (`claimed`: the work
+        item this action completed, whose row may still say "open" until the commit)."""
         case, workflow = self.case, self.workflow
         previous = case.status
         case.state = SERIALIZER.serialize_json(workflow)
@@ -152,7 +153,8 @@ class CaseRun:
             keep_with = (group_id, user_id)
         with db.session.no_autoflush:
             ready = [t for t in open_tasks if t.state == TaskState.READY and t.task_spec.manual]
-            sync_work_items(case, workflow, keep_with, new_case=self.new_case, ready_tasks=ready, mark=mark)
+            sync_work_items(case, workflow, keep_with, new_case=self.new_case, ready_tasks=ready, mark=mark,
+                            claimed=claimed)
 
     def ready_manual_task(self, task_id: str) -> Any:
         """The READY manual task with this id, or Conflict: SpiffWorkflow itself would run any task."""

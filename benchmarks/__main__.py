@@ -166,7 +166,7 @@ def run_engine_once(args: argparse.Namespace, rss: dict[str, float]) -> tuple[li
 
     with tempfile.TemporaryDirectory(prefix="meldpunt-bench-") as tmp:
         print(f"engine on SQLite ({Path(tmp) / 'bench.sqlite'}) ...", flush=True)
-        results += run_engine(sqlite_url(Path(tmp)), "sqlite", args.cases, args.warmup, mail=True)
+        results += run_engine(sqlite_url(Path(tmp)), "sqlite", args.cases, args.warmup, mail=True, floor=True)
     rss.setdefault("sqlite", peak_rss_mb())
     gc.collect()
 
@@ -184,7 +184,7 @@ def run_engine_once(args: argparse.Namespace, rss: dict[str, float]) -> tuple[li
         else:
             print(f"engine on PostgreSQL ({redact(pg_url)}) ...", flush=True)
             try:
-                results += run_engine(pg_url, "postgresql", args.cases, args.warmup, mail=True)
+                results += run_engine(pg_url, "postgresql", args.cases, args.warmup, mail=True, floor=True)
                 rss.setdefault("postgresql", peak_rss_mb())
             finally:
                 drop_postgres_schema(base)

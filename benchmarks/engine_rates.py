@@ -21,6 +21,7 @@ from handlers.seed import seed_demo_users, seed_reference_data
 from intake.meldingen import register_melding
 from web.app import create_app, freeze_long_lived
 
+from .floor import run_floor, snapshot
 from .mail_rates import time_mail
 from .results import PhaseResult
 
@@ -109,9 +110,11 @@ def verify(case_ids: list[int]) -> None:
 
 
 def run_engine(url: str, backend: str, cases: int, warmup: int,
-               profilers: Optional[dict[str, Any]] = None, mail: bool = False) -> tuple[PhaseResult, ...]:
+               profilers: Optional[dict[str, Any]] = None, mail: bool = False,
+               floor: bool = False) -> tuple[PhaseResult, ...]:
     """Time `cases` registrations and `cases` triage completions on `url` (after `warmup` untimed);
-    with `mail`, then the sending of the receipt mails they queued (benchmarks/mail_rates.py).
+    with `mail`, then the sending of the receipt mails they queued (benchmarks/mail_rates.py); with `floor`,
+    then the driver writing the same rows again (benchmarks/floor.py).
 
     `profilers` may map "create" / "complete" to a cProfile.Profile that records that phase.
     """
@@ -133,12 +136,17 @@ def run_engine(url: str, backend: str, cases: int, warmup: int,
         case_ids, create_seconds, create_cpu = timed(register, list(range(cases)), profilers.get("create"))
         create_bytes = mean_state_bytes(case_ids)
         items = open_triage_items(case_ids)
+        created = snapshot(case_ids) if floor else {}
+        db.session.remove()
         if len(items) != cases:
             raise RuntimeError(f"expected {cases} open triage work items, found {len(items)}")
 
         _, complete_seconds, complete_cpu = timed(complete, items, profilers.get("complete"))
         done_bytes = mean_state_bytes(case_ids)
         verify(case_ids)
+        completed = snapshot(case_ids) if floor else {}
+        db.session.remove()
         mailed = (time_mail(app, backend),) if mail else ()
+        rows = run_floor(backend, case_ids, created, completed) if floor else ()
     return (PhaseResult(backend, "create", cases, create_seconds, create_bytes, create_cpu),
-            PhaseResult(backend, "complete", cases, complete_seconds, done_bytes, complete_cpu)) + mailed
+            PhaseResult(backend, "complete", cases, complete_seconds, done_bytes, complete_cpu)) + mailed + rows

@@ -14,6 +14,7 @@ MAX_OVERHEAD = {("sqlite", "create"): 2.5, ("sqlite", "complete"): 3.0,
                 ("postgresql", "create"): 4.0, ("postgresql", "complete"): 4.0}
 BARE_BACKENDS = (BASELINE, EMBEDDED)
 MIN_CASES_PER_SECOND = {"sqlite": 300.0, "postgresql": 200.0}
+ROWS = "-rows"  # "<database>-rows": the engine's rows written by the driver alone (benchmarks/floor.py)
 
 
 @dataclass
@@ -76,7 +77,8 @@ def repetition_lines(repetitions: list[list[PhaseResult]]) -> list[str]:
         cells = []
         for (backend, phase), r in by_key.items():
             bare = by_key.get((BASELINE, phase))
-            ratio = "" if backend == BASELINE or bare is None else f" ({r.ms_per_op / bare.ms_per_op:.2f}x)"
+            ratio = "" if backend == BASELINE or backend.endswith(ROWS) or bare is None \
+                else f" ({r.ms_per_op / bare.ms_per_op:.2f}x)"
             cells.append(f"{backend} {phase} {r.ms_per_op:.3f}{ratio}")
         lines.append(f"repetition {number}: " + ", ".join(cells))
     return lines
@@ -137,6 +139,24 @@ def baseline_lines(results: list[PhaseResult]) -> list[str]:
     return lines
 
 
+def floor_lines(results: list[PhaseResult]) -> list[str]:
+    """Per database and phase: the floor (bare-ref plus the driver writing the engine's rows) and the engine's
+    ratio to bare-ref (judged) beside its ratio to the floor (how much of the overhead is ours, not the database's)."""
+    by_key = {(r.backend, r.phase): r for r in results}
+    lines = []
+    for backend in MIN_CASES_PER_SECOND:
+        for phase in ("create", "complete"):
+            ref, rows, ours = (by_key.get((b, phase)) for b in (BASELINE, backend + ROWS, backend))
+            if ref is None or rows is None or ours is None:
+                continue
+            floor = ref.ms_per_op + rows.ms_per_op
+            lines.append(f"{backend} {phase}: floor {floor:.3f} ms (bare-ref {ref.ms_per_op:.3f} + its rows by the "
+                         f"driver {rows.ms_per_op:.3f}) = {floor / ref.ms_per_op:.2f}x of bare-ref; engine "
+                         f"{ours.ms_per_op / ref.ms_per_op:.2f}x of bare-ref, {ours.ms_per_op / floor:.2f}x of the "
+                         f"floor ({ours.ms_per_op - floor:.3f} ms above it)")
+    return lines
+
+
 def _row(cells: list[str], widths: list[int]) -> str:
     return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
 
@@ -147,7 +167,8 @@ def print_table(results: list[PhaseResult], verdicts: list[Verdict], rss: dict[s
     header = ["phase", "ops", "seconds", "ops/s", "ms/op", "cpu ms/op", "JSON bytes/case"]
     names = {"create": "create case (to triage)", "complete": "complete triage (dispatch)",
              "mail": "send its mail (SMTP)"}
-    rows = [[f"{r.backend:<10} {names[r.phase]}", str(r.count), f"{r.seconds:.3f}", f"{r.rate:.1f}",
+    rows = [[f"{r.backend:<10} {names[r.phase]}{', its rows only' if r.backend.endswith(ROWS) else ''}",
+             str(r.count), f"{r.seconds:.3f}", f"{r.rate:.1f}",
              f"{r.ms_per_op:.3f}", f"{1000.0 * r.cpu_seconds / r.count:.3f}", f"{r.json_bytes:,.0f}"]
             for r in results]
     widths = [max(len(x) for x in col) for col in zip(header, *rows, strict=True)]
@@ -155,7 +176,9 @@ def print_table(results: list[PhaseResult], verdicts: list[Verdict], rss: dict[s
     print()
     print("Meldpunt engine benchmark (bare-ref = SpiffWorkflow without database, instance stored by reference to its")
     print("spec as the engine stores it: the judged baseline; bare = the same with the spec embedded in every JSON;")
-    print("sqlite/postgresql = register_melding / complete_work_item, spec stored by reference)")
+    print("sqlite/postgresql = register_melding / complete_work_item, spec stored by reference;")
+    print("<database>-rows = the rows they wrote, written again by the driver alone: the floor is bare-ref plus those,")
+    print("benchmarks/floor.py)")
     if repetitions and len(repetitions) > 1:
         print(f"every side's fastest of {len(repetitions)} repetitions; ms per operation in each repetition:")
         for text in repetitions:
@@ -166,7 +189,7 @@ def print_table(results: list[PhaseResult], verdicts: list[Verdict], rss: dict[s
     for row in rows:
         print(_row(row, widths))
     print(line)
-    for text in baseline_lines(results):
+    for text in baseline_lines(results) + floor_lines(results):
         print(text)
     if skipped:
         print(f"postgresql: SKIPPED ({skipped})")

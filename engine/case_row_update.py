@@ -88,22 +88,32 @@ def _changes(state: InstanceState[Any]) -> Optional[dict[str, Any]]:
     return values
 
 
-def _guarded(dialect: Dialect, columns: frozenset[str]) -> tuple[str, tuple[tuple[str, Any], ...]]:
-    """The UPDATE for PostgreSQL's pipeline, failing (division by zero) when it matches no row; with, in the
-    driver's order, (parameter name, bind converter of its column)."""
-    cache_key = (dialect.name, columns)
+Slots = tuple[tuple[str, Any, Any], ...]  # (parameter name, bind converter of its type, value written in the statement)
+
+
+def guarded_sql(dialect: Dialect, statement: Update) -> tuple[str, Slots]:
+    """An UPDATE for PostgreSQL's pipeline that fails (division by zero) when it matches no row; with its
+    parameters' slots in the driver's order. Cached per dialect and statement object: pass statements built once."""
+    cache_key = (dialect.name, statement)
     found = _guarded_sql.get(cache_key)
     if found is None:
-        compiled = _statement(columns).compile(dialect=positional_dialect(dialect))
-        column_of = {"case_id": "id", "old_version": "lock_version", "new_version": "lock_version"}
-        slots = tuple((name, _cases.c[column_of.get(name, name[2:])].type.dialect_impl(dialect).bind_processor(dialect))
+        compiled = statement.compile(dialect=positional_dialect(dialect))
+        binds = compiled.binds
+        slots = tuple((name, binds[name].type.dialect_impl(dialect).bind_processor(dialect), binds[name].value)
                       for name in compiled.positiontup or ())
         found = _guarded_sql[cache_key] = (
             f"WITH changed AS ({compiled.string} RETURNING 1) SELECT 1 / count(*) FROM changed", slots)
     return found
 
 
-_guarded_sql: dict[tuple[str, frozenset[str]], tuple[str, tuple[tuple[str, Any], ...]]] = {}
+def driver_parameters(slots: Slots, params: dict[str, Any]) -> tuple[Any, ...]:
+    """The parameters of a guarded statement (`guarded_sql`) in the driver's order, converted by their types; a
+    value the statement itself holds (`status == "open"`) where `params` has none."""
+    values = ((params.get(name, written), convert) for name, convert, written in slots)
+    return tuple(value if convert is None else convert(value) for value, convert in values)
+
+
+_guarded_sql: dict[tuple[str, Update], tuple[str, Slots]] = {}
 STALE_SQLSTATE = "22012"  # division_by_zero: how a guarded UPDATE says that it matched no row
 
 
@@ -131,9 +141,8 @@ def write_changed_cases(session: Session, in_pipeline: bool = False) -> list[tup
         params = {f"v_{name}": value for name, value in values.items()}
         params.update(case_id=state.dict["id"], old_version=old, new_version=old + 1)
         if in_pipeline:
-            sql, slots = _guarded(session.get_bind().dialect, frozenset(values))
-            deferred.append((sql, tuple(params[name] if convert is None else convert(params[name])
-                                        for name, convert in slots)))
+            sql, slots = guarded_sql(session.get_bind().dialect, _statement(frozenset(values)))
+            deferred.append((sql, driver_parameters(slots, params)))
         else:
             result: Any = session.execute(_statement(frozenset(values)), params)
             if result.rowcount != 1:

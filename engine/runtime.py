@@ -16,7 +16,7 @@ from uuid import UUID
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, String, bindparam, cast, func, select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -25,7 +25,7 @@ from .clock import utcnow
 from .db import db
 from .deploy import active_ref, spec_for
 from .errors import Conflict, EngineError, ProcessError
-from .models import Case
+from .models import Case, WorkItem
 from .new_case_row import allocate_case_id, attach_as_loaded, write_new_case
 from .script_engine import RunScope, SafeScriptEngine, current_scope
 from .serializer import SERIALIZER_VERSION, make_serializer
@@ -69,25 +69,40 @@ def next_timer(workflow: BpmnWorkflow) -> Optional[datetime]:
     return min(due) if due else None
 
 
+_items = WorkItem.__table__
+# The case's open work items as "id:task_id,..." (string_agg on PostgreSQL, group_concat on SQLite), read with the
+# locked row: the save that ends the action needs them (engine/workitems.sync_work_items) and would otherwise ask
+# in a statement of its own. Under the case's lock they change only through this transaction.
+_OPEN_ITEMS = (select(func.aggregate_strings(cast(_items.c.id, String) + ":" + _items.c.task_id, ","))
+               .where(_items.c.case_id == Case.id, _items.c.status == "open").scalar_subquery())
+
+
 @cache
-def _locking_load(skip_locked: bool) -> Select[tuple[Case]]:
-    """The SELECT ... FOR UPDATE that opens a case, built once: SQLAlchemy then reuses its cache key and
-    compiled form instead of building the statement and its four eager loads anew for every action."""
-    return (select(Case).where(Case.id == bindparam("case_id"))
+def _locking_load(skip_locked: bool) -> Select[tuple[Case, Optional[str]]]:
+    """The SELECT ... FOR UPDATE that opens a case, with its open work items, built once: SQLAlchemy then reuses its
+    cache key and compiled form instead of building the statement and its four eager loads anew for every action."""
+    return (select(Case, _OPEN_ITEMS).where(Case.id == bindparam("case_id"))
             .options(joinedload(Case.category), joinedload(Case.group), joinedload(Case.suggested_group),
                      joinedload(Case.reporter))
             .with_for_update(skip_locked=skip_locked, of=Case)
             .execution_options(populate_existing=True))
 
 
+def _open_items(listed: Optional[str]) -> list[tuple[int, str]]:
+    """(id, task id) of the open work items as _OPEN_ITEMS lists them."""
+    return [(int(item_id), task_id) for item_id, task_id in
+            (entry.split(":", 1) for entry in listed.split(","))] if listed else []
+
+
 class CaseRun:
     """One locked case with its loaded process instance, for the duration of one transaction."""
 
     def __init__(self, case: Case, workflow: BpmnWorkflow, actor: str, user_id: Optional[int],
-                 new_case: bool = False) -> None:
+                 new_case: bool = False, open_items: Optional[list[tuple[int, str]]] = None) -> None:
         self.case = case
         self.workflow = workflow
         self.new_case = new_case
+        self.open_items = open_items  # (id, task id) of its open work items when the case was locked
         self.scope = RunScope(case=case, actor=actor, user_id=user_id, new_case=new_case)
 
     @classmethod
@@ -96,12 +111,13 @@ class CaseRun:
         """Lock the case row (FOR UPDATE on PostgreSQL) and load its instance; None if skipped."""
         # The relations services read are loaded with the row (lazy loads would cost a query each);
         # the lock applies to the case row only (PostgreSQL refuses FOR UPDATE on an outer join's side).
-        case = db.session.scalars(_locking_load(skip_locked), {"case_id": case_id}).first()
-        if case is None:
+        row = db.session.execute(_locking_load(skip_locked), {"case_id": case_id}).first()
+        if row is None:
             return None
+        case, listed = row
         workflow = SERIALIZER.deserialize_json(case.state)
         workflow.script_engine = ENGINE  # never restored by deserialize_json: re-attach every time
-        return cls(case, workflow, actor, user_id)
+        return cls(case, workflow, actor, user_id, open_items=_open_items(listed))
 
     def run_engine(self) -> None:
         """Run automatic tasks until the instance waits; a model that loops without waiting is stopped."""
@@ -124,8 +140,9 @@ class CaseRun:
         finally:
             current_scope.reset(token)
 
-    def save(self, keep_with: Optional[tuple[Optional[int], int]] = None) -> None:
-        """Write the instance back with everything derived from it, and sync the work items."""
+    def save(self, keep_with: Optional[tuple[Optional[int], int]] = None, claimed: Optional[int] = None) -> None:
+        """Write the instance back with everything derived from it, and sync the work items (`claimed`: the work
+        item this action completed, whose row may still say "open" until the commit)."""
         case, workflow = self.case, self.workflow
         previous = case.status
         case.state = SERIALIZER.serialize_json(workflow)
@@ -152,7 +169,8 @@ class CaseRun:
             keep_with = (group_id, user_id)
         with db.session.no_autoflush:
             ready = [t for t in open_tasks if t.state == TaskState.READY and t.task_spec.manual]
-            sync_work_items(case, workflow, keep_with, new_case=self.new_case, ready_tasks=ready, mark=mark)
+            sync_work_items(case, workflow, keep_with, new_case=self.new_case, ready_tasks=ready, mark=mark,
+                            claimed=claimed, open_items=self.open_items)
 
     def ready_manual_task(self, task_id: str) -> Any:
         """The READY manual task with this id, or Conflict: SpiffWorkflow itself would run any task."""

@@ -8,10 +8,12 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from . import model_forms
+from .case_row_update import driver_parameters, guarded_sql
 from .clock import utcnow
 from .db import db
 from .errors import Conflict, Forbidden
 from .models import Case, WorkItem
+from .pending_rows import add_guarded, can_defer_guarded
 from .runtime import CaseRun, commit_or_explain, run_guarded
 from .timeline import add_event
 from .workitems import Actor, read_item, task_form_fields, validate_form
@@ -39,11 +41,17 @@ def complete_work_item(item_id: int, user: Actor, form_data: Any) -> Case:
         # Checked on the locked case: the form's checks that read the case (its suggested group, "not its own
         # duplicate") find it in the session, as the process will see it, without a query of their own.
         values = validate_form(item.form_key, form_data, case_id=case_id, declared=declared)
-        # Claim the item with a conditional UPDATE: of two people completing it at once, one wins.
+        # Claim the item with a conditional UPDATE: of two people completing it at once, one wins. On PostgreSQL it
+        # goes in the commit's pipeline (no round trip of its own), failing the commit if the item is not open any
+        # more; elsewhere it runs now. The case's lock already orders completions of its items.
         done = {"status": "completed", "completed_at": utcnow(), "completed_by_id": user.id}
-        claimed = db.session.execute(_CLAIM, {"item_id": item_id, **done})
-        if cast(CursorResult[Any], claimed).rowcount != 1:  # an UPDATE returns a CursorResult
-            raise Conflict(f"work item {item_id} is no longer open")
+        if can_defer_guarded(db.session()):
+            sql, slots = guarded_sql(db.session.get_bind().dialect, _CLAIM)
+            add_guarded(db.session, sql, driver_parameters(slots, {"item_id": item_id, **done}))
+        else:
+            claimed = db.session.execute(_CLAIM, {"item_id": item_id, **done})
+            if cast(CursorResult[Any], claimed).rowcount != 1:  # an UPDATE returns a CursorResult
+                raise Conflict(f"work item {item_id} is no longer open")
         loaded = db.session.identity_map.get(identity_key(WorkItem, item_id))
         if loaded is not None:  # the row already says so; keep the session's object in step without an UPDATE
             for name, value in done.items():
@@ -58,7 +66,7 @@ def complete_work_item(item_id: int, user: Actor, form_data: Any) -> Case:
             data["fields"] = model_forms.shown_values(declared, values)
         add_event(run.case, "task_completed", actor=user.display_name, user_id=user.id, note=note, data=data)
         run.run_engine()
-        run.save(keep_with=(item.group_id, user.id))
+        run.save(keep_with=(item.group_id, user.id), claimed=item_id)
         commit_or_explain(case_id)
         return run.case
 

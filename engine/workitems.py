@@ -46,19 +46,28 @@ def _item_with_group() -> Select[tuple[WorkItem]]:
 
 def sync_work_items(case: Case, workflow: Any, keep_with: Optional[tuple[Optional[int], Optional[int]]] = None,
                     new_case: bool = False, ready_tasks: Optional[list[Any]] = None,
-                    mark: Optional[str] = None) -> None:
+                    mark: Optional[str] = None, claimed: Optional[int] = None,
+                    open_items: Optional[list[tuple[int, str]]] = None) -> None:
     """Make the open work items of `case` match its READY manual tasks (insert new, cancel gone).
 
     `keep_with` = (group id, user id): new work for that group stays with the person who did the
     previous step, so a case taken in handling does not fall back to "unassigned". `mark` is put on
-    that group's new work as its `returned_reason` (an answer came in for it).
+    that group's new work as its `returned_reason` (an answer came in for it). `claimed`: the item this action
+    completed, never open any more (on PostgreSQL its row changes only at commit: engine/task_completion.py).
+    `open_items`: (id, task id) of the case's open items as read with its locked row (engine/runtime.py), else
+    they are read here.
     """
     if ready_tasks is None:
         ready_tasks = workflow.get_tasks(state=TaskState.READY, manual=True)
     ready = {str(t.id): t for t in ready_tasks}
     existing: dict[str, tuple[int, Optional[WorkItem]]] = {}
     if not new_case:
-        for item_id, task_id in db.session.execute(_OPEN_ITEMS, {"case_id": case.id}):
+        if open_items is None:
+            open_items = [(item_id, task_id) for item_id, task_id in db.session.execute(_OPEN_ITEMS,
+                                                                                        {"case_id": case.id})]
+        for item_id, task_id in open_items:
+            if item_id == claimed:
+                continue
             loaded = cast(Optional[WorkItem], db.session.identity_map.get(identity_key(WorkItem, item_id)))
             if loaded is not None and loaded.__dict__.get("status", "open") != "open":
                 continue  # unflushed changes (an item completed just now) count

@@ -118,3 +118,19 @@ def test_work_whose_task_is_no_longer_ready_is_cancelled_whether_or_not_the_sess
     assert _open_items(held) == {"triage": "cancelled"}
     assert _open_items(not_held) == {"triage": "cancelled"}
     assert _open_items(completed) == {"triage": "completed"}  # not cancelled over the change that came first
+
+
+def test_the_open_work_read_with_the_locked_case_is_what_its_save_syncs_without_asking_again(app):
+    from engine.runtime import CaseRun
+
+    case_id = _new_case()
+    item = db.session.execute(select(WorkItem.id, WorkItem.task_id).where(WorkItem.case_id == case_id)).one()
+    db.session.remove()
+    run = CaseRun.open(case_id)
+    assert run.open_items == [tuple(item)]
+    run.workflow.cancel()  # no task is ready any more: its work item must go
+    with statements_sent() as sent:
+        run.save()
+    assert not any("FROM work_items" in s for s in sent), sent
+    commit_or_explain(case_id)
+    assert _open_items(case_id) == {"triage": "cancelled"}

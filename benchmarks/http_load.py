@@ -63,7 +63,8 @@ SATURATION_RPS = 100.0
 THINK_SECONDS = 2.0
 THINK_USERS = 30
 DASHBOARD_EVERY = 4  # a staff member opens the dashboard once in this many rounds (think-time phase)
-STAFF_KINDS = ("queue page 1", "queue page 2", "case page", "search ?q=", "complete task (POST)")
+TRIAGE_PAGE = "case page (to triage)"  # the case page a meldkamer member opens to send its triage form
+STAFF_KINDS = ("queue page 1", "queue page 2", "case page", "search ?q=", TRIAGE_PAGE, "complete task (POST)")
 SEARCHES = ["glasbol", "Goossens", "reunie", "Bruul 12", "matra", "straatlamp", "notaris", "Lotte Peeters",
             "cafe Veemarkt", "afvalopha"]
 API_BODY = ('{"description": "Straatlamp brandt niet meer sinds gisteren", "category": "straatlamp-defect", '
@@ -257,13 +258,13 @@ class Shared:
             if not sample.ok and len(self.failures) < 10:
                 self.failures.append(f"{sample.kind} after {sample.ms:.0f} ms")
 
-    def take(self) -> bool:
-        """One staff request from the budget (False: the phase is over)."""
+    def take(self, count: int = 1) -> bool:
+        """`count` staff requests from the budget (False: the phase is over)."""
         with self.lock:
-            if self.budget <= 0:
+            if self.budget < count:
                 self.stop.set()
                 return False
-            self.budget -= 1
+            self.budget -= count
             return True
 
 
@@ -305,7 +306,7 @@ def staff_user(port: int, username: str, queue: str, shared: Shared, think: floa
         if shared.take():
             client.get("search ?q=", f"{queue}?q={quote_plus(rng.choice(SEARCHES))}")
             pause()
-        if desk and shared.fresh and shared.take():
+        if desk and shared.fresh and shared.take(2):  # the case page, then its triage form
             complete_triage(client, shared)
             pause()
         # behandelaars may not see reports; staggered over the first rounds (not all desk staff in round 1), so a
@@ -327,12 +328,13 @@ def warm_dashboard(port: int, username: str) -> float:
 
 
 def complete_triage(client: Client, shared: Shared) -> None:
-    """Open a fresh melding's case page (not timed) and send its triage form: dispatch to the big group."""
+    """Open a fresh melding's case page and send its triage form: dispatch to the big group. Both are requests of
+    the phase, timed and counted (until 2026-12-07 the page was neither, while its CPU was in the phase's)."""
     try:
         reference = shared.fresh.popleft()
     except IndexError:
         return
-    status, page, _ = client.get(None, f"/werk/dossier/{reference}")
+    status, page, _ = client.get(TRIAGE_PAGE, f"/werk/dossier/{reference}")
     form = task_form(page, "decision") if status == 200 else None
     if form is None:
         client.record(Sample("complete task (POST)", 0.0, False))

@@ -137,8 +137,8 @@ def _searched(query, conditions: list, order, typed: str, with_texts: bool, newe
        `ix_work_items_queue`), each case's row tested for every word: a common word fills the page here after a few
        dozen rows, where listing all its cases from the search index would take longer than the whole page;
     2. when they hold less than a page (a rare word), the search indexes of open cases list the matching ones, their
-       open items in this queue are found by case (`ix_work_items_case_id`), and the page is loaded by id. No single
-       statement both filters on the hits and orders by id: that one the planner may answer by walking the
+       open items in this queue are found by case (`uq_work_items_case_id`, case first), and the page is loaded by
+       id. No single statement both filters on the hits and orders by id: that one the planner may answer by walking the
        work-item table in id order (`pk_work_items`, in parallel) and testing each row against the hits.
     """
     condition = row_matches(typed, with_texts=with_texts)

@@ -5,7 +5,11 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.http_load import (
+    STAFF_KINDS,
+    TRIAGE_PAGE,
     Sample,
+    Shared,
+    complete_triage,
     csrf_token,
     database_url,
     format_table,
@@ -74,3 +78,33 @@ def test_the_database_name_comes_from_the_environment_when_set():
     assert http_database({"MELDPUNT_BENCH_HTTP_DATABASE": " hw_http "}) == "hw_http"
     with pytest.raises(ValueError):
         http_database({"MELDPUNT_BENCH_HTTP_DATABASE": 'x"; DROP DATABASE y; --'})
+
+
+class TriageBrowser:
+    """Stands in for the benchmark's HTTP client: answers the case page with CASE_PAGE, keeps what was asked."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, str | None, str]] = []
+
+    def get(self, kind, path):
+        self.asked.append(("GET", kind, path))
+        return 200, CASE_PAGE, {}
+
+    def post_form(self, kind, path, fields):
+        self.asked.append(("POST", kind, path))
+        return 303, "", {}
+
+    def record(self, sample):
+        self.asked.append(("failed", sample.kind, ""))
+
+
+def test_the_case_page_opened_to_triage_is_a_request_of_the_phase_timed_counted_and_judged():
+    shared = Shared(budget=3)
+    shared.fresh.append("M2026-000042")
+    assert shared.take(2) and shared.budget == 1  # the case page and its triage form both come from the budget
+    browser = TriageBrowser()
+    complete_triage(browser, shared)
+    assert browser.asked == [("GET", TRIAGE_PAGE, "/werk/dossier/M2026-000042"),
+                             ("POST", "complete task (POST)", "/werk/dossier/M2026-000042/taak/78")]
+    assert TRIAGE_PAGE in STAFF_KINDS  # a staff page: p95 < 150 ms with think time
+    assert not shared.take(2) and shared.stop.is_set()  # one request left: no triage started half

@@ -67,36 +67,30 @@ def test_the_signed_in_user_comes_with_their_groups_in_one_statement(app, staff)
 
 def test_the_reporters_other_cases_come_without_their_process_state(app, staff):
     first = staff.meldkamer.file_melding(description="Eerste melding")["reference"]
-    second = staff.meldkamer.file_melding(description="Tweede melding")["reference"]
-    desk = Browser(app, staff.meldkamer.user.username, with_password(staff.meldkamer.user))
-    page = f"/werk/dossier/{second}"
-    desk.get(page)
-    with statements_sent() as sent:
-        text = desk.get(page).get_data(as_text=True)
+    text, sent = _desk_case_page(app, staff, "Tweede melding")
     assert first in text  # listed under "Andere meldingen van deze melder"
     others = [s for s in sent if "cases.reporter_id = " in s and "ORDER BY cases.id DESC" in s]
     assert len(others) == 1 and "cases.state" not in others[0], "\n".join(sent)
 
 
-
-def _desk_case_page(app, staff) -> list[str]:
-    """The statements of a new melding's case page as the meldkamer sees it (the second view)."""
-    reference = staff.meldkamer.file_melding(description="Lamp aan de Bruul stuk")["reference"]
+def _desk_case_page(app, staff, description: str = "Lamp aan de Bruul stuk") -> tuple[str, list[str]]:
+    """The text and statements of a new melding's case page as the meldkamer sees it (the second view)."""
+    reference = staff.meldkamer.file_melding(description=description)["reference"]
     desk = Browser(app, staff.meldkamer.user.username, with_password(staff.meldkamer.user))
     page = f"/werk/dossier/{reference}"
     desk.get(page)
     with statements_sent() as sent:
         text = desk.get(page).get_data(as_text=True)
     assert "Els Melder" in text and staff.meldkamer.user.display_name in text
-    return sent
+    return text, sent
 
 
 def test_the_case_page_loads_the_reporter_with_the_case(app, staff):
-    sent = _desk_case_page(app, staff)
+    _, sent = _desk_case_page(app, staff)
     assert not [s for s in sent if s.startswith("SELECT reporters.")], "\n".join(sent)
     assert [s for s in sent if "FROM cases" in s and "reporters" in s and "cases.reference = " in s], "\n".join(sent)
 
 
 def test_the_desks_staff_and_the_groups_members_who_may_get_a_task_are_one_statement(app, staff):
-    sent = _desk_case_page(app, staff)
+    _, sent = _desk_case_page(app, staff)
     assert sum("FROM users" in s for s in sent) == 2, "\n".join(sent)  # the signed-in user, the assignable ones

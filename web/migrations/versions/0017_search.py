@@ -21,6 +21,8 @@ down_revision = "0017f"
 branch_labels = None
 depends_on = None
 
+EXTENSION_LOCK = 7_301_701  # pg_advisory_xact_lock key: one upgrade at a time creates pg_trgm in a database
+
 ACCENTED = "áàâäãåéèêëíìîïóòôöõúùûüýÿçñÁÀÂÄÃÅÉÈÊËÍÌÎÏÓÒÔÖÕÚÙÛÜÝŸÇÑ"
 PLAIN = "aaaaaaeeeeiiiiooooouuuuyycnaaaaaaeeeeiiiiooooouuuuyycn"
 
@@ -82,6 +84,10 @@ def upgrade():
     if op.get_bind().dialect.name == "postgresql":
         # In the schema public, whatever the search_path: an extension belongs to one schema of the database,
         # and one made in a schema that is later dropped (a test's, a benchmark's) would go with it.
+        # Two upgrades of one database at once (a schema per city, or per test worker) must not both create it:
+        # IF NOT EXISTS does not hold against that (the second fails on pg_extension's unique name). The second
+        # waits here until the first one's transaction has committed, and then finds the extension there.
+        op.execute(f"SELECT pg_advisory_xact_lock({EXTENSION_LOCK})")
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public")
         schema = op.get_bind().execute(sa.text(
             "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "

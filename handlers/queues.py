@@ -19,6 +19,7 @@ from engine.models import Case, ProcessDefinition, WorkItem
 
 from .case_search import matching_case_ids, row_matches, short_words
 from .models import Category
+from .queue_hits import items_of_cases
 
 PAGE_SIZE = 25
 # A search first tests this many of the queue's next open items row by row (in queue order, by the queue's
@@ -136,10 +137,12 @@ def _searched(query, conditions: list, order, typed: str, with_texts: bool, newe
     1. the next SEARCH_WINDOW open items of the queue (ids and case ids read from the queue index,
        `ix_work_items_queue`), each case's row tested for every word: a common word fills the page here after a few
        dozen rows, where listing all its cases from the search index would take longer than the whole page;
-    2. when they hold less than a page (a rare word), the search indexes of open cases list the matching ones, their
-       open items in this queue are found by case (`uq_work_items_case_id`, case first), and the page is loaded by
-       id. No single statement both filters on the hits and orders by id: that one the planner may answer by walking the
-       work-item table in id order (`pk_work_items`, in parallel) and testing each row against the hits.
+    2. when they hold less than a page (a rare word in this queue), the search indexes of open cases list the
+       matching ones, and their open items in this queue are found by case (`uq_work_items_case_id`) when they are
+       few, or by reading the queue's index against a hash of them when they are many (PostgreSQL,
+       handlers/queue_hits.py); the page is then loaded by id. No single statement both filters on the hits and
+       orders by id: that one the planner may answer by walking the work-item table in id order (`pk_work_items`, in
+       parallel) and testing each row against the hits.
     """
     condition = row_matches(typed, with_texts=with_texts)
     if condition is None:  # nothing searchable typed (punctuation only)
@@ -165,12 +168,16 @@ def _searched(query, conditions: list, order, typed: str, with_texts: bool, newe
     hits = matching_case_ids(typed, with_texts=with_texts, long_only=True, open_only=True)
     if hits is None:
         return _by_ids(query, found, order)
-    candidates = select(WorkItem.id).join(Case, Case.id == WorkItem.case_id).where(
-        WorkItem.case_id.in_(hits), *conditions)
+    on_case = [c for c in conditions if _on_case(c)]
     short = short_words(typed)
     if short:
-        candidates = candidates.where(row_matches(typed, with_texts=with_texts, only=short))
-    return _by_ids(query, sorted(db.session.scalars(candidates), reverse=newest_first)[:limit + 1], order)
+        on_case.append(row_matches(typed, with_texts=with_texts, only=short))
+    if db.engine.dialect.name == "postgresql":  # by the number of hits: each case's items, or the queue's index
+        ids = items_of_cases(hits, plain, on_case)
+    else:  # the FTS hits joined in SQLite's own plan
+        ids = list(db.session.scalars(select(WorkItem.id).join(Case, Case.id == WorkItem.case_id)
+                                      .where(WorkItem.case_id.in_(hits), *plain, *on_case)))
+    return _by_ids(query, sorted(ids, reverse=newest_first)[:limit + 1], order)
 
 
 def _by_ids(query, ids: list[int], order) -> list[WorkItem]:

@@ -65,6 +65,7 @@ class Case(Model):
         Index("ix_cases_status_id", "status", "id"),
         Index("ix_cases_group_status_id", "group_id", "status", "id"),
         Index("ix_cases_lat_lon_created", "lat", "lon", "created_at"),  # handlers/nearby.py: a box, N days back
+        Index("ix_cases_reporter_id_id", "reporter_id", "id"),  # a reporter's cases, newest first (migration 0021r)
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -94,7 +95,7 @@ class Case(Model):
     # map inside the city), False ("adres niet gecontroleerd": the register failed or did not know it),
     # None (no address given, or a case from before the check existed).
     location_checked: Mapped[Optional[bool]] = mapped_column(Boolean)
-    reporter_id: Mapped[Optional[int]] = mapped_column(ForeignKey("reporters.id"), index=True)
+    reporter_id: Mapped[Optional[int]] = mapped_column(ForeignKey("reporters.id"))  # indexed with the id (above)
     duplicate_of_id: Mapped[Optional[int]] = mapped_column(ForeignKey("cases.id"), index=True)
     tracking_token: Mapped[str] = mapped_column(String(64), unique=True)
     deadline_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)

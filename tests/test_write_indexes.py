@@ -56,3 +56,21 @@ def test_only_the_event_kinds_the_figures_count_are_indexed_by_moment_and_their_
         assert f"ix_case_events_{kind}_at" in plan, plan
     with pytest.raises(ValueError):
         _of_kind("status")  # no index of its own: a query of it would scan every event
+
+
+def test_a_reporters_newest_cases_come_from_one_index_in_id_order_without_a_sort(app):
+    """The case page's "other cases of this reporter" (newest twenty): with the id in the reporter's index, PostgreSQL
+    reads the newest twenty backwards; with the reporter alone it read all of them and sorted (2.8 ms for a reporter
+    with 3,374 cases, migration 0021r). SQLite's index holds the rowid after its columns, so it never sorted."""
+    from engine.models import Case
+    from web.staff.cases import other_cases_of
+
+    names = {index["name"] for index in inspect(db.engine).get_indexes("cases")}
+    assert "ix_cases_reporter_id_id" in names and "ix_cases_reporter_id" not in names
+    case = Case(id=41, reporter_id=7)
+    query = other_cases_of(case).with_only_columns(Case.id)  # the same FROM, WHERE, ORDER BY and LIMIT
+    compiled = str(query.compile(db.engine, compile_kwargs={"literal_binds": True}))
+    plan = _plan(compiled)
+    assert "ix_cases_reporter_id_id" in plan, plan
+    assert "Sort" not in plan and "TEMP B-TREE" not in plan, plan
+    db.session.rollback()

@@ -67,6 +67,13 @@ def form_values(item: WorkItem) -> dict:
 DECIMAL_COMMA = re.compile(r"-?\d+,\d+")
 
 
+def other_cases_of(case: Case, limit: int = 20):
+    """The reporter's other cases, newest first, without their process state (kilobytes each, not shown): a reporter
+    may have thousands (ix_cases_reporter_id_id gives the newest `limit` without reading the others)."""
+    return (select(Case).options(defer(Case.state)).where(Case.reporter_id == case.reporter_id, Case.id != case.id)
+            .order_by(Case.id.desc()).limit(limit))
+
+
 def render_case(case: Case, errors: dict | None = None, values: dict | None = None, status: int = 200):
     """The case page: facts, reporter (by role), timeline, files, and the forms of its waiting work."""
     items = db.session.scalars(select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.status == "open")
@@ -74,11 +81,7 @@ def render_case(case: Case, errors: dict | None = None, values: dict | None = No
     g.open_items = items  # the "antwoord ontvangen" mark is cleared from these (case view)
     other_cases = []
     if case.reporter_id and may(current_user, "case.see_contact", case):
-        # without their process state (kilobytes each, not shown): a reporter may have many cases
-        other_cases = [c for c in db.session.scalars(select(Case).options(defer(Case.state))
-                                                     .where(Case.reporter_id == case.reporter_id, Case.id != case.id)
-                                                     .order_by(Case.id.desc()).limit(20))
-                       if may(current_user, "case.see", c)]
+        other_cases = [c for c in db.session.scalars(other_cases_of(case)) if may(current_user, "case.see", c)]
     groups = _active_groups()
     files = db.session.scalars(select(CaseFile).where(CaseFile.case_id == case.id).order_by(CaseFile.id)).all()
     categories = db.session.scalars(select(Category).where(Category.parent_id.is_not(None),

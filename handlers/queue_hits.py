@@ -16,13 +16,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import BigInteger, Text, bindparam, cast, func, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Text, cast, func, select, text
 from sqlalchemy.sql import ColumnElement, Select
-from sqlalchemy.sql.expression import any_
 
 from engine.db import db
 from engine.models import Case, WorkItem
+
+# the array's text ("{4,8,15}") as a parameter of unknown type, read as the array it is cast to: a constant of the
+# plan, which PostgreSQL tests by hash
+OF_HITS = text("work_items.case_id = ANY(CAST(:hit_ids AS BIGINT[]))")
 
 
 def items_of_cases(hits: Select[Any], item_conditions: list[ColumnElement[bool]],
@@ -35,17 +37,13 @@ def items_of_cases(hits: Select[Any], item_conditions: list[ColumnElement[bool]]
     ids = db.session.scalar(select(cast(func.array_agg(found.c.id), Text)))
     if ids is None:
         return []
-    sql, parameters = items_statement(ids, item_conditions, case_conditions)
-    driver: Any = db.session.connection().connection.driver_connection  # psycopg's, in the session's transaction
-    return [row[0] for row in driver.execute(sql, parameters, prepare=False).fetchall()]
+    query = items_query(item_conditions, case_conditions).execution_options(prepare=False)  # web/prepared_statements
+    return list(db.session.scalars(query, {"hit_ids": ids}))
 
 
-def items_statement(ids: str, item_conditions: list[ColumnElement[bool]],
-                    case_conditions: list[ColumnElement[bool]]) -> tuple[str, dict[str, Any]]:
-    """The SQL and parameters of the question for psycopg; `ids` is an array's text ("{4,8,15}")."""
-    query = select(WorkItem.id).where(WorkItem.case_id == any_(bindparam("hit_ids", type_=ARRAY(BigInteger))),
-                                      *item_conditions)
+def items_query(item_conditions: list[ColumnElement[bool]], case_conditions: list[ColumnElement[bool]]) -> Select[Any]:
+    """The question, with the ids as the parameter `hit_ids` (an array's text)."""
+    query = select(WorkItem.id).where(OF_HITS, *item_conditions)
     if case_conditions:
         query = query.join(Case, Case.id == WorkItem.case_id).where(*case_conditions)
-    compiled = query.compile(dialect=db.engine.dialect)
-    return str(compiled), {**compiled.params, "hit_ids": ids}  # the text, read as the BIGINT[] it is cast to
+    return query

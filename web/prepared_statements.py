@@ -10,6 +10,10 @@ one again when a table it reads changed. Here a clean transaction's rollback is 
 leaves psycopg's cache alone. A failed transaction still rolls back through psycopg, which forgets them: in a
 pipeline that a failed statement aborted (a refused change, engine/raw_rows.py) the PREPARE of a statement after
 it was skipped by the server while psycopg counted it as made, and asking for it later would fail.
+
+A statement whose best plan depends on its values (a searched queue's matching cases, handlers/queue_hits.py) is run
+with the execution option `prepare=False`: psycopg then never prepares it, and PostgreSQL plans it for the values
+it has each time rather than, after five runs, perhaps once for any values.
 """
 from __future__ import annotations
 
@@ -34,3 +38,13 @@ def keep_prepared_statements(engine: Engine) -> None:
             connection.rollback()
 
     engine.dialect.do_rollback = do_rollback  # type: ignore[method-assign]
+
+    default_execute = engine.dialect.do_execute
+
+    def do_execute(cursor: Any, statement: str, parameters: Any, context: Any = None) -> None:
+        if context is not None and context.execution_options.get("prepare") is False:
+            cursor.execute(statement, parameters, prepare=False)
+        else:
+            default_execute(cursor, statement, parameters, context)
+
+    engine.dialect.do_execute = do_execute  # type: ignore[method-assign]

@@ -146,6 +146,21 @@ def insert_rows(session: Session | scoped_session[Any], batches: Sequence[tuple[
         cursor.close()
 
 
+def execute_on_driver(session: Session | scoped_session[Any], sql: str, params: tuple[Any, ...]) -> int:
+    """Run one statement compiled for the driver (engine/case_row_update.driver_sql) on the session's connection, in
+    its transaction; the number of rows it matched. An UPDATE through SQLAlchemy's execute costs several times the
+    driver's own work (a claim, a case's new state); errors are raised as that execute would raise them."""
+    connection = session.connection()
+    cursor = cast(Any, connection.connection.driver_connection).cursor()  # psycopg's or sqlite3's
+    try:
+        cursor.execute(sql, params)
+        return int(cursor.rowcount)
+    except connection.dialect.loaded_dbapi.Error as err:
+        raise_driver_error(connection, err, sql, params, cursor)
+    finally:
+        cursor.close()
+
+
 def raise_driver_error(connection: Connection, err: Exception, statement: str, parameters: Any,
                        cursor: Any) -> NoReturn:
     """Raise an error of a raw driver cursor exactly as SQLAlchemy's own execute would have.

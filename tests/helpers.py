@@ -150,3 +150,16 @@ def statements_sent() -> Iterator[list[str]]:
         yield sent
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
+
+
+@contextmanager
+def sqlite_statements() -> Iterator[list[str]]:
+    """On SQLite: every statement the session's connection runs while the block runs (whitespace folded, values
+    filled in), those the engine sends through the driver itself (engine/raw_rows.py) included."""
+    sent: list[str] = []
+    driver = db.session.connection().connection.driver_connection
+    driver.set_trace_callback(lambda statement: sent.append(" ".join(statement.split())))
+    try:
+        yield sent
+    finally:
+        driver.set_trace_callback(None)

@@ -136,7 +136,10 @@ def insert_rows(session: Session | scoped_session[Any], batches: Sequence[tuple[
                 for current, params in work:
                     cursor.execute(current.sql, params)
                 if and_commit:
-                    driver.commit()
+                    # As a statement of the pipeline, not driver.commit(): that waits for the results, and leaving
+                    # the pipeline then waits for its own Sync (a second round trip). A statement before it that
+                    # fails makes the server skip it, as it would skip a commit().
+                    cursor.execute("COMMIT", prepare=False)
         else:
             for current, params in work:
                 cursor.execute(current.sql, params)

@@ -163,3 +163,34 @@ def sqlite_statements() -> Iterator[list[str]]:
         yield sent
     finally:
         driver.set_trace_callback(None)
+
+
+@contextmanager
+def postgres_round_trips() -> Iterator[list[str]]:
+    """On PostgreSQL: the exchanges the session's connection waits for while the block runs, one entry per
+    ReadyForQuery the server sends (each ends a Sync or a simple Query of the client), naming the client's first
+    message of that exchange ("Query", "Parse", "Bind", "Sync"), read from libpq's trace of the connection."""
+    import ctypes
+    import tempfile
+
+    from psycopg import pq
+
+    pgconn = db.session.connection().connection.driver_connection.pgconn
+    exchanges: list[str] = []
+    with tempfile.TemporaryFile("w+") as trace:
+        pgconn.trace(trace.fileno())
+        pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
+        try:
+            yield exchanges
+        finally:
+            pgconn.untrace()
+            ctypes.CDLL(None).fflush(None)  # libpq writes through a C stream of its own
+            trace.seek(0)
+            first = None
+            for line in trace:
+                direction, _length, kind = line.split("\t")[:3]
+                if direction == "F" and first is None:
+                    first = kind.strip()
+                elif direction == "B" and kind.strip() == "ReadyForQuery":
+                    exchanges.append(first or "?")
+                    first = None

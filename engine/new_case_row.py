@@ -28,7 +28,6 @@ from sqlalchemy.orm import make_transient_to_detached
 from .db import db
 from .models import Case, Reporter
 from .pending_rows import add_row
-from .pipelined_begin import first_in_pipeline
 from .raw_rows import insert_rows, raise_driver_error
 
 _REPORTER_COLUMNS = tuple(column.key for column in Reporter.__table__.c)
@@ -74,18 +73,14 @@ def reserve_case_id(reporter_email: Optional[str] = None) -> tuple[int, Optional
     """
     connection = db.session.connection()
     dialect = connection.dialect
-    driver: Any = connection.connection.driver_connection  # psycopg's or sqlite3's
-    cursor = driver.cursor()
+    cursor: Any = cast(Any, connection.connection.driver_connection).cursor()  # psycopg's or sqlite3's
     statement = None
     try:
         if dialect.name == "postgresql":
-            with first_in_pipeline(driver):  # usually the first statement of the melding's transaction
-                if reporter_email is None:
-                    cursor.execute(statement := _PG_NEXT_ID)
-                else:
-                    cursor.execute(statement := _PG_NEXT_ID_AND_REPORTER, (reporter_email,))
             if reporter_email is None:
+                cursor.execute(statement := _PG_NEXT_ID)
                 return cursor.fetchone()[0], None
+            cursor.execute(statement := _PG_NEXT_ID_AND_REPORTER, (reporter_email,))
             row = cursor.fetchone()
             return row[0], _reporter_values(dialect, row[1:])
         cursor.execute(statement := _SQLITE_NEXT_ID)

@@ -11,7 +11,6 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import event
 
 from engine.db import db
-from engine.pipelined_begin import begin_with_first_statement
 from engine.settings import Settings, typed_config
 from handlers.case_search import sqlite_fold
 
@@ -94,7 +93,6 @@ def create_app(test_config: Optional[dict[str, Any]] = None) -> Flask:
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)
         keep_prepared_statements(db.engine)  # PostgreSQL: parsed and planned once per connection, not per use
-        begin_with_first_statement(db.engine)  # PostgreSQL: a transaction's BEGIN costs no round trip of its own
 
     from .api import bp as api_bp
     from .auth import bp as auth_bp

@@ -188,7 +188,10 @@ def postgres_round_trips() -> Iterator[list[str]]:
             trace.seek(0)
             first = None
             for line in trace:
-                direction, _length, kind = line.split("\t")[:3]
+                fields = line.split("\t")
+                if len(fields) < 3 or fields[0] not in ("F", "B"):
+                    continue  # the rest of a message's text that went over more lines (SQL with newlines)
+                direction, kind = fields[0], fields[2]
                 if direction == "F" and first is None:
                     first = kind.strip()
                 elif direction == "B" and kind.strip() == "ReadyForQuery":

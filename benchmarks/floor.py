@@ -110,7 +110,7 @@ def time_writes(label: str, phase: str, per_case: list[list[tuple[str, tuple[Any
                 with driver.pipeline():
                     for sql, params in statements:
                         cursor.execute(sql, params, prepare=True)
-                    driver.commit()
+                    cursor.execute("COMMIT", prepare=False)  # as engine/raw_rows.insert_rows: one Sync, one wait
             else:
                 if not driver.in_transaction:
                     cursor.execute("BEGIN")

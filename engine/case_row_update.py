@@ -24,7 +24,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.state import InstanceState
 
 from .models import Case
-from .raw_rows import positional_dialect
+from .raw_rows import execute_on_driver, positional_dialect
 
 _cases = Case.__table__
 
@@ -91,18 +91,29 @@ def _changes(state: InstanceState[Any]) -> Optional[dict[str, Any]]:
 Slots = tuple[tuple[str, Any, Any], ...]  # (parameter name, bind converter of its type, value written in the statement)
 
 
+def driver_sql(dialect: Dialect, statement: Update) -> tuple[str, Slots]:
+    """The statement compiled for the driver (positional parameters), with its parameters' slots in the driver's
+    order. Cached per dialect and statement object: pass statements built once."""
+    cache_key = (dialect.name, statement)
+    found = _driver_sql.get(cache_key)
+    if found is None:
+        compiled = statement.compile(dialect=positional_dialect(dialect))
+        binds = compiled.binds
+        slots = tuple((name, binds[name].type.dialect_impl(dialect).bind_processor(dialect), binds[name].value)
+                      for name in compiled.positiontup or ())
+        found = _driver_sql[cache_key] = (compiled.string, slots)
+    return found
+
+
 def guarded_sql(dialect: Dialect, statement: Update) -> tuple[str, Slots]:
     """An UPDATE for PostgreSQL's pipeline that fails (division by zero) when it matches no row; with its
     parameters' slots in the driver's order. Cached per dialect and statement object: pass statements built once."""
     cache_key = (dialect.name, statement)
     found = _guarded_sql.get(cache_key)
     if found is None:
-        compiled = statement.compile(dialect=positional_dialect(dialect))
-        binds = compiled.binds
-        slots = tuple((name, binds[name].type.dialect_impl(dialect).bind_processor(dialect), binds[name].value)
-                      for name in compiled.positiontup or ())
-        found = _guarded_sql[cache_key] = (
-            f"WITH changed AS ({compiled.string} RETURNING 1) SELECT 1 / count(*) FROM changed", slots)
+        sql, slots = driver_sql(dialect, statement)
+        found = _guarded_sql[cache_key] = (f"WITH changed AS ({sql} RETURNING 1) SELECT 1 / count(*) FROM changed",
+                                           slots)
     return found
 
 
@@ -113,6 +124,7 @@ def driver_parameters(slots: Slots, params: dict[str, Any]) -> tuple[Any, ...]:
     return tuple(value if convert is None else convert(value) for value, convert in values)
 
 
+_driver_sql: dict[tuple[str, Update], tuple[str, Slots]] = {}
 _guarded_sql: dict[tuple[str, Update], tuple[str, Slots]] = {}
 STALE_SQLSTATE = "22012"  # division_by_zero: how a guarded UPDATE says that it matched no row
 
@@ -144,10 +156,11 @@ def write_changed_cases(session: Session, in_pipeline: bool = False) -> list[tup
             sql, slots = guarded_sql(session.get_bind().dialect, _statement(frozenset(values)))
             deferred.append((sql, driver_parameters(slots, params)))
         else:
-            result: Any = session.execute(_statement(frozenset(values)), params)
-            if result.rowcount != 1:
+            sql, slots = driver_sql(session.get_bind().dialect, _statement(frozenset(values)))
+            matched = execute_on_driver(session, sql, driver_parameters(slots, params))
+            if matched != 1:
                 raise StaleDataError(f"UPDATE statement on table 'cases' expected to update 1 row(s); "
-                                     f"{result.rowcount} were matched.")
+                                     f"{matched} were matched.")
         state.dict["lock_version"] = old + 1
         for key, kind in _attributes().items():  # foreign keys taken from relationships are now loaded values
             if kind[0] == "column" and kind[1] in values:

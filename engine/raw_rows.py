@@ -136,12 +136,30 @@ def insert_rows(session: Session | scoped_session[Any], batches: Sequence[tuple[
                 for current, params in work:
                     cursor.execute(current.sql, params)
                 if and_commit:
-                    driver.commit()
+                    # As a statement of the pipeline, not driver.commit(): that waits for the results, and leaving
+                    # the pipeline then waits for its own Sync (a second round trip). A statement before it that
+                    # fails makes the server skip it, as it would skip a commit().
+                    cursor.execute("COMMIT", prepare=False)
         else:
             for current, params in work:
                 cursor.execute(current.sql, params)
     except dialect.loaded_dbapi.Error as err:
         raise_driver_error(connection, err, current.sql if current else "", None, cursor)
+    finally:
+        cursor.close()
+
+
+def execute_on_driver(session: Session | scoped_session[Any], sql: str, params: tuple[Any, ...]) -> int:
+    """Run one statement compiled for the driver (engine/case_row_update.driver_sql) on the session's connection, in
+    its transaction; the number of rows it matched. An UPDATE through SQLAlchemy's execute costs several times the
+    driver's own work (a claim, a case's new state); errors are raised as that execute would raise them."""
+    connection = session.connection()
+    cursor = cast(Any, connection.connection.driver_connection).cursor()  # psycopg's or sqlite3's
+    try:
+        cursor.execute(sql, params)
+        return int(cursor.rowcount)
+    except connection.dialect.loaded_dbapi.Error as err:
+        raise_driver_error(connection, err, sql, params, cursor)
     finally:
         cursor.close()
 

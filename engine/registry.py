@@ -79,9 +79,18 @@ def form(key: str) -> Callable[[Callable[[], Schema]], Callable[[], Schema]]:
 
 
 def get_form(key: Optional[str]) -> Optional[Schema]:
-    """A fresh schema instance for the form key, or None when the task has no registered form."""
+    """The schema of the form key, or None when the task has no registered form. Built once per factory and shared:
+    a marshmallow schema keeps nothing of one load for the next (building one cost more than loading a form)."""
     factory = _forms.get(key or "")
-    return factory() if factory else None
+    if factory is None:
+        return None
+    schema = _form_schemas.get(factory)
+    if schema is None:
+        schema = _form_schemas[factory] = factory()
+    return schema
+
+
+_form_schemas: dict[Callable[[], Schema], Schema] = {}
 
 
 def form_keys() -> set[str]:

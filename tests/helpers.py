@@ -150,3 +150,50 @@ def statements_sent() -> Iterator[list[str]]:
         yield sent
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
+
+
+@contextmanager
+def sqlite_statements() -> Iterator[list[str]]:
+    """On SQLite: every statement the session's connection runs while the block runs (whitespace folded, values
+    filled in), those the engine sends through the driver itself (engine/raw_rows.py) included."""
+    sent: list[str] = []
+    driver = db.session.connection().connection.driver_connection
+    driver.set_trace_callback(lambda statement: sent.append(" ".join(statement.split())))
+    try:
+        yield sent
+    finally:
+        driver.set_trace_callback(None)
+
+
+@contextmanager
+def postgres_round_trips() -> Iterator[list[str]]:
+    """On PostgreSQL: the exchanges the session's connection waits for while the block runs, one entry per
+    ReadyForQuery the server sends (each ends a Sync or a simple Query of the client), naming the client's first
+    message of that exchange ("Query", "Parse", "Bind", "Sync"), read from libpq's trace of the connection."""
+    import ctypes
+    import tempfile
+
+    from psycopg import pq
+
+    pgconn = db.session.connection().connection.driver_connection.pgconn
+    exchanges: list[str] = []
+    with tempfile.TemporaryFile("w+") as trace:
+        pgconn.trace(trace.fileno())
+        pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
+        try:
+            yield exchanges
+        finally:
+            pgconn.untrace()
+            ctypes.CDLL(None).fflush(None)  # libpq writes through a C stream of its own
+            trace.seek(0)
+            first = None
+            for line in trace:
+                fields = line.split("\t")
+                if len(fields) < 3 or fields[0] not in ("F", "B"):
+                    continue  # the rest of a message's text that went over more lines (SQL with newlines)
+                direction, kind = fields[0], fields[2]
+                if direction == "F" and first is None:
+                    first = kind.strip()
+                elif direction == "B" and kind.strip() == "ReadyForQuery":
+                    exchanges.append(first or "?")
+                    first = None

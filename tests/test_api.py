@@ -144,6 +144,24 @@ def test_a_contractor_report_without_its_date_or_reason_is_refused_by_its_schema
     assert "note" in refused.value.fields
 
 
+def test_a_form_schema_is_built_once_and_each_validation_stands_on_its_own(app):
+    """The schema of a form is shared by every validation (building it cost more than a load): what one
+    submission sent or lacked never shows in the next one's result."""
+    from engine import registry
+    from engine.errors import InvalidInput
+    from engine.workitems import validate_form
+
+    assert registry.get_form("message:contractor_report") is registry.get_form("message:contractor_report")
+    with pytest.raises(InvalidInput) as refused:
+        validate_form("message:contractor_report", {"result": "refused"})
+    assert "note" in refused.value.fields
+    done = validate_form("message:contractor_report", {"result": "refused", "note": "Geen toegang tot de put"})
+    assert done["note"] == "Geen toegang tot de put"
+    with pytest.raises(InvalidInput) as again:
+        validate_form("message:contractor_report", {"result": "refused"})
+    assert "note" in again.value.fields
+
+
 def test_outbox_is_listed_for_admins_only(staff):
     staff.meldkamer.file_melding()
     rows = staff.admin.get("/api/v1/outbox").get_json()

@@ -138,6 +138,23 @@ def test_the_commit_travels_with_the_rows_only_when_nothing_else_is_left(app, mo
     assert seen == [True, True, True, False]  # the reporter's change was flushed first, then rows and COMMIT
 
 
+@pytest.mark.postgres  # the pipeline is PostgreSQL's
+@pytest.mark.parametrize("app", ["postgresql"], indirect=True)
+def test_a_new_melding_waits_for_the_server_once_for_its_rows_and_their_commit(app):
+    from .helpers import postgres_round_trips
+
+    register_melding(description="Put in de weg", channel="web", category="sluikstort",
+                     reporter={"email": "put@example.org"})
+    db.session.remove()
+    with postgres_round_trips() as exchanges:
+        case = register_melding(description="Nog een put", channel="web", category="sluikstort",
+                                reporter={"email": "put@example.org"})
+    # BEGIN; the case's id with the returning reporter; one pipeline of the rows and the COMMIT
+    assert len(exchanges) == 3 and exchanges[0] == "Query", exchanges
+    db.session.remove()
+    assert db.session.get(Case, case.id).reporter.email == "put@example.org"
+
+
 @pytest.mark.postgres  # TOAST compression is PostgreSQL's
 @pytest.mark.parametrize("app", ["postgresql"], indirect=True)
 def test_postgresql_compresses_stored_instances_with_lz4_where_the_server_has_it(app):

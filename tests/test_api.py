@@ -131,8 +131,9 @@ def test_a_citizen_s_message_is_refused_to_staff_whatever_the_case_waits_for(sta
     assert "feedback link" in response.get_json()["message"]
 
 
-def test_a_contractor_report_without_its_date_or_reason_is_refused_by_its_schema():
-    """The portal validates with the same schema the process keeps (staff cannot send it at all)."""
+def test_a_contractor_report_without_its_date_or_reason_is_refused_by_its_schema(app):
+    """The portal validates with the same schema the process keeps (staff cannot send it at all). With the app: the
+    handlers register the forms when it is made (without it, this test passed only after another test had made one)."""
     from engine.errors import InvalidInput
     from engine.workitems import validate_form
 

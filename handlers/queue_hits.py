@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Text, cast, func, select, text
 from sqlalchemy.sql import ColumnElement, Select
+from sqlalchemy.sql.elements import TextClause
 
 from engine.db import db
 from engine.models import Case, WorkItem
@@ -37,13 +38,16 @@ def items_of_cases(hits: Select[Any], item_conditions: list[ColumnElement[bool]]
     ids = db.session.scalar(select(cast(func.array_agg(found.c.id), Text)))
     if ids is None:
         return []
-    query = items_query(item_conditions, case_conditions).execution_options(prepare=False)  # web/prepared_statements
+    # prepare=False: never prepared, planned for these ids each time (web/prepared_statements.py)
+    query = items_query(OF_HITS, item_conditions, case_conditions).execution_options(prepare=False)
     return list(db.session.scalars(query, {"hit_ids": ids}))
 
 
-def items_query(item_conditions: list[ColumnElement[bool]], case_conditions: list[ColumnElement[bool]]) -> Select[Any]:
-    """The question, with the ids as the parameter `hit_ids` (an array's text)."""
-    query = select(WorkItem.id).where(OF_HITS, *item_conditions)
+def items_query(of_hits: ColumnElement[bool] | TextClause, item_conditions: list[ColumnElement[bool]],
+                case_conditions: list[ColumnElement[bool]]) -> Select[Any]:
+    """The ids of the work items that meet `of_hits` (their case is one of the hits: OF_HITS with the parameter
+    `hit_ids`, an array's text, on PostgreSQL) and `item_conditions`, and whose case meets `case_conditions`."""
+    query = select(WorkItem.id).where(of_hits, *item_conditions)
     if case_conditions:
         query = query.join(Case, Case.id == WorkItem.case_id).where(*case_conditions)
     return query

@@ -19,7 +19,7 @@ from engine.models import Case, ProcessDefinition, WorkItem
 
 from .case_search import matching_case_ids, row_matches, short_words
 from .models import Category
-from .queue_hits import items_of_cases
+from .queue_hits import items_of_cases, items_query
 
 PAGE_SIZE = 25
 # A search first tests this many of the queue's next open items row by row (in queue order, by the queue's
@@ -148,6 +148,7 @@ def _searched(query, conditions: list, order, typed: str, with_texts: bool, newe
     if condition is None:  # nothing searchable typed (punctuation only)
         return list(db.session.scalars(query.where(*conditions).order_by(order).limit(limit + 1)).unique())
     plain = [c for c in conditions if not _on_case(c)]
+    on_case = [c for c in conditions if _on_case(c)]
     # the window's ids and case ids come from the queue index in a derived table of their own (ordered, limited;
     # on PostgreSQL an index-only scan, the case id being an INCLUDE column): only its cases' rows are read to test
     # the words, and the page is loaded by the ids found. As an id range instead, PostgreSQL walked pk_work_items
@@ -157,7 +158,7 @@ def _searched(query, conditions: list, order, typed: str, with_texts: bool, newe
               .limit(SEARCH_WINDOW).subquery("search_window"))
     found = list(db.session.scalars(
         select(window.c.id).join(Case, Case.id == window.c.case_id)
-        .where(*(c for c in conditions if _on_case(c)), condition)
+        .where(*on_case, condition)
         .order_by(window.c.id.desc() if newest_first else window.c.id).limit(limit + 1)))
     if len(found) > limit:  # the page is full: whether the queue is longer than the window does not matter
         return _by_ids(query, found, order)
@@ -168,15 +169,12 @@ def _searched(query, conditions: list, order, typed: str, with_texts: bool, newe
     hits = matching_case_ids(typed, with_texts=with_texts, long_only=True, open_only=True)
     if hits is None:
         return _by_ids(query, found, order)
-    on_case = [c for c in conditions if _on_case(c)]
     short = short_words(typed)
-    if short:
-        on_case.append(row_matches(typed, with_texts=with_texts, only=short))
+    on_hits = on_case + ([row_matches(typed, with_texts=with_texts, only=short)] if short else [])
     if db.engine.dialect.name == "postgresql":  # by the number of hits: each case's items, or the queue's index
-        ids = items_of_cases(hits, plain, on_case)
+        ids = items_of_cases(hits, plain, on_hits)
     else:  # the FTS hits joined in SQLite's own plan
-        ids = list(db.session.scalars(select(WorkItem.id).join(Case, Case.id == WorkItem.case_id)
-                                      .where(WorkItem.case_id.in_(hits), *plain, *on_case)))
+        ids = list(db.session.scalars(items_query(WorkItem.case_id.in_(hits), plain, on_hits)))
     return _by_ids(query, sorted(ids, reverse=newest_first)[:limit + 1], order)
 
 

@@ -306,10 +306,10 @@ def test_the_queues_items_among_many_hits_come_from_the_queues_index_in_an_unpre
     its sixth use and PostgreSQL may then plan it for any ten ids."""
     import handlers.queues as queues
     from engine.models import WorkItem
-    from handlers.queue_hits import items_query
+    from handlers.queue_hits import OF_HITS, items_query
 
     group = group_by_key("meldkamer")
-    query = items_query([WorkItem.group_id == group.id, WorkItem.status == "open"], [])
+    query = items_query(OF_HITS, [WorkItem.group_id == group.id, WorkItem.status == "open"], [])
     compiled = query.compile(db.engine)
     parameters = {**compiled.params, "hit_ids": "{" + ",".join(str(n) for n in range(1, 5001)) + "}"}
     driver = db.session.connection().connection.driver_connection

@@ -303,3 +303,32 @@ def test_the_original_text_is_in_the_reporters_export_and_anonymised_like_the_de
         assert "Lamp stuk aan Bruul 12." in text
         for secret in ("0470", "els.peeters@", "Els Peeters"):
             assert secret not in text, (secret, text)
+
+
+def test_the_triage_forms_of_one_page_are_one_submission(app, staff):
+    """The triage form and the "mark as duplicate" button beside each neighbour do the same task: the first one
+    sent is the decision, another sent from the same page afterwards changes nothing and says so."""
+    first = new_case(staff)
+    other = staff.meldkamer.file_melding("Lamp 13 ook stuk", location={**CENTRE, "lat": 51.02575})["reference"]
+    second = staff.meldkamer.file_melding("Lamp paal 12 doet het niet", location={**CENTRE, "lat": 51.0258})
+    second = second["reference"]
+    desk = Browser(app, "an", with_password(staff.meldkamer.user))
+    page = html.unescape(desk.get(f"/werk/dossier/{second}").get_data(as_text=True))
+    triage = staff.meldkamer.open_item(second, "triage")
+    forms = re.findall(rf'<form[^>]*action="[^"]*/taak/{triage["id"]}"[^>]*>.*?</form>', page, re.S)
+    tokens = {re.search(r'name="form_token" value="([^"]+)"', f).group(1) for f in forms}
+    assert len(forms) == 3 and len(tokens) == 1  # the triage form and two neighbours' buttons, one token
+    (token,) = tokens
+    sent = desk.post(f"/werk/dossier/{second}/taak/{triage['id']}",
+                     {"decision": "duplicate", "duplicate_of": first, "form_token": token}, page=f"/werk/dossier/{second}")
+    assert sent.status_code == 302
+    again = desk.post(f"/werk/dossier/{second}/taak/{triage['id']}",
+                      {"decision": "duplicate", "duplicate_of": other, "form_token": token}, page=f"/werk/dossier/{second}")
+    assert again.status_code == 302
+    shown = html.unescape(desk.get(f"/werk/dossier/{second}").get_data(as_text=True))
+    assert "al verwerkt" in shown
+    case = staff.meldkamer.case(second)
+    assert case["status"] == "duplicaat"
+    db.session.expire_all()
+    original = db.session.scalar(select(Case.duplicate_of_id).where(Case.reference == second))
+    assert original == db.session.scalar(select(Case.id).where(Case.reference == first))

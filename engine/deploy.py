@@ -292,6 +292,7 @@ def _store(key: str, xml: bytes, filename: str, checked: Checked, deployed_by: O
         db.session.flush()
     _remember(definition.id, checked.spec, checked.deps)
     _latest.pop(key, None)
+    _keys.clear()
     return definition, True
 
 
@@ -384,6 +385,19 @@ def active_ref(key: str) -> DefinitionRef:
     return ref
 
 
+_keys: list[tuple[float, tuple[str, ...]]] = []  # at most one entry: (when, the keys)
+
+
+def deployed_keys() -> tuple[str, ...]:
+    """The keys of the deployed processes, sorted, cached as briefly as `active_ref` (every queue page's task filter
+    asks them); a deploy in this process is seen at once."""
+    if _keys and time.monotonic() - _keys[0][0] < LATEST_TTL_SECONDS:
+        return _keys[0][1]
+    keys = tuple(sorted(db.session.scalars(select(ProcessDefinition.key).distinct())))
+    _keys[:] = [(time.monotonic(), keys)]
+    return keys
+
+
 def active_definition(key: str, required: bool = True) -> Optional[ProcessDefinition]:
     """The active version of `key`, which new cases start on (the newest, for a key without a choice yet)."""
     found = db.session.scalar(select(ProcessDefinition).join(
@@ -434,4 +448,5 @@ def forget_cached_specs() -> None:
     with _cache_lock:
         _cache.clear()
         _latest.clear()
+        _keys.clear()
     model_forms.forget()

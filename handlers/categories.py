@@ -8,6 +8,7 @@ drops the copies then; the time limit covers another process making the change.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Optional
 
 from sqlalchemy import select
@@ -40,6 +41,39 @@ def active_category(key: str) -> Optional[Category]:
     return None if copy is None else db.session.merge(copy, load=False)
 
 
+@dataclass(frozen=True)
+class CategoryChoice:
+    """A category as a choice in a list: its key, its name and its main category's (pages show "main › name")."""
+
+    key: str
+    name: str
+    parent: Optional[CategoryChoice] = None
+
+
+_choices: dict[tuple[str, bool], tuple[float, tuple[CategoryChoice, ...]]] = {}
+
+
+def category_choices(main: bool) -> tuple[CategoryChoice, ...]:
+    """By name: with `main` the main categories (a queue's filter), else the active sub categories with their
+    main category (the triage and correction forms' choice). Cached like the rows above: every queue page and
+    case page shows one of the lists."""
+    cache_key = (str(db.engine.url), main)
+    cached = _choices.get(cache_key)
+    if cached is None or time.monotonic() - cached[0] >= CATEGORY_TTL_SECONDS:
+        if main:
+            rows = db.session.scalars(select(Category).where(Category.parent_id.is_(None)).order_by(Category.name))
+            choices = tuple(CategoryChoice(c.key, c.name) for c in rows)
+        else:
+            rows = db.session.scalars(select(Category).where(Category.parent_id.is_not(None),
+                                                             Category.active.is_(True))  # public or staff only
+                                      .options(joinedload(Category.parent)).order_by(Category.name))
+            choices = tuple(CategoryChoice(c.key, c.name, CategoryChoice(c.parent.key, c.parent.name))
+                            for c in rows)
+        cached = _choices[cache_key] = (time.monotonic(), choices)
+    return cached[1]
+
+
 def forget_categories() -> None:
-    """Drop the cached copies (after categories change, and between tests)."""
+    """Drop the cached copies and lists (after categories change, and between tests)."""
     _copies.clear()
+    _choices.clear()

@@ -5,6 +5,7 @@ import time
 from typing import Optional
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
 
 from engine import registry
 from engine.db import db
@@ -34,9 +35,26 @@ def group_id_for(key: str) -> Optional[int]:
     return _group_ids[key][1]
 
 
+_group_copies: dict[tuple[str, str], tuple[float, Optional[HandlerGroup]]] = {}
+
+
+def cached_group(key: str) -> Optional[HandlerGroup]:
+    """`group_by_key` for the queue pages, cached as briefly as the ids above: a detached copy (loaded in a session
+    of its own) merged into the caller's session without a statement, as handlers/categories.py does."""
+    cache_key = (str(db.engine.url), key)
+    cached = _group_copies.get(cache_key)
+    if cached is None or time.monotonic() - cached[0] >= GROUP_ID_TTL_SECONDS:
+        with Session(db.engine) as session:
+            copy = session.scalar(select(HandlerGroup).where(HandlerGroup.key == key, HandlerGroup.active.is_(True)))
+            session.expunge_all()
+        cached = _group_copies[cache_key] = (time.monotonic(), copy)
+    return None if cached[1] is None else db.session.merge(cached[1], load=False)
+
+
 def forget_group_ids() -> None:
-    """Drop the cache after groups change."""
+    """Drop the caches after groups change."""
     _group_ids.clear()
+    _group_copies.clear()
 
 
 registry.undated_lane(MELDKAMER)  # the desk passes cases on: the case's deadline is not its own

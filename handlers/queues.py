@@ -14,8 +14,8 @@ from sqlalchemy.orm import contains_eager, joinedload
 
 from engine.clock import utcnow
 from engine.db import db
-from engine.deploy import active_ref, spec_for
-from engine.models import Case, ProcessDefinition, WorkItem
+from engine.deploy import active_ref, deployed_keys, spec_for
+from engine.models import Case, WorkItem
 
 from .case_search import matching_case_ids, row_matches, short_words
 from .models import Category
@@ -60,7 +60,7 @@ REFERENCE = re.compile(r"^[MPIZmpiz]\d{4}-\d{6}$")
 def task_choices(lanes: tuple[str, ...]) -> list[str]:
     """Titles of the manual tasks in these lanes of the deployed processes: the queue's task filter."""
     choices: dict[str, None] = {}
-    for key in sorted(db.session.scalars(select(ProcessDefinition.key).distinct())):
+    for key in deployed_keys():
         choices.update(dict.fromkeys(_task_titles(active_ref(key).id, lanes)))
     return list(choices)
 

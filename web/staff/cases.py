@@ -20,6 +20,7 @@ from engine.task_completion import complete_work_item
 from engine.timeline import events_of
 from engine.workitems import task_form_fields
 from handlers import answer_return, assignment, case_corrections
+from handlers.categories import category_choices
 from handlers.files import open_file, store_file
 from handlers.groups import assignable_users
 from handlers.merged_cases import normalise_reference
@@ -84,10 +85,7 @@ def render_case(case: Case, errors: dict | None = None, values: dict | None = No
         other_cases = [c for c in db.session.scalars(other_cases_of(case)) if may(current_user, "case.see", c)]
     groups = _active_groups()
     files = db.session.scalars(select(CaseFile).where(CaseFile.case_id == case.id).order_by(CaseFile.id)).all()
-    categories = db.session.scalars(select(Category).where(Category.parent_id.is_not(None),
-                                                           Category.active.is_(True))  # public or staff only
-                                    .options(joinedload(Category.parent))  # "parent › name": not one query each
-                                    .order_by(Category.name)).all()
+    categories = category_choices(main=False)  # "main › name", public or staff only
     # The reporting role sees the facts and the public timeline only: no reporter texts, notes or files.
     reporter_data = may(current_user, "reporter_data.see")
     nearby, triage = nearby_cases(case), None
@@ -129,7 +127,8 @@ def _active_groups() -> list[HandlerGroup]:
 def case(reference: str):
     """Everything about one case, and the forms of the work waiting on it."""
     _active_groups()
-    case = _case_or_404(reference, joinedload(Case.reporter))  # the page shows the reporter: no statement of its own
+    # the page shows the reporter and "main › category": no statement of their own
+    case = _case_or_404(reference, joinedload(Case.reporter), joinedload(Case.category).joinedload(Category.parent))
     page = render_case(case)  # still shows "antwoord ontvangen" this once
     answer_return.acknowledge_seen(case.id, current_user.id, g.get("open_items"))
     return page

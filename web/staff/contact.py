@@ -19,9 +19,10 @@ from engine.db import db
 from engine.errors import InvalidInput
 from engine.ids import parse_id
 from engine.models import Reporter
+from handlers.categories import category_choices
 from handlers.contact_search import FoundCase, FoundPerson, person_by_id, search_people_and_cases
 from handlers.contacts import OUTCOMES, Contact, contacts_of_reporter, link_reporters, may_see_contact, topic_choices
-from handlers.models import Category, HandlerGroup
+from handlers.models import HandlerGroup
 from handlers.permissions import may
 from intake.contacts import register_contact
 from reports.tables import CHANNEL_NAMES
@@ -127,8 +128,7 @@ def _render(values: dict[str, str], errors: Optional[dict] = None, status: int =
     groups = db.session.scalars(select(HandlerGroup).where(HandlerGroup.active.is_(True),
                                                            HandlerGroup.kind == "internal")
                                 .order_by(HandlerGroup.name)).all()
-    categories = db.session.scalars(select(Category).where(Category.parent_id.is_not(None),
-                                                           Category.active.is_(True)).order_by(Category.name)).all()
+    categories = category_choices(main=False)
     recent = db.session.scalars(select(Contact).where(Contact.taken_by_id == current_user.id)
                                 .order_by(Contact.id.desc()).limit(5)).all()
     texts = {"choose": translate("Kies als beller"), "useCase": translate("Bij dit dossier voegen"),

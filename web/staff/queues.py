@@ -10,8 +10,9 @@ from engine.clock import utcnow
 from engine.db import db
 from engine.models import WorkItem
 from handlers.answer_return import mark_label
-from handlers.groups import group_by_key
-from handlers.models import MELDKAMER, ONTHAAL, Category, ContractorOrder, HandlerGroup
+from handlers.categories import category_choices
+from handlers.groups import cached_group, group_by_key
+from handlers.models import MELDKAMER, ONTHAAL, ContractorOrder, HandlerGroup
 from handlers.permissions import may
 from handlers.queues import QueueFilter, queue_page, task_choices
 
@@ -39,12 +40,11 @@ def _render_queue(group: HandlerGroup, newest_first: bool, template: str, map_en
     # "Lijst | Kaart": the map view shows the same page of the same filtered list beside a map whose markers
     # come from the JSON twin of this page (queue_map_json), fetched with the same query string.
     as_map = request.args.get("weergave") == "kaart"
-    categories = db.session.scalars(select(Category).where(Category.parent_id.is_(None)).order_by(Category.name))
     # The desks' own lanes; every other group works the tasks of the handler-group lane of each process.
     lanes = (group.key,) if group.key in (MELDKAMER, ONTHAAL) else ("behandelaarsgroep",)
     user = current_user._get_current_object()  # once, not through the proxy for every row
     takeable = {item.id for item in page.items if item.assignee_id != user.id and may(user, "work.do", item)}
-    return render_template(template, group=group, page=page, now=utcnow(), categories=list(categories),
+    return render_template(template, group=group, page=page, now=utcnow(), categories=category_choices(main=True),
                            takeable=takeable, show_names=may(current_user, "case.see_contact"), args=request.args,
                            show_texts=may(current_user, "reporter_data.see"),
                            tasks=task_choices(lanes), mark_label=mark_label, as_map=as_map,
@@ -95,7 +95,7 @@ def home():
 @requires("desk.use")
 def meldkamer():
     """Every new melding first, with the suggested group and why; dispatch in one click."""
-    return _render_queue(group_by_key(MELDKAMER), newest_first=True, template="staff/meldkamer.html",
+    return _render_queue(cached_group(MELDKAMER), newest_first=True, template="staff/meldkamer.html",
                          map_endpoint="staff.meldkamer_map")
 
 
@@ -103,7 +103,7 @@ def meldkamer():
 @requires("desk.use")
 def meldkamer_map():
     """The meldkamer's current page as map points (the map view of /werk/meldkamer)."""
-    return queue_map_json(group_by_key(MELDKAMER), newest_first=True)
+    return queue_map_json(cached_group(MELDKAMER), newest_first=True)
 
 
 @bp.get("/wachtrij/<key>")
@@ -123,7 +123,7 @@ def group_queue_map(key: str):
 
 def _visible_group(key: str) -> HandlerGroup:
     """The internal group with this key that the user may see the queue of (404 or 403 otherwise)."""
-    group = group_by_key(key)
+    group = cached_group(key)
     if group is None or group.kind == "external":
         abort(404)
     if not may(current_user, "queue.see", group):

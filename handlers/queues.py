@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional, cast
 
-from sqlalchemy import select
+from sqlalchemy import literal_column, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from engine.clock import utcnow
@@ -112,6 +112,7 @@ def queue_page(group_id: int, filters: Optional[QueueFilter] = None, cursor: Opt
             conditions.append(WorkItem.case_id == (case_id if case_id is not None else -1))
         else:
             searched = text
+    unfiltered = len(conditions) == 2 and filters.search is None  # the group's open items, nothing else
     if cursor:
         conditions.append(WorkItem.id < cursor if newest_first else WorkItem.id > cursor)
     query = (select(WorkItem).join(WorkItem.case)
@@ -123,10 +124,29 @@ def queue_page(group_id: int, filters: Optional[QueueFilter] = None, cursor: Opt
     order = WorkItem.id.desc() if newest_first else WorkItem.id
     if searched is not None:
         items = _searched(query, conditions, order, searched, filters.search_texts, newest_first, limit)
+    elif unfiltered:
+        items = list(db.session.scalars(_unfiltered_page(query, conditions, order, limit + 1)).unique())
     else:
         items = list(db.session.scalars(query.where(*conditions).order_by(order).limit(limit + 1)).unique())
     next_cursor = items[limit - 1].id if len(items) > limit else None
     return QueuePage(items=items[:limit], next_cursor=next_cursor)
+
+
+def _unfiltered_page(query, conditions: list, order, rows: int):
+    """A page of the queue without filters: its ids from the queue index in a derived table, the LIMIT a number in
+    the SQL text, then the rows with their cases by primary key.
+
+    PostgreSQL plans a prepared statement anew on every run (a custom plan) while the plan it would keep (the
+    generic one) looks costlier, and with LIMIT as a parameter it assumes a tenth of the queue: the page's plan, the
+    same every time, was made again on every view, 1.5 to 2 ms of the server's CPU for 0.5 ms of work. With the
+    number in the text and the ids apart, the kept plan's estimate is right and it is used: an index-only scan of
+    `ix_work_items_queue` from the cursor on. Filtered pages keep their custom plans: with the cursor as a parameter
+    the kept plan of `WHERE group_id = $1 AND status = $2 AND id > $3 ORDER BY id` was to walk `pk_work_items`
+    testing each item's group, which for a short queue reads the table.
+    """
+    page = (select(WorkItem.id).where(*conditions).order_by(order).limit(literal_column(str(rows)))
+            .subquery("queue_page"))
+    return query.join(page, page.c.id == WorkItem.id).order_by(order)
 
 
 def _searched(query, conditions: list, order, typed: str, with_texts: bool, newest_first: bool,

@@ -319,11 +319,10 @@ def test_the_triage_forms_of_one_page_are_one_submission(app, staff):
     tokens = {re.search(r'name="form_token" value="([^"]+)"', f).group(1) for f in forms}
     assert len(forms) == 3 and len(tokens) == 1  # the triage form and two neighbours' buttons, one token
     (token,) = tokens
-    sent = desk.post(f"/werk/dossier/{second}/taak/{triage['id']}",
-                     {"decision": "duplicate", "duplicate_of": first, "form_token": token}, page=f"/werk/dossier/{second}")
+    action, page = f"/werk/dossier/{second}/taak/{triage['id']}", f"/werk/dossier/{second}"
+    sent = desk.post(action, {"decision": "duplicate", "duplicate_of": first, "form_token": token}, page=page)
     assert sent.status_code == 302
-    again = desk.post(f"/werk/dossier/{second}/taak/{triage['id']}",
-                      {"decision": "duplicate", "duplicate_of": other, "form_token": token}, page=f"/werk/dossier/{second}")
+    again = desk.post(action, {"decision": "duplicate", "duplicate_of": other, "form_token": token}, page=page)
     assert again.status_code == 302
     shown = html.unescape(desk.get(f"/werk/dossier/{second}").get_data(as_text=True))
     assert "al verwerkt" in shown

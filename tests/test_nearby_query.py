@@ -133,6 +133,18 @@ def test_the_same_answers_on_a_grid_of_cases(app, lat, lon):
                        and (c.status != "afgesloten" or c.closed_at >= since))
     found = nearby_meldingen(lat, lon, limit=1000)
     assert refs(found) == [ref for _, _, ref in expected] and len(found) > 5
+    # a few nearest: the database ranks the box by a flat-earth distance first, the answer stays the exact one
+    assert refs(nearby_meldingen(lat, lon, limit=4)) == [ref for _, _, ref in expected[:4]]
+
+
+def test_an_address_reported_over_and_over_gives_its_oldest_and_then_the_next_point(app):
+    """Thirty meldingen at one point and one 5 m away: with room for three, the three oldest at the point; with
+    room for all, the one 5 m away comes last (the database sends only the nearest few of the box to Python)."""
+    same = [melding(north(0)) for _ in range(30)]
+    beside = melding(north(5))
+    assert refs(nearby_meldingen(*P, limit=3)) == [c.reference for c in same[:3]]
+    assert refs(nearby_meldingen(*P, limit=31)) == [c.reference for c in same] + [beside.reference]
+    assert refs(nearby_meldingen(*P, limit=31, exclude_case_id=same[0].id))[-1] == beside.reference
 
 
 def test_meldingen_at_one_point_cost_one_distance_and_come_without_their_process_state(app, monkeypatch):

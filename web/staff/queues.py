@@ -11,7 +11,7 @@ from engine.db import db
 from engine.models import WorkItem
 from handlers.answer_return import mark_label
 from handlers.categories import category_choices
-from handlers.groups import cached_group, group_by_key
+from handlers.groups import cached_group
 from handlers.models import MELDKAMER, ONTHAAL, ContractorOrder, HandlerGroup
 from handlers.permissions import may
 from handlers.queues import QueueFilter, queue_page, task_choices

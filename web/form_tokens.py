@@ -21,7 +21,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any, Optional, cast
 
-from flask import current_app, g, redirect, request, session, url_for
+from flask import current_app, redirect, request, session, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -93,7 +93,8 @@ def issue(purpose: str) -> str:
     once, so the first of them sent is that work and any other is "already done". Signing one token per form
     cost 35 µs each, 20 of them on a triage page.
     """
-    issued = g.setdefault("form_tokens_issued", {})
+    # on the request itself, not `g`: an app context (and its `g`) may outlive one request, as in the tests
+    issued = request.environ.setdefault("meldpunt.form_tokens", {})
     if purpose not in issued:
         given = _posted_value() if request.method == "POST" else request.args.get(URL_PARAM, "")
         if given and _verify(purpose, given) is not None:

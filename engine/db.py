@@ -63,3 +63,21 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+from typing import TypeVar  # noqa: E402
+
+from sqlalchemy import Select  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+_Row = TypeVar("_Row")
+
+
+def load_detached(statement: Select[tuple[_Row]]) -> _Row | None:
+    """The first row of `statement`, loaded in a session of its own and detached from it: a copy to cache across
+    requests and merge into a request's session without a statement (`db.session.merge(copy, load=False)`), the
+    pattern SQLAlchemy documents for caching reference data."""
+    with Session(db.engine) as session:
+        row = session.scalar(statement)
+        session.expunge_all()
+    return row

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from typing import Optional
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import joinedload
 
-from engine.db import db
+from engine.db import db, load_detached
 
 from .models import Category
 
@@ -23,12 +23,8 @@ _copies: dict[tuple[str, str], tuple[float, Optional[Category]]] = {}
 
 
 def _load_detached(key: str) -> Optional[Category]:
-    with Session(db.engine) as session:
-        row = session.scalar(select(Category)
-                             .options(joinedload(Category.default_group), joinedload(Category.parent))
-                             .where(Category.key == key, Category.active.is_(True)))
-        session.expunge_all()
-    return row
+    return load_detached(select(Category).options(joinedload(Category.default_group), joinedload(Category.parent))
+                         .where(Category.key == key, Category.active.is_(True)))
 
 
 def active_category(key: str) -> Optional[Category]:

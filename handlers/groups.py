@@ -5,10 +5,9 @@ import time
 from typing import Optional
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
 
 from engine import registry
-from engine.db import db
+from engine.db import db, load_detached
 from engine.models import Case
 
 from .models import MELDKAMER, ONTHAAL, HandlerGroup, User
@@ -44,9 +43,7 @@ def cached_group(key: str) -> Optional[HandlerGroup]:
     cache_key = (str(db.engine.url), key)
     cached = _group_copies.get(cache_key)
     if cached is None or time.monotonic() - cached[0] >= GROUP_ID_TTL_SECONDS:
-        with Session(db.engine) as session:
-            copy = session.scalar(select(HandlerGroup).where(HandlerGroup.key == key, HandlerGroup.active.is_(True)))
-            session.expunge_all()
+        copy = load_detached(select(HandlerGroup).where(HandlerGroup.key == key, HandlerGroup.active.is_(True)))
         cached = _group_copies[cache_key] = (time.monotonic(), copy)
     return None if cached[1] is None else db.session.merge(cached[1], load=False)
 

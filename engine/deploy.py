@@ -29,6 +29,7 @@ from .errors import Conflict, DeployError, NotFound
 from .i18n import N_, Phrase
 from .lint import NS, Finding, lint
 from .models import ActiveProcess, ProcessDefinition
+from .ttl_cache import TtlCache
 
 BPMN_DIR = Path(__file__).resolve().parent.parent / "bpmn"
 MAX_BPMN_BYTES = 5 * 1024 * 1024
@@ -291,8 +292,8 @@ def _store(key: str, xml: bytes, filename: str, checked: Checked, deployed_by: O
         _set_active(key, definition, deployed_by, "city" if origin == "city" else "shipped")
         db.session.flush()
     _remember(definition.id, checked.spec, checked.deps)
-    _latest.pop(key, None)
-    _keys.clear()
+    _latest.forget(key)
+    _keys.forget()
     return definition, True
 
 
@@ -312,7 +313,7 @@ def _set_active(key: str, definition: ProcessDefinition, by: Optional[str], chos
     row.activated_by = by
     if chosen_by == "city" or row.chosen_by != "city":
         row.chosen_by = chosen_by
-    _latest.pop(key, None)
+    _latest.forget(key)
 
 
 def city_chose(key: str) -> bool:
@@ -370,32 +371,24 @@ class DefinitionRef:
     version: int
 
 
-_latest: dict[str, tuple[float, DefinitionRef]] = {}
 LATEST_TTL_SECONDS = 10.0  # a deploy or activation in another process is seen by this one within this time
+_latest: TtlCache[str, DefinitionRef] = TtlCache(LATEST_TTL_SECONDS)
+_keys: TtlCache[None, tuple[str, ...]] = TtlCache(LATEST_TTL_SECONDS)
 
 
 def active_ref(key: str) -> DefinitionRef:
     """The active version of `key`, cached briefly: intake asks this for every new case."""
-    cached = _latest.get(key)
-    if cached is not None and time.monotonic() - cached[0] < LATEST_TTL_SECONDS:
-        return cached[1]
-    definition = cast(ProcessDefinition, active_definition(key))  # required: raises rather than return None
-    ref = DefinitionRef(definition.id, definition.key, definition.version)
-    _latest[key] = (time.monotonic(), ref)
-    return ref
+    def load() -> DefinitionRef:
+        definition = cast(ProcessDefinition, active_definition(key))  # required: raises rather than return None
+        return DefinitionRef(definition.id, definition.key, definition.version)
 
-
-_keys: list[tuple[float, tuple[str, ...]]] = []  # at most one entry: (when, the keys)
+    return _latest.get(key, load)
 
 
 def deployed_keys() -> tuple[str, ...]:
     """The keys of the deployed processes, sorted, cached as briefly as `active_ref` (every queue page's task filter
     asks them); a deploy in this process is seen at once."""
-    if _keys and time.monotonic() - _keys[0][0] < LATEST_TTL_SECONDS:
-        return _keys[0][1]
-    keys = tuple(sorted(db.session.scalars(select(ProcessDefinition.key).distinct())))
-    _keys[:] = [(time.monotonic(), keys)]
-    return keys
+    return _keys.get(None, lambda: tuple(sorted(db.session.scalars(select(ProcessDefinition.key).distinct()))))
 
 
 def active_definition(key: str, required: bool = True) -> Optional[ProcessDefinition]:
@@ -447,6 +440,6 @@ def forget_cached_specs() -> None:
     built by content stay, as the same content always builds the same spec."""
     with _cache_lock:
         _cache.clear()
-        _latest.clear()
-        _keys.clear()
+        _latest.forget()
+        _keys.forget()
     model_forms.forget()

@@ -7,7 +7,6 @@ drops the copies then; the time limit covers another process making the change.
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Optional
 
@@ -15,11 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from engine.db import db, load_detached
+from engine.ttl_cache import TtlCache
 
 from .models import Category
 
 CATEGORY_TTL_SECONDS = 30.0
-_copies: dict[tuple[str, str], tuple[float, Optional[Category]]] = {}
+_copies: TtlCache[tuple[str, str], Optional[Category]] = TtlCache(CATEGORY_TTL_SECONDS)
 
 
 def _load_detached(key: str) -> Optional[Category]:
@@ -29,11 +29,7 @@ def _load_detached(key: str) -> Optional[Category]:
 
 def active_category(key: str) -> Optional[Category]:
     """The active category `key`, with its default group and main category, in the current session."""
-    cache_key = (str(db.engine.url), key)
-    cached = _copies.get(cache_key)
-    if cached is None or time.monotonic() - cached[0] >= CATEGORY_TTL_SECONDS:
-        cached = _copies[cache_key] = (time.monotonic(), _load_detached(key))
-    copy = cached[1]
+    copy = _copies.get((str(db.engine.url), key), lambda: _load_detached(key))
     return None if copy is None else db.session.merge(copy, load=False)
 
 
@@ -46,30 +42,27 @@ class CategoryChoice:
     parent: Optional[CategoryChoice] = None
 
 
-_choices: dict[tuple[str, bool], tuple[float, tuple[CategoryChoice, ...]]] = {}
+_choices: TtlCache[tuple[str, bool], tuple[CategoryChoice, ...]] = TtlCache(CATEGORY_TTL_SECONDS)
 
 
 def category_choices(main: bool) -> tuple[CategoryChoice, ...]:
     """By name: with `main` the main categories (a queue's filter), else the active sub categories with their
     main category (the triage and correction forms' choice). Cached like the rows above: every queue page and
     case page shows one of the lists."""
-    cache_key = (str(db.engine.url), main)
-    cached = _choices.get(cache_key)
-    if cached is None or time.monotonic() - cached[0] >= CATEGORY_TTL_SECONDS:
-        if main:
-            rows = db.session.scalars(select(Category).where(Category.parent_id.is_(None)).order_by(Category.name))
-            choices = tuple(CategoryChoice(c.key, c.name) for c in rows)
-        else:
-            rows = db.session.scalars(select(Category).where(Category.parent_id.is_not(None),
-                                                             Category.active.is_(True))  # public or staff only
-                                      .options(joinedload(Category.parent)).order_by(Category.name))
-            choices = tuple(CategoryChoice(c.key, c.name, CategoryChoice(c.parent.key, c.parent.name))
-                            for c in rows)
-        cached = _choices[cache_key] = (time.monotonic(), choices)
-    return cached[1]
+    return _choices.get((str(db.engine.url), main), lambda: _load_choices(main))
+
+
+def _load_choices(main: bool) -> tuple[CategoryChoice, ...]:
+    if main:
+        rows = db.session.scalars(select(Category).where(Category.parent_id.is_(None)).order_by(Category.name))
+        return tuple(CategoryChoice(c.key, c.name) for c in rows)
+    rows = db.session.scalars(select(Category).where(Category.parent_id.is_not(None),
+                                                     Category.active.is_(True))  # public or staff only
+                              .options(joinedload(Category.parent)).order_by(Category.name))
+    return tuple(CategoryChoice(c.key, c.name, CategoryChoice(c.parent.key, c.parent.name)) for c in rows)
 
 
 def forget_categories() -> None:
     """Drop the cached copies and lists (after categories change, and between tests)."""
-    _copies.clear()
-    _choices.clear()
+    _copies.forget()
+    _choices.forget()

@@ -1,7 +1,6 @@
 """Looking up groups and deciding which group's queue a task belongs to."""
 from __future__ import annotations
 
-import time
 from typing import Optional
 
 from sqlalchemy import or_, select
@@ -9,6 +8,7 @@ from sqlalchemy import or_, select
 from engine import registry
 from engine.db import db, load_detached
 from engine.models import Case
+from engine.ttl_cache import TtlCache
 
 from .models import MELDKAMER, ONTHAAL, HandlerGroup, User
 
@@ -20,38 +20,32 @@ def group_by_key(key: Optional[str]) -> Optional[HandlerGroup]:
     return db.session.scalar(select(HandlerGroup).where(HandlerGroup.key == key, HandlerGroup.active.is_(True)))
 
 
-_group_ids: dict[str, tuple[float, Optional[int]]] = {}
 GROUP_ID_TTL_SECONDS = 30.0
+_group_ids: TtlCache[str, Optional[int]] = TtlCache(GROUP_ID_TTL_SECONDS)
+_group_copies: TtlCache[tuple[str, str], Optional[HandlerGroup]] = TtlCache(GROUP_ID_TTL_SECONDS)
 
 
 def group_id_for(key: str) -> Optional[int]:
     """The id of the active group `key`, cached briefly (asked for every task that lands in a lane)."""
-    cached = _group_ids.get(key)
-    if cached is not None and time.monotonic() - cached[0] < GROUP_ID_TTL_SECONDS:
-        return cached[1]
-    group = group_by_key(key)
-    _group_ids[key] = (time.monotonic(), group.id if group else None)
-    return _group_ids[key][1]
+    def load() -> Optional[int]:
+        group = group_by_key(key)
+        return group.id if group else None
 
-
-_group_copies: dict[tuple[str, str], tuple[float, Optional[HandlerGroup]]] = {}
+    return _group_ids.get(key, load)
 
 
 def cached_group(key: str) -> Optional[HandlerGroup]:
     """`group_by_key` for the queue pages, cached as briefly as the ids above: a detached copy (loaded in a session
     of its own) merged into the caller's session without a statement, as handlers/categories.py does."""
-    cache_key = (str(db.engine.url), key)
-    cached = _group_copies.get(cache_key)
-    if cached is None or time.monotonic() - cached[0] >= GROUP_ID_TTL_SECONDS:
-        copy = load_detached(select(HandlerGroup).where(HandlerGroup.key == key, HandlerGroup.active.is_(True)))
-        cached = _group_copies[cache_key] = (time.monotonic(), copy)
-    return None if cached[1] is None else db.session.merge(cached[1], load=False)
+    copy = _group_copies.get((str(db.engine.url), key), lambda: load_detached(
+        select(HandlerGroup).where(HandlerGroup.key == key, HandlerGroup.active.is_(True))))
+    return None if copy is None else db.session.merge(copy, load=False)
 
 
 def forget_group_ids() -> None:
     """Drop the caches after groups change."""
-    _group_ids.clear()
-    _group_copies.clear()
+    _group_ids.forget()
+    _group_copies.forget()
 
 
 registry.undated_lane(MELDKAMER)  # the desk passes cases on: the case's deadline is not its own

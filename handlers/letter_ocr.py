@@ -42,6 +42,7 @@ from engine.locking import lock_case
 from engine.models import Case
 from engine.settings import settings
 from engine.timeline import add_event
+from engine.ttl_cache import TtlCache
 from notifications.stopping import stop_requested
 
 from .files import open_file
@@ -63,17 +64,17 @@ CLAIMABLE_WITH_TESSERACT = ("pending", "unavailable")
 
 # ------------------------------------------------------------------------------------------- Tesseract
 
-_checked: dict[tuple[str, str], tuple[float, Optional[str]]] = {}
+_checked: TtlCache[tuple[str, str], Optional[str]] = TtlCache(CHECK_SECONDS)
 
 
 def tesseract_command() -> Optional[str]:
     """The path of the Tesseract command when it is installed with the language data MELDPUNT_OCR_LANGUAGE
     names, else None (asked again after a minute)."""
     configured = settings()
-    key = (configured.tesseract, configured.ocr_language)
-    known = _checked.get(key)
-    if known is not None and time.monotonic() - known[0] < CHECK_SECONDS:
-        return known[1]
+    return _checked.get((configured.tesseract, configured.ocr_language), lambda: _find_tesseract(configured))
+
+
+def _find_tesseract(configured: Any) -> Optional[str]:
     found: Optional[str] = None
     path = shutil.which(configured.tesseract)
     if path:
@@ -87,13 +88,12 @@ def tesseract_command() -> Optional[str]:
                             ", ".join(sorted(languages)) or "none")
         except (OSError, subprocess.SubprocessError) as err:
             log.warning("tesseract cannot be run: %s", err)
-    _checked[key] = (time.monotonic(), found)
     return found
 
 
 def forget_tesseract() -> None:
     """Ask again whether Tesseract is there (after installing it, and between tests)."""
-    _checked.clear()
+    _checked.forget()
 
 
 def ocr_available() -> bool:

@@ -193,7 +193,7 @@ def _stepped(query, conditions: list, order, newest_first: bool, limit: int, win
        handlers/queue_hits.py); the page is then loaded by id. No single statement both filters on the hits and
        orders by id: that one the planner may answer by walking the work-item table in id order (`pk_work_items`, in
        parallel) and testing each row against the hits. A category absent from the big group's queue walked its
-       69,640 items testing each case: 330 ms, now 15.
+       69,640 items testing each case: 330 ms; now about 30 ms (`make bench`, 1,000,000 cases).
     """
     plain = [c for c in conditions if not _on_case(c)]
     on_case = [c for c in conditions if _on_case(c)] + ([window_test] if window_test is not None else [])
